@@ -1,0 +1,127 @@
+# sesame — hand-written GNU Makefile.  `make V=1` shows commands.
+#
+# Layout the rules below rely on (add files, not rules):
+#   src/sesamed.c          daemon entry point      -> build/sesamed
+#   src/sesame.c           client entry point      -> build/sesame
+#   src/*.c (the rest)     modules, archived in    -> build/libsesame.a
+#   tests/unit/test_*.c    one cmocka binary each  -> build/tests/test_*
+#   tests/e2e/test_*.sh    e2e scripts (TAP), run by tests/run.sh
+#   fuzz/fuzz_*.c          one libFuzzer harness   -> build/fuzz/fuzz_*
+#   bench/*.c              benchmark tools         -> build/bench/*
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+
+CC      ?= cc
+PKGS    := libpcap libnftables libcrypto libseccomp
+CFLAGS  ?= -O2 -g
+override CFLAGS += -std=c17 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
+	-fno-strict-aliasing -Isrc $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS))
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/san
+override CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   ?= build
+endif
+
+ifneq ($(V),1)
+Q := @
+quiet = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+MAINS    := src/sesamed.c src/sesame.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*.c))
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libsesame.a
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
+
+.PHONY: all deps check unit e2e demo bench fuzz fuzz-run install uninstall clean
+all: $(BUILD)/sesamed $(BUILD)/sesame $(BENCH_BINS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/sesamed $(BUILD)/sesame: $(BUILD)/%: $(BUILD)/obj/%.o $(LIB)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lm
+
+# Fuzzers use clang and their own instrumented objects.
+FUZZ_FLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -DSESAME_FUZZ -Isrc \
+	$(shell pkg-config --cflags $(PKGS))
+FUZZ_OBJS  := $(LIB_SRCS:src/%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+build/fuzz/libsesame.a: $(FUZZ_OBJS)
+	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
+build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libsesame.a $(LDLIBS)
+
+# The Debian packages the build, the tests, the demo and the benchmarks need.
+DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
+	libssl-dev libseccomp-dev libcmocka-dev nftables iptables iproute2 \
+	knockd fwknop-client fwknop-server openssh-server openssh-client \
+	nmap netcat-openbsd tcpdump procps psmisc
+deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+		if [ -n "$$missing" ]; then \
+			echo "deps: installing:" $$missing; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+		fi; \
+	else echo "deps: not root or no apt-get; install by hand: $(DEB_PKGS)"; fi
+	@# knockd's package enables a service; tests start their own instances.
+	-@systemctl disable --now knockd >/dev/null 2>&1 || true
+
+unit: $(UNIT_BINS)
+check: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory fuzz
+	$(Q)SESAME_BUILD=$(BUILD) tests/run.sh
+
+demo: deps all
+	$(Q)SESAME_BUILD=$(BUILD) tests/demo.sh
+
+bench: all
+	$(Q)SESAME_BUILD=$(BUILD) bench/run.sh
+
+fuzz: $(FUZZ_BINS)
+SECONDS ?= 60
+fuzz-run: fuzz
+	$(Q)fuzz/run.sh $(SECONDS)
+
+install: $(BUILD)/sesamed $(BUILD)/sesame
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/sesamed $(DESTDIR)$(SBINDIR)/sesamed
+	install -m 0755 $(BUILD)/sesame $(DESTDIR)$(BINDIR)/sesame
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sesamed $(DESTDIR)$(BINDIR)/sesame
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,9 @@
+/* PLACEHOLDER: replaced by the work on this command. */
+#include <stdio.h>
+#include "cmd.h"
+int cmd_status(int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	fprintf(stderr, "sesame status: not built yet\n");
+	return 2;
+}

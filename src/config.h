@@ -1,0 +1,145 @@
+/* config — knockd.conf-compatible configuration, plus sesame's own keys.
+ *
+ * The parser builds plain data and starts nothing: no sockets, no
+ * firewall, no commands.  Keys are case-insensitive; values keep their
+ * case.  Every error and warning carries "file:line: ".  See DESIGN.md
+ * section 4 and docs/config.md for every key.
+ *
+ * Ownership: config_load() returns a tree owned by the caller, released
+ * with one config_free().  Strings inside are owned by the tree.
+ */
+#ifndef SESAME_CONFIG_H
+#define SESAME_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define CONFIG_SEQ_MAX        32        /* knockd's limit per sequence */
+#define CONFIG_OPEN_MAX       16        /* ports one door may guard */
+#define CONFIG_NAME_MAX       64        /* door name, with NUL */
+#define CONFIG_ALLOW_MAX      16        /* CIDRs in SPA_Allow_Address */
+#define CONFIG_KEY_MAX        64        /* fwknop key bytes */
+
+/* IPPROTO_TCP / IPPROTO_UDP values, kept as uint8_t in the tables. */
+enum { PROTO_TCP = 6, PROTO_UDP = 17 };
+
+/* TCP flag bits as on the wire (byte 13 of the TCP header). */
+enum {
+	TCPF_FIN = 0x01, TCPF_SYN = 0x02, TCPF_RST = 0x04,
+	TCPF_PSH = 0x08, TCPF_ACK = 0x10, TCPF_URG = 0x20,
+};
+
+/* One knock, or one guarded port: PORT/PROTO. */
+struct port_proto {
+	uint16_t port;
+	uint8_t proto;                  /* PROTO_TCP or PROTO_UDP */
+};
+
+enum spa_format { SPA_FORMAT_NONE = 0, SPA_FORMAT_SESAME, SPA_FORMAT_FWKNOP };
+enum allow_policy { ALLOW_NO = 0, ALLOW_YES, ALLOW_CIDR };
+enum firewall_kind { FIREWALL_AUTO = 0, FIREWALL_NFT, FIREWALL_NONE };
+enum hmac_digest {
+	HMAC_NONE = 0, HMAC_MD5, HMAC_SHA1, HMAC_SHA256, HMAC_SHA384,
+	HMAC_SHA512, HMAC_SHA3_256, HMAC_SHA3_512,
+};
+
+struct door {
+	char name[CONFIG_NAME_MAX];     /* the [section] name, as written */
+	unsigned line;                  /* line of the [section] header */
+
+	/* Sequence door: seq_len > 0, or one_time_file set. */
+	struct port_proto seq[CONFIG_SEQ_MAX];
+	size_t seq_len;
+	char *one_time_file;            /* One_Time_Sequences, or NULL */
+	unsigned seq_timeout_ms;        /* Seq_Timeout, default 25 s */
+	bool has_tcpflags;              /* TCPFlags given */
+	uint8_t tcpflags_set;           /* flags that must be set */
+	uint8_t tcpflags_clear;         /* flags that must be clear ("!ack") */
+	struct addr target;             /* Target; family 0 when not given */
+
+	/* Command gate.  NULL: not given.  "" (empty value): nothing to run. */
+	char *start_command;            /* Start_Command / Command */
+	char *start_command6;           /* Start_Command_6 / Command_6 */
+	char *stop_command;
+	char *stop_command6;
+	unsigned cmd_timeout_s;         /* Cmd_Timeout, default 10 */
+	bool has_cmd_timeout;
+
+	/* Native gate. */
+	struct port_proto open[CONFIG_OPEN_MAX];
+	size_t open_len;                /* > 0: door has Open */
+	unsigned open_timeout_s;        /* Open_Timeout, default 30 */
+
+	/* SPA door: spa_format != SPA_FORMAT_NONE. */
+	enum spa_format spa_format;
+	uint16_t spa_port;              /* SPA_Port, default 62201 */
+	char *spa_keys;                 /* SPA_Keys file (native format) */
+	unsigned spa_window_s;          /* default 30 native, 120 fwknop */
+	enum allow_policy allow;
+	struct cidr allow_nets[CONFIG_ALLOW_MAX];
+	size_t allow_len;
+
+	/* fwknop format (raw bytes, decoded from base64 or taken literally). */
+	uint8_t fwknop_key[CONFIG_KEY_MAX];
+	size_t fwknop_key_len;
+	uint8_t fwknop_hmac_key[CONFIG_KEY_MAX * 2];
+	size_t fwknop_hmac_key_len;
+	enum hmac_digest fwknop_hmac_digest;    /* default HMAC_SHA256 */
+};
+
+struct config {
+	char *path;                     /* file it was read from */
+
+	/* [options] — knockd's. */
+	bool use_syslog;
+	char *log_file;
+	char *pid_file;
+	char *interface;                /* NULL: the default route's */
+
+	/* [options] — sesame's own. */
+	enum firewall_kind firewall;    /* AUTO: nft if any door has Open */
+	char nft_table[CONFIG_NAME_MAX];/* default "sesame" */
+	unsigned state_limit;           /* default 65536 */
+	char *state_dir;                /* default /var/lib/sesame */
+	char *replay_cache;             /* default /var/lib/sesame/replay */
+	char *control_socket;           /* default /run/sesame/control */
+	char *user;                     /* default "sesame" */
+
+	struct door *doors;
+	size_t ndoors;
+};
+
+/* Where diagnostics go.  LEVEL is LOG_ERR or LOG_WARNING; MSG already
+ * starts with "file:line: ".  NULL: print to stderr. */
+typedef void (*config_diag_fn)(void *ctx, int level, const char *msg);
+
+/* Reads PATH.  Returns 0 and sets *OUT, or -EINVAL (errors were reported
+ * through DIAG, every one of them, not just the first) or -errno when the
+ * file cannot be read (reported too).  Warnings never fail the load. */
+int config_load(const char *path, config_diag_fn diag, void *ctx,
+		struct config **out);
+/* Same, from a buffer (NAME used in messages).  For tests and fuzzing. */
+int config_parse(const char *name, const char *text, size_t len,
+		 config_diag_fn diag, void *ctx, struct config **out);
+void config_free(struct config *cfg);
+
+/* Extra checks for `sesamed -t`: traps that are legal but almost surely
+ * wrong (TCPFlags = syn,ack; a port repeated back to back; a knock port
+ * equal to a guarded or well-known service port; Stop_Command without
+ * Cmd_Timeout ...).  Reported as LOG_WARNING through DIAG; returns the
+ * number of warnings. */
+unsigned config_lint(const struct config *cfg, config_diag_fn diag, void *ctx);
+
+/* Resolved defaults that depend on the whole config. */
+bool config_wants_nft(const struct config *cfg);
+/* True for a door that tracks a knock sequence (static or one-time). */
+bool door_is_sequence(const struct door *d);
+bool door_is_spa(const struct door *d);
+
+/* "8881:tcp,7777:udp" style text for logs and `sesame status`. */
+const char *port_proto_name(uint8_t proto);     /* "tcp" / "udp" */
+
+#endif

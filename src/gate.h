@@ -1,0 +1,34 @@
+/* gate — what doors ask for, and nothing else.
+ *
+ * Doors decide, the gate acts.  The deciding side (packet decoding,
+ * attempt state, SPA verification) only ever produces a `struct grant`:
+ * "open door D for address A for T seconds (these ports)".  It is a
+ * fixed-size plain value so that it can cross the privilege-separation
+ * pipe as is and be validated field by field on the other side
+ * (grant_validate).  The acting side (gate_nft, gate_cmd) never sees
+ * packet bytes.
+ */
+#ifndef SESAME_GATE_H
+#define SESAME_GATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+
+struct grant {
+	uint32_t door;                  /* index into config.doors */
+	struct addr addr;               /* whom to let in */
+	uint32_t timeout_s;             /* 0: the door's Open_Timeout / Cmd_Timeout */
+	uint32_t nports;                /* 0: every port of the door's Open */
+	struct port_proto ports[CONFIG_OPEN_MAX];
+};
+
+/* True when GR is well-formed for CFG: door index in range, family
+ * AF_INET/AF_INET6, nports within bounds and each port one of the door's
+ * Open ports, timeout not above the door's.  The privileged side refuses
+ * (and treats as fatal) anything else. */
+bool grant_validate(const struct grant *gr, const struct config *cfg);
+
+#endif

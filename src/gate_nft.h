@@ -1,0 +1,47 @@
+/* gate_nft — the native gate: one nftables table owned by sesamed,
+ * driven in-process through libnftables (no fork, no nft CLI).
+ *
+ * Model (DESIGN.md section 5): table inet <NftTable>; base chain on hook
+ * input at priority filter - 10, policy accept; ct state
+ * established,related accept; per door sets <door>_v4 / <door>_v6 with
+ * flags timeout; guarded ports accepted from members and dropped for the
+ * rest; every knock and SPA port dropped silently.  The kernel expires
+ * grants, so a dead sesamed never leaves a port open.
+ */
+#ifndef SESAME_GATE_NFT_H
+#define SESAME_GATE_NFT_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "gate.h"
+
+struct gate_nft;
+
+/* Loads or updates the table for CFG in one transaction, keeping the
+ * elements of sets that already exist (a restart keeps live grants).
+ * Returns 0 or -errno, having logged one line naming the cause. */
+int gate_nft_new(const struct config *cfg, struct gate_nft **out);
+/* Re-renders the table for a new config (SIGHUP), in one transaction. */
+int gate_nft_reload(struct gate_nft *g, const struct config *cfg);
+/* Adds or refreshes GR's element; restores the table if someone removed
+ * it.  Idempotent. */
+int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct grant *gr);
+
+/* One live element, as read back from the kernel. */
+struct gate_nft_entry {
+	uint32_t door;
+	struct addr addr;
+	struct port_proto port;         /* port 0: the whole door */
+	uint32_t expires_ms;
+};
+typedef void (*gate_nft_entry_fn)(void *ctx, const struct gate_nft_entry *e);
+int gate_nft_list(struct gate_nft *g, const struct config *cfg,
+		  gate_nft_entry_fn fn, void *ctx);
+
+/* Frees the context; the table stays (fail closed). */
+void gate_nft_free(struct gate_nft *g);
+/* Deletes table NAME on purpose (`sesamed --remove-gate`). */
+int gate_nft_remove(const char *table);
+
+#endif

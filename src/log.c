@@ -1,0 +1,92 @@
+/* log — see log.h.  Kept deliberately simple: no buffering beyond stdio
+ * line buffering, so a crash never loses the line that explains it. */
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int level = LOG_INFO;
+static bool use_stderr = true;
+static bool use_syslog;
+static FILE *logfile;
+
+void log_set_level(int l) { level = l; }
+int log_get_level(void) { return level; }
+void log_to_stderr(bool on) { use_stderr = on; }
+
+void log_to_syslog(bool on, const char *ident)
+{
+	if (on && !use_syslog)
+		openlog(ident ? ident : "sesamed", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else if (!on && use_syslog)
+		closelog();
+	use_syslog = on;
+}
+
+int log_to_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	FILE *f = fdopen(fd, "a");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	if (logfile)
+		fclose(logfile);
+	logfile = f;
+	return 0;
+}
+
+void log_close(void)
+{
+	if (logfile)
+		fclose(logfile);
+	logfile = NULL;
+	log_to_syslog(false, NULL);
+}
+
+static const char *level_name(int l)
+{
+	switch (l) {
+	case LOG_EMERG: case LOG_ALERT: case LOG_CRIT: case LOG_ERR: return "error";
+	case LOG_WARNING: return "warning";
+	case LOG_DEBUG: return "debug";
+	default: return "info";
+	}
+}
+
+void log_msg(int l, const char *fmt, ...)
+{
+	if (l > level)
+		return;
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+
+	if (use_syslog)
+		syslog(l, "%s", line);
+	if (logfile || use_stderr) {
+		char stamp[40];
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+		snprintf(stamp + n, sizeof stamp - n, ".%03ld", ts.tv_nsec / 1000000);
+		if (logfile)
+			fprintf(logfile, "[%s] %s: %s\n", stamp, level_name(l), line);
+		if (use_stderr)
+			fprintf(stderr, "[%s] %s: %s\n", stamp, level_name(l), line);
+	}
+}

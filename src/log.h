@@ -1,0 +1,35 @@
+/* log — one line per event, to stderr, a log file and/or syslog.
+ *
+ * Levels are syslog's (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG).  Lines
+ * are meant for people and for fail2ban alike: decision lines put the
+ * source address right after a fixed keyword, e.g.
+ *   "door openSSH: 198.18.0.2: stage 2"
+ *   "door openSSH: 198.18.0.2: opened"
+ * Call sites never log and return an error for the same failure twice:
+ * whoever knows the context reports it.
+ */
+#ifndef SESAME_LOG_H
+#define SESAME_LOG_H
+
+#include <stdbool.h>
+#include <syslog.h>
+
+/* Defaults: stderr on, level LOG_INFO, no file, no syslog. */
+void log_set_level(int level);          /* messages above it are dropped */
+int  log_get_level(void);
+void log_to_stderr(bool on);
+void log_to_syslog(bool on, const char *ident);
+/* Appends to PATH (created 0640).  Returns 0 or -errno; reopens on each
+ * call, so SIGHUP can rotate. */
+int  log_to_file(const char *path);
+void log_close(void);
+
+void log_msg(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

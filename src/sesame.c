@@ -1,0 +1,59 @@
+/* sesame — the client: knock, spa, keygen, rules, status.
+ * A static table of subcommands, one file each (cmd_*.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "netns.h"
+#include "version.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "knock",  cmd_knock,  "send a knock sequence (knockd's knock)" },
+	{ "spa",    cmd_spa,    "send one single-packet-authorization packet" },
+	{ "keygen", cmd_keygen, "make a new SPA client key" },
+	{ "rules",  cmd_rules,  "print a firewall-only ruleset (nft or iptables)" },
+	{ "status", cmd_status, "ask a running sesamed for doors and grants" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sesame COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'sesame COMMAND -h' describes one command.  sesame %s\n", SESAME_VERSION);
+}
+
+bool cmd_sandbox_ok(const char *cmd)
+{
+	const char *req = getenv("SESAME_REQUIRE_NETNS");
+	if (!req || strcmp(req, "1") != 0)
+		return true;
+	char why[160];
+	if (netns_check_sandboxed(why, sizeof why))
+		return true;
+	fprintf(stderr, "sesame %s: refusing to send: %s (SESAME_REQUIRE_NETNS=1)\n", cmd, why);
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 1 : 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("sesame %s\n", SESAME_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "sesame: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 1;
+}

@@ -1,0 +1,4 @@
+#ifndef SESAME_VERSION_H
+#define SESAME_VERSION_H
+#define SESAME_VERSION "0.1.0"
+#endif
