@@ -1,0 +1,54 @@
+/* door — the sequence doors: per-source knock attempts and their rules.
+ *
+ * Pure decision logic: it is fed decoded packets (knock_event) and the
+ * current time, and answers with grants.  It runs no command, touches no
+ * firewall and allocates nothing per packet: every attempt lives in one
+ * table of cfg->state_limit slots, allocated by doors_new().
+ *
+ * Semantics (knockd's, with its bugs fixed; see docs/knocking.md):
+ *  - a packet to one of a door's sequence ports that is not the expected
+ *    next step ends that source's attempt on that door; if it is the
+ *    door's first step, it starts a new attempt;
+ *  - packets failing TCPFlags are ignored (neither step nor error);
+ *  - an exact repeat of the step just accepted (same source port) is
+ *    ignored;
+ *  - each (source, door) attempt is independent of every other;
+ *  - Seq_Timeout runs from the first knock, in milliseconds, enforced by
+ *    doors_expire() from a timer, not lazily.
+ * Decisions are logged here, one line each, with source and door.
+ */
+#ifndef SESAME_DOOR_H
+#define SESAME_DOOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "gate.h"
+#include "packet.h"
+
+struct doors;
+
+/* State for every sequence door of CFG (which must outlive it, until
+ * doors_reload() hands over a new one).  One-time sequence files are read
+ * here.  Returns 0 or -errno (logged). */
+int doors_new(const struct config *cfg, struct doors **out);
+void doors_free(struct doors *d);
+
+/* Feeds one packet at NOW_MS (monotonic milliseconds).  Writes at most
+ * MAX grants (one per door the packet completes) and returns how many. */
+size_t doors_feed(struct doors *d, const struct knock_event *ev, uint64_t now_ms,
+		  struct grant *out, size_t max);
+
+/* Ends attempts whose Seq_Timeout has passed (logged as timeouts).
+ * Returns the milliseconds until the next deadline, or -1 if none. */
+int64_t doors_expire(struct doors *d, uint64_t now_ms);
+
+/* Switches to NEW_CFG (SIGHUP).  Attempts of doors whose name and
+ * sequence are unchanged survive; the rest are dropped. */
+int doors_reload(struct doors *d, const struct config *new_cfg);
+
+/* Attempts in progress on door index I, for `sesame status`. */
+size_t doors_attempts(const struct doors *d, size_t door);
+
+#endif

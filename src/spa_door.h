@@ -1,0 +1,40 @@
+/* spa_door — the SPA doors: verify one captured datagram and answer with
+ * a grant.  Native format (spa.h) and fwknop format (fwknop.h) alike.
+ *
+ * Order of work (cheap first; state changes only after authentication,
+ * except the per-source rate limiter): size/version, key lookup, rate
+ * limit, time window, AEAD/HMAC verify, replay check and record (fsync'd
+ * before the grant leaves), policy (ports within Open, address rule).
+ * Every rejection is logged with its reason, at most once per reason per
+ * source per second.
+ */
+#ifndef SESAME_SPA_DOOR_H
+#define SESAME_SPA_DOOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "gate.h"
+#include "packet.h"
+
+struct spa_doors;
+
+/* Loads keys for every SPA door of CFG and opens cfg->replay_cache.
+ * Returns 0 or -errno (logged with file:line for key files). */
+int spa_doors_new(const struct config *cfg, struct spa_doors **out);
+void spa_doors_free(struct spa_doors *s);
+
+/* EV is a UDP packet to some door's SPA_Port.  Returns true and fills GR
+ * when it authorizes a grant.  NOW_S is wall-clock seconds (timestamps
+ * inside SPA packets are wall-clock). */
+bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,
+		     uint64_t now_s, struct grant *gr);
+
+/* Counters for benchmarks and `sesame status`. */
+struct spa_stats {
+	uint64_t seen, granted, replayed, rejected;
+};
+void spa_doors_stats(const struct spa_doors *s, struct spa_stats *out);
+
+#endif
