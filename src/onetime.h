@@ -1,0 +1,31 @@
+/* onetime — knockd's One_Time_Sequences file.
+ *
+ * One sequence per line, in the Sequence syntax ("8881:tcp,7777,9991:udp").
+ * Blank lines are skipped.  A line whose first non-blank character is '#'
+ * is a comment or a sequence already used: knockd marks a used line by
+ * overwriting its first byte with '#', and so do we, so one file can move
+ * between knockd and sesamed. */
+#ifndef SESAME_ONETIME_H
+#define SESAME_ONETIME_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+struct onetime_seq {
+	struct port_proto seq[CONFIG_SEQ_MAX];
+	size_t len;
+	unsigned line;                  /* 1-based line number in the file */
+	long offset;                    /* byte offset of the line's first byte */
+};
+
+/* Reads the first unused sequence of PATH into OUT.  Returns 0, -ENOENT
+ * when every sequence is used up, -EINVAL for a malformed line (reported
+ * through DIAG as "file:line: ..."), or -errno when unreadable (reported). */
+int onetime_next(const char *path, config_diag_fn diag, void *ctx,
+		 struct onetime_seq *out);
+/* Marks SEQ used in PATH, in place, and fsyncs.  Returns 0 or -errno
+ * (-ESTALE if the line no longer holds that sequence). */
+int onetime_mark_used(const char *path, const struct onetime_seq *seq);
+
+#endif
