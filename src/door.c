@@ -153,6 +153,7 @@ static int doors_build(const struct config *cfg, struct doors **out)
 	d->ndoors = cfg->ndoors;
 	d->door = calloc(cfg->ndoors ? cfg->ndoors : 1, sizeof *d->door);
 	int err = d->door ? 0 : -ENOMEM;
+	bool any_sequence = false;
 	for (size_t i = 0; !err && i < cfg->ndoors; i++) {
 		const struct door *dc = &cfg->doors[i];
 		struct door_state *ds = &d->door[i];
@@ -160,6 +161,7 @@ static int doors_build(const struct config *cfg, struct doors **out)
 		ds->sequence = dc->seq_len > 0 || dc->one_time_file;
 		if (!ds->sequence)
 			continue;
+		any_sequence = true;
 		if (dc->one_time_file) {
 			/* One_Time_Sequences wins over Sequence, as in knockd. */
 			err = onetime_load(ds);
@@ -171,8 +173,9 @@ static int doors_build(const struct config *cfg, struct doors **out)
 			ds->seq_len = dc->seq_len;
 		}
 	}
+	/* An SPA-only config needs no attempt table worth the name. */
 	if (!err)
-		err = attempts_new(cfg->state_limit, cfg->ndoors, &d->att);
+		err = attempts_new(any_sequence ? cfg->state_limit : 1, cfg->ndoors, &d->att);
 	if (err) {
 		if (err == -ENOMEM)
 			log_err("door state: %s", strerror(-err));

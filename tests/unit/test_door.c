@@ -758,6 +758,47 @@ static void reload_keeps_onetime_attempts(void **state)
 	cfg_free(c);
 }
 
+/* ---- with the real parser --------------------------------------------- */
+
+static void knockd_conf_end_to_end(void **state)
+{
+	(void)state;
+	static const char conf[] =
+		"[options]\n"
+		"  UseSyslog\n"
+		"[openSSH]\n"
+		"  sequence    = 7000,8000:udp,9000\n"
+		"  seq_timeout = 3\n"
+		"  tcpflags    = syn,!ack\n"
+		"  command     = /bin/true %IP%\n"
+		"[closeSSH]\n"
+		"  sequence    = 9000,8000:udp,7000\n"
+		"  seq_timeout = 5\n"
+		"  target      = 198.18.0.1\n"
+		"  command     = /bin/true %IP%\n";
+	struct config *c = NULL;
+	assert_int_equal(config_parse("test.conf", conf, sizeof conf - 1, NULL, NULL, &c), 0);
+	assert_int_equal(c->ndoors, 2);
+	struct doors *d = doors_make(c);
+	const char *s = "198.18.0.2", *dst = "198.18.0.1";
+
+	feed(d, ev_full(s, 1, dst, 7000, T, TCPF_SYN), 0);
+	feed(d, ev_full(s, 1, dst, 7000, T, TCPF_SYN | TCPF_ACK), 1);   /* not a knock */
+	feed(d, ev_full(s, 2, dst, 8000, U, 0), 2);
+	assert_int_equal(feed(d, ev_full(s, 3, dst, 9000, T, TCPF_SYN), 2999), 1);
+	assert_int_equal(gr[0].door, 0);
+	/* 9000 was also closeSSH's first step. */
+	assert_int_equal(doors_attempts(d, 1), 1);
+	feed(d, ev_full(s, 4, dst, 8000, U, 0), 4000);
+	assert_int_equal(feed(d, ev_full(s, 5, dst, 7000, T, TCPF_ACK), 4001), 1);
+	assert_int_equal(gr[0].door, 1);
+	/* Seq_Timeout is seconds in the file, milliseconds here. */
+	feed(d, ev_full(s, 6, dst, 7000, T, TCPF_SYN), 10000);
+	assert_int_equal(doors_expire(d, 10000), 3000);
+	doors_free(d);
+	config_free(c);
+}
+
 /* ---- reload ------------------------------------------------------------ */
 
 static void reload_keeps_unchanged_doors(void **state)
@@ -840,6 +881,7 @@ int main(void)
 		cmocka_unit_test(onetime_consumed_line_by_line),
 		cmocka_unit_test(onetime_file_problems),
 		cmocka_unit_test(reload_keeps_onetime_attempts),
+		cmocka_unit_test(knockd_conf_end_to_end),
 	};
 	return cmocka_run_group_tests(tests, log_setup, log_teardown);
 }
