@@ -115,6 +115,7 @@ enum fwknop_err {
 	FWKNOP_ERR_MESSAGE = -11,       /* access message malformed */
 	FWKNOP_ERR_SPACE = -12,         /* encode: output buffer too small */
 	FWKNOP_ERR_CRYPTO = -13,        /* OpenSSL failed (not the input) */
+	FWKNOP_ERR_NO_HMAC = -14,       /* packet made without --use-hmac */
 };
 const char *fwknop_strerror(int err);
 
