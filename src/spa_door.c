@@ -19,6 +19,7 @@
 #include "replay.h"
 #include "spa.h"
 #include "spa_keys.h"
+#include "fwknop.h"
 
 /* Per-source rate limit (GCRA): RATE_PER_S sustained, bursts of RATE_BURST. */
 #define RATE_SETS      4096
@@ -218,10 +219,13 @@ int spa_doors_new(const struct config *cfg, struct spa_doors **out)
 	}
 	int rc = keys_build(s);
 	for (size_t d = 0; rc == 0 && d < cfg->ndoors; d++) {
-		if (cfg->doors[d].spa_format == SPA_FORMAT_FWKNOP) {
-			log_err("%s:%u: door %s: SPA_Format = fwknop is not supported by this build",
-				cfg->path ? cfg->path : "config", cfg->doors[d].line, cfg->doors[d].name);
-			rc = -ENOTSUP;
+		const struct door *door = &cfg->doors[d];
+		if (door->spa_format == SPA_FORMAT_FWKNOP &&
+		    (!door->fwknop_key_len || !door->fwknop_hmac_key_len)) {
+			log_err("%s:%u: door %s: an fwknop door needs Fwknop_Key(_Base64) and "
+				"Fwknop_HMAC_Key(_Base64)", cfg->path ? cfg->path : "config",
+				door->line, door->name);
+			rc = -EINVAL;
 		}
 	}
 	if (rc == 0) {
@@ -422,17 +426,132 @@ static bool check_native(struct spa_doors *s, const struct knock_event *ev,
 	return true;
 }
 
+/* fwknop's format: no key id, so the rate limit comes before the HMAC;
+ * fwknop_decode() checks the HMAC before it decrypts anything. */
+static enum reason fwknop_reason(int err)
+{
+	switch (err) {
+	case FWKNOP_ERR_SIZE: return R_SIZE;
+	case FWKNOP_ERR_HMAC: case FWKNOP_ERR_NO_HMAC: return R_AUTH;
+	default: return R_MALFORMED;
+	}
+}
+
+static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
+			 uint64_t now_s, struct grant *gr)
+{
+	const struct config *cfg = s->cfg;
+	const char *pdoor = door_name_for_port(s, ev->dport);
+	if (ev->payload_len == 0 || ev->payload_len > FWKNOP_WIRE_MAX) {
+		reject(s, pdoor, &ev->saddr, R_SIZE, "fwknop", now_s);
+		return false;
+	}
+	uint64_t t_us = ev->time_us ? ev->time_us : now_s * 1000000ull;
+	if (!rate_ok(s, &ev->saddr, t_us)) {
+		reject(s, pdoor, &ev->saddr, R_RATE, "fwknop", now_s);
+		return false;
+	}
+	struct fwknop_msg msg;
+	const struct door *d = NULL;
+	size_t di = 0;
+	int rc = FWKNOP_ERR_HMAC;
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *c = &cfg->doors[i];
+		if (c->spa_format != SPA_FORMAT_FWKNOP || c->spa_port != ev->dport)
+			continue;
+		struct fwknop_keys keys = {
+			.key = c->fwknop_key, .key_len = c->fwknop_key_len,
+			.hmac_key = c->fwknop_hmac_key, .hmac_key_len = c->fwknop_hmac_key_len,
+			.hmac_digest = c->fwknop_hmac_digest,
+		};
+		rc = fwknop_decode(ev->payload, ev->payload_len, &keys, &msg);
+		d = c;
+		di = i;
+		if (rc != FWKNOP_ERR_HMAC)
+			break;          /* this door's keys: its verdict */
+	}
+	if (rc != FWKNOP_OK) {
+		char what[96];
+		snprintf(what, sizeof what, "fwknop: %s", fwknop_strerror(rc));
+		reject(s, d ? d->name : pdoor, &ev->saddr, fwknop_reason(rc), what, now_s);
+		return false;
+	}
+	uint64_t win = d->spa_window_s;
+	if (!fwknop_time_ok(&msg, now_s, (unsigned)win)) {
+		reject(s, d->name, &ev->saddr, msg.timestamp < now_s ? R_STALE : R_FUTURE,
+		       "fwknop", now_s);
+		goto refused;
+	}
+	uint8_t id[REPLAY_ID_LEN];
+	fwknop_replay_key(ev->payload, ev->payload_len, id);
+	rc = replay_check_add(s->replay, id, msg.timestamp + win + 1, now_s);
+	if (rc < 0) {
+		reject(s, d->name, &ev->saddr, rc == -EEXIST ? R_REPLAY : R_CACHE, "fwknop", now_s);
+		goto refused;
+	}
+	if (!fwknop_msg_is_access(&msg)) {
+		char what[96];
+		snprintf(what, sizeof what, "fwknop %s messages are not supported",
+			 fwknop_msg_type_name(msg.type));
+		reject(s, d->name, &ev->saddr, R_MALFORMED, what, now_s);
+		goto refused;
+	}
+	for (size_t i = 0; i < msg.nports; i++) {
+		if (!port_allowed(d, &msg.ports[i])) {
+			char what[96];
+			snprintf(what, sizeof what, "fwknop asked for %u/%s", msg.ports[i].port,
+				 port_proto_name(msg.ports[i].proto));
+			reject(s, d->name, &ev->saddr, R_PORT, what, now_s);
+			goto refused;
+		}
+	}
+	struct addr target = ev->saddr;
+	if (!msg.addr_any && !addr_equal(&msg.addr, &ev->saddr)) {
+		if (!address_allowed(d, &msg.addr)) {
+			char what[ADDR_STRLEN + 32];
+			snprintf(what, sizeof what, "fwknop asked for %s", msg.addr_text);
+			reject(s, d->name, &ev->saddr, R_ADDRESS, what, now_s);
+			goto refused;
+		}
+		target = msg.addr;
+	}
+	memset(gr, 0, sizeof *gr);
+	gr->door = (uint32_t)di;
+	gr->addr = target;
+	if (msg.client_timeout && msg.client_timeout < d->open_timeout_s)
+		gr->timeout_s = msg.client_timeout;
+	gr->nports = (uint32_t)msg.nports;
+	memcpy(gr->ports, msg.ports, msg.nports * sizeof msg.ports[0]);
+	s->stats.granted++;
+	char a[ADDR_STRLEN], t[ADDR_STRLEN];
+	addr_format(&ev->saddr, a, sizeof a);
+	addr_format(&target, t, sizeof t);
+	log_info("door %s: %s: SPA accepted: fwknop user %s, for %s", d->name, a, msg.username, t);
+	OPENSSL_cleanse(&msg, sizeof msg);
+	return true;
+refused:
+	OPENSSL_cleanse(&msg, sizeof msg);
+	return false;
+}
+
 bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,
 		     uint64_t now_s, struct grant *gr)
 {
 	if (ev->proto != PROTO_UDP)
 		return false;
-	bool native = false;
-	for (size_t d = 0; d < s->cfg->ndoors && !native; d++)
-		native = s->cfg->doors[d].spa_format == SPA_FORMAT_SESAME &&
-			 s->cfg->doors[d].spa_port == ev->dport;
-	if (!native)
+	bool native = false, fwk = false;
+	for (size_t d = 0; d < s->cfg->ndoors; d++) {
+		if (s->cfg->doors[d].spa_port != ev->dport)
+			continue;
+		native |= s->cfg->doors[d].spa_format == SPA_FORMAT_SESAME;
+		fwk |= s->cfg->doors[d].spa_format == SPA_FORMAT_FWKNOP;
+	}
+	if (!native && !fwk)
 		return false;           /* not an SPA port: not ours to count */
 	s->stats.seen++;
-	return check_native(s, ev, now_s, gr);
+	/* fwknop packets are base64 text: they never start with a byte 1. */
+	if (native && (!fwk || (ev->payload_len == SPA_PACKET_LEN &&
+				ev->payload[0] == SPA_VERSION)))
+		return check_native(s, ev, now_s, gr);
+	return check_fwknop(s, ev, now_s, gr);
 }
