@@ -15,10 +15,11 @@
  * libpcap message in capture_last_error() for the caller's log line.
  *   -ENODEV   the interface does not exist (at open), or it disappeared
  *             (from capture_dispatch): close, retry capture_open() later
- *   -ENETDOWN the interface went down (dispatch) or is down (open): same
+ *   -ENETDOWN the interface went down, or its capture broke otherwise
+ *             (dispatch), or is down (open): same
  *   -EPERM    not allowed to capture (no CAP_NET_RAW)
  *   -EINVAL   the filter does not compile, or a bad argument
- *   -EIO      anything else libpcap reports
+ *   -EIO      anything else libpcap reports (on "any" or a savefile)
  */
 #ifndef SESAME_CAPTURE_H
 #define SESAME_CAPTURE_H
@@ -88,7 +89,9 @@ int capture_linktype(const struct capture *c);
  * savefile, all up to its end) without blocking, calls FN(CTX, ev) for each
  * decoded frame, in capture order.  Returns the number of frames read, 0
  * when nothing was pending (live) or at end of file (savefile), or -errno:
- * -ENODEV / -ENETDOWN when the interface went away. */
+ * -ENODEV / -ENETDOWN when the interface went away.  Call it on EPOLLIN
+ * and on EPOLLERR: a call that reads nothing on a named interface checks
+ * the link, because a link going down shows only as one EPOLLERR. */
 int capture_dispatch(struct capture *c, int max, capture_fn fn, void *ctx);
 
 /* Our counters plus the kernel's drop counts.  Returns 0 or -EIO. */

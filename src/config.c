@@ -232,7 +232,8 @@ static char *path_dup(struct parser *p, const char *v)
 		p->oom = true;
 		return NULL;
 	}
-	snprintf(d, n, "%s/%s", p->dir, v);
+	bool root = strcmp(p->dir, "/") == 0;
+	snprintf(d, n, "%s%s%s", p->dir, root ? "" : "/", v);
 	return d;
 }
 

@@ -420,11 +420,14 @@ static void teardown(struct daemon *dm)
 static int start(struct daemon *dm, const struct daemon_opts *o)
 {
 	struct diag_count n = { 0 };
-	if (config_load(o->config_path, diag_stderr, &n, &dm->cfg) < 0) {
+	int err = config_load(o->config_path, diag_stderr, &n, &dm->cfg);
+	if (err == -EINVAL) {
 		fprintf(stderr, "sesamed: %s: %u error%s, not starting\n", o->config_path,
 			n.errors, n.errors == 1 ? "" : "s");
 		return -EINVAL;
 	}
+	if (err < 0)
+		return err;             /* the one line is out already */
 	const struct config *cfg = dm->cfg;
 	if (log_setup(o, cfg) < 0)
 		return -EIO;

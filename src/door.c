@@ -10,9 +10,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "attempts.h"
 #include "log.h"
+#include "onetime.h"
 
 struct door_state {
 	const struct door *cfg;
@@ -20,6 +22,7 @@ struct door_state {
 	bool disabled;                  /* nothing left to knock */
 	struct port_proto seq[CONFIG_SEQ_MAX];  /* the current sequence */
 	size_t seq_len;
+	struct onetime_seq ot;          /* where seq came from, one-time doors */
 };
 
 struct doors {
@@ -40,6 +43,15 @@ static const char *proto_name(uint8_t proto)
 static bool same_step(const struct port_proto *p, const struct knock_event *ev)
 {
 	return p->port == ev->dport && p->proto == ev->proto;
+}
+
+/* Field by field: struct port_proto has a padding byte. */
+static bool seq_equal(const struct port_proto *a, const struct port_proto *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].port != b[i].port || a[i].proto != b[i].proto)
+			return false;
+	return true;
 }
 
 static bool seq_holds(const struct door_state *ds, const struct knock_event *ev)
@@ -86,15 +98,36 @@ static bool portmap_has(const struct doors *d, const struct knock_event *ev)
 	}                                                                       \
 } while (0)
 
-static void door_state_init(struct door_state *ds, const struct door *cfg)
+static void diag_to_log(void *ctx, int level, const char *msg)
 {
-	memset(ds, 0, sizeof *ds);
-	ds->cfg = cfg;
-	ds->sequence = cfg->seq_len > 0 || cfg->one_time_file;
-	if (cfg->seq_len > 0 && cfg->seq_len <= CONFIG_SEQ_MAX) {
-		memcpy(ds->seq, cfg->seq, cfg->seq_len * sizeof cfg->seq[0]);
-		ds->seq_len = cfg->seq_len;
+	(void)ctx;
+	log_msg(level, "%s", msg);
+}
+
+/* Loads the first unused sequence of a one-time door.  Used up is not an
+ * error: the door is disabled (knockd dies there).  Returns 0 or -errno
+ * for an unreadable or malformed file (already reported). */
+static int onetime_load(struct door_state *ds)
+{
+	const char *file = ds->cfg->one_time_file;
+	int r = onetime_next(file, diag_to_log, NULL, &ds->ot);
+	struct stat st;
+	/* -ENOENT also means a missing file (reported already): that is an
+	 * error, not a door used up. */
+	if (r == -ENOENT && stat(file, &st) == 0) {
+		ds->disabled = true;
+		ds->seq_len = 0;
+		log_warn("door %s: every one-time sequence in %s is used; door disabled",
+			 ds->cfg->name, file);
+		return 0;
 	}
+	if (r < 0)
+		return r;
+	memcpy(ds->seq, ds->ot.seq, ds->ot.len * sizeof ds->ot.seq[0]);
+	ds->seq_len = ds->ot.len;
+	ds->disabled = ds->seq_len == 0;
+	log_info("door %s: one-time sequence from %s:%u", ds->cfg->name, file, ds->ot.line);
+	return 0;
 }
 
 /* Fills the per-door state of CFG into a fresh struct doors (no attempts
@@ -115,15 +148,19 @@ static int doors_build(const struct config *cfg, struct doors **out)
 	for (size_t i = 0; !err && i < cfg->ndoors; i++) {
 		const struct door *dc = &cfg->doors[i];
 		struct door_state *ds = &d->door[i];
-		door_state_init(ds, dc);
+		ds->cfg = dc;
+		ds->sequence = dc->seq_len > 0 || dc->one_time_file;
 		if (!ds->sequence)
 			continue;
-		if (dc->seq_len > CONFIG_SEQ_MAX) {
+		if (dc->one_time_file) {
+			/* One_Time_Sequences wins over Sequence, as in knockd. */
+			err = onetime_load(ds);
+		} else if (dc->seq_len > CONFIG_SEQ_MAX) {
 			log_err("door %s: sequence longer than %d steps", dc->name, CONFIG_SEQ_MAX);
 			err = -EINVAL;
-		} else if (dc->one_time_file) {
-			log_err("door %s: One_Time_Sequences is not supported by this build", dc->name);
-			err = -ENOTSUP;
+		} else {
+			memcpy(ds->seq, dc->seq, dc->seq_len * sizeof dc->seq[0]);
+			ds->seq_len = dc->seq_len;
 		}
 	}
 	if (!err)
@@ -174,6 +211,39 @@ static bool door_accepts(const struct door_state *ds, const struct knock_event *
 	return seq_holds(ds, ev);
 }
 
+/* A one-time sequence was just used: mark it, move on to the next one for
+ * every source (v4 and v6 alike), disable the door after the last. */
+static void onetime_advance(struct doors *d, uint32_t i)
+{
+	struct door_state *ds = &d->door[i];
+	const char *file = ds->cfg->one_time_file;
+	int r = onetime_mark_used(file, &ds->ot);
+	if (r < 0)
+		log_err("door %s: %s:%u: cannot mark the sequence used: %s", ds->cfg->name,
+			file, ds->ot.line, r == -ESTALE ? "the line has changed" : strerror(-r));
+	/* Everyone else was knocking the sequence that is now spent. */
+	struct attempt *a;
+	while ((a = attempts_oldest(d->att, i))) {
+		door_log(LOG_INFO, ds, &a->addr, "dropped at stage %u (one-time sequence used)",
+			 a->stage);
+		attempts_remove(d->att, a);
+	}
+	struct onetime_seq used = ds->ot;
+	r = onetime_load(ds);
+	if (r < 0) {
+		ds->disabled = true;
+		log_err("door %s: cannot read %s; door disabled", ds->cfg->name, file);
+	} else if (!ds->disabled && ds->ot.offset == used.offset && ds->ot.len == used.len &&
+		   seq_equal(ds->ot.seq, used.seq, used.len)) {
+		/* Not marked: accepting it again would make it a two-time
+		 * sequence. */
+		ds->disabled = true;
+		log_err("door %s: the used sequence is still unmarked in %s; door disabled",
+			ds->cfg->name, file);
+	}
+	portmap_build(d);
+}
+
 /* Completion: one grant (if there is room) and the attempt ends. */
 static size_t complete(struct doors *d, uint32_t i, const struct knock_event *ev,
 		       struct grant *out, size_t room)
@@ -187,6 +257,8 @@ static size_t complete(struct doors *d, uint32_t i, const struct knock_event *ev
 	memset(out, 0, sizeof *out);
 	out->door = i;
 	out->addr = ev->saddr;
+	if (ds->cfg->one_time_file)
+		onetime_advance(d, i);
 	return 1;
 }
 
@@ -298,7 +370,7 @@ static bool door_survives(const struct door_state *old, const struct door_state 
 	       same_name(old->cfg, new->cfg) &&
 	       same_file(old->cfg->one_time_file, new->cfg->one_time_file) &&
 	       old->seq_len == new->seq_len &&
-	       memcmp(old->seq, new->seq, old->seq_len * sizeof old->seq[0]) == 0;
+	       seq_equal(old->seq, new->seq, old->seq_len);
 }
 
 int doors_reload(struct doors *d, const struct config *new_cfg)
