@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <syslog.h>          /* LOG_ERR, LOG_WARNING for config_diag_fn */
 
 #include "addr.h"
 

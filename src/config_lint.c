@@ -215,8 +215,12 @@ int config_check_files(const struct config *cfg, config_diag_fn diag, void *ctx)
 			config_report(diag, ctx, LOG_WARNING, cfg->path, d->lines.one_time,
 				      "door %s: every sequence in '%s' is used up: the "
 				      "door stays shut", d->name, d->one_time_file);
-		else if (r < 0)
+		else if (r < 0) {
+			config_report(diag, ctx, LOG_ERR, cfg->path, d->lines.one_time,
+				      "door %s: One_Time_Sequences: malformed file '%s' "
+				      "(errors above)", d->name, d->one_time_file);
 			ret = -EINVAL;
+		}
 	}
 	return ret;
 }
