@@ -37,9 +37,11 @@ static bool resolve(const char *host, int family, struct target *t)
 		.ai_socktype = SOCK_DGRAM,
 	};
 	struct addrinfo *res = NULL;
+	char q[KNOCK_QUOTE_MAX + 1];
+	knock_quote(host, q, sizeof q);
 	int rc = getaddrinfo(host, NULL, &hints, &res);
 	if (rc != 0) {
-		fprintf(stderr, "sesame knock: cannot resolve '%.64s': %s\n", host,
+		fprintf(stderr, "sesame knock: cannot resolve '%s': %s\n", q,
 			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return false;
 	}
@@ -55,7 +57,7 @@ static bool resolve(const char *host, int family, struct target *t)
 	}
 	freeaddrinfo(res);
 	if (!ok)
-		fprintf(stderr, "sesame knock: '%.64s' has no IPv4 or IPv6 address\n", host);
+		fprintf(stderr, "sesame knock: '%s' has no IPv4 or IPv6 address\n", q);
 	return ok;
 }
 

@@ -24,8 +24,18 @@ const char knock_usage[] =
 	"\n"
 	"example: sesame knock host.example 8881 7777:udp 9991\n";
 
-/* Longest piece of a hostile token quoted back in a message. */
-#define QUOTE_MAX 40
+void knock_quote(const char *s, char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	size_t n = 0;
+	for (; s[n] && n < KNOCK_QUOTE_MAX && n + 1 < len; n++) {
+		unsigned char c = (unsigned char)s[n];
+		/* Control bytes could forge a second line of output. */
+		buf[n] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	buf[n] = '\0';
+}
 
 static bool all_digits(const char *s, size_t len)
 {
@@ -59,7 +69,9 @@ static void explain_bad_port(const char *s, char *err, size_t errlen)
 		}
 		why = port_ok ? "protocol must be tcp or udp" : "port out of range 1-65535";
 	}
-	snprintf_safe(err, errlen, "bad port '%.*s': %s", QUOTE_MAX, s, why);
+	char q[KNOCK_QUOTE_MAX + 1];
+	knock_quote(s, q, sizeof q);
+	snprintf_safe(err, errlen, "bad port '%s': %s", q, why);
 }
 
 static bool set_family(struct knock_args *out, int family, char *err, size_t errlen)
@@ -76,8 +88,10 @@ static bool set_delay(struct knock_args *out, const char *v, char *err, size_t e
 {
 	unsigned long ms;
 	if (!parse_ulong(v, 0, KNOCK_MAX_DELAY_MS, &ms)) {
-		snprintf_safe(err, errlen, "bad delay '%.*s': milliseconds 0-%u",
-			      QUOTE_MAX, v, KNOCK_MAX_DELAY_MS);
+		char q[KNOCK_QUOTE_MAX + 1];
+		knock_quote(v, q, sizeof q);
+		snprintf_safe(err, errlen, "bad delay '%s': milliseconds 0-%u",
+			      q, KNOCK_MAX_DELAY_MS);
 		return false;
 	}
 	out->delay_ms = (unsigned)ms;
@@ -102,9 +116,11 @@ static bool apply_flag(struct opts *o, char c, const char *tok, char *err, size_
 	case 'V': o->out->action = KNOCK_VERSION; return true;
 	case 'h': o->out->action = KNOCK_HELP; return true;
 	}
-	if (c == '-' || (unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
-		snprintf_safe(err, errlen, "unknown option '%.*s'", QUOTE_MAX, tok);
-	else
+	if (c == '-' || (unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) {
+		char q[KNOCK_QUOTE_MAX + 1];
+		knock_quote(tok, q, sizeof q);
+		snprintf_safe(err, errlen, "unknown option '%s'", q);
+	} else
 		snprintf_safe(err, errlen, "unknown option '-%c'", c);
 	return false;
 }
@@ -144,7 +160,9 @@ static bool long_option(struct opts *o, int argc, char *const *argv, int *i,
 		}
 		return set_delay(o->out, argv[++*i], err, errlen);
 	}
-	snprintf_safe(err, errlen, "unknown option '%.*s'", QUOTE_MAX, tok);
+	char q[KNOCK_QUOTE_MAX + 1];
+	knock_quote(tok, q, sizeof q);
+	snprintf_safe(err, errlen, "unknown option '%s'", q);
 	return false;
 }
 
@@ -216,7 +234,9 @@ bool knock_args_parse(int argc, char *const *argv, struct knock_args *out,
 	}
 	out->host = pos[0];
 	if (npos == 1) {
-		snprintf_safe(err, errlen, "missing PORT after HOST '%.*s'", QUOTE_MAX, pos[0]);
+		char q[KNOCK_QUOTE_MAX + 1];
+		knock_quote(pos[0], q, sizeof q);
+		snprintf_safe(err, errlen, "missing PORT after HOST '%s'", q);
 		return false;
 	}
 	uint8_t proto = o.udp ? PROTO_UDP : PROTO_TCP;

@@ -37,6 +37,11 @@ struct knock_args {
 bool knock_args_parse(int argc, char *const *argv, struct knock_args *out,
 		      char *err, size_t errlen);
 
+/* Copies at most KNOCK_QUOTE_MAX bytes of the hostile token S into BUF
+ * for a message, control bytes replaced by '?', always terminated. */
+#define KNOCK_QUOTE_MAX 40
+void knock_quote(const char *s, char *buf, size_t len);
+
 /* The usage text of `sesame knock -h`. */
 extern const char knock_usage[];
 
