@@ -10,6 +10,7 @@
 # kcap_start NAME FILTER... : tcpdump on the server's $SRV_IF into $TMP/NAME.pcap.
 kcap_start() {
 	local name=$1; shift
+	: >"$TMP/$name.tcpdump.log"
 	ip netns exec "$SRV_NS" tcpdump -i "$SRV_IF" -U -n -w "$TMP/$name.pcap" "$@" \
 		>"$TMP/$name.tcpdump.log" 2>&1 &
 	printf -v "_KCAP_$name" '%s' "$!"
