@@ -45,6 +45,21 @@ check "no bad command line sent any packet (only the control knock is seen)" \
 check "the one packet seen is the control knock" \
 	test "$(capture_count bad "ip src $CLI4 and tcp dst port 4242")" = 1
 
+# HOST may be a name: "localhost" (from /etc/hosts) in the client, whose
+# loopback is captured.  -v prints each hit with the resolved address.
+in_cli tcpdump -i lo --immediate-mode -U -n -w "$TMP/name.pcap" >"$TMP/name.log" 2>&1 &
+name_pid=$!
+wait_until 5 grep -q "listening on" "$TMP/name.log"
+check "a host name is resolved (-4 localhost), -v prints the hits" \
+	bash -c 'ip netns exec "$1" "$2" knock -v -4 localhost 7001 7002:udp >"$3"' _ "$CLI_NS" "$SESAME" "$TMP/name.out"
+sleep 0.3; kill "$name_pid"; wait "$name_pid" 2>/dev/null
+check "-v output names each hit" diff -u - "$TMP/name.out" <<'OUT'
+hitting tcp 127.0.0.1:7001
+hitting udp 127.0.0.1:7002
+OUT
+check "the name's knocks reached 127.0.0.1 (one SYN, one datagram)" \
+	test "$(capture_count name "dst host 127.0.0.1 and ((tcp dst port 7001 and tcp[tcpflags] == tcp-syn) or udp dst port 7002)")" = 2
+
 # The sesame front end.
 usage_ok() {  # STATUS-WANTED STREAM(out|err) ARGS...
 	local want=$1 stream=$2 rc=0; shift 2
