@@ -236,6 +236,12 @@ static void case_and_whitespace(void **state)
 	assert_string_equal(c->doors[0].start_command, "Echo %IP% 'Keeps Case'");
 	config_free(c);
 
+	/* A UTF-8 byte order mark (some editors write one) is skipped. */
+	c = good("\xef\xbb\xbf[options]\nlogfile = /x\n");
+	assert_string_equal(c->log_file, "/x");
+	config_free(c);
+	bad("[options]\n\xef\xbb\xbflogfile = /x\n", "t.conf:2: unknown key");
+
 	/* A value may hold '=' (commands do). */
 	c = good(DOOR("command = env A=b /bin/x\n"));
 	assert_string_equal(c->doors[0].start_command, "env A=b /bin/x");
