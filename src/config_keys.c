@@ -434,6 +434,19 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 				    k->name, err, VAL(v));
 			return;
 		}
+		/* A port twice would render a duplicate set element in nft. */
+		for (int i = 1; i < cnt; i++) {
+			for (int j = 0; j < i; j++) {
+				if (d->open[i].port == d->open[j].port &&
+				    d->open[i].proto == d->open[j].proto) {
+					config_perr(p, p->line, "%s: port %u/%s given twice in "
+						    "'%.*s%s'", k->name, d->open[i].port,
+						    port_proto_name(d->open[i].proto), VAL(v));
+					d->open_len = 0;
+					return;
+				}
+			}
+		}
 		d->open_len = (size_t)cnt;
 		d->lines.open = p->line;
 		return;
