@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "capture.h"
 
@@ -407,23 +406,21 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h,
 
 /* The state of a live capture's interface: -ENODEV when it is gone (or
  * was re-created under the same name: our socket is bound to the old
- * index), -ENETDOWN when it is down, else 0. */
+ * index), -ENETDOWN when it is down, else 0.  Asked through ioctls on the
+ * capture socket itself, so a sandboxed worker needs no other socket. */
 static int link_state(const struct capture *c)
 {
 	struct ifreq ifr;
-	int fd, err = 0;
 
-	if (if_nametoindex(c->ifname) != c->ifindex)
-		return -ENODEV;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
 	memset(&ifr, 0, sizeof ifr);
-	memcpy(ifr.ifr_name, c->ifname, sizeof c->ifname);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP))
-		err = -ENETDOWN;
-	close(fd);
-	return err;
+	ifr.ifr_ifindex = (int)c->ifindex;
+	if (ioctl(c->fd, SIOCGIFNAME, &ifr) < 0)
+		return errno == ENODEV ? -ENODEV : -ENETDOWN;
+	if (strncmp(ifr.ifr_name, c->ifname, sizeof ifr.ifr_name) != 0)
+		return -ENODEV;         /* the index now names another link */
+	if (ioctl(c->fd, SIOCGIFFLAGS, &ifr) < 0)
+		return errno == ENODEV ? -ENODEV : -ENETDOWN;
+	return ifr.ifr_flags & IFF_UP ? 0 : -ENETDOWN;
 }
 
 int capture_dispatch(struct capture *c, int max, capture_fn fn, void *ctx)
@@ -436,8 +433,13 @@ int capture_dispatch(struct capture *c, int max, capture_fn fn, void *ctx)
 	rc = pcap_dispatch(c->pcap, max > 0 ? max : -1, on_frame, (u_char *)&d);
 	if (rc == PCAP_ERROR_BREAK)
 		rc = 0;
-	if (rc > 0 || !c->ifindex)
-		return rc >= 0 ? rc : -EIO;
+	if (rc > 0 || !c->ifindex) {
+		if (rc >= 0)
+			return rc;
+		set_error("%s: %s", c->ifname[0] ? c->ifname : "savefile",
+			  pcap_geterr(c->pcap));
+		return -EIO;
+	}
 	/* Nothing read, or an error, on a named interface.  libpcap says
 	 * nothing when the link merely went down (the kernel flags the
 	 * socket with POLLERR once), so look at the link itself. */
