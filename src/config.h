@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <syslog.h>          /* LOG_ERR, LOG_WARNING for config_diag_fn */
 
 #include "addr.h"
 
@@ -22,6 +23,10 @@
 #define CONFIG_NAME_MAX       64        /* door name, with NUL */
 #define CONFIG_ALLOW_MAX      16        /* CIDRs in SPA_Allow_Address */
 #define CONFIG_KEY_MAX        64        /* fwknop key bytes */
+#define CONFIG_DOORS_MAX      256       /* doors per file */
+#define CONFIG_DOOR_NAME_LEN  48        /* door name bytes: leaves room for
+					 * "_v4" and step suffixes in nft */
+#define CONFIG_LINE_MAX       4096      /* bytes per line, without newline */
 
 /* IPPROTO_TCP / IPPROTO_UDP values, kept as uint8_t in the tables. */
 enum { PROTO_TCP = 6, PROTO_UDP = 17 };
@@ -88,6 +93,14 @@ struct door {
 	uint8_t fwknop_hmac_key[CONFIG_KEY_MAX * 2];
 	size_t fwknop_hmac_key_len;
 	enum hmac_digest fwknop_hmac_digest;    /* default HMAC_SHA256 */
+
+	/* Line of each key as given (0: not given), for warnings. */
+	struct door_lines {
+		unsigned sequence, one_time, seq_timeout, tcpflags, target;
+		unsigned start_command, start_command6, stop_command,
+			 stop_command6, cmd_timeout;
+		unsigned open, open_timeout, spa_port, spa_format;
+	} lines;
 };
 
 struct config {
@@ -139,7 +152,12 @@ bool config_wants_nft(const struct config *cfg);
 bool door_is_sequence(const struct door *d);
 bool door_is_spa(const struct door *d);
 
-/* "8881:tcp,7777:udp" style text for logs and `sesame status`. */
-const char *port_proto_name(uint8_t proto);     /* "tcp" / "udp" */
+/* The door named NAME (exact match), or NULL. */
+const struct door *config_find_door(const struct config *cfg, const char *name);
+
+/* "tcp" / "udp" (anything else: "?"), for logs and `sesame status`. */
+const char *port_proto_name(uint8_t proto);
+/* fwknop's name of D ("sha256" ...), or NULL for HMAC_NONE. */
+const char *hmac_digest_name(enum hmac_digest d);
 
 #endif

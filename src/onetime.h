@@ -24,6 +24,12 @@ struct onetime_seq {
  * through DIAG as "file:line: ..."), or -errno when unreadable (reported). */
 int onetime_next(const char *path, config_diag_fn diag, void *ctx,
 		 struct onetime_seq *out);
+/* Parses BUF, the LEN bytes of a one-time file named NAME (for messages).
+ * Reports every malformed line through DIAG.  Returns the number of unused
+ * sequences, with the first one in *FIRST (if FIRST is not NULL and the
+ * count is not 0), or -EINVAL.  No I/O: for config checks and fuzzing. */
+int onetime_parse(const char *name, const char *buf, size_t len,
+		  config_diag_fn diag, void *ctx, struct onetime_seq *first);
 /* Marks SEQ used in PATH, in place, and fsyncs.  Returns 0 or -errno
  * (-ESTALE if the line no longer holds that sequence). */
 int onetime_mark_used(const char *path, const struct onetime_seq *seq);

@@ -1,8 +1,71 @@
-/* PLACEHOLDER: the daemon's entry point is the work of issue 3. */
+/* sesamed — the sesame daemon: command line, then daemon_run().
+ * Flags are knockd's, with knockd's meanings, plus -p and -t. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "daemon.h"
 #include "version.h"
-int main(void)
+
+static void usage(FILE *f)
 {
-	fprintf(stderr, "sesamed %s: not built yet\n", SESAME_VERSION);
-	return 1;
+	fprintf(f,
+		"usage: sesamed [options]\n"
+		"  -i, --interface IF   capture on IF (default: the default route's)\n"
+		"  -d, --daemon         run in the background, write the pid file\n"
+		"  -c, --config FILE    config file (default " SESAMED_DEFAULT_CONFIG ")\n"
+		"  -D, --debug          log debug lines (every packet)\n"
+		"  -l, --lookup         accepted for knockd compatibility; no DNS lookups\n"
+		"  -4, --only-ip-v4     ignore IPv6 packets\n"
+		"  -v, --verbose        log info lines (every decision)\n"
+		"  -p, --pidfile FILE   pid file (default PidFile, or " SESAMED_DEFAULT_PIDFILE
+		" with -d)\n"
+		"  -t, --check          check the config, print errors and warnings, exit\n"
+		"  -V, --version        print the version\n"
+		"  -h, --help           this text\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'D' },
+		{ "lookup", no_argument, NULL, 'l' },
+		{ "only-ip-v4", no_argument, NULL, '4' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "check", no_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon_opts o = { .config_path = SESAMED_DEFAULT_CONFIG };
+	bool check = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "i:dc:Dl4vVhp:t", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o.interface = optarg; break;
+		case 'd': o.daemonize = true; break;
+		case 'c': o.config_path = optarg; break;
+		case 'D': o.debug = true; break;
+		case 'l': o.lookup = true; break;
+		case '4': o.only_v4 = true; break;
+		case 'v': o.verbose = true; break;
+		case 'p': o.pidfile = optarg; break;
+		case 't': check = true; break;
+		case 'V': printf("sesamed %s\n", SESAME_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sesamed: unexpected argument: %s\n", argv[optind]);
+		usage(stderr);
+		return 1;
+	}
+	if (check)
+		return daemon_check(o.config_path);
+	return daemon_run(&o);
 }

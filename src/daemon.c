@@ -1,0 +1,543 @@
+/* daemon — see daemon.h. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "config.h"
+#include "door.h"
+#include "gates.h"
+#include "log.h"
+#include "loop.h"
+#include "version.h"
+
+/* Start, stop and reload lines: shown even without -v. */
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+
+/* How often a lost interface is looked for again. */
+#define REOPEN_MS 1000
+
+struct daemon {
+	const struct daemon_opts *opts;
+	struct config *cfg;
+	char ifname[64];
+	char *filter;                   /* text the capture was opened with */
+	struct capture *cap;
+	int cap_fd;
+	struct doors *doors;
+	struct gates gates;
+	struct loop *loop;
+	struct loop_timer *expire;      /* next Seq_Timeout deadline */
+	struct loop_timer *reopen;      /* capture lost: try again */
+	unsigned min_seq_timeout_ms;
+	struct grant *grants;           /* doors_feed() output, ndoors long */
+	size_t ngrants;
+	char *pidfile;                  /* written by us, removed at exit */
+	bool only_v4;
+};
+
+/* --- config diagnostics ------------------------------------------------ */
+
+struct diag_count { unsigned errors, warnings; };
+
+static void diag_stderr(void *ctx, int level, const char *msg)
+{
+	struct diag_count *n = ctx;
+	if (level <= LOG_ERR)
+		n->errors++;
+	else
+		n->warnings++;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static void diag_log(void *ctx, int level, const char *msg)
+{
+	struct diag_count *n = ctx;
+	if (level <= LOG_ERR)
+		n->errors++;
+	else
+		n->warnings++;
+	log_msg(level, "%s", msg);
+}
+
+int daemon_check(const char *path)
+{
+	struct diag_count n = { 0 };
+	struct config *cfg = NULL;
+	int rc = config_load(path, diag_stderr, &n, &cfg);
+	if (rc < 0) {
+		fprintf(stderr, "%s: not valid (%u error%s)\n", path, n.errors,
+			n.errors == 1 ? "" : "s");
+		return 1;
+	}
+	config_lint(cfg, diag_stderr, &n);
+	size_t nseq = 0;
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		nseq += door_is_sequence(&cfg->doors[i]);
+	printf("%s: OK, %zu door%s (%zu sequence), %u warning%s\n", path, cfg->ndoors,
+	       cfg->ndoors == 1 ? "" : "s", nseq, n.warnings, n.warnings == 1 ? "" : "s");
+	config_free(cfg);
+	return 0;
+}
+
+/* --- timers -------------------------------------------------------------- */
+
+static unsigned min_seq_timeout(const struct config *cfg)
+{
+	unsigned m = 0;
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		if (door_is_sequence(d) && (m == 0 || d->seq_timeout_ms < m))
+			m = d->seq_timeout_ms;
+	}
+	return m ? m : 1;
+}
+
+/* After a packet: an attempt it may have started ends no sooner than the
+ * shortest Seq_Timeout from now, so the expiry timer need not fire before
+ * that.  O(1) per packet; doors_expire() then says the exact next one. */
+static void expire_after_packet(struct daemon *dm, uint64_t now)
+{
+	uint64_t want = now + dm->min_seq_timeout_ms;
+	if (!loop_timer_armed(dm->expire) || loop_timer_deadline(dm->expire) > want)
+		loop_timer_set(dm->loop, dm->expire, want);
+}
+
+static void on_expire(struct loop *l, struct loop_timer *t, void *ctx)
+{
+	struct daemon *dm = ctx;
+	uint64_t now = loop_now_ms();
+	int64_t next = doors_expire(dm->doors, now);
+	if (next >= 0)
+		loop_timer_set(l, t, now + (uint64_t)next);
+}
+
+/* --- packets ------------------------------------------------------------- */
+
+static void dispatch_grants(struct daemon *dm, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		gates_dispatch(&dm->gates, dm->cfg, &dm->grants[i]);
+}
+
+/* Every decoded packet the filter let through.  The routing point of the
+ * daemon: SPA doors take UDP to their SPA_Port (issue: spa_door.h, wired
+ * in here), sequence doors take the rest. */
+static void on_packet(void *ctx, const struct knock_event *ev)
+{
+	struct daemon *dm = ctx;
+	if (dm->only_v4 && ev->saddr.family != AF_INET)
+		return;
+	if (log_get_level() >= LOG_DEBUG) {
+		char s[ADDR_STRLEN], d[ADDR_STRLEN];
+		log_debug("packet %s:%u -> %s:%u/%s flags 0x%02x",
+			  addr_format(&ev->saddr, s, sizeof s), ev->sport,
+			  addr_format(&ev->daddr, d, sizeof d), ev->dport,
+			  port_proto_name(ev->proto), ev->tcpflags);
+	}
+	uint64_t now = loop_now_ms();
+	size_t n = doors_feed(dm->doors, ev, now, dm->grants, dm->ngrants);
+	dispatch_grants(dm, n);
+	expire_after_packet(dm, now);
+}
+
+static void capture_lost(struct daemon *dm, int err);
+
+static void on_capture(struct loop *l, int fd, uint32_t events, void *ctx)
+{
+	(void)l; (void)fd; (void)events;
+	struct daemon *dm = ctx;
+	/* Bounded per turn so timers and signals keep their turn under load. */
+	int rc = capture_dispatch(dm->cap, 256, on_packet, dm);
+	if (rc == -ENODEV || rc == -ENETDOWN)
+		capture_lost(dm, rc);
+	else if (rc < 0)
+		log_warn("capture on %s: %s", dm->ifname, strerror(-rc));
+}
+
+static int capture_start(struct daemon *dm, const char *filter, struct capture **out)
+{
+	int rc = capture_open(dm->ifname, filter, out);
+	if (rc < 0) {
+		const char *why = capture_last_error();
+		log_err("cannot capture on %s: %s%s%s", dm->ifname, strerror(-rc),
+			*why ? ": " : "", why);
+	}
+	return rc;
+}
+
+static int capture_watch(struct daemon *dm, struct capture *c)
+{
+	int fd = capture_fd(c);
+	int rc = loop_add_fd(dm->loop, fd, EPOLLIN, on_capture, dm);
+	if (rc < 0) {
+		log_err("epoll on the capture: %s", strerror(-rc));
+		return rc;
+	}
+	dm->cap = c;
+	dm->cap_fd = fd;
+	return 0;
+}
+
+static void capture_drop(struct daemon *dm)
+{
+	if (!dm->cap)
+		return;
+	loop_del_fd(dm->loop, dm->cap_fd);
+	capture_close(dm->cap);
+	dm->cap = NULL;
+	dm->cap_fd = -1;
+}
+
+static void on_reopen(struct loop *l, struct loop_timer *t, void *ctx)
+{
+	struct daemon *dm = ctx;
+	struct capture *c = NULL;
+	if (capture_open(dm->ifname, dm->filter, &c) < 0) {
+		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
+		return;
+	}
+	if (capture_watch(dm, c) < 0) {
+		capture_close(c);
+		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
+		return;
+	}
+	log_warn("capture on %s: interface is back, capturing again", dm->ifname);
+}
+
+static void capture_lost(struct daemon *dm, int err)
+{
+	log_warn("capture on %s: %s; waiting for it to come back", dm->ifname,
+		 strerror(-err));
+	capture_drop(dm);
+	loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
+}
+
+/* The BPF text for CFG, malloc'd; NULL (logged) on failure. */
+static char *filter_for(const struct config *cfg)
+{
+	char *buf = malloc(CAPTURE_FILTER_MAX);
+	if (!buf) {
+		log_err("out of memory");
+		return NULL;
+	}
+	int rc = capture_filter_build(cfg, buf, CAPTURE_FILTER_MAX);
+	if (rc < 0) {
+		log_err("%s: cannot build the capture filter: %s", cfg->path,
+			rc == -EINVAL ? "no door needs any packet" : strerror(-rc));
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* --- logging --------------------------------------------------------------- */
+
+static int log_setup(const struct daemon_opts *o, const struct config *cfg)
+{
+	int level = LOG_NOTICE;
+	if (o->verbose || cfg->log_file || cfg->use_syslog)
+		level = LOG_INFO;
+	if (o->debug)
+		level = LOG_DEBUG;
+	log_set_level(level);
+	log_to_syslog(cfg->use_syslog, "sesamed");
+	if (cfg->log_file) {
+		int rc = log_to_file(cfg->log_file);
+		if (rc < 0) {
+			log_err("cannot open LogFile %s: %s", cfg->log_file, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* --- reload ---------------------------------------------------------------- */
+
+static size_t grants_room(const struct config *cfg)
+{
+	return cfg->ndoors ? cfg->ndoors : 1;
+}
+
+/* SIGHUP: all or nothing.  Everything the new config needs is built
+ * first (config, filter, capture, grant buffer); only then does the
+ * running state switch over.  Any failure keeps the old config, doors,
+ * capture and pending stops as they were. */
+static void reload(struct daemon *dm)
+{
+	log_notice("reloading %s", dm->cfg->path);
+	struct diag_count n = { 0 };
+	struct config *cfg = NULL;
+	if (config_load(dm->cfg->path, diag_log, &n, &cfg) < 0) {
+		log_err("reload: %s has %u error%s; keeping the running config",
+			dm->cfg->path, n.errors, n.errors == 1 ? "" : "s");
+		return;
+	}
+	char *filter = filter_for(cfg);
+	struct grant *grants = calloc(grants_room(cfg), sizeof *grants);
+	if (!filter || !grants)
+		goto keep_old;
+
+	/* The filter is locked into the socket: a new one means a new
+	 * capture.  Open it before dropping the old so no knock is missed. */
+	struct capture *newcap = NULL;
+	bool new_capture = dm->cap && strcmp(filter, dm->filter) != 0;
+	if (new_capture && capture_start(dm, filter, &newcap) < 0)
+		goto keep_old;
+	if (doors_reload(dm->doors, cfg) < 0) {
+		capture_close(newcap);
+		goto keep_old;
+	}
+	if (new_capture) {
+		/* Packets still queued on the old socket go first. */
+		capture_dispatch(dm->cap, 0, on_packet, dm);
+		capture_drop(dm);
+		if (capture_watch(dm, newcap) < 0) {
+			capture_close(newcap);
+			loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
+		}
+	}
+	/* issue 4: gate_nft_reload(dm->gates.nft, cfg) here. */
+	free(dm->filter);
+	dm->filter = filter;
+	free(dm->grants);
+	dm->grants = grants;
+	dm->ngrants = grants_room(cfg);
+	config_free(dm->cfg);
+	dm->cfg = cfg;
+	dm->min_seq_timeout_ms = min_seq_timeout(cfg);
+	log_setup(dm->opts, cfg);
+	log_notice("reloaded %s: %zu door%s%s", cfg->path, cfg->ndoors,
+		   cfg->ndoors == 1 ? "" : "s", new_capture ? ", new capture filter" : "");
+	/* Attempts of dropped doors are gone; re-derive the next deadline. */
+	on_expire(dm->loop, dm->expire, dm);
+	return;
+
+keep_old:
+	log_err("reload failed; keeping the running config");
+	free(filter);
+	free(grants);
+	config_free(cfg);
+}
+
+/* --- signals --------------------------------------------------------------- */
+
+static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *ctx)
+{
+	struct daemon *dm = ctx;
+	switch (si->ssi_signo) {
+	case SIGHUP:
+		reload(dm);
+		break;
+	case SIGCHLD:
+		gate_cmd_reap(dm->gates.cmd);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_notice("%s: shutting down", strsignal((int)si->ssi_signo));
+		loop_stop(l, 0);
+		break;
+	}
+}
+
+/* --- pid file and daemonizing -------------------------------------------- */
+
+static int pidfile_write(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	int rc = write(fd, buf, (size_t)len) == len ? 0 : -EIO;
+	close(fd);
+	return rc;
+}
+
+/* Classic double fork: the parent returns to the shell only once the
+ * daemon is detached, so a service manager sees a clean exit. */
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	umask(022);
+	if (chdir("/") < 0)
+		return -errno;
+	int fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		return -errno;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+/* --- run ------------------------------------------------------------------- */
+
+static void teardown(struct daemon *dm)
+{
+	if (dm->gates.cmd)
+		gate_cmd_free(dm->gates.cmd);
+	if (dm->loop) {
+		loop_timer_free(dm->loop, dm->expire);
+		loop_timer_free(dm->loop, dm->reopen);
+	}
+	if (dm->cap)
+		capture_close(dm->cap);
+	doors_free(dm->doors);
+	loop_free(dm->loop);
+	if (dm->pidfile) {
+		unlink(dm->pidfile);
+		free(dm->pidfile);
+	}
+	free(dm->filter);
+	free(dm->grants);
+	config_free(dm->cfg);
+	log_close();
+}
+
+static int start(struct daemon *dm, const struct daemon_opts *o)
+{
+	struct diag_count n = { 0 };
+	int err = config_load(o->config_path, diag_stderr, &n, &dm->cfg);
+	if (err == -EINVAL) {
+		fprintf(stderr, "sesamed: %s: %u error%s, not starting\n", o->config_path,
+			n.errors, n.errors == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	if (err < 0)
+		return err;             /* the one line is out already */
+	const struct config *cfg = dm->cfg;
+	if (log_setup(o, cfg) < 0)
+		return -EIO;
+	if (o->lookup)
+		log_info("-l: DNS names are not looked up; addresses are logged as numbers");
+
+	const char *ifname = o->interface ? o->interface : cfg->interface;
+	if (ifname) {
+		if (snprintf(dm->ifname, sizeof dm->ifname, "%s", ifname) >= (int)sizeof dm->ifname) {
+			log_err("interface name too long: %s", ifname);
+			return -EINVAL;
+		}
+	} else {
+		int rc = capture_default_interface(dm->ifname, sizeof dm->ifname);
+		if (rc < 0) {
+			log_err("no interface given and no default route (%s); use -i or Interface",
+				strerror(-rc));
+			return rc;
+		}
+	}
+
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		/* issue 4 removes this: Open doors then go to gate_nft. */
+		if (d->open_len && !gate_cmd_door_has_commands(d))
+			log_warn("door %s: Open needs the native nft gate, which this sesamed "
+				 "does not have yet; the door opens nothing", d->name);
+	}
+
+	dm->filter = filter_for(cfg);
+	if (!dm->filter)
+		return -EINVAL;
+	log_debug("capture filter: %s", dm->filter);
+	struct capture *c;
+	int rc = capture_start(dm, dm->filter, &c);
+	if (rc < 0)
+		return rc;
+	dm->cap = c;                    /* watched once the loop exists */
+	rc = doors_new(cfg, &dm->doors);
+	if (rc < 0)
+		return rc;
+	dm->ngrants = grants_room(cfg);
+	dm->grants = calloc(dm->ngrants, sizeof *dm->grants);
+	if (!dm->grants)
+		return -ENOMEM;
+	dm->min_seq_timeout_ms = min_seq_timeout(cfg);
+
+	if (o->daemonize) {
+		log_to_stderr(false);
+		rc = daemonize();
+		if (rc < 0) {
+			log_err("cannot daemonize: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	const char *pidfile = o->pidfile ? o->pidfile : cfg->pid_file;
+	if (!pidfile && o->daemonize)
+		pidfile = SESAMED_DEFAULT_PIDFILE;
+	if (pidfile) {
+		rc = pidfile_write(pidfile);
+		if (rc < 0) {
+			log_err("cannot write pid file %s: %s", pidfile, strerror(-rc));
+			return rc;
+		}
+		dm->pidfile = strdup(pidfile);
+	}
+
+	rc = loop_new(&dm->loop);
+	if (rc < 0) {
+		log_err("event loop: %s", strerror(-rc));
+		return rc;
+	}
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD };
+	rc = loop_signals(dm->loop, sigs, sizeof sigs / sizeof sigs[0], on_signal, dm);
+	if (rc < 0) {
+		log_err("signalfd: %s", strerror(-rc));
+		return rc;
+	}
+	/* A knocker hanging up on a command's pipe must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	dm->expire = loop_timer_new(dm->loop, on_expire, dm);
+	dm->reopen = loop_timer_new(dm->loop, on_reopen, dm);
+	if (!dm->expire || !dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0) {
+		log_err("out of memory");
+		return -ENOMEM;
+	}
+	/* issue 4: if (config_wants_nft(cfg)) gate_nft_new(cfg, &dm->gates.nft); */
+	dm->cap = NULL;
+	rc = capture_watch(dm, c);
+	if (rc < 0) {
+		capture_close(c);
+		return rc;
+	}
+	return 0;
+}
+
+int daemon_run(const struct daemon_opts *o)
+{
+	struct daemon dm = { .opts = o, .cap_fd = -1, .only_v4 = o->only_v4 };
+	if (start(&dm, o) < 0) {
+		teardown(&dm);
+		return 1;
+	}
+	log_notice("sesamed %s: capturing on %s, %zu door%s", SESAME_VERSION, dm.ifname,
+		   dm.cfg->ndoors, dm.cfg->ndoors == 1 ? "" : "s");
+	int rc = loop_run(dm.loop);
+	if (rc < 0)
+		log_err("event loop: %s", strerror(-rc));
+	gate_cmd_shutdown(dm.gates.cmd, SESAMED_STOP_WAIT_MS);
+	log_notice("stopped");
+	teardown(&dm);
+	return rc < 0 ? 1 : 0;
+}

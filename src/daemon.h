@@ -1,0 +1,40 @@
+/* daemon — sesamed's life cycle: start-up, the event wiring, reload and
+ * shutdown.  sesamed.c parses the command line and calls daemon_run().
+ *
+ * Event flow (DESIGN.md section 2):
+ *   capture fd ──▶ on_packet(): route by port/proto
+ *        ├─ SPA doors (issue: spa_door.h)   ──┐
+ *        └─ sequence doors (door.h)         ──┴─▶ gates_dispatch() (gates.h)
+ *   timerfd ──▶ Seq_Timeout expiry (doors_expire), Cmd_Timeout stops
+ *   signalfd ─▶ SIGHUP reload, SIGTERM/SIGINT stop, SIGCHLD reap
+ */
+#ifndef SESAME_DAEMON_H
+#define SESAME_DAEMON_H
+
+#include <stdbool.h>
+
+#define SESAMED_DEFAULT_CONFIG  "/etc/sesame/sesamed.conf"
+#define SESAMED_DEFAULT_PIDFILE "/run/sesamed.pid"
+/* How long SIGTERM waits for the last stop commands to finish. */
+#define SESAMED_STOP_WAIT_MS    5000
+
+struct daemon_opts {
+	const char *config_path;
+	const char *interface;          /* -i, overrides Interface */
+	const char *pidfile;            /* -p, overrides PidFile */
+	bool daemonize;                 /* -d */
+	bool debug;                     /* -D */
+	bool verbose;                   /* -v */
+	bool lookup;                    /* -l (accepted; see docs/sesamed.md) */
+	bool only_v4;                   /* -4 */
+};
+
+/* `sesamed -t`: parses and lints the config, prints every error and
+ * warning with file:line on stderr.  Returns the exit status (0 or 1). */
+int daemon_check(const char *config_path);
+
+/* Runs the daemon until SIGTERM/SIGINT.  Returns the exit status; a
+ * failure to start is reported as one line on stderr (or the log). */
+int daemon_run(const struct daemon_opts *o);
+
+#endif

@@ -1,0 +1,415 @@
+/* door — see door.h; the rules are spelled out in docs/knocking.md.
+ *
+ * Per packet: a bitmap answers "is this port/proto a step of any door" in
+ * one load, so noise costs almost nothing; then each door whose sequence
+ * holds the port looks up the source's attempt (one hash probe) and
+ * decides.  Nothing is allocated here after doors_new().
+ */
+#include "door.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "attempts.h"
+#include "log.h"
+#include "onetime.h"
+
+struct door_state {
+	const struct door *cfg;
+	bool sequence;                  /* a sequence door at all */
+	bool disabled;                  /* nothing left to knock */
+	struct port_proto seq[CONFIG_SEQ_MAX];  /* the current sequence */
+	size_t seq_len;
+	struct onetime_seq ot;          /* where seq came from, one-time doors */
+};
+
+struct doors {
+	const struct config *cfg;
+	struct door_state *door;
+	size_t ndoors;
+	struct attempts *att;
+	/* Bit per port, [0] TCP, [1] UDP: set when some door's current
+	 * sequence holds that port. */
+	uint8_t portmap[2][65536 / 8];
+};
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == PROTO_UDP ? "udp" : "tcp";
+}
+
+static bool same_step(const struct port_proto *p, const struct knock_event *ev)
+{
+	return p->port == ev->dport && p->proto == ev->proto;
+}
+
+/* Field by field: struct port_proto has a padding byte. */
+static bool seq_equal(const struct port_proto *a, const struct port_proto *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].port != b[i].port || a[i].proto != b[i].proto)
+			return false;
+	return true;
+}
+
+static bool seq_holds(const struct door_state *ds, const struct knock_event *ev)
+{
+	for (size_t i = 0; i < ds->seq_len; i++)
+		if (same_step(&ds->seq[i], ev))
+			return true;
+	return false;
+}
+
+static int proto_slot(uint8_t proto)
+{
+	return proto == PROTO_TCP ? 0 : proto == PROTO_UDP ? 1 : -1;
+}
+
+static void portmap_build(struct doors *d)
+{
+	memset(d->portmap, 0, sizeof d->portmap);
+	for (size_t i = 0; i < d->ndoors; i++) {
+		const struct door_state *ds = &d->door[i];
+		if (!ds->sequence || ds->disabled)
+			continue;
+		for (size_t k = 0; k < ds->seq_len; k++) {
+			int p = proto_slot(ds->seq[k].proto);
+			if (p >= 0)
+				d->portmap[p][ds->seq[k].port / 8] |= (uint8_t)(1u << (ds->seq[k].port % 8));
+		}
+	}
+}
+
+static bool portmap_has(const struct doors *d, const struct knock_event *ev)
+{
+	int p = proto_slot(ev->proto);
+	return p >= 0 && (d->portmap[p][ev->dport / 8] >> (ev->dport % 8)) & 1;
+}
+
+/* Decision lines are INFO; formatting the address is skipped when they
+ * would be dropped anyway (a flood at debug-off costs no formatting). */
+#define door_log(lvl, ds, addr, fmt, ...) do {                                  \
+	if (log_get_level() >= (lvl)) {                                         \
+		char ab_[ADDR_STRLEN];                                          \
+		log_msg((lvl), "door %s: %s: " fmt, (ds)->cfg->name,            \
+			addr_format((addr), ab_, sizeof ab_), ##__VA_ARGS__);   \
+	}                                                                       \
+} while (0)
+
+static void diag_to_log(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	log_msg(level, "%s", msg);
+}
+
+/* Loads the first unused sequence of a one-time door.  Used up is not an
+ * error: the door is disabled (knockd dies there).  Returns 0 or -errno
+ * for an unreadable or malformed file (already reported). */
+static int onetime_load(struct door_state *ds)
+{
+	const char *file = ds->cfg->one_time_file;
+	int r = onetime_next(file, diag_to_log, NULL, &ds->ot);
+	struct stat st;
+	/* -ENOENT also means a missing file (reported already): that is an
+	 * error, not a door used up. */
+	if (r == -ENOENT && stat(file, &st) == 0) {
+		ds->disabled = true;
+		ds->seq_len = 0;
+		log_warn("door %s: every one-time sequence in %s is used; door disabled",
+			 ds->cfg->name, file);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	memcpy(ds->seq, ds->ot.seq, ds->ot.len * sizeof ds->ot.seq[0]);
+	ds->seq_len = ds->ot.len;
+	ds->disabled = ds->seq_len == 0;
+	log_info("door %s: one-time sequence from %s:%u", ds->cfg->name, file, ds->ot.line);
+	return 0;
+}
+
+/* Fills the per-door state of CFG into a fresh struct doors (no attempts
+ * yet).  Returns 0 or -errno, logged. */
+static int doors_build(const struct config *cfg, struct doors **out)
+{
+	if (cfg->state_limit == 0) {
+		log_err("StateLimit must be at least 1");
+		return -EINVAL;
+	}
+	struct doors *d = calloc(1, sizeof *d);
+	if (!d)
+		return -ENOMEM;
+	d->cfg = cfg;
+	d->ndoors = cfg->ndoors;
+	d->door = calloc(cfg->ndoors ? cfg->ndoors : 1, sizeof *d->door);
+	int err = d->door ? 0 : -ENOMEM;
+	for (size_t i = 0; !err && i < cfg->ndoors; i++) {
+		const struct door *dc = &cfg->doors[i];
+		struct door_state *ds = &d->door[i];
+		ds->cfg = dc;
+		ds->sequence = dc->seq_len > 0 || dc->one_time_file;
+		if (!ds->sequence)
+			continue;
+		if (dc->one_time_file) {
+			/* One_Time_Sequences wins over Sequence, as in knockd. */
+			err = onetime_load(ds);
+		} else if (dc->seq_len > CONFIG_SEQ_MAX) {
+			log_err("door %s: sequence longer than %d steps", dc->name, CONFIG_SEQ_MAX);
+			err = -EINVAL;
+		} else {
+			memcpy(ds->seq, dc->seq, dc->seq_len * sizeof dc->seq[0]);
+			ds->seq_len = dc->seq_len;
+		}
+	}
+	if (!err)
+		err = attempts_new(cfg->state_limit, cfg->ndoors, &d->att);
+	if (err) {
+		if (err == -ENOMEM)
+			log_err("door state: %s", strerror(-err));
+		doors_free(d);
+		return err;
+	}
+	portmap_build(d);
+	*out = d;
+	return 0;
+}
+
+int doors_new(const struct config *cfg, struct doors **out)
+{
+	return doors_build(cfg, out);
+}
+
+void doors_free(struct doors *d)
+{
+	if (!d)
+		return;
+	attempts_free(d->att);
+	free(d->door);
+	free(d);
+}
+
+static uint64_t deadline(const struct door_state *ds, const struct attempt *a)
+{
+	return a->start_ms + ds->cfg->seq_timeout_ms;
+}
+
+static bool door_accepts(const struct door_state *ds, const struct knock_event *ev)
+{
+	const struct door *c = ds->cfg;
+	if (!ds->sequence || ds->disabled)
+		return false;
+	if (c->target.family && !addr_equal(&c->target, &ev->daddr))
+		return false;
+	/* Packets failing TCPFlags are not knocks at all: a stray ACK of an
+	 * open session must not break an attempt.  UDP has no flags. */
+	if (ev->proto == PROTO_TCP && c->has_tcpflags &&
+	    ((ev->tcpflags & c->tcpflags_set) != c->tcpflags_set ||
+	     (ev->tcpflags & c->tcpflags_clear) != 0))
+		return false;
+	return seq_holds(ds, ev);
+}
+
+/* A one-time sequence was just used: mark it, move on to the next one for
+ * every source (v4 and v6 alike), disable the door after the last. */
+static void onetime_advance(struct doors *d, uint32_t i)
+{
+	struct door_state *ds = &d->door[i];
+	const char *file = ds->cfg->one_time_file;
+	int r = onetime_mark_used(file, &ds->ot);
+	if (r < 0)
+		log_err("door %s: %s:%u: cannot mark the sequence used: %s", ds->cfg->name,
+			file, ds->ot.line, r == -ESTALE ? "the line has changed" : strerror(-r));
+	/* Everyone else was knocking the sequence that is now spent. */
+	struct attempt *a;
+	while ((a = attempts_oldest(d->att, i))) {
+		door_log(LOG_INFO, ds, &a->addr, "dropped at stage %u (one-time sequence used)",
+			 a->stage);
+		attempts_remove(d->att, a);
+	}
+	struct onetime_seq used = ds->ot;
+	r = onetime_load(ds);
+	if (r < 0) {
+		ds->disabled = true;
+		log_err("door %s: cannot read %s; door disabled", ds->cfg->name, file);
+	} else if (!ds->disabled && ds->ot.offset == used.offset && ds->ot.len == used.len &&
+		   seq_equal(ds->ot.seq, used.seq, used.len)) {
+		/* Not marked: accepting it again would make it a two-time
+		 * sequence. */
+		ds->disabled = true;
+		log_err("door %s: the used sequence is still unmarked in %s; door disabled",
+			ds->cfg->name, file);
+	}
+	portmap_build(d);
+}
+
+/* Completion: one grant (if there is room) and the attempt ends. */
+static size_t complete(struct doors *d, uint32_t i, const struct knock_event *ev,
+		       struct grant *out, size_t room)
+{
+	struct door_state *ds = &d->door[i];
+	if (room == 0) {
+		door_log(LOG_WARNING, ds, &ev->saddr, "sequence complete but no room for the grant");
+		return 0;
+	}
+	door_log(LOG_INFO, ds, &ev->saddr, "sequence complete");
+	memset(out, 0, sizeof *out);
+	out->door = i;
+	out->addr = ev->saddr;
+	if (ds->cfg->one_time_file)
+		onetime_advance(d, i);
+	return 1;
+}
+
+static void start_attempt(struct doors *d, uint32_t i, const struct knock_event *ev, uint64_t now)
+{
+	struct door_state *ds = &d->door[i];
+	struct attempt victim;
+	bool evicted;
+	attempts_add(d->att, &ev->saddr, i, ev->sport, now, &victim, &evicted);
+	if (evicted)
+		door_log(LOG_DEBUG, &d->door[victim.door], &victim.addr,
+			 "dropped at stage %u (StateLimit reached)", victim.stage);
+	door_log(LOG_INFO, ds, &ev->saddr, "stage 1");
+}
+
+/* One door's decision for EV.  Returns the number of grants written. */
+static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *ev,
+			uint64_t now, struct grant *out, size_t room)
+{
+	struct door_state *ds = &d->door[i];
+	struct attempt *a = attempts_find(d->att, &ev->saddr, i);
+
+	if (a && now >= deadline(ds, a)) {
+		/* The timer has not fired yet, but the attempt is over. */
+		door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
+		attempts_remove(d->att, a);
+		a = NULL;
+	}
+	if (!a) {
+		if (!same_step(&ds->seq[0], ev))
+			return 0;
+		if (ds->seq_len == 1)
+			return complete(d, i, ev, out, room);
+		start_attempt(d, i, ev, now);
+		return 0;
+	}
+	if (ev->sport == a->sport && same_step(&ds->seq[a->stage - 1], ev)) {
+		/* A retransmitted SYN (or a duplicated datagram): same source
+		 * port, same step.  Neither progress nor a mistake. */
+		door_log(LOG_DEBUG, ds, &ev->saddr, "repeat of stage %u ignored", a->stage);
+		return 0;
+	}
+	if (same_step(&ds->seq[a->stage], ev)) {
+		if ((size_t)a->stage + 1 == ds->seq_len) {
+			attempts_remove(d->att, a);
+			return complete(d, i, ev, out, room);
+		}
+		attempts_advance(d->att, a, ev->sport);
+		door_log(LOG_INFO, ds, &ev->saddr, "stage %u", a->stage);
+		return 0;
+	}
+	door_log(LOG_INFO, ds, &ev->saddr, "wrong port %u:%s at stage %u",
+		 ev->dport, proto_name(ev->proto), a->stage);
+	if (same_step(&ds->seq[0], ev)) {
+		attempts_restart(d->att, a, ev->sport, now);
+		door_log(LOG_INFO, ds, &ev->saddr, "stage 1");
+	} else {
+		attempts_remove(d->att, a);
+	}
+	return 0;
+}
+
+size_t doors_feed(struct doors *d, const struct knock_event *ev, uint64_t now_ms,
+		  struct grant *out, size_t max)
+{
+	if (!portmap_has(d, ev))
+		return 0;
+	size_t n = 0;
+	for (uint32_t i = 0; i < d->ndoors; i++)
+		if (door_accepts(&d->door[i], ev))
+			n += feed_door(d, i, ev, now_ms, out + n, max - n);
+	return n;
+}
+
+int64_t doors_expire(struct doors *d, uint64_t now_ms)
+{
+	int64_t next = -1;
+	for (uint32_t i = 0; i < d->ndoors; i++) {
+		const struct door_state *ds = &d->door[i];
+		struct attempt *a;
+		while ((a = attempts_oldest(d->att, i)) && deadline(ds, a) <= now_ms) {
+			door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
+			attempts_remove(d->att, a);
+		}
+		if (a) {
+			int64_t left = (int64_t)(deadline(ds, a) - now_ms);
+			if (next < 0 || left < next)
+				next = left;
+		}
+	}
+	return next;
+}
+
+static bool same_name(const struct door *a, const struct door *b)
+{
+	return strcmp(a->name, b->name) == 0;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Attempts on OLD may carry over to NEW: same name, same sequence being
+ * knocked right now, same one-time file. */
+static bool door_survives(const struct door_state *old, const struct door_state *new)
+{
+	return old->sequence && new->sequence && !old->disabled && !new->disabled &&
+	       same_name(old->cfg, new->cfg) &&
+	       same_file(old->cfg->one_time_file, new->cfg->one_time_file) &&
+	       old->seq_len == new->seq_len &&
+	       seq_equal(old->seq, new->seq, old->seq_len);
+}
+
+int doors_reload(struct doors *d, const struct config *new_cfg)
+{
+	struct doors *n;
+	int err = doors_build(new_cfg, &n);
+	if (err)
+		return err;
+	size_t kept = 0, dropped = 0;
+	for (uint32_t i = 0; i < d->ndoors; i++) {
+		uint32_t j = 0;
+		while (j < n->ndoors && !door_survives(&d->door[i], &n->door[j]))
+			j++;
+		size_t count = attempts_count(d->att, i);
+		if (j == n->ndoors) {
+			dropped += count;
+			continue;
+		}
+		/* Oldest first keeps the new door list in start order. */
+		for (const struct attempt *a = attempts_oldest(d->att, i); a;
+		     a = attempts_next(d->att, a)) {
+			struct attempt *c = attempts_add(n->att, &a->addr, j, a->sport,
+							 a->start_ms, NULL, NULL);
+			while (c->stage < a->stage)
+				attempts_advance(n->att, c, a->sport);
+		}
+		kept += count;
+	}
+	if (kept + dropped)
+		log_info("reload: %zu attempts kept, %zu dropped", kept, dropped);
+	/* Swap the innards so the caller's handle stays valid. */
+	struct doors tmp = *d;
+	*d = *n;
+	*n = tmp;
+	doors_free(n);
+	return 0;
+}
+
+size_t doors_attempts(const struct doors *d, size_t door)
+{
+	return door < d->ndoors ? attempts_count(d->att, (uint32_t)door) : 0;
+}

@@ -1,0 +1,321 @@
+/* gate_cmd — see gate_cmd.h. */
+#include "gate_cmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+extern char **environ;
+
+enum cmd_kind { CMD_START, CMD_STOP };
+
+struct child {
+	pid_t pid;
+	enum cmd_kind kind;
+	char door[CONFIG_NAME_MAX];
+	char ip[ADDR_STRLEN];
+	uint64_t started_ms;
+	struct child *next;
+};
+
+struct pending {
+	struct gate_cmd *g;
+	char door[CONFIG_NAME_MAX];
+	struct addr addr;
+	char *stop;                     /* expanded stop command */
+	struct loop_timer *timer;
+	struct pending *next, **pprev;
+};
+
+struct gate_cmd {
+	struct loop *loop;
+	struct child *children;
+	size_t nchildren;
+	struct pending *pending;
+	size_t npending;
+};
+
+static const char *kind_name(enum cmd_kind k)
+{
+	return k == CMD_START ? "start" : "stop";
+}
+
+char *gate_cmd_expand(const char *tmpl, const struct addr *a)
+{
+	static const char key[] = "%IP%";
+	const size_t klen = sizeof key - 1;
+	char ip[ADDR_STRLEN];
+	addr_format(a, ip, sizeof ip);
+	size_t iplen = strlen(ip), n = 0;
+	for (const char *p = strstr(tmpl, key); p; p = strstr(p + klen, key))
+		n++;
+	size_t tlen = strlen(tmpl);
+	/* Each %IP% grows the text by at most ADDR_STRLEN - 4 bytes. */
+	char *out = malloc(tlen + n * iplen + 1);
+	if (!out)
+		return NULL;
+	char *o = out;
+	const char *s = tmpl;
+	for (const char *p = strstr(s, key); p; p = strstr(s, key)) {
+		memcpy(o, s, (size_t)(p - s));
+		o += p - s;
+		memcpy(o, ip, iplen);
+		o += iplen;
+		s = p + klen;
+	}
+	strcpy(o, s);
+	return out;
+}
+
+/* The command for A's family: the _6 variant falls back to the v4 one.
+ * NULL when there is nothing to run (missing or empty). */
+static const char *pick(const char *v4, const char *v6, const struct addr *a)
+{
+	const char *c = (a->family == AF_INET6 && v6) ? v6 : v4;
+	return (c && *c) ? c : NULL;
+}
+
+bool gate_cmd_door_has_commands(const struct door *d)
+{
+	return (d->start_command && *d->start_command) ||
+	       (d->start_command6 && *d->start_command6) ||
+	       (d->stop_command && *d->stop_command) ||
+	       (d->stop_command6 && *d->stop_command6);
+}
+
+/* Starts CMD in a child.  posix_spawn uses vfork semantics: cheap and
+ * fast, which is most of the knock-to-open latency.  The child gets the
+ * signal mask the daemon had before the loop blocked its signals, default
+ * dispositions, /dev/null as stdin, its own session (a ^C on the daemon's
+ * terminal is not its business), and no descriptor above 2. */
+static int spawn(struct gate_cmd *g, enum cmd_kind kind, const char *door,
+		 const struct addr *a, const char *cmd)
+{
+	char ip[ADDR_STRLEN];
+	addr_format(a, ip, sizeof ip);
+	struct child *c = calloc(1, sizeof *c);
+	if (!c) {
+		log_err("door %s: %s: cannot run %s command: out of memory", door, ip,
+			kind_name(kind));
+		return -ENOMEM;
+	}
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_init(&attr);
+	posix_spawn_file_actions_init(&fa);
+	sigset_t def;
+	sigemptyset(&def);
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(&def, sigs[i]);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setsigmask(&attr, loop_sigmask(g->loop));
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
+					POSIX_SPAWN_SETSID);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+	pid_t pid;
+	int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0) {
+		log_err("door %s: %s: cannot run %s command: %s", door, ip,
+			kind_name(kind), strerror(rc));
+		free(c);
+		return -rc;
+	}
+	c->pid = pid;
+	c->kind = kind;
+	snprintf(c->door, sizeof c->door, "%s", door);
+	memcpy(c->ip, ip, sizeof c->ip);
+	c->started_ms = loop_now_ms();
+	c->next = g->children;
+	g->children = c;
+	g->nchildren++;
+	log_info("door %s: %s: running %s command (pid %d)", door, ip, kind_name(kind),
+		 (int)pid);
+	log_debug("door %s: %s: %s command: %s", door, ip, kind_name(kind), cmd);
+	return 0;
+}
+
+static void child_done(struct gate_cmd *g, pid_t pid, int status)
+{
+	struct child **pp = &g->children;
+	while (*pp && (*pp)->pid != pid)
+		pp = &(*pp)->next;
+	struct child *c = *pp;
+	if (!c)
+		return;                 /* not one of ours (cannot happen) */
+	*pp = c->next;
+	g->nchildren--;
+	unsigned ms = (unsigned)(loop_now_ms() - c->started_ms);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		log_debug("door %s: %s: %s command done (%u ms)", c->door, c->ip,
+			  kind_name(c->kind), ms);
+	else if (WIFEXITED(status))
+		log_warn("door %s: %s: %s command failed: exit status %d", c->door,
+			 c->ip, kind_name(c->kind), WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		log_warn("door %s: %s: %s command failed: killed by signal %d", c->door,
+			 c->ip, kind_name(c->kind), WTERMSIG(status));
+	free(c);
+}
+
+void gate_cmd_reap(struct gate_cmd *g)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		child_done(g, pid, status);
+}
+
+static void pending_free(struct gate_cmd *g, struct pending *p)
+{
+	*p->pprev = p->next;
+	if (p->next)
+		p->next->pprev = p->pprev;
+	g->npending--;
+	loop_timer_free(g->loop, p->timer);
+	free(p->stop);
+	free(p);
+}
+
+static void on_stop_timer(struct loop *l, struct loop_timer *t, void *ctx)
+{
+	(void)l; (void)t;
+	struct pending *p = ctx;
+	struct gate_cmd *g = p->g;
+	char ip[ADDR_STRLEN];
+	log_info("door %s: %s: closing after Cmd_Timeout", p->door,
+		 addr_format(&p->addr, ip, sizeof ip));
+	spawn(g, CMD_STOP, p->door, &p->addr, p->stop);
+	pending_free(g, p);
+}
+
+static struct pending *pending_find(struct gate_cmd *g, const char *door,
+				    const struct addr *a)
+{
+	for (struct pending *p = g->pending; p; p = p->next)
+		if (addr_equal(&p->addr, a) && strcmp(p->door, door) == 0)
+			return p;
+	return NULL;
+}
+
+int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
+		   const struct grant *gr)
+{
+	const struct door *d = &cfg->doors[gr->door];
+	unsigned timeout_s = gr->timeout_s ? gr->timeout_s : d->cmd_timeout_s;
+	uint64_t deadline = loop_now_ms() + (uint64_t)timeout_s * 1000u;
+	char ip[ADDR_STRLEN];
+	addr_format(&gr->addr, ip, sizeof ip);
+
+	struct pending *p = pending_find(g, d->name, &gr->addr);
+	if (p) {
+		/* Still open from an earlier grant: the start command's effect
+		 * is in place, so only the closing moves. */
+		log_info("door %s: %s: already open, stop in %u s", d->name, ip, timeout_s);
+		return loop_timer_set(g->loop, p->timer, deadline);
+	}
+
+	const char *start = pick(d->start_command, d->start_command6, &gr->addr);
+	const char *stop = pick(d->stop_command, d->stop_command6, &gr->addr);
+	int rc = 0;
+	if (start) {
+		char *cmd = gate_cmd_expand(start, &gr->addr);
+		if (!cmd) {
+			log_err("door %s: %s: out of memory", d->name, ip);
+			return -ENOMEM;
+		}
+		rc = spawn(g, CMD_START, d->name, &gr->addr, cmd);
+		free(cmd);
+		if (rc < 0)
+			return rc;      /* nothing was opened: nothing to close */
+	}
+	if (!stop)
+		return 0;
+
+	p = calloc(1, sizeof *p);
+	if (p) {
+		p->stop = gate_cmd_expand(stop, &gr->addr);
+		p->timer = loop_timer_new(g->loop, on_stop_timer, p);
+	}
+	if (!p || !p->stop || !p->timer) {
+		if (p) {
+			free(p->stop);
+			loop_timer_free(g->loop, p->timer);
+			free(p);
+		}
+		log_err("door %s: %s: out of memory: stop command will not run", d->name, ip);
+		return -ENOMEM;
+	}
+	p->g = g;
+	p->addr = gr->addr;
+	snprintf(p->door, sizeof p->door, "%s", d->name);
+	p->next = g->pending;
+	if (p->next)
+		p->next->pprev = &p->next;
+	p->pprev = &g->pending;
+	g->pending = p;
+	g->npending++;
+	log_debug("door %s: %s: stop command in %u s", d->name, ip, timeout_s);
+	return loop_timer_set(g->loop, p->timer, deadline);
+}
+
+void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms)
+{
+	if (g->npending)
+		log_info("running %zu pending stop command(s) before exit", g->npending);
+	while (g->pending) {
+		struct pending *p = g->pending;
+		spawn(g, CMD_STOP, p->door, &p->addr, p->stop);
+		pending_free(g, p);
+	}
+	uint64_t deadline = loop_now_ms() + wait_ms;
+	gate_cmd_reap(g);
+	while (g->nchildren && loop_now_ms() < deadline) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+		gate_cmd_reap(g);
+	}
+	if (g->nchildren)
+		log_warn("%zu command(s) still running at exit, not waiting longer",
+			 g->nchildren);
+}
+
+size_t gate_cmd_pending(const struct gate_cmd *g) { return g->npending; }
+size_t gate_cmd_running(const struct gate_cmd *g) { return g->nchildren; }
+
+int gate_cmd_new(struct loop *l, struct gate_cmd **out)
+{
+	struct gate_cmd *g = calloc(1, sizeof *g);
+	if (!g)
+		return -ENOMEM;
+	g->loop = l;
+	*out = g;
+	return 0;
+}
+
+void gate_cmd_free(struct gate_cmd *g)
+{
+	if (!g)
+		return;
+	while (g->pending)
+		pending_free(g, g->pending);
+	while (g->children) {
+		struct child *c = g->children;
+		g->children = c->next;
+		free(c);
+	}
+	free(g);
+}

@@ -1,0 +1,29 @@
+/* gates — where every grant goes: validated once, then handed to the gate
+ * of its door.
+ *
+ * The deciding side (sequence doors, SPA doors) produces struct grant
+ * values and calls gates_dispatch(); nothing else in the daemon acts on a
+ * grant.  A door with commands goes to gate_cmd.  The native nftables gate
+ * (issue 4, gate_nft.h) plugs in here beside it: a door with Open goes to
+ * gate_nft.  With privilege separation (issue 8) this is the call that
+ * moves to the privileged side, behind grant_validate().
+ */
+#ifndef SESAME_GATES_H
+#define SESAME_GATES_H
+
+#include "config.h"
+#include "gate.h"
+#include "gate_cmd.h"
+
+struct gates {
+	struct gate_cmd *cmd;           /* always present */
+	/* struct gate_nft *nft;           issue 4: NULL unless config_wants_nft() */
+};
+
+/* Validates GR against CFG (a malformed grant is a bug on the deciding
+ * side: logged and refused with -EINVAL), then acts on it.  Returns 0 or
+ * -errno (logged). */
+int gates_dispatch(struct gates *g, const struct config *cfg,
+		   const struct grant *gr);
+
+#endif

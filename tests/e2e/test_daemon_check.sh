@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# sesamed's command line: -t over the config corpus (good configs pass,
+# every broken one fails with its file:line), the syn,ack warning, and the
+# knockd flags (-V, -h, -d with a pid file, one-line reasons to exit 1).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_daemon.sh"
+CONFIGS=$SESAME_ROOT/tests/configs
+
+for f in "$CONFIGS"/good/*.conf; do
+	check "-t accepts good/$(basename "$f")" "$SESAMED" -t -c "$f" >/dev/null 2>&1
+done
+
+# Each bad config names its expected diagnostic: "# expect: LINE: MESSAGE".
+bad_ok() {  # file
+	local f=$1 want line msg out
+	want=$(sed -n '1s/^# expect: //p' "$f")
+	line=${want%%:*} msg=${want#*: }
+	out=$("$SESAMED" -t -c "$f" 2>&1) && return 1     # must exit non-zero
+	grep -qF -- "$f:$line: " <<<"$out" || { diag "$out"; return 1; }
+	grep -qF -- "$msg" <<<"$out" || { diag "$out"; return 1; }
+}
+for f in "$CONFIGS"/bad/*.conf; do
+	check "-t rejects bad/$(basename "$f") with its file:line" bad_ok "$f"
+done
+
+cat >"$TMP/synack.conf" <<'EOF'
+[options]
+	Interface = nosuchif0
+[door]
+	Sequence = 7000,8000,9000
+	TCPFlags = syn,ack
+	Command  = /bin/true %IP%
+EOF
+out=$("$SESAMED" -t -c "$TMP/synack.conf" 2>&1); rc=$?
+check "-t: syn,ack is legal (exit 0) ..." test $rc -eq 0
+check "... but warned about with file:line" grep -q "$TMP/synack.conf:5: warning: .*syn" <<<"$out"
+check "-t does not look at the network (a missing Interface is fine)" test $rc -eq 0
+
+check "-V prints the version" grep -q "^sesamed [0-9]" <<<"$("$SESAMED" -V)"
+check "-h prints the usage with every knockd flag" \
+	bash -c '"$1" -h | grep -q -- "--only-ip-v4" && "$1" --help | grep -q -- "--lookup"' _ "$SESAMED"
+check "an unknown flag exits 1" not "$SESAMED" --no-such-flag 2>/dev/null
+one_line_fail() {  # args...: exit 1 with exactly one line on stderr
+	local err rc
+	err=$("$@" 2>&1 >/dev/null); rc=$?
+	[ $rc -eq 1 ] && [ "$(grep -c . <<<"$err")" -eq 1 ] || { diag "rc=$rc: $err"; return 1; }
+}
+check "a missing config: exit 1, one line" one_line_fail "$SESAMED" -c "$TMP/none.conf"
+
+ns_setup
+cat >"$TMP/run.conf" <<EOF
+[door]
+	Sequence = 7000,8000,9000
+	Command  = echo %IP% >> $TMP/opened
+EOF
+check "a missing interface: exit 1, one line" \
+	one_line_fail in_srv "$SESAMED" -c "$TMP/run.conf" -i no-such-if0
+ip -n "$SRV_NS" route add default via 198.18.0.254 dev br0
+in_srv timeout 2 "$SESAMED" -c "$TMP/run.conf" -v >"$TMP/defif.log" 2>&1
+check "without -i or Interface, it captures on the default route's interface" grep -q "capturing on br0" "$TMP/defif.log"
+
+in_srv "$SESAMED" -d -c "$TMP/run.conf" -i br0 -p "$TMP/d.pid"
+check "-d returns at once and writes the pid file" wait_until 3 test -s "$TMP/d.pid"
+pid=$(cat "$TMP/d.pid" 2>/dev/null)
+check "the daemon runs detached (a session of its own)" \
+	test "$(ps -o sid= -p "$pid" | tr -d ' ')" != "$(ps -o sid= -p $$ | tr -d ' ')"
+in_cli knock -4 "$SRV4" 7000 8000 9000
+check "the daemonized sesamed opens the door" has_lines "$TMP/opened" 1
+kill -TERM "$pid"
+check "SIGTERM: it exits and removes its pid file" wait_until 5 not test -e "$TMP/d.pid"
+finish

@@ -1,0 +1,927 @@
+/* Unit tests of config: every key (good and bad values), aliases, case,
+ * defaults, error lines, all errors reported, lint warnings, and the
+ * tests/configs corpus (good configs load; each bad one reports the error
+ * its first line announces). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+/* --- collecting diagnostics ------------------------------------------ */
+
+#define MSGS_MAX 256
+struct diags {
+	char *msg[MSGS_MAX];
+	int level[MSGS_MAX];
+	size_t n, errors, warnings;
+};
+
+static void collect(void *ctx, int level, const char *msg)
+{
+	struct diags *d = ctx;
+	if (level == LOG_ERR)
+		d->errors++;
+	else
+		d->warnings++;
+	if (d->n < MSGS_MAX) {
+		d->msg[d->n] = strdup(msg);
+		d->level[d->n] = level;
+		d->n++;
+	}
+}
+
+static void diags_clear(struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->msg[i]);
+	memset(d, 0, sizeof *d);
+}
+
+static void diags_dump(const struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		print_message("  diag: %s\n", d->msg[i]);
+}
+
+/* True when some message of LEVEL contains SUB. */
+static bool has(const struct diags *d, int level, const char *sub)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->level[i] == level && strstr(d->msg[i], sub))
+			return true;
+	return false;
+}
+
+static struct diags D;
+
+static int parse(const char *text, struct config **out)
+{
+	diags_clear(&D);
+	return config_parse("t.conf", text, strlen(text), collect, &D, out);
+}
+
+/* Parses TEXT, which must be valid. */
+static struct config *good(const char *text)
+{
+	struct config *c = NULL;
+	int r = parse(text, &c);
+	if (r != 0)
+		diags_dump(&D);
+	assert_int_equal(r, 0);
+	assert_non_null(c);
+	assert_int_equal(D.errors, 0);
+	return c;
+}
+
+/* Parses TEXT, which must fail with an error containing SUB. */
+#define bad(text, sub) bad_at(text, sub, __LINE__)
+static void bad_at(const char *text, const char *sub, int where)
+{
+	struct config *c = (struct config *)1;
+	int r = parse(text, &c);
+	if (r != -EINVAL || !has(&D, LOG_ERR, sub)) {
+		print_message("test line %d: want error '%s'\n", where, sub);
+		diags_dump(&D);
+	}
+	assert_int_equal(r, -EINVAL);
+	assert_null(c);
+	assert_true(has(&D, LOG_ERR, sub));
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	diags_clear(&D);
+	return 0;
+}
+
+#define DOOR(body) "[d]\n\tsequence = 7000,8000,9000\n" body
+
+/* --- knockd keys ------------------------------------------------------ */
+
+static void knockd_options(void **state)
+{
+	(void)state;
+	struct config *c = good("[options]\n"
+				"  UseSyslog\n"
+				"  LogFile = /var/log/Knockd.log\n"
+				"  PidFile = /run/knockd.pid\n"
+				"  Interface = eth1\n");
+	assert_true(c->use_syslog);
+	assert_string_equal(c->log_file, "/var/log/Knockd.log");
+	assert_string_equal(c->pid_file, "/run/knockd.pid");
+	assert_string_equal(c->interface, "eth1");
+	assert_int_equal(c->ndoors, 0);
+	config_free(c);
+
+	c = good("[options]\nusesyslog = no\n");
+	assert_false(c->use_syslog);
+	config_free(c);
+	c = good("[options]\nUSESYSLOG = Yes\n");
+	assert_true(c->use_syslog);
+	config_free(c);
+	bad("[options]\nusesyslog = maybe\n", "t.conf:2: UseSyslog: bad value 'maybe'");
+	bad("[options]\ninterface = eth0/1\n", "Interface: bad interface name 'eth0/1'");
+	bad("[options]\ninterface = 0123456789abcdef\n", "Interface: bad interface name");
+	bad("[options]\nlogfile =\n", "t.conf:2: LogFile: empty value");
+	bad("[options]\npidfile\n", "t.conf:2: PidFile needs a value");
+}
+
+static void knockd_door_keys(void **state)
+{
+	(void)state;
+	struct config *c = good(
+		"[openSSH]\n"
+		"sequence = 7000, 8000:udp ,9000:TCP\n"
+		"seq_timeout = 10\n"
+		"tcpflags = syn,!ack , !URG\n"
+		"start_command = /sbin/iptables -A INPUT -s %IP% -j ACCEPT # not a comment\n"
+		"start_command_6 = /sbin/ip6tables -A INPUT -s %IP% -j ACCEPT\n"
+		"cmd_timeout = 7\n"
+		"stop_command = /sbin/iptables -D INPUT -s %IP% -j ACCEPT\n"
+		"stop_command_6 = /sbin/ip6tables -D INPUT -s %IP% -j ACCEPT\n"
+		"target = 192.0.2.7\n");
+	assert_int_equal(c->ndoors, 1);
+	const struct door *d = &c->doors[0];
+	assert_string_equal(d->name, "openSSH");
+	assert_int_equal(d->line, 1);
+	assert_int_equal(d->seq_len, 3);
+	assert_int_equal(d->seq[0].port, 7000);
+	assert_int_equal(d->seq[0].proto, PROTO_TCP);
+	assert_int_equal(d->seq[1].port, 8000);
+	assert_int_equal(d->seq[1].proto, PROTO_UDP);
+	assert_int_equal(d->seq[2].proto, PROTO_TCP);
+	assert_int_equal(d->seq_timeout_ms, 10000);
+	assert_true(d->has_tcpflags);
+	assert_int_equal(d->tcpflags_set, TCPF_SYN);
+	assert_int_equal(d->tcpflags_clear, TCPF_ACK | TCPF_URG);
+	assert_string_equal(d->start_command,
+			    "/sbin/iptables -A INPUT -s %IP% -j ACCEPT # not a comment");
+	assert_string_equal(d->start_command6, "/sbin/ip6tables -A INPUT -s %IP% -j ACCEPT");
+	assert_string_equal(d->stop_command, "/sbin/iptables -D INPUT -s %IP% -j ACCEPT");
+	assert_string_equal(d->stop_command6, "/sbin/ip6tables -D INPUT -s %IP% -j ACCEPT");
+	assert_int_equal(d->cmd_timeout_s, 7);
+	assert_true(d->has_cmd_timeout);
+	assert_int_equal(d->target.family, AF_INET);
+	assert_int_equal(d->target.v4.s_addr, htonl(0xc0000207));
+	assert_true(door_is_sequence(d));
+	assert_false(door_is_spa(d));
+	assert_int_equal(d->lines.sequence, 2);
+	assert_int_equal(d->lines.stop_command, 8);
+	config_free(c);
+
+	c = good(DOOR("target = 2001:db8::1\n"));
+	assert_int_equal(c->doors[0].target.family, AF_INET6);
+	config_free(c);
+
+	/* Every flag name, in any case. */
+	c = good(DOOR("tcpflags = FIN,syn,Rst,psh,ack,urg\n"));
+	assert_int_equal(c->doors[0].tcpflags_set, 0x3f);
+	assert_int_equal(c->doors[0].tcpflags_clear, 0);
+	config_free(c);
+}
+
+static void aliases(void **state)
+{
+	(void)state;
+	struct config *c = good(DOOR("Command = /bin/open %IP%\nCommand_6 = /bin/open6 %IP%\n"));
+	assert_string_equal(c->doors[0].start_command, "/bin/open %IP%");
+	assert_string_equal(c->doors[0].start_command6, "/bin/open6 %IP%");
+	config_free(c);
+
+	/* Alias and key are one key: the later wins, with a warning. */
+	c = good(DOOR("start_command = /bin/a\ncommand = /bin/b\n"));
+	assert_string_equal(c->doors[0].start_command, "/bin/b");
+	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: Command given again (line 3)"));
+	config_free(c);
+}
+
+static void empty_commands(void **state)
+{
+	(void)state;
+	/* knockd: an empty value means "do nothing" (no v4 fallback). */
+	struct config *c = good(DOOR("start_command = /bin/a %IP%\nstart_command_6 =\n"
+				     "stop_command_6 =\n"));
+	assert_string_equal(c->doors[0].start_command6, "");
+	assert_string_equal(c->doors[0].stop_command6, "");
+	assert_null(c->doors[0].stop_command);
+	config_free(c);
+}
+
+static void case_and_whitespace(void **state)
+{
+	(void)state;
+	struct config *c = good("\t[OPTIONS]  \n"
+				"LOGFILE=/tmp/MixedCase.LOG\n"
+				"  # a comment\n"
+				"\n"
+				"[ MyDoor ]\r\n"
+				"SEQUENCE\t=\t1234:UDP,2345\r\n"
+				"sEq_TiMeOuT=3\n"
+				"COMMAND = Echo %IP% 'Keeps Case'\n");
+	assert_string_equal(c->log_file, "/tmp/MixedCase.LOG");
+	assert_string_equal(c->doors[0].name, "MyDoor");
+	assert_int_equal(c->doors[0].seq[0].proto, PROTO_UDP);
+	assert_int_equal(c->doors[0].seq_timeout_ms, 3000);
+	assert_string_equal(c->doors[0].start_command, "Echo %IP% 'Keeps Case'");
+	config_free(c);
+
+	/* A value may hold '=' (commands do). */
+	c = good(DOOR("command = env A=b /bin/x\n"));
+	assert_string_equal(c->doors[0].start_command, "env A=b /bin/x");
+	config_free(c);
+}
+
+static void defaults(void **state)
+{
+	(void)state;
+	struct config *c = good(DOOR(""));
+	assert_false(c->use_syslog);
+	assert_null(c->log_file);
+	assert_null(c->pid_file);
+	assert_null(c->interface);
+	assert_int_equal(c->firewall, FIREWALL_AUTO);
+	assert_string_equal(c->nft_table, "sesame");
+	assert_int_equal(c->state_limit, 65536);
+	assert_string_equal(c->state_dir, "/var/lib/sesame");
+	assert_string_equal(c->replay_cache, "/var/lib/sesame/replay");
+	assert_string_equal(c->control_socket, "/run/sesame/control");
+	assert_string_equal(c->user, "sesame");
+	assert_string_equal(c->path, "t.conf");
+	const struct door *d = &c->doors[0];
+	assert_int_equal(d->seq_timeout_ms, 25000);
+	assert_int_equal(d->cmd_timeout_s, 10);
+	assert_false(d->has_cmd_timeout);
+	assert_false(d->has_tcpflags);
+	assert_int_equal(d->open_timeout_s, 30);
+	assert_int_equal(d->open_len, 0);
+	assert_int_equal(d->target.family, 0);
+	assert_null(d->start_command);
+	assert_null(d->one_time_file);
+	assert_int_equal(d->spa_format, SPA_FORMAT_NONE);
+	assert_false(config_wants_nft(c));
+	config_free(c);
+}
+
+static void spa_defaults(void **state)
+{
+	(void)state;
+	struct config *c = good("[spa]\nspa_port = 62201\nspa_keys = /k\nopen = 22\n"
+				"[fw]\nspa_format = fwknop\nfwknop_key = pass\n"
+				"fwknop_hmac_key = hpass\nopen = tcp/22\n");
+	const struct door *s = &c->doors[0], *f = &c->doors[1];
+	assert_true(door_is_spa(s));
+	assert_false(door_is_sequence(s));
+	assert_int_equal(s->spa_format, SPA_FORMAT_SESAME);
+	assert_int_equal(s->spa_port, 62201);
+	assert_int_equal(s->spa_window_s, 30);
+	assert_int_equal(s->allow, ALLOW_NO);
+	assert_int_equal(s->open[0].port, 22);
+	assert_int_equal(s->open[0].proto, PROTO_TCP);
+	assert_int_equal(f->spa_format, SPA_FORMAT_FWKNOP);
+	assert_int_equal(f->spa_port, 62201);
+	assert_int_equal(f->spa_window_s, 120);
+	assert_int_equal(f->fwknop_hmac_digest, HMAC_SHA256);
+	assert_int_equal(f->fwknop_key_len, 4);
+	assert_memory_equal(f->fwknop_key, "pass", 4);
+	assert_int_equal(f->fwknop_hmac_key_len, 5);
+	assert_memory_equal(f->fwknop_hmac_key, "hpass", 5);
+	assert_true(config_wants_nft(c));
+	config_free(c);
+}
+
+/* --- sesame keys ------------------------------------------------------ */
+
+static void sesame_options(void **state)
+{
+	(void)state;
+	struct config *c = good("[options]\nFirewall = NFT\nNftTable = my_Table-2\n"
+				"StateLimit = 1024\nStateDir = /tmp/st\n"
+				"ReplayCache = /tmp/rc\nControlSocket = /tmp/cs\n"
+				"User = nobody\n");
+	assert_int_equal(c->firewall, FIREWALL_NFT);
+	assert_true(config_wants_nft(c));
+	assert_string_equal(c->nft_table, "my_Table-2");
+	assert_int_equal(c->state_limit, 1024);
+	assert_string_equal(c->state_dir, "/tmp/st");
+	assert_string_equal(c->replay_cache, "/tmp/rc");
+	assert_string_equal(c->control_socket, "/tmp/cs");
+	assert_string_equal(c->user, "nobody");
+	config_free(c);
+
+	c = good("[options]\nfirewall = none\n" DOOR("command = /bin/x\n"));
+	assert_int_equal(c->firewall, FIREWALL_NONE);
+	assert_false(config_wants_nft(c));
+	config_free(c);
+
+	bad("[options]\nfirewall = iptables\n", "t.conf:2: Firewall: bad value 'iptables'");
+	bad("[options]\nnfttable = 1table\n", "NftTable: bad table name '1table'");
+	bad("[options]\nnfttable = a.b\n", "NftTable: bad table name 'a.b'");
+	bad("[options]\nstatelimit = 0\n", "StateLimit: bad value '0'");
+	bad("[options]\nstatelimit = 99999999999\n", "StateLimit: bad value '99999999999'");
+	bad("[options]\nstatelimit = 1k\n", "StateLimit: bad value '1k'");
+	bad("[options]\nuser = -rf\n", "User: bad user name '-rf'");
+	bad("[options]\nuser = a b\n", "User: bad user name 'a b'");
+	bad("[options]\ncontrolsocket = /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	    "ControlSocket: path too long");
+	bad("[options]\nfirewall = none\n[d]\nsequence = 1,2,3\nopen = 22\n",
+	    "t.conf:5: door d: Open needs the nft gate, but Firewall = none (line 2)");
+	/* [options] after the door: still caught. */
+	bad("[d]\nsequence = 1,2,3\nopen = 22\n[options]\nfirewall = none\n",
+	    "t.conf:3: door d: Open needs the nft gate");
+}
+
+static void open_keys(void **state)
+{
+	(void)state;
+	struct config *c = good(DOOR("open = 22/tcp, udp/53 ,443\nopen_timeout = 5\n"));
+	const struct door *d = &c->doors[0];
+	assert_int_equal(d->open_len, 3);
+	assert_int_equal(d->open[1].port, 53);
+	assert_int_equal(d->open[1].proto, PROTO_UDP);
+	assert_int_equal(d->open[2].proto, PROTO_TCP);
+	assert_int_equal(d->open_timeout_s, 5);
+	assert_true(config_wants_nft(c));
+	config_free(c);
+
+	bad(DOOR("open = 22/icmp\n"), "t.conf:3: Open: bad port '22/icmp'");
+	bad(DOOR("open = 22:tcp\n"), "Open: bad port '22:tcp'");
+	bad(DOOR("open = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n"),
+	    "Open: too many ports (at most 16)");
+	bad(DOOR("open = 22\nopen_timeout = 0\n"), "t.conf:4: Open_Timeout: bad value '0'");
+	bad(DOOR("open = 22\nopen_timeout = 99999999\n"), "Open_Timeout: bad value '99999999'");
+}
+
+static void spa_keys(void **state)
+{
+	(void)state;
+	struct config *c = good("[s]\nspa_port = 1234\nspa_format = Sesame\nspa_keys = keys\n"
+				"spa_window = 10\nspa_allow_address = 198.18.0.0/15, 2001:db8::/32,192.0.2.1\n"
+				"open = 22\n");
+	const struct door *d = &c->doors[0];
+	assert_int_equal(d->spa_port, 1234);
+	assert_int_equal(d->spa_window_s, 10);
+	assert_string_equal(d->spa_keys, "keys");       /* no directory in "t.conf" */
+	assert_int_equal(d->allow, ALLOW_CIDR);
+	assert_int_equal(d->allow_len, 3);
+	assert_int_equal(d->allow_nets[0].prefix, 15);
+	assert_int_equal(d->allow_nets[1].addr.family, AF_INET6);
+	assert_int_equal(d->allow_nets[2].prefix, 32);
+	config_free(c);
+
+	c = good("[s]\nspa_port = 1\nspa_keys = /k\nspa_allow_address = YES\nopen = 22\n");
+	assert_int_equal(c->doors[0].allow, ALLOW_YES);
+	config_free(c);
+	c = good("[s]\nspa_port = 1\nspa_keys = /k\nspa_allow_address = no\nopen = 22\n");
+	assert_int_equal(c->doors[0].allow, ALLOW_NO);
+	config_free(c);
+
+#define SPA(body) "[s]\nspa_keys = /k\nopen = 22\n" body
+	bad(SPA("spa_port = 0\n"), "t.conf:4: SPA_Port: bad value '0'");
+	bad(SPA("spa_port = 65536\n"), "SPA_Port: bad value '65536'");
+	bad(SPA("spa_format = gpg\n"), "SPA_Format: bad value 'gpg'");
+	bad(SPA("spa_port = 1\nspa_window = 0\n"), "t.conf:5: SPA_Window: bad value '0'");
+	bad(SPA("spa_port = 1\nspa_allow_address = maybe\n"), "SPA_Allow_Address: bad value 'maybe'");
+	bad(SPA("spa_port = 1\nspa_allow_address = 10.0.0.1/8\n"),
+	    "SPA_Allow_Address: bad value '10.0.0.1/8'");
+	bad(SPA("spa_port = 1\nspa_allow_address = 10.0.0.0/8,,10.1.0.0/16\n"),
+	    "SPA_Allow_Address: bad value");
+	bad(SPA("spa_port = 1\nspa_allow_address = 1.0.0.1,1.0.0.2,1.0.0.3,1.0.0.4,1.0.0.5,"
+		"1.0.0.6,1.0.0.7,1.0.0.8,1.0.0.9,1.0.0.10,1.0.0.11,1.0.0.12,1.0.0.13,"
+		"1.0.0.14,1.0.0.15,1.0.0.16,1.0.0.17\n"),
+	    "SPA_Allow_Address: too many networks (at most 16)");
+	bad("[s]\nspa_port = 1\nopen = 22\n", "t.conf:1: door s: SPA_Format sesame needs SPA_Keys");
+	bad("[s]\nspa_port = 1\nspa_keys = /k\n", "t.conf:1: door s: an SPA door needs Open");
+	bad(DOOR("spa_keys = /k\n"), "t.conf:3: door d: SPA_Keys needs SPA_Port or SPA_Format");
+	bad(DOOR("spa_port = 1\nspa_keys = /k\nopen = 22\n"),
+	    "t.conf:1: door d: a door is either a knock door");
+	bad("[d]\none_time_sequences = /x\nspa_format = fwknop\n", "a door is either a knock door");
+}
+
+static void fwknop_keys(void **state)
+{
+	(void)state;
+	/* 32-byte key and 64-byte HMAC key, as `fwknop --key-gen` makes. */
+	struct config *c = good(
+		"[fw]\nspa_format = FWKNOP\nspa_port = 62202\n"
+		"fwknop_key_base64 = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+		"fwknop_hmac_key_base64 = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==\n"
+		"fwknop_hmac_digest = SHA3_512\nspa_window = 60\nopen = tcp/22\n");
+	const struct door *d = &c->doors[0];
+	assert_int_equal(d->spa_port, 62202);
+	assert_int_equal(d->spa_window_s, 60);
+	assert_int_equal(d->fwknop_key_len, 32);
+	assert_int_equal(d->fwknop_key[31], 31);
+	assert_int_equal(d->fwknop_hmac_key_len, 64);
+	assert_int_equal(d->fwknop_hmac_key[63], 63);
+	assert_int_equal(d->fwknop_hmac_digest, HMAC_SHA3_512);
+	config_free(c);
+
+	static const struct { const char *name; enum hmac_digest d; } dg[] = {
+		{ "md5", HMAC_MD5 }, { "sha1", HMAC_SHA1 }, { "sha256", HMAC_SHA256 },
+		{ "sha384", HMAC_SHA384 }, { "sha512", HMAC_SHA512 },
+		{ "sha3_256", HMAC_SHA3_256 }, { "sha3_512", HMAC_SHA3_512 },
+	};
+	for (size_t i = 0; i < sizeof dg / sizeof dg[0]; i++) {
+		char text[256];
+		snprintf(text, sizeof text, "[fw]\nspa_format = fwknop\nfwknop_key = k\n"
+			 "fwknop_hmac_key = h\nfwknop_hmac_digest = %s\nopen = 22\n", dg[i].name);
+		c = good(text);
+		assert_int_equal(c->doors[0].fwknop_hmac_digest, dg[i].d);
+		assert_string_equal(hmac_digest_name(dg[i].d), dg[i].name);
+		config_free(c);
+	}
+	assert_null(hmac_digest_name(HMAC_NONE));
+
+	/* A passphrase is taken literally (inner spaces kept, ends trimmed). */
+	c = good("[fw]\nspa_format = fwknop\nfwknop_key =  a b=c  \nfwknop_hmac_key = h\nopen = 22\n");
+	assert_int_equal(c->doors[0].fwknop_key_len, 5);
+	assert_memory_equal(c->doors[0].fwknop_key, "a b=c", 5);
+	config_free(c);
+
+#define FW(body) "[fw]\nspa_format = fwknop\nopen = 22\n" body
+	bad(FW("fwknop_key_base64 = ***\nfwknop_hmac_key = h\n"),
+	    "t.conf:4: Fwknop_Key_Base64: not valid base64");
+	bad(FW("fwknop_key = k\nfwknop_hmac_key_base64 = QQ=\n"),
+	    "t.conf:5: Fwknop_HMAC_Key_Base64: not valid base64");
+	bad(FW("fwknop_key = 0123456789012345678901234567890123456789012345678901234567890123X\n"
+	       "fwknop_hmac_key = h\n"), "Fwknop_Key: key too long (65 bytes, at most 64)");
+	bad(FW("fwknop_key = k\nfwknop_hmac_key = h\nfwknop_hmac_digest = sha224\n"),
+	    "t.conf:6: Fwknop_HMAC_Digest: bad value 'sha224'");
+	bad(FW("fwknop_hmac_key = h\n"), "door fw: SPA_Format fwknop needs Fwknop_Key_Base64 or Fwknop_Key");
+	bad(FW("fwknop_key = k\n"), "door fw: SPA_Format fwknop needs Fwknop_HMAC_Key_Base64");
+	bad(FW("fwknop_key = k\nfwknop_key_base64 = aw==\nfwknop_hmac_key = h\n"),
+	    "Fwknop_Key and Fwknop_Key_Base64 both given");
+	bad(FW("fwknop_key = k\nfwknop_hmac_key = h\nspa_keys = /k\n"),
+	    "t.conf:6: door fw: SPA_Keys is for SPA_Format sesame");
+	bad("[s]\nspa_port = 1\nspa_keys = /k\nopen = 22\nfwknop_hmac_digest = sha1\n",
+	    "t.conf:5: door s: Fwknop_HMAC_Digest needs SPA_Format = fwknop");
+	/* A bad key is never echoed. */
+	bad(FW("fwknop_key_base64 = s3cret!\nfwknop_hmac_key = h\n"), "not valid base64");
+	for (size_t i = 0; i < D.n; i++)
+		assert_null(strstr(D.msg[i], "s3cret"));
+}
+
+/* --- bad values of knockd keys ---------------------------------------- */
+
+static void bad_numbers(void **state)
+{
+	(void)state;
+	/* knockd's atoi would take each of these as 0 or a prefix. */
+	bad(DOOR("seq_timeout = abc\n"), "t.conf:3: Seq_Timeout: bad value 'abc'");
+	bad(DOOR("seq_timeout = 10s\n"), "Seq_Timeout: bad value '10s'");
+	bad(DOOR("seq_timeout = -1\n"), "Seq_Timeout: bad value '-1'");
+	bad(DOOR("seq_timeout = 0\n"), "Seq_Timeout: bad value '0'");
+	bad(DOOR("seq_timeout = 86401\n"), "Seq_Timeout: bad value '86401'");
+	bad(DOOR("seq_timeout = 0x10\n"), "Seq_Timeout: bad value '0x10'");
+	bad(DOOR("seq_timeout = 1 0\n"), "Seq_Timeout: bad value '1 0'");
+	bad(DOOR("cmd_timeout = x\n"), "t.conf:3: Cmd_Timeout: bad value 'x'");
+	bad(DOOR("cmd_timeout = 604801\n"), "Cmd_Timeout: bad value '604801'");
+	struct config *c = good(DOOR("seq_timeout = 86400\ncmd_timeout = 0\n"));
+	assert_int_equal(c->doors[0].seq_timeout_ms, 86400000u);
+	assert_int_equal(c->doors[0].cmd_timeout_s, 0);
+	assert_true(c->doors[0].has_cmd_timeout);
+	config_free(c);
+}
+
+static void bad_sequences(void **state)
+{
+	(void)state;
+	bad("[d]\nsequence = 7000,abc\n", "t.conf:2: Sequence: bad port 'abc'");
+	bad("[d]\nsequence = 0\n", "Sequence: bad port '0'");
+	bad("[d]\nsequence = 65536\n", "Sequence: bad port '65536'");
+	bad("[d]\nsequence = 1:icmp\n", "Sequence: bad port '1:icmp'");
+	bad("[d]\nsequence = 1:\n", "Sequence: bad port '1:'");
+	bad("[d]\nsequence = 1,\n", "Sequence: bad port ''");
+	bad("[d]\nsequence = 1/tcp\n", "Sequence: bad port '1/tcp'");
+	bad("[d]\nsequence =\n", "t.conf:2: Sequence: empty value");
+	bad("[d]\nsequence\n", "t.conf:2: Sequence needs a value");
+	/* 32 ports is knockd's limit and fine; 33 is not. */
+	char text[512] = "[d]\nsequence = 1";
+	for (int i = 2; i <= 32; i++)
+		snprintf(text + strlen(text), sizeof text - strlen(text), ",%d", i);
+	strcat(text, "\n");
+	struct config *c = good(text);
+	assert_int_equal(c->doors[0].seq_len, 32);
+	assert_int_equal(c->doors[0].seq[31].port, 32);
+	config_free(c);
+	text[strlen(text) - 1] = '\0';
+	strcat(text, ",33\n");
+	bad(text, "Sequence: too many ports (at most 32)");
+}
+
+static void bad_flags_and_target(void **state)
+{
+	(void)state;
+	bad(DOOR("tcpflags = sin\n"), "t.conf:3: TCPFlags: unknown flag 'sin'");
+	bad(DOOR("tcpflags = syn,!syn\n"), "TCPFlags: flag 'syn' both required and excluded");
+	bad(DOOR("tcpflags = !ack,ack\n"), "flag 'ack' both required and excluded");
+	bad(DOOR("tcpflags = syn,,ack\n"), "TCPFlags: bad value 'syn,,ack' (empty flag)");
+	bad(DOOR("tcpflags = ,\n"), "TCPFlags: bad value ',' (empty flag)");
+	bad(DOOR("tcpflags = !\n"), "TCPFlags: unknown flag ''");
+	bad(DOOR("tcpflags = syn ack\n"), "TCPFlags: unknown flag 'syn ack'");
+	bad(DOOR("target = host.example\n"), "t.conf:3: Target: bad address 'host.example'");
+	bad(DOOR("target = 10.0.0.0/8\n"), "Target: bad address '10.0.0.0/8'");
+}
+
+/* --- structure -------------------------------------------------------- */
+
+static void structure_errors(void **state)
+{
+	(void)state;
+	bad("logfile = /x\n", "t.conf:1: LogFile outside any section");
+	bad("[options]\nbogus = 1\n", "t.conf:2: unknown key 'bogus'");
+	bad(DOOR("sequence_timeout = 5\n"), "t.conf:3: unknown key 'sequence_timeout'");
+	bad("[options]\nsequence = 1,2,3\n", "t.conf:2: Sequence belongs in a door section");
+	bad(DOOR("interface = eth0\n"), "t.conf:3: Interface belongs in [options], not in door d");
+	bad(DOOR("= x\n"), "t.conf:3: missing key before '='");
+	bad("[d\nsequence = 1,2,3\n", "t.conf:1: bad section header '[d'");
+	bad("[]\nsequence = 1,2,3\n", "t.conf:1: bad door name ''");
+	bad("[open ssh]\nsequence = 1,2,3\n", "bad door name 'open ssh'");
+	bad("[1door]\nsequence = 1,2,3\n", "bad door name '1door'");
+	bad("[a.b]\nsequence = 1,2,3\n", "bad door name 'a.b'");
+	bad("[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nsequence = 1,2,3\n",
+	    "bad door name");
+	bad("[d]\nseq_timeout = 5\n", "t.conf:1: door d: needs a Sequence, One_Time_Sequences or SPA_Port");
+	bad("[d]\nsequence = 1,2,3\n[x]\nsequence=4,5,6\n[D]\nsequence = 7,8,9\n",
+	    "t.conf:5: door D: name already used on line 1");
+	bad(DOOR("one_time_sequences = /x\n"), "door d: Sequence and One_Time_Sequences both given");
+	bad(DOOR("sequence_secret = /x\n"), "t.conf:3: Sequence_Secret: rotating sequences are not supported yet");
+	bad(DOOR("sequence_length = 3\n"), "Sequence_Length: rotating sequences are not supported yet");
+	bad(DOOR("sequence_period = 60\n"), "Sequence_Period: rotating sequences are not supported yet");
+
+	/* Names that are fine. */
+	struct config *c = good("[open-SSH_2]\nsequence = 1,2,3\n[_x]\nsequence = 4,5,6\n");
+	assert_string_equal(c->doors[1].name, "_x");
+	assert_non_null(config_find_door(c, "open-SSH_2"));
+	assert_null(config_find_door(c, "open-ssh_2"));
+	config_free(c);
+	/* An empty file, or only options, is a valid (if useless) config. */
+	c = good("");
+	assert_int_equal(c->ndoors, 0);
+	config_free(c);
+}
+
+static void bad_bytes(void **state)
+{
+	(void)state;
+	static const char nul[] = "[d]\nsequence = 1\0,2,3\n";
+	struct config *c;
+	diags_clear(&D);
+	assert_int_equal(config_parse("t.conf", nul, sizeof nul - 1, collect, &D, &c), -EINVAL);
+	assert_true(has(&D, LOG_ERR, "t.conf:2: NUL byte in line"));
+	bad("[d]\nsequence = 1,2,3\x01\n", "t.conf:2: control character in line");
+	bad("[d]\nsequence = 1,2,3\x7f\n", "t.conf:2: control character in line");
+
+	/* A huge line is an error, and the next line is still read. */
+	size_t big = 100000;
+	char *text = malloc(big + 64);
+	assert_non_null(text);
+	strcpy(text, "[d]\ncommand = ");
+	memset(text + strlen(text), 'x', big);
+	strcpy(text + 14 + big, "\nbogus = 1\n");
+	bad(text, "t.conf:2: line too long (more than 4096 bytes)");
+	assert_true(has(&D, LOG_ERR, "t.conf:3: unknown key 'bogus'"));
+	free(text);
+
+	/* 4096 bytes exactly are fine. */
+	text = malloc(4200);
+	assert_non_null(text);
+	strcpy(text, "[d]\nsequence = 1,2,3\ncommand = ");
+	size_t pre = strlen("command = ");
+	memset(text + strlen(text), 'y', 4096 - pre);
+	strcpy(text + strlen("[d]\nsequence = 1,2,3\n") + 4096, "\n");
+	c = good(text);
+	assert_int_equal(strlen(c->doors[0].start_command), 4096 - pre);
+	config_free(c);
+	free(text);
+
+	/* No newline at the end of the file. */
+	c = good("[d]\nsequence = 1,2,3");
+	assert_int_equal(c->doors[0].seq_len, 3);
+	config_free(c);
+}
+
+static void all_errors_reported(void **state)
+{
+	(void)state;
+	bad("[options]\n"                       /* 1 */
+	    "statelimit = x\n"                  /* 2 */
+	    "[a]\n"                             /* 3 */
+	    "sequence = 1,2,0\n"                /* 4 */
+	    "seq_timeout = abc\n"               /* 5 */
+	    "[b]\n"                             /* 6 */
+	    "sequence = 1,2,3\n"                /* 7 */
+	    "tcpflags = bogus\n"                /* 8 */
+	    "what = ever\n",                    /* 9 */
+	    "t.conf:2: StateLimit");
+	assert_true(has(&D, LOG_ERR, "t.conf:4: Sequence: bad port '0'"));
+	/* A bad Sequence is one error, not also "door a has no sequence". */
+	assert_false(has(&D, LOG_ERR, "door a: needs a Sequence"));
+	assert_true(has(&D, LOG_ERR, "t.conf:5: Seq_Timeout: bad value 'abc'"));
+	assert_true(has(&D, LOG_ERR, "t.conf:8: TCPFlags: unknown flag 'bogus'"));
+	assert_true(has(&D, LOG_ERR, "t.conf:9: unknown key 'what'"));
+	assert_int_equal(D.errors, 5);
+
+	/* A flood of errors stops at a bound, with a last word. */
+	size_t n = 500;
+	char *text = malloc(n * 8 + 8);
+	assert_non_null(text);
+	strcpy(text, "[d]\n");
+	for (size_t i = 0; i < n; i++)
+		strcat(text, "x = 1\n");
+	bad(text, "too many errors");
+	assert_true(D.errors <= 102);
+	free(text);
+}
+
+static void relative_paths(void **state)
+{
+	(void)state;
+	struct config *c;
+	diags_clear(&D);
+	static const char text[] = "[options]\nlogfile = log/k.log\npidfile = /run/k.pid\n"
+		"[s]\nspa_port = 9\nspa_keys = keys\nopen = 22\n";
+	assert_int_equal(config_parse("/etc/sesame/s.conf", text, sizeof text - 1,
+				      collect, &D, &c), 0);
+	assert_string_equal(c->log_file, "/etc/sesame/log/k.log");
+	assert_string_equal(c->pid_file, "/run/k.pid");
+	assert_string_equal(c->doors[0].spa_keys, "/etc/sesame/keys");
+	config_free(c);
+	assert_int_equal(config_parse("/s.conf", text, sizeof text - 1, collect, &D, &c), 0);
+	assert_string_equal(c->doors[0].spa_keys, "/keys");
+	config_free(c);
+}
+
+static void duplicate_keys_warn(void **state)
+{
+	(void)state;
+	struct config *c = good("[options]\nlogfile = /a\n[d]\nsequence = 1,2,3\n"
+				"sequence = 4,5,6\n[options]\nlogfile = /b\n");
+	assert_int_equal(c->doors[0].seq[0].port, 4);
+	assert_string_equal(c->log_file, "/b");
+	assert_true(has(&D, LOG_WARNING, "t.conf:5: warning: Sequence given again (line 4)"));
+	assert_true(has(&D, LOG_WARNING, "t.conf:7: warning: LogFile given again (line 2)"));
+	config_free(c);
+}
+
+/* --- lint ------------------------------------------------------------- */
+
+static unsigned lint(const char *text)
+{
+	struct config *c = good(text);
+	diags_clear(&D);
+	unsigned n = config_lint(c, collect, &D);
+	assert_int_equal(n, D.warnings);
+	assert_int_equal(D.errors, 0);
+	config_free(c);
+	return n;
+}
+
+static void lint_warnings(void **state)
+{
+	(void)state;
+	/* A clean door draws nothing. */
+	assert_int_equal(lint("[d]\nsequence = 7000,8000:udp,9000\ntcpflags = syn\n"
+			      "open = 22\n"), 0);
+	assert_int_equal(lint("[d]\nsequence = 7000,8000,9000\ncommand = /a\n"
+			      "cmd_timeout = 5\nstop_command = /b\n"), 0);
+
+	lint("[d]\nsequence = 7000,8000,9000\ntcpflags = syn,ack\nopen = 22\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:3: warning: door d: TCPFlags requires both syn and ack"));
+
+	lint("[d]\nsequence = 7000,8000,8000,9000\nopen = 22\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:2: warning: door d: port 8000/tcp repeated back to back"));
+	/* Same port, other protocol: not a repeat. */
+	assert_int_equal(lint("[d]\nsequence = 7000,8000,8000:udp,9000\nopen = 22\n"), 0);
+
+	lint("[d]\nsequence = 7000,2222,9000\nopen = 2222/tcp\n");
+	assert_true(has(&D, LOG_WARNING, "door d: knock port 2222/tcp is also a port this door opens"));
+	lint("[d]\nsequence = 7000,2222,9000\nopen = 3333\n[e]\nsequence = 1000,1001,1002\nopen = 2222\n");
+	assert_true(has(&D, LOG_WARNING, "door d: knock port 2222/tcp is a port door e opens"));
+	lint("[d]\nsequence = 7000,22,9000\nopen = 2222\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:2: warning: door d: knock port 22/tcp is a well-known service port (ssh)"));
+	lint("[d]\nsequence = 7000,443:udp,9000\nopen = 2222\n");
+	assert_true(has(&D, LOG_WARNING, "knock port 443/udp is a well-known service port (https)"));
+
+	lint("[d]\nsequence = 7000,8000,9000\ncommand = /a\nstop_command = /b\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: door d: Stop_Command without Cmd_Timeout: it runs 10 s after"));
+	lint("[d]\nsequence = 7000,8000,9000\ncommand = /a\ncmd_timeout = 3\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: door d: Cmd_Timeout without Stop_Command"));
+	lint("[d]\nsequence = 7000,8000,9000\nstop_command = /b\ncmd_timeout = 3\n");
+	assert_true(has(&D, LOG_WARNING, "door d: Stop_Command without Start_Command"));
+
+	lint("[d]\nsequence = 7000\nopen = 22\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:2: warning: door d: a sequence of one port"));
+
+	lint("[d]\nsequence = 7000,8000,9000\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:1: warning: door d: neither Open nor Start_Command"));
+	lint("[d]\nsequence = 7000,8000,9000\ncommand =\n");
+	assert_true(has(&D, LOG_WARNING, "neither Open nor Start_Command"));
+
+	lint("[d]\nsequence = 7000,8000,9000\nopen_timeout = 9\ncommand = /a\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:3: warning: door d: Open_Timeout without Open"));
+
+	lint("[d]\nsequence = 7000:udp,8000:udp\ntcpflags = syn\nopen = 22\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:3: warning: door d: TCPFlags has no effect on a sequence of UDP ports only"));
+
+	lint("[d]\nsequence = 7000,8000,9000\nopen = 22\n[e]\nsequence = 7000,8000,9000\nopen = 80\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:5: warning: door e: same sequence as door d (line 2)"));
+
+	lint("[d]\nsequence = 7000,62201:udp,9000\nopen = 22\n[s]\nspa_keys = /k\nspa_port = 62201\nopen = 22\n");
+	assert_true(has(&D, LOG_WARNING, "door d: knock port 62201/udp is door s's SPA_Port"));
+
+	lint("[s]\nspa_keys = /k\nspa_port = 1\nopen = 22\nseq_timeout = 5\ntcpflags = syn\ntarget = 10.0.0.1\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:5: warning: door s: Seq_Timeout has no effect on an SPA door"));
+	assert_true(has(&D, LOG_WARNING, "t.conf:6: warning: door s: TCPFlags has no effect on an SPA door"));
+	assert_true(has(&D, LOG_WARNING, "t.conf:7: warning: door s: Target has no effect on an SPA door"));
+
+	lint("[fw]\nspa_format = fwknop\nfwknop_key = k\nfwknop_hmac_key = h\n"
+	     "fwknop_hmac_digest = md5\nopen = 22\n");
+	assert_true(has(&D, LOG_WARNING, "door fw: Fwknop_HMAC_Digest md5 is weak"));
+
+	lint("[options]\nusesyslog\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf: warning: no doors"));
+}
+
+/* --- the corpus ------------------------------------------------------- */
+
+static const char *root(void)
+{
+	const char *r = getenv("SESAME_ROOT");
+	return r && *r ? r : ".";
+}
+
+static int load(const char *path, struct config **out)
+{
+	diags_clear(&D);
+	return config_load(path, collect, &D, out);
+}
+
+static void corpus_good(void **state)
+{
+	(void)state;
+	char dir[4096], path[8192];
+	snprintf(dir, sizeof dir, "%s/tests/configs/good", root());
+	DIR *dp = opendir(dir);
+	assert_non_null(dp);
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(dp))) {
+		size_t len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		struct config *c = NULL;
+		int r = load(path, &c);
+		if (r != 0) {
+			print_message("%s: %d\n", path, r);
+			diags_dump(&D);
+		}
+		assert_int_equal(r, 0);
+		assert_int_equal(D.errors, 0);
+		assert_true(c->ndoors > 0);
+		config_lint(c, collect, &D);
+		/* Only the man page's syn,ack example draws a warning. */
+		if (strcmp(e->d_name, "knockd-cmd-timeout.conf") == 0)
+			assert_true(has(&D, LOG_WARNING, "TCPFlags requires both syn and ack"));
+		else if (D.warnings) {
+			diags_dump(&D);
+			fail();
+		}
+		config_free(c);
+		n++;
+	}
+	closedir(dp);
+	assert_true(n >= 6);
+}
+
+static void corpus_bad(void **state)
+{
+	(void)state;
+	char dir[4096], path[8192];
+	snprintf(dir, sizeof dir, "%s/tests/configs/bad", root());
+	DIR *dp = opendir(dir);
+	assert_non_null(dp);
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(dp))) {
+		size_t len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		assert_non_null(f);
+		char first[512];
+		assert_non_null(fgets(first, sizeof first, f));
+		fclose(f);
+		first[strcspn(first, "\n")] = '\0';
+		/* "# expect: LINE: substring" */
+		unsigned line;
+		int off = 0;
+		if (sscanf(first, "# expect: %u: %n", &line, &off) != 1 || off == 0) {
+			print_message("%s: no '# expect: LINE: text' first line\n", path);
+			fail();
+		}
+		char want[8192 + 600];
+		snprintf(want, sizeof want, "%s:%u: %s", path, line, first + off);
+		struct config *c = (struct config *)1;
+		int r = load(path, &c);
+		if (r != -EINVAL || !has(&D, LOG_ERR, want)) {
+			print_message("want: %s\n", want);
+			diags_dump(&D);
+		}
+		assert_int_equal(r, -EINVAL);
+		assert_null(c);
+		assert_true(has(&D, LOG_ERR, want));
+		n++;
+	}
+	closedir(dp);
+	assert_true(n >= 40);
+}
+
+static void load_errors(void **state)
+{
+	(void)state;
+	struct config *c = (struct config *)1;
+	assert_int_equal(load("/nonexistent/sesame.conf", &c), -ENOENT);
+	assert_null(c);
+	assert_true(has(&D, LOG_ERR, "/nonexistent/sesame.conf: cannot read"));
+	assert_int_equal(load("/", &c), -EINVAL);     /* a directory: read error */
+	assert_null(c);
+}
+
+/* One-time files are checked at load (knockd reads them at start too). */
+static void load_onetime(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sesame-test-config-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char conf[128], seqs[128];
+	snprintf(conf, sizeof conf, "%s/k.conf", dir);
+	snprintf(seqs, sizeof seqs, "%s/seqs", dir);
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs("[ot]\none_time_sequences = seqs\ncommand = /bin/true\n", f);
+	fclose(f);
+	f = fopen(seqs, "w");
+	assert_non_null(f);
+	fputs("#1,2,3\n", f);
+	fclose(f);
+
+	struct config *c;
+	assert_int_equal(load(conf, &c), 0);
+	assert_string_equal(c->doors[0].one_time_file, seqs);
+	assert_true(door_is_sequence(&c->doors[0]));
+	/* Used up: loads, with a warning (the door stays shut). */
+	assert_true(has(&D, LOG_WARNING, ":2: warning: door ot: every sequence in"));
+	config_free(c);
+
+	unlink(seqs);
+	assert_int_equal(load(conf, &c), -EINVAL);
+	assert_true(has(&D, LOG_ERR, "k.conf:2: door ot: One_Time_Sequences: cannot read"));
+	unlink(conf);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(knockd_options, teardown),
+		cmocka_unit_test_teardown(knockd_door_keys, teardown),
+		cmocka_unit_test_teardown(aliases, teardown),
+		cmocka_unit_test_teardown(empty_commands, teardown),
+		cmocka_unit_test_teardown(case_and_whitespace, teardown),
+		cmocka_unit_test_teardown(defaults, teardown),
+		cmocka_unit_test_teardown(spa_defaults, teardown),
+		cmocka_unit_test_teardown(sesame_options, teardown),
+		cmocka_unit_test_teardown(open_keys, teardown),
+		cmocka_unit_test_teardown(spa_keys, teardown),
+		cmocka_unit_test_teardown(fwknop_keys, teardown),
+		cmocka_unit_test_teardown(bad_numbers, teardown),
+		cmocka_unit_test_teardown(bad_sequences, teardown),
+		cmocka_unit_test_teardown(bad_flags_and_target, teardown),
+		cmocka_unit_test_teardown(structure_errors, teardown),
+		cmocka_unit_test_teardown(bad_bytes, teardown),
+		cmocka_unit_test_teardown(all_errors_reported, teardown),
+		cmocka_unit_test_teardown(relative_paths, teardown),
+		cmocka_unit_test_teardown(duplicate_keys_warn, teardown),
+		cmocka_unit_test_teardown(lint_warnings, teardown),
+		cmocka_unit_test_teardown(corpus_good, teardown),
+		cmocka_unit_test_teardown(corpus_bad, teardown),
+		cmocka_unit_test_teardown(load_errors, teardown),
+		cmocka_unit_test_teardown(load_onetime, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
