@@ -58,6 +58,8 @@ static void lint_warnings(void **state)
 
 	lint("[d]\nsequence = 7000,8000,9000\ncommand = /a\nstop_command = /b\n");
 	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: door d: Stop_Command without Cmd_Timeout: it runs 10 s after"));
+	lint("[d]\nsequence = 7000,8000,9000\ncommand_6 = /a\nstop_command_6 = /b\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: door d: Stop_Command_6 without Cmd_Timeout"));
 	lint("[d]\nsequence = 7000,8000,9000\ncommand = /a\ncmd_timeout = 3\n");
 	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: door d: Cmd_Timeout without Stop_Command"));
 	lint("[d]\nsequence = 7000,8000,9000\nstop_command = /b\ncmd_timeout = 3\n");
