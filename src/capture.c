@@ -1,0 +1,598 @@
+/* capture — libpcap handles, the BPF filter built from the doors, and the
+ * glue to packet_decode().  See capture.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "capture.h"
+
+#ifndef SO_LOCK_FILTER
+#define SO_LOCK_FILTER 44
+#endif
+
+/* Kernel buffer for a live capture: room for bursts (floods of knocks)
+ * while the event loop is busy elsewhere. */
+#define CAPTURE_BUFFER (4 << 20)
+
+struct capture {
+	pcap_t *pcap;
+	int linktype;
+	int fd;                 /* -1 for a savefile */
+	char ifname[IF_NAMESIZE];
+	unsigned ifindex;       /* 0 for "any" and savefiles */
+	struct capture_stats st;
+};
+
+static _Thread_local char last_error[PCAP_ERRBUF_SIZE + 128];
+
+const char *capture_last_error(void)
+{
+	return last_error;
+}
+
+__attribute__((format(printf, 1, 2)))
+static void set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof last_error, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the filter ------------------------------------------------------ */
+
+/* Appends to a fixed buffer; remembers overflow instead of truncating. */
+struct text {
+	char *buf;
+	size_t len, pos;
+	bool overflow;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->pos, t->len - t->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= t->len - t->pos) {
+		t->overflow = true;
+		return;
+	}
+	t->pos += (size_t)n;
+}
+
+static bool is_sequence_door(const struct door *d)
+{
+	return d->seq_len > 0 || d->one_time_file;
+}
+
+static bool is_spa_door(const struct door *d)
+{
+	return d->spa_format != SPA_FORMAT_NONE;
+}
+
+/* "(tcp dst port A or tcp dst port B)" for the ports of PROTO in D's
+ * sequence, each once; false when there is none. */
+static bool put_ports(struct text *t, const struct door *d, uint8_t proto)
+{
+	const char *name = proto == PROTO_TCP ? "tcp" : "udp";
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->seq_len && i < CONFIG_SEQ_MAX; i++) {
+		bool seen = false;
+
+		if (d->seq[i].proto != proto)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = d->seq[j].proto == proto &&
+			       d->seq[j].port == d->seq[i].port;
+		if (seen)
+			continue;
+		put(t, "%s%s dst port %u", n ? " or " : "(", name,
+		    (unsigned)d->seq[i].port);
+		n++;
+	}
+	if (n)
+		put(t, ")");
+	return n > 0;
+}
+
+static bool door_has_proto(const struct door *d, uint8_t proto)
+{
+	for (size_t i = 0; i < d->seq_len && i < CONFIG_SEQ_MAX; i++)
+		if (d->seq[i].proto == proto)
+			return true;
+	return false;
+}
+
+/* The TCP part of a sequence door.  TCPFlags is tested on IPv4 only:
+ * libpcap cannot index into TCP behind an IPv6 header. */
+static void put_tcp(struct text *t, const struct door *d, bool any_port)
+{
+	uint8_t mask = d->tcpflags_set | d->tcpflags_clear;
+	bool flags = d->has_tcpflags && mask;
+
+	if (flags)
+		put(t, "(");
+	if (any_port)
+		put(t, "tcp");
+	else
+		put_ports(t, d, PROTO_TCP);
+	if (flags)
+		put(t, " and (ip6 or tcp[13] & 0x%02x == 0x%02x))",
+		    (unsigned)mask, (unsigned)d->tcpflags_set);
+}
+
+static void put_sequence_door(struct text *t, const struct door *d)
+{
+	bool any = d->one_time_file != NULL;
+	bool tcp = any || door_has_proto(d, PROTO_TCP);
+	bool udp = any || door_has_proto(d, PROTO_UDP);
+
+	if (tcp)
+		put_tcp(t, d, any);
+	if (tcp && udp)
+		put(t, " or ");
+	if (udp) {
+		if (any)
+			put(t, "udp");
+		else
+			put_ports(t, d, PROTO_UDP);
+	}
+}
+
+static bool put_door(struct text *t, const struct door *d, bool first)
+{
+	char addr[ADDR_STRLEN];
+	bool target = d->target.family == AF_INET ||
+		      d->target.family == AF_INET6;
+	bool seq = is_sequence_door(d), spa = is_spa_door(d);
+
+	if (!seq && !spa)
+		return false;
+	if (!first)
+		put(t, " or ");
+	put(t, "(");
+	if (target)
+		put(t, "dst host %s and (",
+		    addr_format(&d->target, addr, sizeof addr));
+	if (seq)
+		put_sequence_door(t, d);
+	if (seq && spa)
+		put(t, " or ");
+	if (spa)
+		put(t, "udp dst port %u", (unsigned)d->spa_port);
+	if (target)
+		put(t, ")");
+	put(t, ")");
+	return true;
+}
+
+int capture_filter_build(const struct config *cfg, char *buf, size_t len)
+{
+	struct text t = { .buf = buf, .len = len };
+	bool any = false;
+
+	if (!cfg || !buf || !len)
+		return -EINVAL;
+	buf[0] = '\0';
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		if (put_door(&t, &cfg->doors[i], !any))
+			any = true;
+	if (!any)
+		return -EINVAL;
+	/* BPF sees only the first next header of IPv6; let the decoder walk
+	 * chains of extension headers (fragment included: first fragments
+	 * may be knocks, packet_decode refuses the others). */
+	put(&t, " or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44"
+		" or ip6[6] == 51 or ip6[6] == 60))");
+	if (t.overflow) {
+		buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return (int)t.pos;
+}
+
+/* ---- handles ----------------------------------------------------------- */
+
+/* Compiles FILTER for the handle and attaches it.  On Ethernet a tagged
+ * frame is matched too ("vlan" shifts the offsets of what follows it). */
+static int attach_filter(struct capture *c, const char *filter)
+{
+	struct bpf_program prog;
+	char *text;
+	size_t n;
+	int err = 0;
+
+	if (!filter || !*filter)
+		return 0;
+	n = 2 * strlen(filter) + 32;
+	text = malloc(n);
+	if (!text)
+		return -ENOMEM;
+	if (c->linktype == DLT_EN10MB)
+		snprintf(text, n, "(%s) or (vlan and (%s))", filter, filter);
+	else
+		snprintf(text, n, "%s", filter);
+	if (pcap_compile(c->pcap, &prog, text, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		set_error("filter: %s", pcap_geterr(c->pcap));
+		free(text);
+		return -EINVAL;
+	}
+	if (pcap_setfilter(c->pcap, &prog) < 0) {
+		set_error("filter: %s", pcap_geterr(c->pcap));
+		err = -EIO;
+	}
+	pcap_freecode(&prog);
+	free(text);
+	return err;
+}
+
+static int activate_error(int rc)
+{
+	switch (rc) {
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		return -ENODEV;
+	case PCAP_ERROR_PERM_DENIED:
+	case PCAP_ERROR_PROMISC_PERM_DENIED:
+		return -EPERM;
+	case PCAP_ERROR_IFACE_NOT_UP:
+		return -ENETDOWN;
+	default:
+		return -EIO;
+	}
+}
+
+int capture_open(const char *ifname, const char *filter, struct capture **out)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct capture *c;
+	int rc, err, one = 1;
+
+	last_error[0] = '\0';
+	if (!ifname || !*ifname || strlen(ifname) >= IF_NAMESIZE || !out)
+		return -EINVAL;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->fd = -1;
+	snprintf(c->ifname, sizeof c->ifname, "%s", ifname);
+	/* Read before the socket binds: if the link is re-created in
+	 * between, the stale index makes the first dispatch report -ENODEV
+	 * and the capture is reopened, never the other way round. */
+	if (strcmp(ifname, "any") != 0) {
+		c->ifindex = if_nametoindex(ifname);
+		if (!c->ifindex) {
+			set_error("%s: no such interface", ifname);
+			free(c);
+			return -ENODEV;
+		}
+	}
+	c->pcap = pcap_create(ifname, errbuf);
+	if (!c->pcap) {
+		set_error("%s: %s", ifname, errbuf);
+		free(c);
+		return -EIO;
+	}
+	/* Immediate mode: each packet is handed over as it arrives, not
+	 * when a buffer fills or a timeout expires. */
+	if (pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN) ||
+	    pcap_set_promisc(c->pcap, 0) ||
+	    pcap_set_immediate_mode(c->pcap, 1) ||
+	    pcap_set_buffer_size(c->pcap, CAPTURE_BUFFER) ||
+	    pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_MICRO)) {
+		set_error("%s: cannot configure capture", ifname);
+		err = -EIO;
+		goto fail;
+	}
+	rc = pcap_activate(c->pcap);
+	if (rc < 0) {
+		set_error("%s: %s", ifname, pcap_geterr(c->pcap));
+		err = activate_error(rc);
+		if (err == -EIO && c->ifindex && !if_nametoindex(ifname))
+			err = -ENODEV;  /* it vanished while we opened it */
+		goto fail;
+	}
+	c->linktype = pcap_datalink(c->pcap);
+	/* Frames this host sends are not knocks. */
+	(void)pcap_setdirection(c->pcap, PCAP_D_IN);
+	if (pcap_setnonblock(c->pcap, 1, errbuf) < 0) {
+		set_error("%s: %s", ifname, errbuf);
+		err = -EIO;
+		goto fail;
+	}
+	err = attach_filter(c, filter);
+	if (err)
+		goto fail;
+	c->fd = pcap_get_selectable_fd(c->pcap);
+	if (c->fd < 0) {
+		set_error("%s: no selectable descriptor", ifname);
+		err = -EIO;
+		goto fail;
+	}
+	/* Commands the daemon runs must not inherit the capture. */
+	if (fcntl(c->fd, F_SETFD, FD_CLOEXEC) < 0) {
+		err = -errno;
+		set_error("%s: FD_CLOEXEC: %s", ifname, strerror(errno));
+		goto fail;
+	}
+	/* Nobody, not even this process after dropping privileges, may
+	 * replace or detach the filter now. */
+	if (setsockopt(c->fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof one) < 0) {
+		err = -errno;
+		set_error("%s: SO_LOCK_FILTER: %s", ifname, strerror(errno));
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	pcap_close(c->pcap);
+	free(c);
+	return err;
+}
+
+int capture_open_file(const char *path, const char *filter,
+		      struct capture **out)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct capture *c;
+	int err;
+
+	last_error[0] = '\0';
+	if (!path || !out)
+		return -EINVAL;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->fd = -1;
+	c->pcap = pcap_open_offline_with_tstamp_precision(path,
+			PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (!c->pcap) {
+		set_error("%s: %s", path, errbuf);
+		free(c);
+		return -EIO;
+	}
+	c->linktype = pcap_datalink(c->pcap);
+	err = attach_filter(c, filter);
+	if (err) {
+		pcap_close(c->pcap);
+		free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
+		return;
+	pcap_close(c->pcap);
+	free(c);
+}
+
+int capture_fd(const struct capture *c)
+{
+	return c->fd;
+}
+
+int capture_linktype(const struct capture *c)
+{
+	return c->linktype;
+}
+
+struct dispatch_ctx {
+	struct capture *c;
+	capture_fn fn;
+	void *ctx;
+};
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h,
+		     const u_char *bytes)
+{
+	struct dispatch_ctx *d = (struct dispatch_ctx *)user;
+	struct knock_event ev;
+
+	d->c->st.seen++;
+	if (packet_decode(d->c->linktype, bytes, h->caplen, &ev) < 0) {
+		d->c->st.undecodable++;
+		return;
+	}
+	d->c->st.decoded++;
+	ev.time_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	d->fn(d->ctx, &ev);
+}
+
+/* The state of a live capture's interface: -ENODEV when it is gone (or
+ * was re-created under the same name: our socket is bound to the old
+ * index), -ENETDOWN when it is down, else 0.  Asked through ioctls on the
+ * capture socket itself, so a sandboxed worker needs no other socket. */
+static int link_state(const struct capture *c)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_ifindex = (int)c->ifindex;
+	if (ioctl(c->fd, SIOCGIFNAME, &ifr) < 0)
+		return errno == ENODEV ? -ENODEV : -ENETDOWN;
+	if (strncmp(ifr.ifr_name, c->ifname, sizeof ifr.ifr_name) != 0)
+		return -ENODEV;         /* the index now names another link */
+	if (ioctl(c->fd, SIOCGIFFLAGS, &ifr) < 0)
+		return errno == ENODEV ? -ENODEV : -ENETDOWN;
+	return ifr.ifr_flags & IFF_UP ? 0 : -ENETDOWN;
+}
+
+int capture_dispatch(struct capture *c, int max, capture_fn fn, void *ctx)
+{
+	struct dispatch_ctx d = { .c = c, .fn = fn, .ctx = ctx };
+	int rc, err;
+
+	if (!c || !fn)
+		return -EINVAL;
+	rc = pcap_dispatch(c->pcap, max > 0 ? max : -1, on_frame, (u_char *)&d);
+	if (rc == PCAP_ERROR_BREAK)
+		rc = 0;
+	if (rc > 0 || !c->ifindex) {
+		if (rc >= 0)
+			return rc;
+		set_error("%s: %s", c->ifname[0] ? c->ifname : "savefile",
+			  pcap_geterr(c->pcap));
+		return -EIO;
+	}
+	/* Nothing read, or an error, on a named interface.  libpcap says
+	 * nothing when the link merely went down (the kernel flags the
+	 * socket with POLLERR once), so look at the link itself. */
+	err = link_state(c);
+	if (err) {
+		set_error("%s: %s", c->ifname, err == -ENODEV ?
+			  "interface disappeared" : "interface went down");
+		return err;
+	}
+	if (rc < 0) {
+		set_error("%s: %s", c->ifname, pcap_geterr(c->pcap));
+		return -ENETDOWN;       /* broken capture: reopen it too */
+	}
+	return 0;
+}
+
+int capture_stats(struct capture *c, struct capture_stats *st)
+{
+	struct pcap_stat ps;
+
+	if (!c || !st)
+		return -EINVAL;
+	*st = c->st;
+	st->kernel_drops = st->if_drops = 0;
+	if (c->fd < 0)
+		return 0;
+	if (pcap_stats(c->pcap, &ps) < 0) {
+		set_error("%s: %s", c->ifname, pcap_geterr(c->pcap));
+		return -EIO;
+	}
+	st->kernel_drops = ps.ps_drop;
+	st->if_drops = ps.ps_ifdrop;
+	return 0;
+}
+
+/* ---- default route ----------------------------------------------------- */
+
+/* A whole field of hex digits, no sign, no 0x. */
+static bool parse_hex(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+		      (*p >= 'A' && *p <= 'F')))
+			return false;
+	errno = 0;
+	*out = strtoul(s, &end, 16);
+	return errno == 0 && *end == '\0';
+}
+
+static bool all_zero(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s != '0')
+			return false;
+	return true;
+}
+
+/* Splits LINE in place into at most MAX whitespace-separated fields. */
+static size_t split(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *tok = strtok_r(line, " \t\n", &save); tok && n < max;
+	     tok = strtok_r(NULL, " \t\n", &save))
+		f[n++] = tok;
+	return n;
+}
+
+#define RTF_UP_ 0x0001
+#define RTF_REJECT_ 0x0200
+
+/* Lowest-metric default route of one /proc table.  V6 selects the
+ * ipv6_route layout.  Returns 0, -ENOENT, -ENOSPC or -errno. */
+static int default_from(const char *path, bool v6, char *buf, size_t len)
+{
+	char line[512], best[IF_NAMESIZE] = "";
+	unsigned long best_metric = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof line, f)) {
+		char *fl[12];
+		unsigned long flags, metric, plen;
+		const char *ifn;
+		size_t n = split(line, fl, 12);
+
+		if (!v6) {
+			/* Iface Destination Gateway Flags RefCnt Use Metric
+			 * Mask ... (the header line fails parse_hex) */
+			if (n < 8 || !parse_hex(fl[1], &plen) || plen != 0 ||
+			    !parse_hex(fl[3], &flags) ||
+			    !parse_hex(fl[7], &plen) || plen != 0)
+				continue;
+			if (strspn(fl[6], "0123456789") != strlen(fl[6]) ||
+			    !*fl[6])
+				continue;
+			metric = strtoul(fl[6], NULL, 10);
+			ifn = fl[0];
+		} else {
+			/* dst dst_len src src_len nexthop metric refcnt use
+			 * flags iface */
+			if (n < 10 || !all_zero(fl[0]) ||
+			    !parse_hex(fl[1], &plen) || plen != 0 ||
+			    !parse_hex(fl[5], &metric) ||
+			    !parse_hex(fl[8], &flags))
+				continue;
+			ifn = fl[9];
+		}
+		if (!(flags & RTF_UP_) || (flags & RTF_REJECT_) ||
+		    strcmp(ifn, "lo") == 0 || strlen(ifn) >= sizeof best)
+			continue;
+		if (!best[0] || metric < best_metric) {
+			snprintf(best, sizeof best, "%s", ifn);
+			best_metric = metric;
+		}
+	}
+	fclose(f);
+	if (!best[0])
+		return -ENOENT;
+	if (strlen(best) >= len)
+		return -ENOSPC;
+	snprintf(buf, len, "%s", best);
+	return 0;
+}
+
+int capture_default_interface(char *buf, size_t len)
+{
+	int err;
+
+	if (!buf || !len)
+		return -EINVAL;
+	err = default_from("/proc/net/route", false, buf, len);
+	if (err && err != -ENOSPC)
+		err = default_from("/proc/net/ipv6_route", true, buf, len);
+	return err;
+}
