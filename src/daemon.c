@@ -556,6 +556,23 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	return 0;
 }
 
+/* At exit: the SPA counters (benchmarks read them from the log). */
+static void log_spa_counters(struct daemon *dm)
+{
+	if (!dm->spa)
+		return;
+	struct spa_stats st;
+	struct capture_stats cs = { 0 };
+	spa_doors_stats(dm->spa, &st);
+	if (dm->cap)
+		capture_stats(dm->cap, &cs);
+	log_notice("spa counters: %llu seen, %llu granted, %llu replayed, %llu rejected; "
+		   "capture: %llu frames, %llu kernel drops",
+		   (unsigned long long)st.seen, (unsigned long long)st.granted,
+		   (unsigned long long)st.replayed, (unsigned long long)st.rejected,
+		   (unsigned long long)cs.seen, (unsigned long long)cs.kernel_drops);
+}
+
 int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon dm = { .opts = o, .cap_fd = -1, .only_v4 = o->only_v4 };
@@ -569,6 +586,7 @@ int daemon_run(const struct daemon_opts *o)
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
 	gate_cmd_shutdown(dm.gates.cmd, SESAMED_STOP_WAIT_MS);
+	log_spa_counters(&dm);
 	log_notice("stopped");
 	teardown(&dm);
 	return rc < 0 ? 1 : 0;
