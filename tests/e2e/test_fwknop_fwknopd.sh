@@ -52,5 +52,23 @@ check "port 2223 opens" wait_until 5 reach "$SRV4" 2223
 check "fwknopd granted udp/5353 too" \
 	bash -c "ip netns exec $SRV_NS iptables -S FWKNOP_INPUT | grep -q -- '-s $CLI4/32 -p udp .*--dport 5353'"
 
+# Client argument errors: non-zero exit, the reason on stderr, nothing sent.
+fails_with() {  # REGEX ARGS...
+	local re=$1; shift
+	! fspa "$@" 2>"$TMP/err" && grep -qE -e "$re" "$TMP/err"
+}
+K=(--key-base64 "$FWK_KEY")
+H=(--hmac-key-base64 "$FWK_HMAC")
+pcap_start bad udp port 62201
+check "no --hmac-key-base64: refused" fails_with "needs --key-base64, --hmac-key-base64" "${K[@]}" --open tcp/2222
+check "no --open: refused" fails_with "needs --key-base64, --hmac-key-base64 and --open" "${K[@]}" "${H[@]}"
+check "key not base64: refused" fails_with "--key-base64: not base64" --key-base64 'not*base64' "${H[@]}" --open tcp/2222
+check "unknown --hmac-digest: refused" fails_with "unknown digest 'sha224'" "${K[@]}" "${H[@]}" --hmac-digest sha224 --open tcp/2222
+check "--allow with --source: refused" fails_with "exclude each other" "${K[@]}" "${H[@]}" --allow "$CLI4" --source --open tcp/2222
+check "--allow with a host name: refused" fails_with "not a numeric address" "${K[@]}" "${H[@]}" --allow localhost --open tcp/2222
+check "--open with port 0: refused" fails_with "--open:" "${K[@]}" "${H[@]}" --open tcp/0
+pcap_stop bad
+check "none of them sent a packet" test "$(pcap_count bad)" -eq 0
+
 fwknopd_stop
 finish
