@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interop: `sesame spa --fwknop` against Debian's fwknopd (2.6.10, pcap on
 # the bridge, iptables backend) in the server namespace.  The right keys
-# open the guarded port; wrong keys and a wrong HMAC digest open nothing,
+# open the guarded port (HMAC sha256, and sha3_512 with a second fwknopd);
+# wrong keys and a wrong HMAC digest open nothing,
 # and fwknopd refuses a replay of the accepted packet.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_fwknop.sh"
@@ -70,5 +71,14 @@ check "--open with port 0: refused" fails_with "--open:" "${K[@]}" "${H[@]}" --o
 pcap_stop bad
 check "none of them sent a packet" test "$(pcap_count bad)" -eq 0
 
+fwknopd_stop
+check "fwknopd flushed its rules at exit: 2222 closed" not reach "$SRV4" 2222
+
+# Another digest: fwknopd with HMAC_DIGEST_TYPE sha3_512.
+check "fwknopd restarted with HMAC_DIGEST_TYPE sha3_512" \
+	fwknopd_start fwknopd-sha3 "HMAC_DIGEST_TYPE            sha3_512"
+check "sesame spa --fwknop --hmac-digest sha3_512 exits 0" \
+	fspa "${K[@]}" "${H[@]}" --hmac-digest sha3_512 --open tcp/2222
+check "sha3_512 HMAC: port 2222 opens" wait_until 5 reach "$SRV4" 2222
 fwknopd_stop
 finish
