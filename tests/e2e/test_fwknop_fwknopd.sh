@@ -30,15 +30,15 @@ check "fwknopd saw both packets" wait_until 5 seen_at_least 2
 check "fwknopd refused both for their HMAC" test "$(grep -c 'HMAC_COMPAREFAIL' "$FWKD_LOG")" -eq 2
 check "still closed" not reach "$SRV4" 2222
 
-pcap_start spa udp port 62201
+capture_start spa udp port 62201
 check "right keys (--source): sesame exits 0" \
 	fspa --key-base64 "$FWK_KEY" --hmac-key-base64 "$FWK_HMAC" --open tcp/2222 -v 2>"$TMP/spa.err"
 check "port 2222 opens" wait_until 5 reach "$SRV4" 2222
 check "fwknopd's rule is for the client's source address" \
 	bash -c "ip netns exec $SRV_NS iptables -S FWKNOP_INPUT | grep -q -- '-s $CLI4/32 .*--dport 2222'"
 check "port 2223 (not asked for) stays closed" not reach "$SRV4" 2223
-pcap_stop spa
-check "exactly one SPA datagram on the wire" test "$(pcap_count spa)" -eq 1
+capture_stop spa
+check "exactly one SPA datagram on the wire" test "$(capture_count spa)" -eq 1
 
 # The same datagram again, from the client: fwknopd's digest cache refuses it.
 pkt=$(sed -n 's/^sesame spa: packet: //p' "$TMP/spa.err")
@@ -60,7 +60,7 @@ fails_with() {  # REGEX ARGS...
 }
 K=(--key-base64 "$FWK_KEY")
 H=(--hmac-key-base64 "$FWK_HMAC")
-pcap_start bad udp port 62201
+capture_start bad udp port 62201
 check "no --hmac-key-base64: refused" fails_with "needs --key-base64, --hmac-key-base64" "${K[@]}" --open tcp/2222
 check "no --open: refused" fails_with "needs --key-base64, --hmac-key-base64 and --open" "${K[@]}" "${H[@]}"
 check "key not base64: refused" fails_with "--key-base64: not base64" --key-base64 'not*base64' "${H[@]}" --open tcp/2222
@@ -68,8 +68,8 @@ check "unknown --hmac-digest: refused" fails_with "unknown digest 'sha224'" "${K
 check "--allow with --source: refused" fails_with "exclude each other" "${K[@]}" "${H[@]}" --allow "$CLI4" --source --open tcp/2222
 check "--allow with a host name: refused" fails_with "not a numeric address" "${K[@]}" "${H[@]}" --allow localhost --open tcp/2222
 check "--open with port 0: refused" fails_with "--open:" "${K[@]}" "${H[@]}" --open tcp/0
-pcap_stop bad
-check "none of them sent a packet" test "$(pcap_count bad)" -eq 0
+capture_stop bad
+check "none of them sent a packet" test "$(capture_count bad)" -eq 0
 
 fwknopd_stop
 check "fwknopd flushed its rules at exit: 2222 closed" not reach "$SRV4" 2222
