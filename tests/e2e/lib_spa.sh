@@ -6,8 +6,6 @@
 #                              sends FILE's bytes as one UDP datagram from NS;
 #                              MUTATION: flip:BYTE (xor 0x01 into byte BYTE),
 #                              cut:N (first N bytes), grow:N (N zero bytes more)
-#   spa_set_has ADDR SET       the nft set inet fw SET (in the server) holds ADDR
-#   spa_set_empty SET          it holds nothing
 
 spa_payloads() {
 	python3 - "$1" "$2" <<'PY'
@@ -59,8 +57,6 @@ s.sendto(bytes(b), (host, port))
 PY
 }
 
-spa_set_has() { in_srv nft list set inet fw "$2" | grep -qw -- "$1"; }
-spa_set_empty() { ! in_srv nft list set inet fw "$1" | grep -q 'elements'; }
 
 # spa_capture_start NAME FILTER...: like capture_start, with --immediate-mode
 # (otherwise the last packets may sit in the kernel's ring buffer when the

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Native SPA end to end: sesame keygen -> the server's SPA_Keys line ->
-# `sesame spa` opens a real firewall (an nft set, through the door's
-# commands) over IPv4 and IPv6, with nothing listening on the SPA port and
+# `sesame spa` opens the native nft gate (table inet sesame_spa, a set
+# element per grant) over IPv4 and IPv6, with nothing listening on the SPA port and
 # nothing answered.  The datagram captured on the wire and replayed is
 # refused, also after kill -9 and a restart; every kind of bad packet is
 # refused with its own log reason and opens nothing; --allow works only
@@ -9,23 +9,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_daemon.sh"
 . "$(dirname "$0")/lib_spa.sh"
+. "$(dirname "$0")/lib_nft.sh"
 ns_setup
 ns_add_host third 3
 tcp_service 2222
-
-firewall_nft - <<'NFT'
-table inet fw {
-	set allowed4 { type ipv4_addr; flags timeout; }
-	set allowed6 { type ipv6_addr; flags timeout; }
-	chain input {
-		type filter hook input priority 0; policy accept;
-		tcp dport 2222 ip saddr @allowed4 accept
-		tcp dport 2222 ip6 saddr @allowed6 accept
-		tcp dport 2222 drop
-		udp dport { 62201, 62202 } drop
-	}
-}
-NFT
 
 # Client keys: alice is authorized, bob is not.
 export HOME=$TMP/home
@@ -41,28 +28,28 @@ install -m 0600 "$TMP/alice.line" "$TMP/spa_keys"
 
 cat >"$TMP/sesamed.conf" <<EOF
 [options]
-	ReplayCache = $TMP/replay
-	StateDir = $TMP/state
+	NftTable      = sesame_spa
+	ReplayCache   = $TMP/replay
+	StateDir      = $TMP/state
+	ControlSocket = $TMP/control
 [ssh]
-	SPA_Port        = 62201
-	SPA_Keys        = $TMP/spa_keys
-	SPA_Window      = 90
-	Open            = 2222/tcp
-	Open_Timeout    = 20
-	Start_Command   = nft add element inet fw allowed4 { %IP% timeout 20s }
-	Start_Command_6 = nft add element inet fw allowed6 { %IP% timeout 20s }
+	SPA_Port     = 62201
+	SPA_Keys     = $TMP/spa_keys
+	SPA_Window   = 90
+	Open         = 2222/tcp
+	Open_Timeout = 20
 [nat]
 	SPA_Port          = 62202
 	SPA_Keys          = $TMP/spa_keys
 	Open              = 2222/tcp
 	Open_Timeout      = 20
 	SPA_Allow_Address = 198.18.0.0/24
-	Start_Command     = nft add element inet fw allowed4 { %IP% timeout 20s }
 EOF
 mkdir -p "$TMP/state"
 daemon_start d "$TMP/sesamed.conf" || { daemon_show d; finish; }
 spa() { in_cli "$SESAME" spa --key "$HOME/.config/sesame/alice.key" "$@"; }
-reset_fw() { in_srv nft flush set inet fw allowed4; in_srv nft flush set inet fw allowed6; }
+reset_fw() { in_srv nft flush set inet sesame_spa ssh_v4; in_srv nft flush set inet sesame_spa ssh_v6; }
+elems() { set_elems sesame_spa "$1"; }
 
 check "guarded port closed before" not reach "$SRV4" 2222
 check "no socket listens on the SPA port (ss -uln)" \
@@ -72,6 +59,8 @@ spa_capture_start spa "udp port 62201 or icmp or (icmp6 and ip6[40] == 1)"
 check "sesame spa sends and exits 0" spa "$SRV4"
 check "IPv4: the door opens for the client" wait_until 2 reach "$SRV4" 2222
 check "... logged with the key's name" log_has d "door ssh: $CLI4: SPA accepted: key alice"
+check "... one element in ssh_v4 for the client, the door's port" \
+	test "$(elems ssh_v4 | grep -c "^$CLI4 . tcp . 2222 ")" -eq 1
 check "... not for IPv6" not reach "$SRV6" 2222
 check "IPv6: sesame spa -6 opens for the v6 address" \
 	spa -6 "$SRV6"
@@ -125,16 +114,16 @@ check "--open a port outside the door: refused" \
 spa "$SRV4" --allow 198.18.0.3
 check "--allow another address under the default policy: refused" \
 	refused "address not allowed: alice asked for 198.18.0.3" "$CLI4"
-check "none of them opened anything (v4 set empty)" spa_set_empty allowed4
-check "... (v6 set empty)" spa_set_empty allowed6
+check "none of them opened anything (v4 set empty)" test -z "$(elems ssh_v4)"
+check "... (v6 set empty)" test -z "$(elems ssh_v6)"
 check "... the port is still closed" not reach "$SRV4" 2222
 
 # A door that allows 198.18.0.0/24: the client opens for the third host.
 spa "$SRV4" --port 62202 --allow 198.18.0.3 --open 2222/tcp
 check "--allow under SPA_Allow_Address = 198.18.0.0/24 opens for that address" \
-	wait_until 2 spa_set_has 198.18.0.3 allowed4
+	wait_until 2 eval '[ -n "$(elems nat_v4 | grep "^198.18.0.3 . tcp . 2222 ")" ]'
 check "... the third host reaches the port" reach "$SRV4" 2222 1 "$third_NS"
-check "... the sender was not let in" not spa_set_has "$CLI4" allowed4
+check "... the sender was not let in" test -z "$(elems nat_v4 | grep "^$CLI4 ")"
 spa "$SRV4" --port 62202 --allow 192.0.2.1
 check "... an address outside the list is refused" \
 	wait_until 2 log_has d2 "door nat: $CLI4: SPA refused: address not allowed"
