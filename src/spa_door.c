@@ -21,7 +21,8 @@
 #include "spa_keys.h"
 #include "fwknop.h"
 
-/* Per-source rate limit (GCRA): RATE_PER_S sustained, bursts of RATE_BURST. */
+/* Per-source rate limit (GCRA): RATE_PER_S sustained, bursts of RATE_BURST;
+ * an IPv6 source is its /64. */
 #define RATE_SETS      4096
 #define RATE_WAYS      4
 #define RATE_PER_S     5
@@ -287,9 +288,14 @@ void spa_doors_stats(const struct spa_doors *s, struct spa_stats *out)
 	*out = s->stats;
 }
 
-/* True when SRC may send one more packet at T_US. */
-static bool rate_ok(struct spa_doors *s, const struct addr *src, uint64_t t_us)
+/* True when SRC may send one more packet at T_US.  IPv6 sources are
+ * charged per /64: one host commonly holds a whole /64. */
+static bool rate_ok(struct spa_doors *s, const struct addr *from, uint64_t t_us)
 {
+	struct addr net = *from;
+	if (net.family == AF_INET6)
+		memset(net.bytes + 8, 0, 8);
+	const struct addr *src = &net;
 	struct rate_slot *set = &s->rate[(addr_hash(src, s->seed) & (RATE_SETS - 1)) * RATE_WAYS];
 	struct rate_slot *slot = NULL, *oldest = &set[0];
 	for (size_t w = 0; w < RATE_WAYS; w++) {

@@ -442,6 +442,22 @@ static void test_rate_limit_per_source(void **state)
 	packet(&alice, NOW, NULL, NULL, 0, good3);
 	gev.payload = good3;
 	assert_false(spa_doors_check(s, &gev, NOW, &gr));
+	/* IPv6 sources are limited per /64. */
+	struct addr v6a, v6b;
+	assert_true(addr_parse("2001:db8:1:2::1", &v6a));
+	assert_true(addr_parse("2001:db8:1:2:ffff::9", &v6b));
+	struct knock_event e6 = event(v6a, 62201, p, sizeof p);
+	for (int i = 0; i < 10; i++) {
+		e6.saddr = i % 2 ? v6a : v6b;
+		assert_false(spa_doors_check(s, &e6, NOW, &gr));
+	}
+	uint8_t good6[SPA_PACKET_LEN];
+	packet(&alice, NOW, NULL, NULL, 0, good6);
+	e6.payload = good6;
+	e6.saddr = v6b;
+	assert_false(spa_doors_check(s, &e6, NOW, &gr));
+	assert_true(addr_parse("2001:db8:1:3::1", &e6.saddr));      /* another /64 */
+	assert_true(spa_doors_check(s, &e6, NOW, &gr));
 	/* Garbage with unknown key ids never touches the limiter. */
 	struct addr g = src();
 	uint8_t junk[SPA_PACKET_LEN];
