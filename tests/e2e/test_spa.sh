@@ -133,4 +133,20 @@ check "... it does" wait_until 2 reach "$SRV4" 2222
 check "sesamed still running" daemon_alive d2
 daemon_stop d2
 daemon_show d2 40
+
+# Key files the daemon refuses to start with, naming the file (and line).
+start_fails() {  # regex
+	in_srv timeout 5 "$SESAMED" -c "$TMP/sesamed.conf" -i "$SRV_IF" >"$TMP/fail.out" 2>&1
+	local rc=$?
+	sed 's/^/# /' "$TMP/fail.out" | tail -n 3
+	[ "$rc" -eq 1 ] && grep -qE "$1" "$TMP/fail.out"
+}
+chmod 0644 "$TMP/spa_keys"
+check "a world-readable SPA_Keys file: sesamed refuses to start" \
+	start_fails "$TMP/spa_keys: accessible by others"
+chmod 0600 "$TMP/spa_keys"
+echo "bob 0000 not-a-key" >>"$TMP/spa_keys"
+check "a malformed line: refused with file:line" start_fails "$TMP/spa_keys:2: "
+rm -f "$TMP/spa_keys"
+check "a missing SPA_Keys file: refused with its name" start_fails "$TMP/spa_keys: cannot open"
 finish
