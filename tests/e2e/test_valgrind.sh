@@ -2,12 +2,14 @@
 # sesamed under valgrind's memcheck for one real scenario: a command door
 # (Start_Command touches a file, Stop_Command another) and a native nft
 # gate door (Open), both opened by real `sesame knock`s, plus wrong knocks
-# and noise; then SIGTERM.  Fails on any invalid read/write, use of
+# and noise; a native SPA door opened by `sesame spa` after an unknown
+# key, a garbage datagram and a truncated one; then SIGTERM.  Fails on any invalid read/write, use of
 # uninitialised memory, bad free or definite leak (memcheck's error exit
 # status and its summary).  valgrind needs the plain build: with
 # SESAME_BUILD=build/san this test uses $SESAME_ROOT/build/sesamed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_nft.sh"
+. "$(dirname "$0")/lib_spa.sh"
 
 VG_RC=97
 daemon_bin=$SESAMED
@@ -23,6 +25,14 @@ fi
 
 ns_setup
 tcp_service 2223
+tcp_service 2224
+
+export HOME=$TMP/home
+mkdir -p "$HOME"
+"$SESAME" keygen --name alice >"$TMP/alice.line" 2>/dev/null &&
+	"$SESAME" keygen --name bob -o "$TMP/bob.key" >/dev/null 2>&1 &&
+	install -m 0600 "$TMP/alice.line" "$TMP/spa_keys" ||
+	{ not_ok "sesame keygen for the SPA door"; finish; }
 
 cat >"$TMP/sesamed.conf" <<EOF
 [options]
@@ -41,6 +51,11 @@ cat >"$TMP/sesamed.conf" <<EOF
 	Sequence      = 7100,7200
 	Seq_Timeout   = 3
 	Open          = 2223/tcp
+	Open_Timeout  = 30
+[spa]
+	SPA_Port      = 62201
+	SPA_Keys      = $TMP/spa_keys
+	Open          = 2224/tcp
 	Open_Timeout  = 30
 EOF
 mkdir -p "$TMP/state"
@@ -76,6 +91,16 @@ check "gate door: open for the knocker" wait_until 10 reach "$SRV4" 2223
 knock -6 "$SRV6" 7100 7200
 check "gate door: IPv6 knock opens too" wait_until 10 reach "$SRV6" 2223
 
+# SPA: refused ones first (unknown key, garbage, truncated), then alice.
+in_cli "$SESAME" spa --key "$TMP/bob.key" "$SRV4" >/dev/null 2>&1
+head -c 128 /dev/urandom >"$TMP/junk.bin"
+spa_send "$CLI_NS" "$SRV4" 62201 "$TMP/junk.bin"
+spa_send "$CLI_NS" "$SRV4" 62201 "$TMP/junk.bin" cut:20
+check "SPA door: closed after refused datagrams" not reach "$SRV4" 2224
+check "SPA door: sesamed refused them" wait_until 5 grep -q "door spa: $CLI4: SPA refused" "$LOG"
+check "SPA door: sesame spa sends" in_cli "$SESAME" spa --key "$HOME/.config/sesame/alice.key" "$SRV4"
+check "SPA door: open for the client" wait_until 10 reach "$SRV4" 2224
+
 kill -TERM "$vg_pid"
 t0=$SECONDS
 wait_until 40 not kill -0 "$vg_pid" 2>/dev/null
@@ -90,6 +115,7 @@ check "memcheck: nothing definitely lost" \
 	grep -qE "definitely lost: 0 bytes|All heap blocks were freed" "$VGLOG"
 grep -E "definitely lost|indirectly lost|possibly lost|still reachable|ERROR SUMMARY|All heap" "$VGLOG" | sed 's/^==[0-9]*== */# /'
 if [ "$_TAP_FAILED" -gt 0 ]; then
+	sed 's/^/# /' "$LOG" | tail -n 40
 	sed 's/^/# /' "$VGLOG" | head -n 120
 fi
 finish
