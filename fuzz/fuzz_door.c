@@ -1,6 +1,8 @@
 /* fuzz_door — the sequence-door logic (door.c, attempts.c) driven by a
  * stream of synthetic knock_events decoded from the input, with time
- * advancing, timer expiry and SIGHUP reloads between two configs.
+ * advancing, timer expiry and SIGHUP reloads between two configs.  Both
+ * configs have a one-time door whose file (in a scratch directory) is
+ * rewritten before each input, since completing a line marks it used.
  *
  * Each 5-byte record is one operation:
  *   b0  0xff: doors_expire() now; 0xfe: doors_reload() to the other
@@ -15,12 +17,15 @@
  * Invariants checked (abort on violation): at most StateLimit attempts
  * in all, none after every Seq_Timeout has passed; every grant valid for
  * its config (grant_validate), for the knocking source, on a door whose
- * last step is the packet just fed; expiry deadlines within the longest
+ * last step is the packet just fed (for the one-time door: a packet to
+ * one of its file's ports); expiry deadlines within the longest
  * Seq_Timeout.  ASan/LSan see every access and leak. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "config.h"
@@ -54,7 +59,9 @@ static const char conf_a[] =
 	"\tStart_Command = /bin/true %IP%\n"
 	"[one]\n"
 	"\tSequence = 6500:udp\n"
-	"\tStart_Command = /bin/true %IP%\n";
+	"\tStart_Command = /bin/true %IP%\n"
+	"[ot]\n"
+	"\tOne_Time_Sequences = ";
 
 /* A changed [rep], [overlap] gone, a new [long]: reload keeps [a],
  * [target] and [one] attempts and drops the rest. */
@@ -81,7 +88,26 @@ static const char conf_b[] =
 	"\tStart_Command = /bin/true %IP%\n"
 	"[one]\n"
 	"\tSequence = 6500:udp\n"
-	"\tStart_Command = /bin/true %IP%\n";
+	"\tStart_Command = /bin/true %IP%\n"
+	"[ot]\n"
+	"\tOne_Time_Sequences = ";
+
+/* The one-time door's lines (ports of the table below). */
+static const char ot_text[] =
+	"7000,8000:udp\n# used lines start with #\n6001,6500:udp\n9000\n7001:udp,7000\n";
+static char ot_dir[] = "/tmp/fuzz_door.XXXXXX", ot_path[64];
+
+/* True when EV is the last step of one of ot_text's lines. */
+static bool ot_last_step(const struct knock_event *ev)
+{
+	static const struct port_proto last[] = {
+		{ 8000, PROTO_UDP }, { 6500, PROTO_UDP }, { 9000, PROTO_TCP }, { 7000, PROTO_TCP },
+	};
+	for (size_t i = 0; i < sizeof last / sizeof last[0]; i++)
+		if (ev->dport == last[i].port && ev->proto == last[i].proto)
+			return true;
+	return false;
+}
 
 static const struct port_proto ports[] = {
 	{ 7000, PROTO_TCP }, { 8000, PROTO_UDP }, { 9000, PROTO_TCP },
@@ -99,10 +125,28 @@ static void quiet(void *ctx, int level, const char *msg)
 	(void)ctx; (void)level; (void)msg;
 }
 
-static struct config *parse(const char *text)
+static void ot_reset(void)
 {
+	FILE *f = fopen(ot_path, "w");
+	if (!f || fputs(ot_text, f) < 0 || fclose(f) != 0)
+		abort();
+}
+
+static void ot_cleanup(void)
+{
+	unlink(ot_path);
+	rmdir(ot_dir);
+}
+
+static struct config *parse(const char *head)
+{
+	char text[2048];
+	int n = snprintf(text, sizeof text, "%s%s\n\tStart_Command = /bin/true %%IP%%\n",
+			 head, ot_path);
+	if (n < 0 || (size_t)n >= sizeof text)
+		abort();
 	struct config *c = NULL;
-	if (config_parse("/fuzz/door.conf", text, strlen(text), quiet, NULL, &c) != 0 ||
+	if (config_parse("/fuzz/door.conf", text, (size_t)n, quiet, NULL, &c) != 0 ||
 	    c->state_limit != STATE_LIMIT)
 		abort();
 	for (size_t i = 0; i < c->ndoors; i++)
@@ -120,6 +164,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_set_level(LOG_DEBUG);
 	if (log_to_file(getenv("DOORLOG") ? getenv("DOORLOG") : "/dev/null") != 0)
 		abort();
+	if (!mkdtemp(ot_dir))
+		abort();
+	snprintf(ot_path, sizeof ot_path, "%s/seqs", ot_dir);
+	atexit(ot_cleanup);
+	ot_reset();
 	cfgs[0] = parse(conf_a);
 	cfgs[1] = parse(conf_b);
 	for (int i = 0; i < NSRC; i++) {
@@ -159,6 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int which = 0;
 	const struct config *cfg = cfgs[which];
 	struct doors *d = NULL;
+	ot_reset();
 	if (doors_new(cfg, &d) != 0)
 		abort();
 	uint64_t now = 1000;
@@ -202,6 +252,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (!grant_validate(&gr[i], cfg) || !addr_equal(&gr[i].addr, &ev.saddr))
 					abort();
 				const struct door *door = &cfg->doors[gr[i].door];
+				if (door->one_time_file) {
+					if (!ot_last_step(&ev))
+						abort();
+					continue;
+				}
 				if (door->seq_len == 0)
 					abort();
 				const struct port_proto *last = &door->seq[door->seq_len - 1];
