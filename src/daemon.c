@@ -293,13 +293,15 @@ static void reload(struct daemon *dm)
 	bool new_capture = dm->cap && strcmp(filter, dm->filter) != 0;
 	if (new_capture && capture_start(dm, filter, &newcap) < 0)
 		goto keep_old;
+	/* Packets still queued on the old socket were sent under the old
+	 * config: they are decided by it, before anything switches. */
+	if (new_capture)
+		capture_dispatch(dm->cap, 0, on_packet, dm);
 	if (doors_reload(dm->doors, cfg) < 0) {
 		capture_close(newcap);
 		goto keep_old;
 	}
 	if (new_capture) {
-		/* Packets still queued on the old socket go first. */
-		capture_dispatch(dm->cap, 0, on_packet, dm);
 		capture_drop(dm);
 		if (capture_watch(dm, newcap) < 0) {
 			capture_close(newcap);
