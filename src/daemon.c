@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -123,6 +124,13 @@ static void on_expire(struct loop *l, struct loop_timer *t, void *ctx)
 
 /* --- packets ------------------------------------------------------------- */
 
+static int64_t since_capture_us(const struct knock_event *ev)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - (int64_t)ev->time_us;
+}
+
 static void dispatch_grants(struct daemon *dm, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -146,7 +154,13 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	}
 	uint64_t now = loop_now_ms();
 	size_t n = doors_feed(dm->doors, ev, now, dm->grants, dm->ngrants);
+	int64_t decided = n ? since_capture_us(ev) : 0;
 	dispatch_grants(dm, n);
+	if (n && log_get_level() >= LOG_DEBUG)
+		/* The daemon's own share of knock-to-open (bench/knock_latency.sh
+		 * measures the whole, command included). */
+		log_debug("capture to decision %lld us, to command spawned %lld us",
+			  (long long)decided, (long long)since_capture_us(ev));
 	expire_after_packet(dm, now);
 }
 
