@@ -16,7 +16,8 @@
 
 #define NIL UINT32_MAX
 /* Keeps every index below NIL and bucket counts a sane size. */
-#define LIMIT_MAX (1u << 28)
+#define LIMIT_MAX (1u << 26)
+_Static_assert(sizeof(struct attempt) == 64, "one slot, one cache line");
 
 struct list {
 	uint32_t head, tail;
@@ -64,7 +65,9 @@ int attempts_new(size_t limit, size_t ndoors, struct attempts **out)
 	t->nbuckets = nb;
 	t->limit = (uint32_t)limit;
 	t->ndoors = ndoors;
-	t->slot = calloc(limit, sizeof *t->slot);
+	/* Slots are one cache line each (64 bytes), aligned: a lookup or an
+	 * eviction touches one line per entry, not two. */
+	t->slot = aligned_alloc(64, limit * sizeof *t->slot);
 	t->bucket = malloc(nb * sizeof *t->bucket);
 	t->door = malloc((ndoors ? ndoors : 1) * sizeof *t->door);
 	t->door_count = calloc(ndoors ? ndoors : 1, sizeof *t->door_count);
@@ -72,6 +75,7 @@ int attempts_new(size_t limit, size_t ndoors, struct attempts **out)
 		attempts_free(t);
 		return -ENOMEM;
 	}
+	memset(t->slot, 0, limit * sizeof *t->slot);
 	t->memory = sizeof *t + limit * sizeof *t->slot + nb * sizeof *t->bucket +
 		    (ndoors ? ndoors : 1) * (sizeof *t->door + sizeof *t->door_count);
 	for (uint32_t i = 0; i < nb; i++)
@@ -176,7 +180,7 @@ struct attempt *attempts_find(struct attempts *t, const struct addr *addr, uint3
 void attempts_remove(struct attempts *t, struct attempt *a)
 {
 	uint32_t i = idx(t, a);
-	uint32_t *link = &t->bucket[bucket_of(t, &a->addr, a->door)];
+	uint32_t *link = &t->bucket[a->bucket];
 	while (*link != i)
 		link = &t->slot[*link].hnext;
 	*link = a->hnext;
@@ -214,7 +218,8 @@ struct attempt *attempts_add(struct attempts *t, const struct addr *addr, uint32
 	a->stage = 1;
 	a->sport = sport;
 	a->start_ms = now_ms;
-	uint32_t *b = &t->bucket[bucket_of(t, addr, door)];
+	a->bucket = bucket_of(t, addr, door);
+	uint32_t *b = &t->bucket[a->bucket];
 	a->hnext = *b;
 	*b = i;
 	stage_link(t, i);

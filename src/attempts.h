@@ -38,8 +38,10 @@ struct attempt {
 	uint16_t sport;                 /* source port of the last accepted step */
 	uint32_t door;                  /* door index */
 	uint64_t start_ms;              /* time of the first step */
-	/* Links (slot indices), owned by attempts.c. */
+	/* Owned by attempts.c: links (slot indices) and the hash bucket, kept
+	 * so removal need not hash again. */
 	uint32_t hnext, sprev, snext, dprev, dnext;
+	uint32_t bucket;
 };
 
 struct attempts;

@@ -1,6 +1,7 @@
 /* capture — libpcap handles, the BPF filter built from the doors, and the
  * glue to packet_decode().  See capture.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
@@ -9,7 +10,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "capture.h"
 
@@ -270,6 +270,9 @@ int capture_open(const char *ifname, const char *filter, struct capture **out)
 		return -ENOMEM;
 	c->fd = -1;
 	snprintf(c->ifname, sizeof c->ifname, "%s", ifname);
+	/* Read before the socket binds: if the link is re-created in
+	 * between, the stale index makes the first dispatch report -ENODEV
+	 * and the capture is reopened, never the other way round. */
 	if (strcmp(ifname, "any") != 0) {
 		c->ifindex = if_nametoindex(ifname);
 		if (!c->ifindex) {
@@ -299,6 +302,8 @@ int capture_open(const char *ifname, const char *filter, struct capture **out)
 	if (rc < 0) {
 		set_error("%s: %s", ifname, pcap_geterr(c->pcap));
 		err = activate_error(rc);
+		if (err == -EIO && c->ifindex && !if_nametoindex(ifname))
+			err = -ENODEV;  /* it vanished while we opened it */
 		goto fail;
 	}
 	c->linktype = pcap_datalink(c->pcap);
@@ -316,6 +321,12 @@ int capture_open(const char *ifname, const char *filter, struct capture **out)
 	if (c->fd < 0) {
 		set_error("%s: no selectable descriptor", ifname);
 		err = -EIO;
+		goto fail;
+	}
+	/* Commands the daemon runs must not inherit the capture. */
+	if (fcntl(c->fd, F_SETFD, FD_CLOEXEC) < 0) {
+		err = -errno;
+		set_error("%s: FD_CLOEXEC: %s", ifname, strerror(errno));
 		goto fail;
 	}
 	/* Nobody, not even this process after dropping privileges, may
@@ -407,23 +418,21 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h,
 
 /* The state of a live capture's interface: -ENODEV when it is gone (or
  * was re-created under the same name: our socket is bound to the old
- * index), -ENETDOWN when it is down, else 0. */
+ * index), -ENETDOWN when it is down, else 0.  Asked through ioctls on the
+ * capture socket itself, so a sandboxed worker needs no other socket. */
 static int link_state(const struct capture *c)
 {
 	struct ifreq ifr;
-	int fd, err = 0;
 
-	if (if_nametoindex(c->ifname) != c->ifindex)
-		return -ENODEV;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
 	memset(&ifr, 0, sizeof ifr);
-	memcpy(ifr.ifr_name, c->ifname, sizeof c->ifname);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP))
-		err = -ENETDOWN;
-	close(fd);
-	return err;
+	ifr.ifr_ifindex = (int)c->ifindex;
+	if (ioctl(c->fd, SIOCGIFNAME, &ifr) < 0)
+		return errno == ENODEV ? -ENODEV : -ENETDOWN;
+	if (strncmp(ifr.ifr_name, c->ifname, sizeof ifr.ifr_name) != 0)
+		return -ENODEV;         /* the index now names another link */
+	if (ioctl(c->fd, SIOCGIFFLAGS, &ifr) < 0)
+		return errno == ENODEV ? -ENODEV : -ENETDOWN;
+	return ifr.ifr_flags & IFF_UP ? 0 : -ENETDOWN;
 }
 
 int capture_dispatch(struct capture *c, int max, capture_fn fn, void *ctx)
@@ -436,8 +445,13 @@ int capture_dispatch(struct capture *c, int max, capture_fn fn, void *ctx)
 	rc = pcap_dispatch(c->pcap, max > 0 ? max : -1, on_frame, (u_char *)&d);
 	if (rc == PCAP_ERROR_BREAK)
 		rc = 0;
-	if (rc > 0 || !c->ifindex)
-		return rc >= 0 ? rc : -EIO;
+	if (rc > 0 || !c->ifindex) {
+		if (rc >= 0)
+			return rc;
+		set_error("%s: %s", c->ifname[0] ? c->ifname : "savefile",
+			  pcap_geterr(c->pcap));
+		return -EIO;
+	}
 	/* Nothing read, or an error, on a named interface.  libpcap says
 	 * nothing when the link merely went down (the kernel flags the
 	 * socket with POLLERR once), so look at the link itself. */

@@ -1,4 +1,5 @@
-/* config_internal — shared between config.c and config_lint.c only. */
+/* config_internal — shared by config.c, config_keys.c, config_lint.c and
+ * onetime.c only; not an interface for other modules. */
 #ifndef SESAME_CONFIG_INTERNAL_H
 #define SESAME_CONFIG_INTERNAL_H
 
@@ -7,6 +8,73 @@
 #include <syslog.h>
 
 #include "config.h"
+
+#define CONFIG_ERRORS_MAX 100   /* then stop: a binary file is not a config */
+
+enum key_id {
+	K_USESYSLOG, K_LOGFILE, K_PIDFILE, K_INTERFACE, K_FIREWALL,
+	K_NFTTABLE, K_STATELIMIT, K_STATEDIR, K_REPLAYCACHE,
+	K_CONTROLSOCKET, K_USER,
+	K_SEQUENCE, K_ONETIME, K_SEQ_TIMEOUT, K_TCPFLAGS, K_START, K_START6,
+	K_CMD_TIMEOUT, K_STOP, K_STOP6, K_TARGET, K_OPEN, K_OPEN_TIMEOUT,
+	K_SPA_PORT, K_SPA_FORMAT, K_SPA_KEYS, K_SPA_WINDOW, K_SPA_ALLOW,
+	K_FWK_KEY_B64, K_FWK_KEY, K_FWK_HMAC_B64, K_FWK_HMAC, K_FWK_DIGEST,
+	K_SEQ_SECRET, K_SEQ_LENGTH, K_SEQ_PERIOD,
+	K__COUNT
+};
+
+enum key_where { IN_OPTIONS, IN_DOOR };
+
+struct keyword {
+	const char *name;       /* canonical spelling, used in messages */
+	enum key_id id;
+	enum key_where where;
+};
+
+enum section { SEC_NONE, SEC_OPTIONS, SEC_DOOR, SEC_SKIP };
+
+struct parser {
+	struct config *cfg;
+	const char *name;
+	char *dir;                      /* for relative paths, or NULL */
+	config_diag_fn diag;
+	void *ctx;
+	unsigned errors;
+	unsigned line;
+	enum section section;
+	size_t cap;                     /* doors allocated */
+	bool too_many_errors;
+	unsigned opt_seen[K__COUNT];    /* line each [options] key was set */
+	unsigned door_seen[K__COUNT];   /* same, for the current door */
+	const char *door_seen_name[K__COUNT];
+	bool oom;
+};
+
+/* Errors count against the parse; warnings never do.  "NAME:LINE: ". */
+void config_perr(struct parser *p, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void config_pwarn(struct parser *p, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Values in messages: cut long ones (keys and commands can be long). */
+#define SHOWN 80
+#define VAL(v) (int)(strlen(v) > SHOWN ? SHOWN : strlen(v)), (v), \
+	(strlen(v) > SHOWN ? "..." : "")
+
+/* The door being parsed (section is SEC_DOOR). */
+static inline struct door *config_cur_door(struct parser *p)
+{
+	return &p->cfg->doors[p->cfg->ndoors - 1];
+}
+
+/* config_keys.c: the key table and the setters. */
+const struct keyword *config_find_keyword(const char *key);
+void config_set_option(struct parser *p, const struct keyword *k, const char *v);
+void config_set_door_key(struct parser *p, const struct keyword *k, char *v);
+bool config_key_empty_ok(enum key_id id);
+bool config_key_is_spa(enum key_id id);
+char *config_trim(char *s);
+char *config_strdup(struct parser *p, const char *s);
 
 /* Formats "NAME:LINE: [warning: ]MSG" (or "NAME: ..." when LINE is 0) and
  * hands it to DIAG, or prints it to stderr when DIAG is NULL. */

@@ -8,6 +8,7 @@
 #include "door.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,7 +34,14 @@ struct doors {
 	/* Bit per port, [0] TCP, [1] UDP: set when some door's current
 	 * sequence holds that port. */
 	uint8_t portmap[2][65536 / 8];
+	/* Flood mode: while the table evicts, "stage 1" lines (one per
+	 * spoofed packet, ~2 us each to write) are counted instead of
+	 * logged, and summed up once per FLOOD_WINDOW_MS. */
+	uint64_t flood_until;
+	uint64_t flood_evicted, flood_quiet;
 };
+
+#define FLOOD_WINDOW_MS 1000
 
 static const char *proto_name(uint8_t proto)
 {
@@ -145,6 +153,7 @@ static int doors_build(const struct config *cfg, struct doors **out)
 	d->ndoors = cfg->ndoors;
 	d->door = calloc(cfg->ndoors ? cfg->ndoors : 1, sizeof *d->door);
 	int err = d->door ? 0 : -ENOMEM;
+	bool any_sequence = false;
 	for (size_t i = 0; !err && i < cfg->ndoors; i++) {
 		const struct door *dc = &cfg->doors[i];
 		struct door_state *ds = &d->door[i];
@@ -152,6 +161,7 @@ static int doors_build(const struct config *cfg, struct doors **out)
 		ds->sequence = dc->seq_len > 0 || dc->one_time_file;
 		if (!ds->sequence)
 			continue;
+		any_sequence = true;
 		if (dc->one_time_file) {
 			/* One_Time_Sequences wins over Sequence, as in knockd. */
 			err = onetime_load(ds);
@@ -163,11 +173,15 @@ static int doors_build(const struct config *cfg, struct doors **out)
 			ds->seq_len = dc->seq_len;
 		}
 	}
-	if (!err)
-		err = attempts_new(cfg->state_limit, cfg->ndoors, &d->att);
+	/* An SPA-only config needs no attempt table worth the name. */
+	if (!err) {
+		err = attempts_new(any_sequence ? cfg->state_limit : 1, cfg->ndoors, &d->att);
+		if (err)
+			log_err("attempt table of %u entries: %s", cfg->state_limit, strerror(-err));
+	} else if (err == -ENOMEM) {
+		log_err("door state: %s", strerror(-err));
+	}
 	if (err) {
-		if (err == -ENOMEM)
-			log_err("door state: %s", strerror(-err));
 		doors_free(d);
 		return err;
 	}
@@ -268,10 +282,28 @@ static void start_attempt(struct doors *d, uint32_t i, const struct knock_event 
 	struct attempt victim;
 	bool evicted;
 	attempts_add(d->att, &ev->saddr, i, ev->sport, now, &victim, &evicted);
-	if (evicted)
+	if (evicted) {
 		door_log(LOG_DEBUG, &d->door[victim.door], &victim.addr,
 			 "dropped at stage %u (StateLimit reached)", victim.stage);
-	door_log(LOG_INFO, ds, &ev->saddr, "stage 1");
+		if (d->flood_until <= now)
+			d->flood_until = now + FLOOD_WINDOW_MS;
+		d->flood_evicted++;
+	}
+	if (now < d->flood_until)
+		d->flood_quiet++;
+	else
+		door_log(LOG_INFO, ds, &ev->saddr, "stage 1");
+}
+
+/* Ends a flood window that is over with its summary line. */
+static void flood_report(struct doors *d, uint64_t now)
+{
+	if (now < d->flood_until || (d->flood_evicted == 0 && d->flood_quiet == 0))
+		return;
+	log_warn("attempt table full (StateLimit %zu): %" PRIu64 " attempts evicted, "
+		 "%" PRIu64 " \"stage 1\" lines not logged", attempts_limit(d->att),
+		 d->flood_evicted, d->flood_quiet);
+	d->flood_evicted = d->flood_quiet = 0;
 }
 
 /* One door's decision for EV.  Returns the number of grants written. */
@@ -324,6 +356,8 @@ static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *e
 size_t doors_feed(struct doors *d, const struct knock_event *ev, uint64_t now_ms,
 		  struct grant *out, size_t max)
 {
+	if (d->flood_until && now_ms >= d->flood_until)
+		flood_report(d, now_ms);
 	if (!portmap_has(d, ev))
 		return 0;
 	size_t n = 0;
@@ -335,6 +369,7 @@ size_t doors_feed(struct doors *d, const struct knock_event *ev, uint64_t now_ms
 
 int64_t doors_expire(struct doors *d, uint64_t now_ms)
 {
+	flood_report(d, now_ms);
 	int64_t next = -1;
 	for (uint32_t i = 0; i < d->ndoors; i++) {
 		const struct door_state *ds = &d->door[i];
@@ -348,6 +383,13 @@ int64_t doors_expire(struct doors *d, uint64_t now_ms)
 			if (next < 0 || left < next)
 				next = left;
 		}
+	}
+	/* The flood summary is due at the window's end, even if the
+	 * packets stopped. */
+	if (d->flood_evicted + d->flood_quiet) {
+		int64_t left = (int64_t)(d->flood_until - now_ms);
+		if (next < 0 || left < next)
+			next = left;
 	}
 	return next;
 }
@@ -401,6 +443,9 @@ int doors_reload(struct doors *d, const struct config *new_cfg)
 	}
 	if (kept + dropped)
 		log_info("reload: %zu attempts kept, %zu dropped", kept, dropped);
+	n->flood_until = d->flood_until;
+	n->flood_evicted = d->flood_evicted;
+	n->flood_quiet = d->flood_quiet;
 	/* Swap the innards so the caller's handle stays valid. */
 	struct doors tmp = *d;
 	*d = *n;

@@ -15,7 +15,10 @@
  *  - each (source, door) attempt is independent of every other;
  *  - Seq_Timeout runs from the first knock, in milliseconds, enforced by
  *    doors_expire() from a timer, not lazily.
- * Decisions are logged here, one line each, with source and door.
+ * Decisions are logged here, one line each, with source and door
+ * ("door NAME: ADDR: stage N", "... wrong port P:proto at stage N",
+ * "... timeout at stage N", "... sequence complete"; the full list is in
+ * docs/knocking.md).  "opened" is the gate's line.
  */
 #ifndef SESAME_DOOR_H
 #define SESAME_DOOR_H
@@ -31,12 +34,16 @@ struct doors;
 
 /* State for every sequence door of CFG (which must outlive it, until
  * doors_reload() hands over a new one).  One-time sequence files are read
- * here.  Returns 0 or -errno (logged). */
+ * here (a file with every line used gives a disabled door, not an error;
+ * a missing or malformed one is an error).  Returns 0 or -errno (logged). */
 int doors_new(const struct config *cfg, struct doors **out);
 void doors_free(struct doors *d);
 
 /* Feeds one packet at NOW_MS (monotonic milliseconds).  Writes at most
- * MAX grants (one per door the packet completes) and returns how many. */
+ * MAX grants (one per door the packet completes) and returns how many;
+ * with MAX >= cfg->ndoors none is ever lost (a completion without room is
+ * logged and dropped).  Completing a one-time door marks its line used in
+ * the file (so that file must be writable by this process). */
 size_t doors_feed(struct doors *d, const struct knock_event *ev, uint64_t now_ms,
 		  struct grant *out, size_t max);
 
@@ -45,7 +52,9 @@ size_t doors_feed(struct doors *d, const struct knock_event *ev, uint64_t now_ms
 int64_t doors_expire(struct doors *d, uint64_t now_ms);
 
 /* Switches to NEW_CFG (SIGHUP).  Attempts of doors whose name and
- * sequence are unchanged survive; the rest are dropped. */
+ * sequence are unchanged survive (door indices may change); the rest are
+ * dropped.  On failure (-errno, logged) the old doors stay in force and
+ * the caller keeps the old config. */
 int doors_reload(struct doors *d, const struct config *new_cfg);
 
 /* Attempts in progress on door index I, for `sesame status`. */

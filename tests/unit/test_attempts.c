@@ -2,12 +2,14 @@
  * and a randomized comparison against a naive model. */
 #include <errno.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "attempts.h"
@@ -160,12 +162,25 @@ static void eviction_least_advanced_oldest(void **state)
 	attempts_free(t);
 }
 
+/* Resident set size in KiB, from /proc/self/statm. */
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	assert_non_null(f);
+	long size, resident;
+	assert_int_equal(fscanf(f, "%ld %ld", &size, &resident), 2);
+	fclose(f);
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 static void flood_keeps_the_knocker(void **state)
 {
 	(void)state;
-	const size_t limit = 4096;
+	const size_t limit = 65536;
 	struct attempts *t = table(limit, 2);
 	size_t mem = attempts_memory(t);
+	assert_true(mem >= limit * sizeof(struct attempt));
+	long rss_before = rss_kib();    /* (first: stdio allocates once) */
 	struct mallinfo2 before = mallinfo2();
 	uint32_t n = 0;
 	for (; n < limit; n++) {
@@ -187,6 +202,10 @@ static void flood_keeps_the_knocker(void **state)
 	assert_int_equal(attempts_memory(t), mem);
 	struct mallinfo2 after = mallinfo2();
 	assert_int_equal(after.uordblks, before.uordblks);
+	/* Pages were touched at creation: the flood does not fault in the
+	 * 4 MiB table (the daemon's RSS must stay flat under a flood). */
+	long grown = rss_kib() - rss_before;
+	assert_true(grown < 1024);
 	/* The oldest noise went first: the survivors are the newest. */
 	struct addr newest = v4(n - 1), gone = v4(n - limit);
 	assert_non_null(attempts_find(t, &newest, (n - 1) % 2));

@@ -1,151 +1,8 @@
 /* Unit tests of the sequence doors: synthetic knock_events, fake time.
- * Configs are built as structs here, independent of the parser. */
-#include <errno.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <cmocka.h>
-
-#include "addr.h"
-#include "door.h"
-#include "log.h"
-
-/* ---- fixtures ---------------------------------------------------------- */
-
-#define T PROTO_TCP
-#define U PROTO_UDP
-
-static struct config *cfg_new(size_t ndoors)
-{
-	struct config *c = calloc(1, sizeof *c);
-	assert_non_null(c);
-	c->state_limit = 1024;
-	c->ndoors = ndoors;
-	c->doors = calloc(ndoors, sizeof *c->doors);
-	assert_non_null(c->doors);
-	return c;
-}
-
-static void cfg_free(struct config *c)
-{
-	for (size_t i = 0; i < c->ndoors; i++)
-		free(c->doors[i].one_time_file);
-	free(c->doors);
-	free(c);
-}
-
-/* Door I: NAME, timeout MS, then N port/proto pairs. */
-static struct door *door_set(struct config *c, size_t i, const char *name,
-			     unsigned timeout_ms, size_t n, ...)
-{
-	struct door *d = &c->doors[i];
-	snprintf(d->name, sizeof d->name, "%s", name);
-	d->seq_timeout_ms = timeout_ms;
-	va_list ap;
-	va_start(ap, n);
-	for (size_t k = 0; k < n; k++) {
-		d->seq[k].port = (uint16_t)va_arg(ap, int);
-		d->seq[k].proto = (uint8_t)va_arg(ap, int);
-	}
-	va_end(ap);
-	d->seq_len = n;
-	return d;
-}
-
-static struct addr ip(const char *s)
-{
-	struct addr a;
-	assert_true(addr_parse(s, &a));
-	return a;
-}
-
-static struct knock_event ev_full(const char *src, uint16_t sport, const char *dst,
-				  uint16_t dport, uint8_t proto, uint8_t flags)
-{
-	struct knock_event e;
-	memset(&e, 0, sizeof e);
-	e.saddr = ip(src);
-	e.daddr = ip(dst);
-	e.sport = sport;
-	e.dport = dport;
-	e.proto = proto;
-	e.tcpflags = proto == PROTO_TCP ? flags : 0;
-	return e;
-}
-
-/* A SYN (or a datagram) from SRC:SPORT to DPORT on the default server. */
-static struct knock_event ev(const char *src, uint16_t sport, uint16_t dport, uint8_t proto)
-{
-	return ev_full(src, sport, strchr(src, ':') ? "2001:db8:5e5::1" : "198.18.0.1",
-		       dport, proto, TCPF_SYN);
-}
-
-static struct grant gr[8];
-
-static size_t feed(struct doors *d, struct knock_event e, uint64_t now)
-{
-	memset(gr, 0xa5, sizeof gr);
-	return doors_feed(d, &e, now, gr, 8);
-}
-
-/* Log capture: every test logs to a scratch file, read back by log_has. */
-static char logpath[] = "/tmp/test_door_log.XXXXXX";
-/* One-time sequence files go into a scratch directory. */
-static char otdir[] = "/tmp/test_door_ot.XXXXXX";
-static bool otdir_made;
-
-static int log_setup(void **state)
-{
-	(void)state;
-	int fd = mkstemp(logpath);
-	assert_true(fd >= 0);
-	close(fd);
-	/* TEST_DOOR_STDERR=1 shows the decisions while debugging. */
-	log_to_stderr(getenv("TEST_DOOR_STDERR") != NULL);
-	log_set_level(LOG_DEBUG);
-	return log_to_file(logpath);
-}
-
-static int log_teardown(void **state)
-{
-	(void)state;
-	log_close();
-	unlink(logpath);
-	if (otdir_made)
-		rmdir(otdir);
-	return 0;
-}
-
-static void log_reset(void)
-{
-	assert_int_equal(truncate(logpath, 0), 0);
-}
-
-static bool log_has(const char *needle)
-{
-	FILE *f = fopen(logpath, "r");
-	assert_non_null(f);
-	char line[1024];
-	bool found = false;
-	while (!found && fgets(line, sizeof line, f))
-		found = strstr(line, needle) != NULL;
-	fclose(f);
-	return found;
-}
-
-static struct doors *doors_make(const struct config *c)
-{
-	struct doors *d = NULL;
-	assert_int_equal(doors_new(c, &d), 0);
-	assert_non_null(d);
-	return d;
-}
+ * Configs are built as structs here, independent of the parser (except
+ * one end-to-end test through config_parse).  One-time sequences are in
+ * test_door_onetime.c, the randomized comparison in test_door_model.c. */
+#include "door_fixture.h"
 
 /* ---- the rules --------------------------------------------------------- */
 
@@ -536,8 +393,8 @@ static void flood_does_not_evict_progress(void **state)
 	c->state_limit = 256;
 	door_set(c, 0, "f", 60000, 3, 1000, T, 2000, T, 3000, T);
 	struct doors *d = doors_make(c);
-	int level = log_get_level();
-	log_set_level(LOG_WARNING);        /* 3000 stage-1 lines are noise here */
+	log_set_level(LOG_INFO);
+	log_reset();
 
 	uint32_t n = 0;
 	struct addr src = { .family = AF_INET };
@@ -550,6 +407,7 @@ static void flood_does_not_evict_progress(void **state)
 		feed(d, e, n / 64);
 	}
 	assert_int_equal(doors_attempts(d, 0), c->state_limit);
+	assert_int_equal(log_count(": stage 1"), c->state_limit);
 	/* ...the real knocker gets two steps in... */
 	feed(d, ev("198.18.0.2", 7, 1000, T), 10);
 	feed(d, ev("198.18.0.2", 8, 2000, T), 11);
@@ -562,174 +420,66 @@ static void flood_does_not_evict_progress(void **state)
 		assert_true(doors_attempts(d, 0) <= c->state_limit);
 	}
 	assert_int_equal(doors_attempts(d, 0), c->state_limit);
-	log_set_level(level);
 	assert_int_equal(feed(d, ev("198.18.0.2", 9, 3000, T), 100), 1);
 	struct addr want = ip("198.18.0.2");
 	assert_true(addr_equal(&gr[0].addr, &want));
+	assert_true(log_has("door f: 198.18.0.2: stage 2"));
+
+	/* The flood cost one summary line, not one line per packet; it is
+	 * due when the window ends (the expiry timer is asked to fire). */
+	assert_int_equal(log_count(": stage 1"), c->state_limit);
+	assert_false(log_has("attempt table full"));
+	assert_int_equal(doors_expire(d, 100), 1010 - 100);   /* from t=10 */
+	doors_expire(d, 1010);
+	assert_true(log_has("attempt table full (StateLimit 256): 2561 attempts evicted, "
+			    "2561 \"stage 1\" lines not logged"));
+	/* Back to normal: the next first knock is logged. */
+	feed(d, ev("198.18.0.3", 1, 1000, T), 2000);
+	assert_true(log_has("door f: 198.18.0.3: stage 1"));
+	log_set_level(LOG_DEBUG);
 	doors_free(d);
 	cfg_free(c);
 }
 
-/* ---- one-time sequences ---------------------------------------------- */
+/* ---- with the real parser --------------------------------------------- */
 
-
-static char *ot_file(const char *name, const char *text)
-{
-	if (!otdir_made)
-		assert_non_null(mkdtemp(otdir));
-	otdir_made = true;
-	char *path = NULL;
-	assert_true(asprintf(&path, "%s/%s", otdir, name) > 0);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void onetime_consumed_line_by_line(void **state)
+static void knockd_conf_end_to_end(void **state)
 {
 	(void)state;
-	struct config *c = cfg_new(2);
-	struct door *o = door_set(c, 0, "ot", 5000, 0);
-	o->one_time_file = ot_file("seqs", "1000,2000\n# a comment\n\n3000:udp, 4000\n5000\n");
-	door_set(c, 1, "plain", 5000, 2, 1000, T, 9000, T);
-	log_reset();
+	static const char conf[] =
+		"[options]\n"
+		"  UseSyslog\n"
+		"[openSSH]\n"
+		"  sequence    = 7000,8000:udp,9000\n"
+		"  seq_timeout = 3\n"
+		"  tcpflags    = syn,!ack\n"
+		"  command     = /bin/true %IP%\n"
+		"[closeSSH]\n"
+		"  sequence    = 9000,8000:udp,7000\n"
+		"  seq_timeout = 5\n"
+		"  target      = 198.18.0.1\n"
+		"  command     = /bin/true %IP%\n";
+	struct config *c = NULL;
+	assert_int_equal(config_parse("test.conf", conf, sizeof conf - 1, NULL, NULL, &c), 0);
+	assert_int_equal(c->ndoors, 2);
 	struct doors *d = doors_make(c);
-	assert_true(log_has("door ot: one-time sequence from"));
+	const char *s = "198.18.0.2", *dst = "198.18.0.1";
 
-	/* Another source is half-way when the sequence gets used. */
-	feed(d, ev("198.18.0.9", 1, 1000, T), 0);
-	feed(d, ev("198.18.0.2", 1, 1000, T), 1);
-	assert_int_equal(doors_attempts(d, 0), 2);
-	assert_int_equal(feed(d, ev("198.18.0.2", 2, 2000, T), 2), 1);
+	feed(d, ev_full(s, 1, dst, 7000, T, TCPF_SYN), 0);
+	feed(d, ev_full(s, 1, dst, 7000, T, TCPF_SYN | TCPF_ACK), 1);   /* not a knock */
+	feed(d, ev_full(s, 2, dst, 8000, U, 0), 2);
+	assert_int_equal(feed(d, ev_full(s, 3, dst, 9000, T, TCPF_SYN), 2999), 1);
 	assert_int_equal(gr[0].door, 0);
-	assert_int_equal(doors_attempts(d, 0), 0);
-	assert_string_equal(slurp(o->one_time_file),
-			    "#000,2000\n# a comment\n\n3000:udp, 4000\n5000\n");
-	/* The plain door sharing port 1000 was not disturbed. */
-	assert_int_equal(doors_attempts(d, 1), 2);
-
-	/* The used sequence no longer opens, for v4 or v6. */
-	feed(d, ev("198.18.0.9", 2, 1000, T), 3);
-	assert_int_equal(feed(d, ev("198.18.0.9", 3, 2000, T), 4), 0);
-	feed(d, ev("2001:db8:5e5::2", 1, 1000, T), 5);
-	assert_int_equal(feed(d, ev("2001:db8:5e5::2", 2, 2000, T), 6), 0);
-
-	/* The next one opens over IPv6. */
-	feed(d, ev("2001:db8:5e5::2", 3, 3000, U), 7);
-	assert_int_equal(feed(d, ev("2001:db8:5e5::2", 4, 4000, T), 8), 1);
-	struct addr six = ip("2001:db8:5e5::2");
-	assert_true(addr_equal(&gr[0].addr, &six));
-
-	/* The last one opens over IPv4, then the door disables itself. */
-	log_reset();
-	assert_int_equal(feed(d, ev("198.18.0.2", 5, 5000, T), 9), 1);
-	assert_true(log_has("door ot: every one-time sequence in"));
-	assert_true(log_has("is used; door disabled"));
-	assert_string_equal(slurp(o->one_time_file),
-			    "#000,2000\n# a comment\n\n#000:udp, 4000\n#000\n");
-	for (uint16_t p = 1000; p <= 5000; p += 1000) {
-		assert_int_equal(feed(d, ev("198.18.0.2", p, p, T), 10 + p), 0);
-		assert_int_equal(feed(d, ev("198.18.0.2", p, p, U), 10 + p), 0);
-	}
-	assert_int_equal(doors_attempts(d, 0), 0);
-	assert_int_equal(doors_expire(d, 20000), -1);
-
-	/* A used-up file at start is a disabled door, not an error; SIGHUP
-	 * after new lines were added enables it again. */
-	struct doors *d2 = doors_make(c);
-	assert_int_equal(feed(d2, ev("198.18.0.2", 1, 5000, T), 0), 0);
-	FILE *f = fopen(o->one_time_file, "a");
-	assert_non_null(f);
-	fputs("6000\n", f);
-	fclose(f);
-	assert_int_equal(doors_reload(d2, c), 0);
-	assert_int_equal(feed(d2, ev("198.18.0.2", 1, 6000, T), 1), 1);
-	doors_free(d2);
+	/* 9000 was also closeSSH's first step. */
+	assert_int_equal(doors_attempts(d, 1), 1);
+	feed(d, ev_full(s, 4, dst, 8000, U, 0), 4000);
+	assert_int_equal(feed(d, ev_full(s, 5, dst, 7000, T, TCPF_ACK), 4001), 1);
+	assert_int_equal(gr[0].door, 1);
+	/* Seq_Timeout is seconds in the file, milliseconds here. */
+	feed(d, ev_full(s, 6, dst, 7000, T, TCPF_SYN), 10000);
+	assert_int_equal(doors_expire(d, 10000), 3000);
 	doors_free(d);
-	unlink(o->one_time_file);
-	cfg_free(c);
-}
-
-static void onetime_file_problems(void **state)
-{
-	(void)state;
-	struct config *c = cfg_new(1);
-	struct door *o = door_set(c, 0, "ot", 5000, 0);
-	struct doors *d = NULL;
-
-	/* Missing or malformed files stop doors_new. */
-	o->one_time_file = ot_file("missing", "");
-	unlink(o->one_time_file);
-	assert_true(doors_new(c, &d) < 0);
-	free(o->one_time_file);
-	o->one_time_file = ot_file("bad", "1000,abc\n");
-	log_reset();
-	assert_int_equal(doors_new(c, &d), -EINVAL);
-	assert_true(log_has(":1: "));
-	unlink(o->one_time_file);
-	free(o->one_time_file);
-
-	/* The file edited under the door: marking fails, the line now
-	 * holding a different sequence becomes the next one. */
-	o->one_time_file = ot_file("edited", "1000,2000\n3000\n");
-	d = doors_make(c);
-	feed(d, ev("198.18.0.2", 1, 1000, T), 0);
-	FILE *f = fopen(o->one_time_file, "w");
-	fputs("7000,8000\n3000\n", f);
-	fclose(f);
-	log_reset();
-	assert_int_equal(feed(d, ev("198.18.0.2", 2, 2000, T), 1), 1);
-	assert_true(log_has("cannot mark the sequence used: the line has changed"));
-	feed(d, ev("198.18.0.2", 3, 7000, T), 2);
-	assert_int_equal(feed(d, ev("198.18.0.2", 4, 8000, T), 3), 1);
-
-	/* The file replaced by a directory: the door shuts, nothing crashes. */
-	unlink(o->one_time_file);
-	assert_int_equal(mkdir(o->one_time_file, 0700), 0);
-	log_reset();
-	assert_int_equal(feed(d, ev("198.18.0.2", 5, 3000, T), 4), 1);
-	assert_true(log_has("door disabled"));
-	assert_int_equal(feed(d, ev("198.18.0.2", 6, 3000, T), 5), 0);
-	doors_free(d);
-	rmdir(o->one_time_file);
-	cfg_free(c);
-}
-
-static void reload_keeps_onetime_attempts(void **state)
-{
-	(void)state;
-	struct config *c = cfg_new(1);
-	struct door *o = door_set(c, 0, "ot", 5000, 0);
-	o->one_time_file = ot_file("reload", "1000,2000,3000\n4000\n");
-	struct doors *d = doors_make(c);
-	feed(d, ev("198.18.0.2", 1, 1000, T), 0);
-	feed(d, ev("198.18.0.2", 2, 2000, T), 1);
-	/* Unchanged file: the attempt survives. */
-	assert_int_equal(doors_reload(d, c), 0);
-	assert_int_equal(doors_attempts(d, 0), 1);
-	/* The current line used by hand (knockd style): dropped. */
-	FILE *f = fopen(o->one_time_file, "r+");
-	fputc('#', f);
-	fclose(f);
-	assert_int_equal(doors_reload(d, c), 0);
-	assert_int_equal(doors_attempts(d, 0), 0);
-	assert_int_equal(feed(d, ev("198.18.0.2", 3, 4000, T), 2), 1);
-	doors_free(d);
-	unlink(o->one_time_file);
-	cfg_free(c);
+	config_free(c);
 }
 
 /* ---- reload ------------------------------------------------------------ */
@@ -809,11 +559,9 @@ int main(void)
 		cmocka_unit_test(timeout_from_first_knock),
 		cmocka_unit_test(expire_is_timer_driven),
 		cmocka_unit_test(flood_does_not_evict_progress),
+		cmocka_unit_test(knockd_conf_end_to_end),
 		cmocka_unit_test(reload_keeps_unchanged_doors),
 		cmocka_unit_test(reload_failure_keeps_old),
-		cmocka_unit_test(onetime_consumed_line_by_line),
-		cmocka_unit_test(onetime_file_problems),
-		cmocka_unit_test(reload_keeps_onetime_attempts),
 	};
 	return cmocka_run_group_tests(tests, log_setup, log_teardown);
 }
