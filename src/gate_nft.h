@@ -28,12 +28,19 @@ int gate_nft_reload(struct gate_nft *g, const struct config *cfg);
  * it.  Idempotent. */
 int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct grant *gr);
 
+/* Checks that the table is still as we loaded it and restores it (one
+ * transaction, one log line) if someone deleted or changed it.  Cheap
+ * when nothing was committed since our last change (one netlink round
+ * trip).  Returns 0 (intact), 1 (restored) or -errno.  gate_nft_grant()
+ * calls it first; the daemon may also call it from a timer. */
+int gate_nft_verify(struct gate_nft *g, const struct config *cfg);
+
 /* One live element, as read back from the kernel. */
 struct gate_nft_entry {
 	uint32_t door;
 	struct addr addr;
-	struct port_proto port;         /* port 0: the whole door */
-	uint32_t expires_ms;
+	struct port_proto port;         /* one guarded port */
+	uint32_t expires_ms;            /* left, from the kernel; 0: none */
 };
 typedef void (*gate_nft_entry_fn)(void *ctx, const struct gate_nft_entry *e);
 int gate_nft_list(struct gate_nft *g, const struct config *cfg,

@@ -1,0 +1,463 @@
+/* gate_nft — see gate_nft.h.  Text of the table and of grants: nft_render.c;
+ * read-only kernel questions: nft_query.c.
+ *
+ * Tampering: after each transaction of ours we note the ruleset
+ * generation.  Before a grant, a different generation means someone else
+ * committed something (anywhere in the ruleset); we then check that our
+ * table, its sets and its rule count are still there, and restore the
+ * table in one transaction if not.  A grant that fails is checked the
+ * same way and retried once after a restore.
+ */
+#include "gate_nft.h"
+
+#include <errno.h>
+#include <linux/netfilter/nf_tables.h>
+#include <nftables/libnftables.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "nft_query.h"
+#include "nft_render.h"
+#include "strbuf.h"
+
+struct gate_nft {
+	struct nft_ctx *nft;
+	struct nftq q;
+	char table[CONFIG_NAME_MAX];
+	uint32_t gen;                   /* generation after our last commit */
+	bool add_refreshes;             /* a plain add renews a timeout */
+	struct strbuf sb;
+	char err[256];                  /* first line of libnftables' last error */
+};
+
+/* One line naming why nf_tables cannot be used, for ERR from nftq_*. */
+static const char *kernel_cause(int err)
+{
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		return "permission denied: sesamed needs CAP_NET_ADMIN (run it as root)";
+	case EPROTONOSUPPORT:
+	case EOPNOTSUPP:
+	case ENOENT:
+	case EAFNOSUPPORT:
+		return "the kernel has no nf_tables (CONFIG_NF_TABLES; try 'modprobe nf_tables')";
+	default:
+		return strerror(-err);
+	}
+}
+
+/* Runs SCRIPT as one transaction.  0, or -EIO with g->err set. */
+static int run(struct gate_nft *g, const char *script)
+{
+	if (!script)
+		return -ENOMEM;
+	int rc = nft_run_cmd_from_buffer(g->nft, script);
+	/* Reading the buffers also empties them for the next run. */
+	const char *e = nft_ctx_get_error_buffer(g->nft);
+	nft_ctx_get_output_buffer(g->nft);
+	if (rc == 0) {
+		g->err[0] = '\0';
+		return 0;
+	}
+	size_t n = e ? strcspn(e, "\n") : 0;
+	if (n >= sizeof g->err)
+		n = sizeof g->err - 1;
+	if (n == 0) {
+		strcpy(g->err, "libnftables failed without a message");
+	} else {
+		memcpy(g->err, e, n);
+		g->err[n] = '\0';
+	}
+	return -EIO;
+}
+
+static void note_gen(struct gate_nft *g)
+{
+	uint32_t gen;
+	if (nftq_genid(&g->q, &gen) == 0)
+		g->gen = gen;
+}
+
+/* --- what is in the kernel ----------------------------------------- */
+
+struct set_scan {
+	const struct config *cfg;
+	const char **drop;              /* sets to delete */
+	char (*names)[NFT_SETNAME_MAX]; /* storage for DROP */
+	size_t ndrop, cap;
+	size_t found;                   /* expected sets present and right */
+	bool overflow;
+};
+
+/* Index of NAME among CFG's expected sets (its key length in *KEYLEN), or -1. */
+static int expected_set(const struct config *cfg, const char *name, uint32_t *keylen)
+{
+	char buf[NFT_SETNAME_MAX];
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		if (!nft_door_gated(&cfg->doors[i]))
+			continue;
+		if (strcmp(name, nft_set_name(cfg, i, AF_INET, buf, sizeof buf)) == 0) {
+			*keylen = NFT_KEYLEN_V4;
+			return (int)i;
+		}
+		if (strcmp(name, nft_set_name(cfg, i, AF_INET6, buf, sizeof buf)) == 0) {
+			*keylen = NFT_KEYLEN_V6;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static void scan_set(void *ctx, const char *name, uint32_t key_len, uint32_t flags)
+{
+	struct set_scan *s = ctx;
+	if (flags & NFT_SET_ANONYMOUS)
+		return;                 /* a rule's own { ... }: goes with the rule */
+	uint32_t want;
+	bool ok = expected_set(s->cfg, name, &want) >= 0 && key_len == want &&
+		  (flags & NFT_SET_TIMEOUT);
+	if (ok) {
+		s->found++;
+		return;
+	}
+	/* A set of a door that went away, or one of an older shape: delete
+	 * it in the load transaction (the add that follows recreates it). */
+	if (s->ndrop == s->cap || strlen(name) >= NFT_SETNAME_MAX) {
+		s->overflow = true;
+		return;
+	}
+	strcpy(s->names[s->ndrop], name);
+	s->drop[s->ndrop] = s->names[s->ndrop];
+	s->ndrop++;
+}
+
+static size_t gated_doors(const struct config *cfg)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		n += nft_door_gated(&cfg->doors[i]);
+	return n;
+}
+
+/* True when TABLE holds every set and rule CFG's rendering makes. */
+static bool intact(struct gate_nft *g, const struct config *cfg)
+{
+	struct set_scan s = { .cfg = cfg };
+	if (nftq_sets(&g->q, cfg->nft_table, scan_set, &s) < 0)
+		return false;
+	size_t rules;
+	if (s.found != 2 * gated_doors(cfg) ||
+	    nftq_rules(&g->q, cfg->nft_table, NFT_CHAIN, &rules) < 0)
+		return false;
+	return rules == nft_render_rule_count(cfg);
+}
+
+/* --- loading -------------------------------------------------------- */
+
+#define DROP_MAX 256
+
+static int load(struct gate_nft *g, const struct config *cfg, const char *old_table)
+{
+	char (*names)[NFT_SETNAME_MAX] = calloc(DROP_MAX, sizeof *names);
+	const char **drop = calloc(DROP_MAX, sizeof *drop);
+	int rc = -ENOMEM;
+	if (!names || !drop)
+		goto out;
+	struct set_scan s = { .cfg = cfg, .drop = drop, .names = names, .cap = DROP_MAX };
+	rc = nftq_sets(&g->q, cfg->nft_table, scan_set, &s);
+	if (rc < 0 && rc != -ENOENT) {
+		log_err("gate: cannot read table inet %s: %s", cfg->nft_table, kernel_cause(rc));
+		goto out;
+	}
+	if (s.overflow)
+		log_warn("gate: table inet %s holds more than %d foreign sets; some stay",
+			 cfg->nft_table, DROP_MAX);
+	strbuf_reset(&g->sb);
+	nft_render_load(cfg, drop, s.ndrop, &g->sb);
+	/* NftTable renamed by a reload: the old table goes in the same
+	 * transaction, so there is never a moment with both or neither. */
+	struct set_scan none = { .cfg = cfg };
+	if (old_table && strcmp(old_table, cfg->nft_table) != 0 &&
+	    nftq_sets(&g->q, old_table, scan_set, &none) == 0)
+		nft_render_remove(old_table, &g->sb);
+	rc = run(g, strbuf_str(&g->sb));
+	if (rc < 0) {
+		log_err("gate: cannot load table inet %s: %s", cfg->nft_table, g->err);
+		goto out;
+	}
+	for (size_t i = 0; i < s.ndrop; i++)
+		log_info("gate: deleted set %s (no such door any more)", drop[i]);
+	snprintf(g->table, sizeof g->table, "%s", cfg->nft_table);
+	note_gen(g);
+out:
+	free(names);
+	free(drop);
+	return rc;
+}
+
+static void probe_max(void *ctx, const uint8_t *key, size_t keylen, uint64_t expires_ms)
+{
+	(void)key; (void)keylen;
+	uint64_t *max = ctx;
+	if (expires_ms > *max)
+		*max = expires_ms;
+}
+
+/* Does a plain "add element" renew the timeout of an existing element?
+ * (Linux 6.x: yes.)  Asked once at start: an element added with 1000 s,
+ * then again with 2000 s; more than 1000 s left means yes.  On any doubt
+ * we use the slower add-delete-add, which is right everywhere. */
+static void probe_refresh(struct gate_nft *g, const char *table)
+{
+	uint64_t left = 0;
+	g->add_refreshes = false;
+	for (int step = 0; step < 2; step++) {
+		strbuf_reset(&g->sb);
+		nft_render_probe(table, step, &g->sb);
+		if (run(g, strbuf_str(&g->sb)) < 0)
+			goto out;
+	}
+	if (nftq_elems(&g->q, table, NFT_PROBE_SET, probe_max, &left) == 0)
+		g->add_refreshes = left > 1000 * 1000;
+out:
+	strbuf_reset(&g->sb);
+	nft_render_probe(table, 2, &g->sb);
+	run(g, strbuf_str(&g->sb));
+	note_gen(g);
+	log_debug("gate: a plain add %s an element's timeout",
+		  g->add_refreshes ? "renews" : "does not renew");
+}
+
+int gate_nft_new(const struct config *cfg, struct gate_nft **out)
+{
+	char err[256];
+	if (!nft_config_ok(cfg, err, sizeof err)) {
+		log_err("gate: %s", err);
+		return -EINVAL;
+	}
+	struct gate_nft *g = calloc(1, sizeof *g);
+	if (!g)
+		return -ENOMEM;
+	int rc = nftq_open(&g->q);
+	uint32_t gen;
+	if (rc == 0)
+		rc = nftq_genid(&g->q, &gen);
+	if (rc < 0) {
+		log_err("gate: nftables unavailable: %s", kernel_cause(rc));
+		goto fail;
+	}
+	rc = -ENOMEM;
+	g->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!g->nft || nft_ctx_buffer_output(g->nft) || nft_ctx_buffer_error(g->nft)) {
+		log_err("gate: cannot make a libnftables context");
+		goto fail;
+	}
+	rc = load(g, cfg, NULL);
+	if (rc < 0)
+		goto fail;
+	probe_refresh(g, cfg->nft_table);
+	log_info("gate: table inet %s loaded (%zu gated door%s)", cfg->nft_table,
+		 gated_doors(cfg), gated_doors(cfg) == 1 ? "" : "s");
+	*out = g;
+	return 0;
+fail:
+	gate_nft_free(g);
+	return rc;
+}
+
+int gate_nft_reload(struct gate_nft *g, const struct config *cfg)
+{
+	char err[256];
+	if (!nft_config_ok(cfg, err, sizeof err)) {
+		log_err("gate: %s", err);
+		return -EINVAL;
+	}
+	char old[CONFIG_NAME_MAX];
+	snprintf(old, sizeof old, "%s", g->table);
+	int rc = load(g, cfg, old);
+	if (rc == 0)
+		log_info("gate: table inet %s reloaded", cfg->nft_table);
+	return rc;
+}
+
+int gate_nft_verify(struct gate_nft *g, const struct config *cfg)
+{
+	uint32_t gen;
+	int rc = nftq_genid(&g->q, &gen);
+	if (rc < 0) {
+		/* Cannot tell; let the grant try (its failure is checked again). */
+		log_warn("gate: cannot read the ruleset generation: %s", strerror(-rc));
+		return 0;
+	}
+	if (gen == g->gen)
+		return 0;               /* nobody committed anything since us */
+	if (intact(g, cfg)) {
+		g->gen = gen;
+		return 0;
+	}
+	log_warn("gate: table inet %s was deleted or changed by someone else; restoring it",
+		 cfg->nft_table);
+	rc = load(g, cfg, NULL);
+	return rc < 0 ? rc : 1;
+}
+
+/* --- grants --------------------------------------------------------- */
+
+static bool grant_ok(const struct config *cfg, const struct grant *gr)
+{
+	if (gr->door >= cfg->ndoors || !nft_door_gated(&cfg->doors[gr->door]))
+		return false;
+	if (gr->addr.family != AF_INET && gr->addr.family != AF_INET6)
+		return false;
+	const struct door *d = &cfg->doors[gr->door];
+	if (gr->nports > CONFIG_OPEN_MAX || d->open_len > CONFIG_OPEN_MAX)
+		return false;
+	for (uint32_t i = 0; i < gr->nports; i++) {
+		bool found = false;
+		for (size_t k = 0; k < d->open_len && !found; k++)
+			found = d->open[k].port == gr->ports[i].port &&
+				d->open[k].proto == gr->ports[i].proto;
+		if (!found)
+			return false;
+	}
+	/* No timeout would be a grant the kernel never ends. */
+	uint32_t t = gr->timeout_s ? gr->timeout_s : d->open_timeout_s;
+	return t > 0 && t <= d->open_timeout_s;
+}
+
+int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct grant *gr)
+{
+	if (!grant_ok(cfg, gr)) {
+		log_err("gate: refusing a malformed grant (door %u)", (unsigned)gr->door);
+		return -EINVAL;
+	}
+	int rc = gate_nft_verify(g, cfg);
+	if (rc < 0)
+		return rc;
+	strbuf_reset(&g->sb);
+	nft_render_grant(cfg, gr, g->add_refreshes, &g->sb);
+	rc = run(g, strbuf_str(&g->sb));
+	if (rc < 0) {
+		/* Deleted between our check and the grant?  Restore and retry. */
+		g->gen = 0;
+		if (gate_nft_verify(g, cfg) == 1) {
+			strbuf_reset(&g->sb);
+			nft_render_grant(cfg, gr, g->add_refreshes, &g->sb);
+			rc = run(g, strbuf_str(&g->sb));
+		}
+	}
+	char a[ADDR_STRLEN];
+	addr_format(&gr->addr, a, sizeof a);
+	if (rc < 0) {
+		log_err("gate: door %s: %s: cannot grant: %s", cfg->doors[gr->door].name, a, g->err);
+		return rc;
+	}
+	note_gen(g);
+	log_debug("gate: door %s: %s: granted for %u s", cfg->doors[gr->door].name, a,
+		  (unsigned)(gr->timeout_s ? gr->timeout_s : cfg->doors[gr->door].open_timeout_s));
+	return 0;
+}
+
+/* --- reading back --------------------------------------------------- */
+
+struct list_ctx {
+	uint32_t door;
+	int family;
+	gate_nft_entry_fn fn;
+	void *ctx;
+};
+
+static void list_elem(void *ctx, const uint8_t *key, size_t keylen, uint64_t expires_ms)
+{
+	struct list_ctx *c = ctx;
+	size_t alen = c->family == AF_INET ? 4 : 16;
+	if (keylen != (c->family == AF_INET ? NFT_KEYLEN_V4 : NFT_KEYLEN_V6))
+		return;
+	struct gate_nft_entry e = { .door = c->door };
+	e.addr.family = (uint8_t)c->family;
+	memcpy(e.addr.bytes, key, alen);
+	/* Concatenated fields are padded to 4 bytes: proto in the first byte
+	 * of its word, the port in network order at the start of the next. */
+	e.port.proto = key[alen];
+	e.port.port = (uint16_t)(key[alen + 4] << 8 | key[alen + 5]);
+	e.expires_ms = expires_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)expires_ms;
+	c->fn(c->ctx, &e);
+}
+
+int gate_nft_list(struct gate_nft *g, const struct config *cfg,
+		  gate_nft_entry_fn fn, void *ctx)
+{
+	char set[NFT_SETNAME_MAX];
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		if (!nft_door_gated(&cfg->doors[i]))
+			continue;
+		static const int fam[] = { AF_INET, AF_INET6 };
+		for (size_t f = 0; f < 2; f++) {
+			struct list_ctx c = { (uint32_t)i, fam[f], fn, ctx };
+			nft_set_name(cfg, i, fam[f], set, sizeof set);
+			int rc = nftq_elems(&g->q, cfg->nft_table, set, list_elem, &c);
+			if (rc == -ENOENT)
+				continue;       /* restored on the next grant */
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+void gate_nft_free(struct gate_nft *g)
+{
+	if (!g)
+		return;
+	if (g->nft)
+		nft_ctx_free(g->nft);
+	nftq_close(&g->q);
+	strbuf_fini(&g->sb);
+	free(g);
+}
+
+static void ignore_set(void *ctx, const char *name, uint32_t key_len, uint32_t flags)
+{
+	(void)ctx; (void)name; (void)key_len; (void)flags;
+}
+
+int gate_nft_remove(const char *table)
+{
+	if (!nft_table_name_ok(table)) {
+		log_err("gate: bad table name '%s'", table);
+		return -EINVAL;
+	}
+	struct gate_nft g = { .nft = NULL };
+	int rc = nftq_open(&g.q);
+	if (rc == 0)
+		rc = nftq_sets(&g.q, table, ignore_set, NULL);
+	if (rc == -ENOENT) {
+		log_info("gate: no table inet %s: nothing to remove", table);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0) {
+		log_err("gate: nftables unavailable: %s", kernel_cause(rc));
+		goto out;
+	}
+	g.nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!g.nft || nft_ctx_buffer_output(g.nft) || nft_ctx_buffer_error(g.nft)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	nft_render_remove(table, &g.sb);
+	rc = run(&g, strbuf_str(&g.sb));
+	if (rc < 0)
+		log_err("gate: cannot delete table inet %s: %s", table, g.err);
+	else
+		log_info("gate: table inet %s deleted; guarded ports are no longer guarded", table);
+out:
+	if (g.nft)
+		nft_ctx_free(g.nft);
+	nftq_close(&g.q);
+	strbuf_fini(&g.sb);
+	return rc;
+}

@@ -1,0 +1,332 @@
+/* nft_query — see nft_query.h. */
+#include "nft_query.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define RECV_BUF  (64 * 1024)
+#define NAME_MAX_ 256                   /* NFT_NAME_MAXLEN */
+
+int nftq_open(struct nftq *q)
+{
+	memset(q, 0, sizeof *q);
+	q->fd = -1;
+	q->buf = malloc(RECV_BUF);
+	if (!q->buf)
+		return -ENOMEM;
+	q->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (q->fd < 0) {
+		int e = errno;
+		nftq_close(q);
+		return -e;
+	}
+	/* A reply that never comes must not hang the daemon's loop. */
+	struct timeval tv = { .tv_sec = 2 };
+	setsockopt(q->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	q->seq = (uint32_t)getpid() << 8;
+	return 0;
+}
+
+void nftq_close(struct nftq *q)
+{
+	if (q->fd >= 0)
+		close(q->fd);
+	free(q->buf);
+	q->fd = -1;
+	q->buf = NULL;
+}
+
+/* --- requests ------------------------------------------------------- */
+
+struct req {
+	uint8_t b[1024];
+	size_t len;
+};
+
+static void req_start(struct req *r, uint16_t msg, uint16_t flags, uint8_t family, uint32_t seq)
+{
+	memset(r, 0, sizeof *r);
+	struct nlmsghdr *h = (struct nlmsghdr *)r->b;
+	h->nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | msg);
+	h->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	h->nlmsg_seq = seq;
+	struct nfgenmsg *g = (struct nfgenmsg *)(r->b + NLMSG_HDRLEN);
+	g->nfgen_family = family;
+	g->version = NFNETLINK_V0;
+	r->len = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof *g);
+}
+
+static bool req_str(struct req *r, uint16_t type, const char *s)
+{
+	size_t slen = strnlen(s, NAME_MAX_);
+	if (slen >= NAME_MAX_)
+		return false;
+	size_t alen = NLA_HDRLEN + slen + 1;
+	if (r->len + NLA_ALIGN(alen) > sizeof r->b)
+		return false;
+	struct nlattr *a = (struct nlattr *)(r->b + r->len);
+	a->nla_type = type;
+	a->nla_len = (uint16_t)alen;
+	memcpy(r->b + r->len + NLA_HDRLEN, s, slen + 1);
+	r->len += NLA_ALIGN(alen);
+	return true;
+}
+
+/* --- replies -------------------------------------------------------- */
+
+/* Called with the payload after struct nfgenmsg of each data message. */
+typedef void (*msg_fn)(void *ctx, const uint8_t *p, size_t len);
+
+/* Sends R and reads replies until the answer is complete: the single
+ * reply of a plain request, or NLMSG_DONE of a dump. */
+static int transact(struct nftq *q, struct req *r, msg_fn fn, void *ctx)
+{
+	struct nlmsghdr *rh = (struct nlmsghdr *)r->b;
+	bool dump = rh->nlmsg_flags & NLM_F_DUMP;
+	rh->nlmsg_len = (uint32_t)r->len;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	if (sendto(q->fd, r->b, r->len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
+		return -errno;
+	for (;;) {
+		struct sockaddr_nl from;
+		socklen_t flen = sizeof from;
+		ssize_t n = recvfrom(q->fd, q->buf, RECV_BUF, MSG_TRUNC,
+				     (struct sockaddr *)&from, &flen);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		}
+		if (n > RECV_BUF)
+			return -EMSGSIZE;
+		if (flen != sizeof from || from.nl_pid != 0)
+			continue;               /* not from the kernel */
+		size_t left = (size_t)n;
+		const uint8_t *p = q->buf;
+		while (left >= NLMSG_HDRLEN) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)p;
+			if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > left)
+				return -EBADMSG;
+			size_t step = NLMSG_ALIGN(h->nlmsg_len);
+			const uint8_t *pl = p + NLMSG_HDRLEN;
+			size_t plen = h->nlmsg_len - NLMSG_HDRLEN;
+			p += step < left ? step : left;
+			left -= step < left ? step : left;
+			if (h->nlmsg_seq != rh->nlmsg_seq)
+				continue;       /* a late answer to an older question */
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				if (plen < sizeof(struct nlmsgerr))
+					return -EBADMSG;
+				int err = ((const struct nlmsgerr *)pl)->error;
+				return err > 0 ? -EBADMSG : err;
+			}
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (plen < sizeof(struct nfgenmsg))
+				return -EBADMSG;
+			size_t gl = NLMSG_ALIGN(sizeof(struct nfgenmsg));
+			if (gl > plen)
+				gl = plen;
+			fn(ctx, pl + gl, plen - gl);
+			if (!dump)
+				return 0;
+		}
+	}
+}
+
+/* Attribute table of one nesting level: TB[type] = payload, LEN[type]. */
+#define TB_MAX 32
+struct attrs {
+	const uint8_t *v[TB_MAX];
+	uint16_t len[TB_MAX];
+};
+
+static void parse_attrs(const uint8_t *p, size_t len, struct attrs *tb)
+{
+	memset(tb, 0, sizeof *tb);
+	while (len >= NLA_HDRLEN) {
+		struct nlattr a;
+		memcpy(&a, p, sizeof a);
+		if (a.nla_len < NLA_HDRLEN || a.nla_len > len)
+			return;                 /* malformed: stop, keep what was sane */
+		uint16_t type = a.nla_type & NLA_TYPE_MASK;
+		if (type < TB_MAX) {
+			tb->v[type] = p + NLA_HDRLEN;
+			tb->len[type] = (uint16_t)(a.nla_len - NLA_HDRLEN);
+		}
+		size_t step = NLA_ALIGN(a.nla_len);
+		if (step >= len)
+			return;
+		p += step;
+		len -= step;
+	}
+}
+
+static bool attr_u32(const struct attrs *tb, int type, uint32_t *out)
+{
+	if (!tb->v[type] || tb->len[type] < 4)
+		return false;
+	uint32_t be;
+	memcpy(&be, tb->v[type], 4);
+	*out = be32toh(be);
+	return true;
+}
+
+static bool attr_u64(const struct attrs *tb, int type, uint64_t *out)
+{
+	if (!tb->v[type] || tb->len[type] < 8)
+		return false;
+	uint64_t be;
+	memcpy(&be, tb->v[type], 8);
+	*out = be64toh(be);
+	return true;
+}
+
+/* A NUL-terminated string attribute within its length, or NULL. */
+static const char *attr_str(const struct attrs *tb, int type)
+{
+	if (!tb->v[type] || tb->len[type] == 0 || !memchr(tb->v[type], '\0', tb->len[type]))
+		return NULL;
+	return (const char *)tb->v[type];
+}
+
+/* --- questions ------------------------------------------------------ */
+
+struct gen_ctx { uint32_t gen; bool got; };
+
+static void gen_msg(void *ctx, const uint8_t *p, size_t len)
+{
+	struct gen_ctx *c = ctx;
+	struct attrs tb;
+	parse_attrs(p, len, &tb);
+	c->got = attr_u32(&tb, NFTA_GEN_ID, &c->gen);
+}
+
+int nftq_genid(struct nftq *q, uint32_t *gen)
+{
+	struct req r;
+	req_start(&r, NFT_MSG_GETGEN, 0, AF_UNSPEC, ++q->seq);
+	struct gen_ctx c = { 0, false };
+	int rc = transact(q, &r, gen_msg, &c);
+	if (rc < 0)
+		return rc;
+	if (!c.got)
+		return -EBADMSG;
+	*gen = c.gen;
+	return 0;
+}
+
+struct set_ctx { nftq_set_fn fn; void *ctx; };
+
+static void set_msg(void *ctx, const uint8_t *p, size_t len)
+{
+	struct set_ctx *c = ctx;
+	struct attrs tb;
+	parse_attrs(p, len, &tb);
+	const char *name = attr_str(&tb, NFTA_SET_NAME);
+	uint32_t key_len = 0, flags = 0;
+	attr_u32(&tb, NFTA_SET_KEY_LEN, &key_len);
+	attr_u32(&tb, NFTA_SET_FLAGS, &flags);
+	if (name)
+		c->fn(c->ctx, name, key_len, flags);
+}
+
+int nftq_sets(struct nftq *q, const char *table, nftq_set_fn fn, void *ctx)
+{
+	struct req r;
+	req_start(&r, NFT_MSG_GETSET, NLM_F_DUMP, NFPROTO_INET, ++q->seq);
+	if (!req_str(&r, NFTA_SET_TABLE, table))
+		return -EINVAL;
+	struct set_ctx c = { fn, ctx };
+	return transact(q, &r, set_msg, &c);
+}
+
+struct rule_ctx { const char *table, *chain; size_t n; };
+
+static void rule_msg(void *ctx, const uint8_t *p, size_t len)
+{
+	struct rule_ctx *c = ctx;
+	struct attrs tb;
+	parse_attrs(p, len, &tb);
+	const char *t = attr_str(&tb, NFTA_RULE_TABLE), *ch = attr_str(&tb, NFTA_RULE_CHAIN);
+	/* The kernel filters the dump already; check anyway. */
+	if (t && ch && strcmp(t, c->table) == 0 && strcmp(ch, c->chain) == 0)
+		c->n++;
+}
+
+int nftq_rules(struct nftq *q, const char *table, const char *chain, size_t *count)
+{
+	struct req r;
+	req_start(&r, NFT_MSG_GETRULE, NLM_F_DUMP, NFPROTO_INET, ++q->seq);
+	if (!req_str(&r, NFTA_RULE_TABLE, table) || !req_str(&r, NFTA_RULE_CHAIN, chain))
+		return -EINVAL;
+	struct rule_ctx c = { table, chain, 0 };
+	int rc = transact(q, &r, rule_msg, &c);
+	if (rc == -ENOENT)
+		rc = 0, c.n = 0;
+	if (rc == 0)
+		*count = c.n;
+	return rc;
+}
+
+struct elem_ctx { nftq_elem_fn fn; void *ctx; };
+
+static void elem_one(struct elem_ctx *c, const uint8_t *p, size_t len)
+{
+	struct attrs tb, key;
+	parse_attrs(p, len, &tb);
+	if (!tb.v[NFTA_SET_ELEM_KEY])
+		return;
+	parse_attrs(tb.v[NFTA_SET_ELEM_KEY], tb.len[NFTA_SET_ELEM_KEY], &key);
+	if (!key.v[NFTA_DATA_VALUE])
+		return;
+	uint64_t expires = 0;
+	attr_u64(&tb, NFTA_SET_ELEM_EXPIRATION, &expires);
+	c->fn(c->ctx, key.v[NFTA_DATA_VALUE], key.len[NFTA_DATA_VALUE], expires);
+}
+
+static void elem_msg(void *ctx, const uint8_t *p, size_t len)
+{
+	struct attrs tb;
+	parse_attrs(p, len, &tb);
+	const uint8_t *l = tb.v[NFTA_SET_ELEM_LIST_ELEMENTS];
+	size_t left = tb.len[NFTA_SET_ELEM_LIST_ELEMENTS];
+	if (!l)
+		return;
+	/* A list of NFTA_LIST_ELEM, each a nest of element attributes. */
+	while (left >= NLA_HDRLEN) {
+		struct nlattr a;
+		memcpy(&a, l, sizeof a);
+		if (a.nla_len < NLA_HDRLEN || a.nla_len > left)
+			return;
+		if ((a.nla_type & NLA_TYPE_MASK) == NFTA_LIST_ELEM)
+			elem_one(ctx, l + NLA_HDRLEN, a.nla_len - NLA_HDRLEN);
+		size_t step = NLA_ALIGN(a.nla_len);
+		if (step >= left)
+			return;
+		l += step;
+		left -= step;
+	}
+}
+
+int nftq_elems(struct nftq *q, const char *table, const char *set,
+	       nftq_elem_fn fn, void *ctx)
+{
+	struct req r;
+	req_start(&r, NFT_MSG_GETSETELEM, NLM_F_DUMP, NFPROTO_INET, ++q->seq);
+	if (!req_str(&r, NFTA_SET_ELEM_LIST_TABLE, table) ||
+	    !req_str(&r, NFTA_SET_ELEM_LIST_SET, set))
+		return -EINVAL;
+	struct elem_ctx c = { fn, ctx };
+	return transact(q, &r, elem_msg, &c);
+}

@@ -1,0 +1,47 @@
+/* nft_query — read-only questions to nf_tables over a raw netlink socket:
+ * the ruleset generation, the sets and rules of our table, and the live
+ * elements of a set with the milliseconds they have left.
+ *
+ * libnftables answers such questions only as text meant for people
+ * (seconds rounded, formats that change between versions); these are the
+ * kernel's own numbers.  Every reply is length-checked attribute by
+ * attribute before use.  Changes to the ruleset never go through here:
+ * they are libnftables transactions (gate_nft.c).
+ */
+#ifndef SESAME_NFT_QUERY_H
+#define SESAME_NFT_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct nftq {
+	int fd;
+	uint32_t seq;
+	uint8_t *buf;                   /* receive buffer */
+};
+
+/* Opens the netlink socket.  0 or -errno (EPROTONOSUPPORT: no nfnetlink). */
+int nftq_open(struct nftq *q);
+void nftq_close(struct nftq *q);
+
+/* The ruleset generation: it changes with every committed transaction,
+ * ours and everybody else's.  0 or -errno (EPERM: no CAP_NET_ADMIN;
+ * EOPNOTSUPP/ENOENT: no nf_tables in the kernel). */
+int nftq_genid(struct nftq *q, uint32_t *gen);
+
+/* Calls FN for every named set of inet TABLE.  -ENOENT: no such table. */
+typedef void (*nftq_set_fn)(void *ctx, const char *name, uint32_t key_len, uint32_t flags);
+int nftq_sets(struct nftq *q, const char *table, nftq_set_fn fn, void *ctx);
+
+/* Counts the rules of inet TABLE's CHAIN (0 when either is missing). */
+int nftq_rules(struct nftq *q, const char *table, const char *chain, size_t *count);
+
+/* Calls FN for every live element of inet TABLE's SET: its key bytes and
+ * the milliseconds until it expires (0: no timeout).  -ENOENT: no such
+ * table or set. */
+typedef void (*nftq_elem_fn)(void *ctx, const uint8_t *key, size_t keylen,
+			     uint64_t expires_ms);
+int nftq_elems(struct nftq *q, const char *table, const char *set,
+	       nftq_elem_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,257 @@
+/* nft_render — see nft_render.h. */
+#include "nft_render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "numparse.h"
+
+bool nft_table_name_ok(const char *name)
+{
+	size_t n = strnlen(name, CONFIG_NAME_MAX);
+	if (n == 0 || n >= CONFIG_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+		bool digit = c >= '0' && c <= '9';
+		if (!alpha && !(digit && i > 0))
+			return false;
+	}
+	return true;
+}
+
+bool nft_door_gated(const struct door *d)
+{
+	return d->open_len > 0;
+}
+
+const char *nft_set_name(const struct config *cfg, size_t i, int family,
+			 char *buf, size_t len)
+{
+	const char *name = cfg->doors[i].name;
+	size_t n = strnlen(name, CONFIG_NAME_MAX - 1), o = 0;
+	/* Room for '_' prefix, the name, "_v4" and NUL. */
+	if (len < n + 5) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	if (n == 0 || (name[0] >= '0' && name[0] <= '9'))
+		buf[o++] = '_';
+	for (size_t k = 0; k < n; k++) {
+		char c = name[k];
+		bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9') || c == '_';
+		buf[o++] = keep ? c : '_';
+	}
+	memcpy(buf + o, family == AF_INET6 ? "_v6" : "_v4", 4);
+	return buf;
+}
+
+bool nft_config_ok(const struct config *cfg, char *err, size_t errlen)
+{
+	if (!nft_table_name_ok(cfg->nft_table)) {
+		snprintf_safe(err, errlen, "NftTable '%.*s': use letters, digits and '_' only",
+			      CONFIG_NAME_MAX, cfg->nft_table);
+		return false;
+	}
+	char a[NFT_SETNAME_MAX], b[NFT_SETNAME_MAX];
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		if (!nft_door_gated(&cfg->doors[i]))
+			continue;
+		nft_set_name(cfg, i, AF_INET, a, sizeof a);
+		for (size_t j = 0; j < i; j++) {
+			if (!nft_door_gated(&cfg->doors[j]))
+				continue;
+			if (strcmp(a, nft_set_name(cfg, j, AF_INET, b, sizeof b)) == 0) {
+				snprintf_safe(err, errlen,
+					      "doors '%s' and '%s' map to the same nftables set %s; rename one",
+					      cfg->doors[j].name, cfg->doors[i].name, a);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == PROTO_UDP ? "udp" : "tcp";
+}
+
+/* Appends "{ tcp . 22, udp . 53 }" for the N ports at P. */
+static void port_list(struct strbuf *out, const struct port_proto *p, size_t n)
+{
+	strbuf_puts(out, "{ ");
+	for (size_t i = 0; i < n; i++)
+		strbuf_printf(out, "%s%s . %u", i ? ", " : "", proto_name(p[i].proto),
+			      (unsigned)p[i].port);
+	strbuf_puts(out, " }");
+}
+
+/* Port sets are small (a few dozen at most), so linear de-duplication. */
+struct port_set {
+	struct port_proto *p;
+	size_t n, cap;
+};
+
+static bool port_set_add(struct port_set *s, struct port_proto pp)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->p[i].port == pp.port && s->p[i].proto == pp.proto)
+			return true;
+	if (s->n == s->cap)
+		return false;
+	s->p[s->n++] = pp;
+	return true;
+}
+
+/* Every port the chain drops for strangers: guarded ports of gated doors,
+ * sequence ports of every door, SPA ports.  One-time sequences (ports in
+ * a file that changes) are not known here and are not dropped. */
+static size_t silent_ports(const struct config *cfg, struct port_proto *buf, size_t cap)
+{
+	struct port_set s = { buf, 0, cap };
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		for (size_t k = 0; k < d->open_len; k++)
+			port_set_add(&s, d->open[k]);
+		for (size_t k = 0; k < d->seq_len && k < CONFIG_SEQ_MAX; k++)
+			port_set_add(&s, d->seq[k]);
+		if (d->spa_format != SPA_FORMAT_NONE && d->spa_port)
+			port_set_add(&s, (struct port_proto){ d->spa_port, PROTO_UDP });
+	}
+	return s.n;
+}
+
+static size_t silent_cap(const struct config *cfg)
+{
+	return cfg->ndoors * (CONFIG_OPEN_MAX + CONFIG_SEQ_MAX + 1);
+}
+
+size_t nft_render_rule_count(const struct config *cfg)
+{
+	size_t n = 1;                           /* ct state */
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		if (nft_door_gated(&cfg->doors[i]))
+			n += 2;
+	bool any = false;
+	for (size_t i = 0; i < cfg->ndoors && !any; i++) {
+		const struct door *d = &cfg->doors[i];
+		any = d->open_len || d->seq_len ||
+		      (d->spa_format != SPA_FORMAT_NONE && d->spa_port);
+	}
+	return n + any;
+}
+
+void nft_render_load(const struct config *cfg, const char *const *drop_sets,
+		     size_t ndrop, struct strbuf *out)
+{
+	const char *t = cfg->nft_table;
+	char set[NFT_SETNAME_MAX];
+
+	strbuf_printf(out, "add table inet %s\n", t);
+	strbuf_printf(out, "add chain inet %s %s { type filter hook input priority filter - 10; policy accept; }\n",
+		      t, NFT_CHAIN);
+	/* Rules go first so that the sets they reference can be deleted. */
+	strbuf_printf(out, "flush chain inet %s %s\n", t, NFT_CHAIN);
+	for (size_t i = 0; i < ndrop; i++)
+		strbuf_printf(out, "delete set inet %s %s\n", t, drop_sets[i]);
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		if (!nft_door_gated(&cfg->doors[i]))
+			continue;
+		strbuf_printf(out, "add set inet %s %s { type ipv4_addr . inet_proto . inet_service; flags timeout; }\n",
+			      t, nft_set_name(cfg, i, AF_INET, set, sizeof set));
+		strbuf_printf(out, "add set inet %s %s { type ipv6_addr . inet_proto . inet_service; flags timeout; }\n",
+			      t, nft_set_name(cfg, i, AF_INET6, set, sizeof set));
+	}
+	strbuf_printf(out, "add rule inet %s %s ct state established,related accept\n", t, NFT_CHAIN);
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		if (!nft_door_gated(d))
+			continue;
+		static const struct { int family; const char *match; } fam[] = {
+			{ AF_INET, "ip saddr" }, { AF_INET6, "ip6 saddr" },
+		};
+		for (size_t f = 0; f < 2; f++) {
+			strbuf_printf(out, "add rule inet %s %s meta l4proto . th dport ", t, NFT_CHAIN);
+			port_list(out, d->open, d->open_len < CONFIG_OPEN_MAX ? d->open_len : CONFIG_OPEN_MAX);
+			strbuf_printf(out, " %s . meta l4proto . th dport @%s accept\n", fam[f].match,
+				      nft_set_name(cfg, i, fam[f].family, set, sizeof set));
+		}
+	}
+	size_t cap = silent_cap(cfg);
+	if (cap == 0)
+		return;
+	struct port_proto *silent = calloc(cap, sizeof *silent);
+	if (!silent) {
+		out->failed = true;
+		return;
+	}
+	size_t n = silent_ports(cfg, silent, cap);
+	if (n) {
+		strbuf_printf(out, "add rule inet %s %s meta l4proto . th dport ", t, NFT_CHAIN);
+		port_list(out, silent, n);
+		strbuf_puts(out, " drop\n");
+	}
+	free(silent);
+}
+
+static void grant_elements(const struct config *cfg, const struct grant *gr,
+			   uint32_t timeout_s, struct strbuf *out)
+{
+	const struct door *d = &cfg->doors[gr->door];
+	const struct port_proto *p = gr->nports ? gr->ports : d->open;
+	size_t n = gr->nports ? gr->nports : d->open_len;
+	char a[ADDR_STRLEN];
+	addr_format(&gr->addr, a, sizeof a);
+	strbuf_puts(out, "{ ");
+	for (size_t i = 0; i < n && i < CONFIG_OPEN_MAX; i++) {
+		strbuf_printf(out, "%s%s . %s . %u", i ? ", " : "", a,
+			      proto_name(p[i].proto), (unsigned)p[i].port);
+		if (timeout_s)
+			strbuf_printf(out, " timeout %us", (unsigned)timeout_s);
+	}
+	strbuf_puts(out, " }");
+}
+
+void nft_render_grant(const struct config *cfg, const struct grant *gr,
+		      bool add_refreshes, struct strbuf *out)
+{
+	const struct door *d = &cfg->doors[gr->door];
+	uint32_t timeout = gr->timeout_s ? gr->timeout_s : d->open_timeout_s;
+	char set[NFT_SETNAME_MAX];
+	nft_set_name(cfg, gr->door, gr->addr.family, set, sizeof set);
+	static const char *const verb[] = { "add", "delete", "add" };
+	for (size_t k = 0; k < (add_refreshes ? 1 : 3); k++) {
+		strbuf_printf(out, "%s element inet %s %s ", verb[k], cfg->nft_table, set);
+		grant_elements(cfg, gr, k == 1 ? 0 : timeout, out);
+		strbuf_puts(out, "\n");
+	}
+}
+
+void nft_render_remove(const char *table, struct strbuf *out)
+{
+	strbuf_printf(out, "delete table inet %s\n", table);
+}
+
+void nft_render_probe(const char *table, int step, struct strbuf *out)
+{
+	switch (step) {
+	case 0:
+		strbuf_printf(out, "add set inet %s %s { type inet_service; flags timeout; }\n"
+			      "add element inet %s %s { 1 timeout 1000s }\n",
+			      table, NFT_PROBE_SET, table, NFT_PROBE_SET);
+		break;
+	case 1:
+		strbuf_printf(out, "add element inet %s %s { 1 timeout 2000s }\n",
+			      table, NFT_PROBE_SET);
+		break;
+	default:
+		strbuf_printf(out, "delete set inet %s %s\n", table, NFT_PROBE_SET);
+		break;
+	}
+}

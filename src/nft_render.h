@@ -1,0 +1,89 @@
+/* nft_render — the nftables text of the native gate.  Pure: it builds
+ * libnftables scripts from a config and never talks to the kernel, so
+ * the exact rules are checked by unit tests (tests/unit/
+ * test_gate_nft_render.c) and documented in docs/gate.md.
+ *
+ * The table (one libnftables transaction, see nft_render_load):
+ *
+ *   table inet <NftTable> {
+ *     set <door>_v4 { type ipv4_addr . inet_proto . inet_service; flags timeout; }
+ *     set <door>_v6 { type ipv6_addr . inet_proto . inet_service; flags timeout; }
+ *     chain input {
+ *       type filter hook input priority filter - 10; policy accept;
+ *       ct state established,related accept
+ *       meta l4proto . th dport { <door's Open> } ip saddr . meta l4proto . th dport @<door>_v4 accept
+ *       meta l4proto . th dport { <door's Open> } ip6 saddr . meta l4proto . th dport @<door>_v6 accept
+ *       ...                                     (two rules per door with Open)
+ *       meta l4proto . th dport { <every guarded, knock and SPA port> } drop
+ *     }
+ *   }
+ *
+ * A set element is (source address, protocol, port), so a grant may open
+ * a subset of a door's ports (an SPA client asking for tcp/22 of a door
+ * guarding 22 and 443 gets 22 only).  The door's own port list in front of
+ * its set lookup keeps a stale element from opening a port the door no
+ * longer guards after a reload.
+ */
+#ifndef SESAME_NFT_RENDER_H
+#define SESAME_NFT_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "gate.h"
+#include "strbuf.h"
+
+#define NFT_CHAIN        "input"
+/* Longest set name we make, with NUL: door name, "_v4", NUL. */
+#define NFT_SETNAME_MAX  (CONFIG_NAME_MAX + 4)
+/* Key lengths the kernel reports for our set types (each field of a
+ * concatenation padded to 4 bytes): addr . proto . port. */
+#define NFT_KEYLEN_V4    12u
+#define NFT_KEYLEN_V6    24u
+
+/* A table name we can write unquoted: [A-Za-z_][A-Za-z0-9_]*, < 64 bytes. */
+bool nft_table_name_ok(const char *name);
+
+/* Set name of door I for FAMILY (AF_INET/AF_INET6): the door's name with
+ * every byte outside [A-Za-z0-9_] replaced by '_' (and a leading digit
+ * prefixed by '_'), then "_v4" or "_v6".  Returns BUF. */
+const char *nft_set_name(const struct config *cfg, size_t i, int family,
+			 char *buf, size_t len);
+
+/* Checks what the kernel would refuse or what would be ambiguous: the
+ * table name, and two gated doors whose names map to the same set.
+ * Returns true, or false with one line in ERR. */
+bool nft_config_ok(const struct config *cfg, char *err, size_t errlen);
+
+/* True for a door the gate makes sets for (it has Open). */
+bool nft_door_gated(const struct door *d);
+
+/* The whole table as one script: add table, add chain, flush chain,
+ * delete the sets named in DROP_SETS (NDROP of them: sets of doors that
+ * disappeared, or of a wrong type), add the sets (a no-op for existing
+ * ones, which keep their elements), add the rules.  Appends to OUT. */
+void nft_render_load(const struct config *cfg, const char *const *drop_sets,
+		     size_t ndrop, struct strbuf *out);
+/* Rules nft_render_load() puts in the chain, to notice tampering. */
+size_t nft_render_rule_count(const struct config *cfg);
+
+/* Adds or refreshes GR (already validated against CFG) with its timeout.
+ * Recent kernels (6.x) give an existing element the new timeout on a plain
+ * add: ADD_REFRESHES true, one "add element".  Older ones keep the old
+ * timeout: then add (ensures the element exists), delete, add again, in
+ * one transaction.  Either way exactly one element per (address, port)
+ * with a fresh timeout, and no instant without it. */
+void nft_render_grant(const struct config *cfg, const struct grant *gr,
+		      bool add_refreshes, struct strbuf *out);
+
+/* The two transactions that tell whether a plain add refreshes an
+ * element's timeout (set PROBE_SET, element timeout 1000 s then 2000 s),
+ * and the one that removes the probe set. */
+#define NFT_PROBE_SET "sesame_probe"
+void nft_render_probe(const char *table, int step, struct strbuf *out);
+
+/* "delete table inet NAME". */
+void nft_render_remove(const char *table, struct strbuf *out);
+
+#endif

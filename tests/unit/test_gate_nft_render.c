@@ -1,0 +1,249 @@
+/* Unit tests of nft_render: the exact nftables text the native gate loads
+ * and grants with (snapshots), the names it makes, and that libnftables
+ * accepts the table script (dry run: parsed and evaluated, never sent). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <nftables/libnftables.h>
+
+#include "nft_render.h"
+
+static struct door doors[3];
+static struct config cfg;
+
+/* openSSH: knock 7000,8000,9000/tcp, Open 22/tcp 30 s.
+ * web spa: SPA on 62201, Open 443/tcp and 22/tcp, 10 s.
+ * cmd: knockd-style (commands), knock 7000/tcp (shared) and 5353/udp. */
+static int setup(void **state)
+{
+	(void)state;
+	memset(doors, 0, sizeof doors);
+	memset(&cfg, 0, sizeof cfg);
+	strcpy(cfg.nft_table, "sesame");
+	cfg.doors = doors;
+	cfg.ndoors = 3;
+	strcpy(doors[0].name, "openSSH");
+	doors[0].seq[0] = (struct port_proto){ 7000, PROTO_TCP };
+	doors[0].seq[1] = (struct port_proto){ 8000, PROTO_TCP };
+	doors[0].seq[2] = (struct port_proto){ 9000, PROTO_TCP };
+	doors[0].seq_len = 3;
+	doors[0].open[0] = (struct port_proto){ 22, PROTO_TCP };
+	doors[0].open_len = 1;
+	doors[0].open_timeout_s = 30;
+	strcpy(doors[1].name, "web spa");
+	doors[1].spa_format = SPA_FORMAT_SESAME;
+	doors[1].spa_port = 62201;
+	doors[1].open[0] = (struct port_proto){ 443, PROTO_TCP };
+	doors[1].open[1] = (struct port_proto){ 22, PROTO_TCP };
+	doors[1].open_len = 2;
+	doors[1].open_timeout_s = 10;
+	strcpy(doors[2].name, "cmd");
+	doors[2].seq[0] = (struct port_proto){ 7000, PROTO_TCP };
+	doors[2].seq[1] = (struct port_proto){ 5353, PROTO_UDP };
+	doors[2].seq_len = 2;
+	doors[2].start_command = (char *)"true";
+	return 0;
+}
+
+static const char load_expected[] =
+	"add table inet sesame\n"
+	"add chain inet sesame input { type filter hook input priority filter - 10; policy accept; }\n"
+	"flush chain inet sesame input\n"
+	"add set inet sesame openSSH_v4 { type ipv4_addr . inet_proto . inet_service; flags timeout; }\n"
+	"add set inet sesame openSSH_v6 { type ipv6_addr . inet_proto . inet_service; flags timeout; }\n"
+	"add set inet sesame web_spa_v4 { type ipv4_addr . inet_proto . inet_service; flags timeout; }\n"
+	"add set inet sesame web_spa_v6 { type ipv6_addr . inet_proto . inet_service; flags timeout; }\n"
+	"add rule inet sesame input ct state established,related accept\n"
+	"add rule inet sesame input meta l4proto . th dport { tcp . 22 } ip saddr . meta l4proto . th dport @openSSH_v4 accept\n"
+	"add rule inet sesame input meta l4proto . th dport { tcp . 22 } ip6 saddr . meta l4proto . th dport @openSSH_v6 accept\n"
+	"add rule inet sesame input meta l4proto . th dport { tcp . 443, tcp . 22 } ip saddr . meta l4proto . th dport @web_spa_v4 accept\n"
+	"add rule inet sesame input meta l4proto . th dport { tcp . 443, tcp . 22 } ip6 saddr . meta l4proto . th dport @web_spa_v6 accept\n"
+	/* Each port once: 22 is guarded by two doors, 7000 knocked by two. */
+	"add rule inet sesame input meta l4proto . th dport { tcp . 22, tcp . 7000, tcp . 8000, tcp . 9000, tcp . 443, udp . 62201, udp . 5353 } drop\n";
+
+static void load_script_snapshot(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	nft_render_load(&cfg, NULL, 0, &sb);
+	assert_non_null(strbuf_str(&sb));
+	assert_string_equal(strbuf_str(&sb), load_expected);
+	strbuf_fini(&sb);
+}
+
+static size_t count_lines(const char *s, const char *prefix)
+{
+	size_t n = 0;
+	for (const char *p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		n += strncmp(p, prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+static void rule_count_matches_rendering(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	nft_render_load(&cfg, NULL, 0, &sb);
+	assert_int_equal(nft_render_rule_count(&cfg), count_lines(strbuf_str(&sb), "add rule "));
+	assert_int_equal(nft_render_rule_count(&cfg), 6);
+	/* Without any port at all: only the ct state rule. */
+	struct config empty = cfg;
+	empty.ndoors = 0;
+	strbuf_reset(&sb);
+	nft_render_load(&empty, NULL, 0, &sb);
+	assert_int_equal(count_lines(strbuf_str(&sb), "add rule "), 1);
+	assert_int_equal(nft_render_rule_count(&empty), 1);
+	assert_null(strstr(strbuf_str(&sb), "drop"));
+	strbuf_fini(&sb);
+}
+
+static void stale_sets_deleted_after_flush(void **state)
+{
+	(void)state;
+	const char *drop[] = { "gone_v4", "gone_v6" };
+	struct strbuf sb = STRBUF_INIT;
+	nft_render_load(&cfg, drop, 2, &sb);
+	const char *s = strbuf_str(&sb);
+	const char *flush = strstr(s, "flush chain inet sesame input\n");
+	const char *del4 = strstr(s, "delete set inet sesame gone_v4\n");
+	const char *del6 = strstr(s, "delete set inet sesame gone_v6\n");
+	const char *add = strstr(s, "add set ");
+	assert_non_null(flush);
+	assert_non_null(del4);
+	assert_non_null(del6);
+	/* Rules that use a set go before the set can. */
+	assert_true(flush < del4 && del4 < del6 && del6 < add);
+	/* Nothing ever flushes a set: grants survive a reload. */
+	assert_null(strstr(s, "flush set"));
+	assert_null(strstr(s, "flush table"));
+	strbuf_fini(&sb);
+}
+
+static void grant_whole_door_v4(void **state)
+{
+	(void)state;
+	struct grant gr = { .door = 1 };
+	assert_true(addr_parse("198.18.0.2", &gr.addr));
+	struct strbuf sb = STRBUF_INIT;
+	nft_render_grant(&cfg, &gr, true, &sb);
+	assert_string_equal(strbuf_str(&sb),
+		"add element inet sesame web_spa_v4 { 198.18.0.2 . tcp . 443 timeout 10s, "
+		"198.18.0.2 . tcp . 22 timeout 10s }\n");
+	strbuf_fini(&sb);
+}
+
+static void grant_subset_v6_with_timeout(void **state)
+{
+	(void)state;
+	struct grant gr = { .door = 1, .timeout_s = 5, .nports = 1 };
+	gr.ports[0] = (struct port_proto){ 22, PROTO_TCP };
+	assert_true(addr_parse("2001:db8:5e5::2", &gr.addr));
+	struct strbuf sb = STRBUF_INIT;
+	nft_render_grant(&cfg, &gr, true, &sb);
+	assert_string_equal(strbuf_str(&sb),
+		"add element inet sesame web_spa_v6 { 2001:db8:5e5::2 . tcp . 22 timeout 5s }\n");
+	strbuf_fini(&sb);
+}
+
+static void grant_refresh_on_old_kernels(void **state)
+{
+	(void)state;
+	struct grant gr = { .door = 0 };
+	assert_true(addr_parse("198.18.0.2", &gr.addr));
+	struct strbuf sb = STRBUF_INIT;
+	nft_render_grant(&cfg, &gr, false, &sb);
+	assert_string_equal(strbuf_str(&sb),
+		"add element inet sesame openSSH_v4 { 198.18.0.2 . tcp . 22 timeout 30s }\n"
+		"delete element inet sesame openSSH_v4 { 198.18.0.2 . tcp . 22 }\n"
+		"add element inet sesame openSSH_v4 { 198.18.0.2 . tcp . 22 timeout 30s }\n");
+	strbuf_fini(&sb);
+}
+
+static void names(void **state)
+{
+	(void)state;
+	char buf[NFT_SETNAME_MAX];
+	assert_string_equal(nft_set_name(&cfg, 0, AF_INET, buf, sizeof buf), "openSSH_v4");
+	assert_string_equal(nft_set_name(&cfg, 0, AF_INET6, buf, sizeof buf), "openSSH_v6");
+	strcpy(doors[0].name, "9lives-door.x");
+	assert_string_equal(nft_set_name(&cfg, 0, AF_INET, buf, sizeof buf), "_9lives_door_x_v4");
+	strcpy(doors[0].name, "a\"; flush ruleset; \"");
+	assert_string_equal(nft_set_name(&cfg, 0, AF_INET, buf, sizeof buf), "a___flush_ruleset____v4");
+	/* Too small a buffer: empty, never truncated into another name. */
+	char small[6];
+	assert_string_equal(nft_set_name(&cfg, 0, AF_INET, small, sizeof small), "");
+
+	assert_true(nft_table_name_ok("sesame"));
+	assert_true(nft_table_name_ok("_t2"));
+	assert_false(nft_table_name_ok(""));
+	assert_false(nft_table_name_ok("2t"));
+	assert_false(nft_table_name_ok("a b"));
+	assert_false(nft_table_name_ok("a;flush"));
+	assert_false(nft_table_name_ok("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+}
+
+static void config_checks(void **state)
+{
+	(void)state;
+	char err[256];
+	assert_true(nft_config_ok(&cfg, err, sizeof err));
+	strcpy(cfg.nft_table, "bad name");
+	assert_false(nft_config_ok(&cfg, err, sizeof err));
+	assert_non_null(strstr(err, "NftTable"));
+	strcpy(cfg.nft_table, "sesame");
+	/* "web spa" and "web-spa" would share web_spa_v4. */
+	strcpy(doors[0].name, "web-spa");
+	assert_false(nft_config_ok(&cfg, err, sizeof err));
+	assert_non_null(strstr(err, "web_spa_v4"));
+	/* ... unless one of them has no Open (then it has no set). */
+	doors[0].open_len = 0;
+	assert_true(nft_config_ok(&cfg, err, sizeof err));
+}
+
+/* libnftables parses and evaluates the script (dry run: nothing is sent
+ * to the kernel, which still answers the cache queries, hence root). */
+static void libnftables_accepts_the_table(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	assert_non_null(nft);
+	nft_ctx_set_dry_run(nft, true);
+	nft_ctx_buffer_error(nft);
+	nft_ctx_buffer_output(nft);
+	struct strbuf sb = STRBUF_INIT;
+	/* A name no host ruleset uses, so the dry run starts from nothing. */
+	strcpy(cfg.nft_table, "sesame_unit_dry_run");
+	nft_render_load(&cfg, NULL, 0, &sb);
+	int rc = nft_run_cmd_from_buffer(nft, strbuf_str(&sb));
+	if (rc != 0)
+		print_error("libnftables: %s\n", nft_ctx_get_error_buffer(nft));
+	assert_int_equal(rc, 0);
+	strbuf_fini(&sb);
+	nft_ctx_free(nft);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(load_script_snapshot, setup),
+		cmocka_unit_test_setup(rule_count_matches_rendering, setup),
+		cmocka_unit_test_setup(stale_sets_deleted_after_flush, setup),
+		cmocka_unit_test_setup(grant_whole_door_v4, setup),
+		cmocka_unit_test_setup(grant_subset_v6_with_timeout, setup),
+		cmocka_unit_test_setup(grant_refresh_on_old_kernels, setup),
+		cmocka_unit_test_setup(names, setup),
+		cmocka_unit_test_setup(config_checks, setup),
+		cmocka_unit_test_setup(libnftables_accepts_the_table, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
