@@ -45,6 +45,7 @@ struct daemon {
 	struct grant *grants;           /* doors_feed() output, ndoors long */
 	size_t ngrants;
 	char *pidfile;                  /* written by us, removed at exit */
+	char *config_path;              /* absolute */
 	bool only_v4;
 	struct control *control;        /* NULL when it could not be opened */
 	uint64_t started_ms;
@@ -461,16 +462,27 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 
 /* --- pid file and daemonizing -------------------------------------------- */
 
-static int pidfile_write(const char *path)
+/* PATH made absolute against the current directory; malloc'd, NULL on
+ * ENOMEM (or when the current directory is gone: then PATH as given). */
+static char *absolute(const char *path)
+{
+	if (path[0] == '/')
+		return strdup(path);
+	char *cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return strdup(path);
+	char *out = NULL;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		out = NULL;
+	free(cwd);
+	return out;
+}
+
+static int pidfile_write(int fd)
 {
 	char buf[32];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
 	int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-	int rc = write(fd, buf, (size_t)len) == len ? 0 : -EIO;
-	close(fd);
-	return rc;
+	return write(fd, buf, (size_t)len) == len ? 0 : -EIO;
 }
 
 /* Classic double fork: the parent returns to the shell only once the
@@ -530,13 +542,20 @@ static void teardown(struct daemon *dm)
 	free(dm->filter);
 	free(dm->grants);
 	config_free(dm->cfg);
+	free(dm->config_path);
 	log_close();
 }
 
 static int start(struct daemon *dm, const struct daemon_opts *o)
 {
 	struct diag_count n = { 0 };
-	int err = config_load(o->config_path, diag_stderr, &n, &dm->cfg);
+	/* -d changes to /: keep the paths we use later (SIGHUP, exit) working. */
+	dm->config_path = absolute(o->config_path);
+	if (!dm->config_path) {
+		fprintf(stderr, "sesamed: out of memory\n");
+		return -ENOMEM;
+	}
+	int err = config_load(dm->config_path, diag_stderr, &n, &dm->cfg);
 	if (err == -EINVAL) {
 		fprintf(stderr, "sesamed: %s: %u error%s, not starting\n", o->config_path,
 			n.errors, n.errors == 1 ? "" : "s");
@@ -591,24 +610,44 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 			return rc;
 	}
 
+	const char *pidfile = o->pidfile ? o->pidfile : cfg->pid_file;
+	if (!pidfile && o->daemonize)
+		pidfile = SESAMED_DEFAULT_PIDFILE;
+	/* The pid file is opened before detaching, so a path we cannot write
+	 * is still reported on the terminal; the pid goes in afterwards. */
+	int pidfd = -1;
+	if (pidfile) {
+		dm->pidfile = absolute(pidfile);
+		if (!dm->pidfile) {
+			log_err("out of memory");
+			return -ENOMEM;
+		}
+		pidfd = open(dm->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (pidfd < 0) {
+			int e = errno;
+			log_err("cannot write pid file %s: %s", dm->pidfile, strerror(e));
+			free(dm->pidfile);
+			dm->pidfile = NULL;
+			return -e;
+		}
+	}
 	if (o->daemonize) {
 		log_to_stderr(false);
 		rc = daemonize();
 		if (rc < 0) {
 			log_err("cannot daemonize: %s", strerror(-rc));
+			if (pidfd >= 0)
+				close(pidfd);
 			return rc;
 		}
 	}
-	const char *pidfile = o->pidfile ? o->pidfile : cfg->pid_file;
-	if (!pidfile && o->daemonize)
-		pidfile = SESAMED_DEFAULT_PIDFILE;
-	if (pidfile) {
-		rc = pidfile_write(pidfile);
+	if (pidfd >= 0) {
+		rc = pidfile_write(pidfd);
+		close(pidfd);
 		if (rc < 0) {
-			log_err("cannot write pid file %s: %s", pidfile, strerror(-rc));
+			log_err("cannot write pid file %s: %s", dm->pidfile, strerror(-rc));
 			return rc;
 		}
-		dm->pidfile = strdup(pidfile);
 	}
 
 	rc = loop_new(&dm->loop);
