@@ -80,4 +80,10 @@ kill -HUP "$pid"
 check "SIGHUP re-reads a config given by a relative path" wait_until 3 grep -q "reloaded $TMP/run.conf" "$TMP/dd.log"
 kill -TERM "$pid"
 check "SIGTERM: it exits and removes its pid file" wait_until 5 not test -e "$TMP/d.pid"
+
+ip netns exec "$SRV_NS" "$SESAMED" -c "$TMP/run.conf" -i br0 -p "$TMP/fg.pid" >/dev/null 2>&1 &
+fg=$!
+wait_until 3 test -s "$TMP/fg.pid"
+kill -INT "$fg"; wait "$fg"; rc=$?
+check "foreground: SIGINT stops it with exit status 0" test "$rc" -eq 0
 finish
