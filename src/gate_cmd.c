@@ -42,6 +42,7 @@ struct gate_cmd {
 	size_t nchildren;
 	struct pending *pending;
 	size_t npending;
+	size_t max_children;
 };
 
 static const char *kind_name(enum cmd_kind k)
@@ -231,6 +232,11 @@ int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
 	const char *start = pick(d->start_command, d->start_command6, &gr->addr);
 	const char *stop = pick(d->stop_command, d->stop_command6, &gr->addr);
 	int rc = 0;
+	if (start && g->nchildren >= g->max_children) {
+		log_warn("door %s: %s: not opened: %zu commands still running", d->name, ip,
+			 g->nchildren);
+		return -EAGAIN;
+	}
 	if (start) {
 		char *cmd = gate_cmd_expand(start, &gr->addr);
 		if (!cmd) {
@@ -293,6 +299,7 @@ void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms)
 			 g->nchildren);
 }
 
+void gate_cmd_set_max_children(struct gate_cmd *g, size_t n) { g->max_children = n; }
 size_t gate_cmd_pending(const struct gate_cmd *g) { return g->npending; }
 size_t gate_cmd_running(const struct gate_cmd *g) { return g->nchildren; }
 
@@ -302,6 +309,7 @@ int gate_cmd_new(struct loop *l, struct gate_cmd **out)
 	if (!g)
 		return -ENOMEM;
 	g->loop = l;
+	g->max_children = GATE_CMD_MAX_CHILDREN;
 	*out = g;
 	return 0;
 }
