@@ -584,7 +584,6 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		}
 	}
 
-
 	dm->filter = filter_for(cfg);
 	if (!dm->filter)
 		return -EINVAL;
