@@ -41,6 +41,21 @@ check "-t: syn,ack is legal (exit 0) ..." test $rc -eq 0
 check "... but warned about with file:line" grep -q "$TMP/synack.conf:5: warning: .*syn" <<<"$out"
 check "-t does not look at the network (a missing Interface is fine)" test $rc -eq 0
 
+cat >"$TMP/lint.conf" <<'EOF'
+[a]
+	Sequence     = 7000,7000,9000
+	Command      = /bin/true
+	Stop_Command = /bin/true
+[b]
+	Sequence     = 22,8000,9000
+	Command      = /bin/true
+EOF
+out=$("$SESAMED" -t -c "$TMP/lint.conf" 2>&1); rc=$?
+check "-t: traps are warnings, not errors (exit 0)" test $rc -eq 0
+check "-t warns: a port repeated back to back" grep -q "$TMP/lint.conf:2: warning: .*7000.*back to back" <<<"$out"
+check "-t warns: Stop_Command without Cmd_Timeout" grep -q "$TMP/lint.conf:4: warning: .*Cmd_Timeout" <<<"$out"
+check "-t warns: a knock port that is a known service port" grep -q "$TMP/lint.conf:6: warning: .*22/tcp.*(ssh)" <<<"$out"
+
 check "-V prints the version" grep -q "^sesamed [0-9]" <<<"$("$SESAMED" -V)"
 check "-h prints the usage with every knockd flag" \
 	bash -c '"$1" -h | grep -q -- "--only-ip-v4" && "$1" --help | grep -q -- "--lookup"' _ "$SESAMED"
