@@ -128,6 +128,18 @@ spa "$SRV4" --port 62202 --allow 192.0.2.1
 check "... an address outside the list is refused" \
 	wait_until 2 log_has d2 "door nat: $CLI4: SPA refused: address not allowed"
 
+# SIGHUP rereads SPA_Keys: bob, refused above, is let in after his line
+# is added; the replay cache carries over.
+"$SESAME" keygen --name bob2 -o "$TMP/bob2.key" >>"$TMP/spa_keys" 2>/dev/null
+daemon_hup d2
+check "SIGHUP: reloaded" wait_until 3 log_has d2 "reloaded"
+in_cli "$SESAME" spa "$SRV4" --key "$TMP/bob2.key" --port 62202 --allow 198.18.0.3
+check "... a key added to SPA_Keys opens after SIGHUP" \
+	wait_until 2 log_has d2 "door nat: $CLI4: SPA accepted: key bob2, for 198.18.0.3"
+spa_send "$CLI_NS" "$SRV4" 62201 "$TMP/pkts/0.bin"
+check "... and the replay cache still refuses the old packet" \
+	wait_until 2 eval '[ "$(grep -c "door ssh: $CLI4: SPA refused: replayed packet" "$TMP/d2.log")" -ge 2 ]'
+
 check "a fresh packet still opens after all that" spa "$SRV4"
 check "... it does" wait_until 2 reach "$SRV4" 2222
 check "sesamed still running" daemon_alive d2
@@ -146,7 +158,8 @@ check "a world-readable SPA_Keys file: sesamed refuses to start" \
 	start_fails "$TMP/spa_keys: accessible by others"
 chmod 0600 "$TMP/spa_keys"
 echo "bob 0000 not-a-key" >>"$TMP/spa_keys"
-check "a malformed line: refused with file:line" start_fails "$TMP/spa_keys:2: "
+check "a malformed line: refused with file:line" \
+	start_fails "$TMP/spa_keys:$(wc -l <"$TMP/spa_keys"): key id must be"
 rm -f "$TMP/spa_keys"
 check "a missing SPA_Keys file: refused with its name" start_fails "$TMP/spa_keys: cannot open"
 finish
