@@ -1,6 +1,7 @@
 /* capture — libpcap handles, the BPF filter built from the doors, and the
  * glue to packet_decode().  See capture.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
@@ -269,6 +270,9 @@ int capture_open(const char *ifname, const char *filter, struct capture **out)
 		return -ENOMEM;
 	c->fd = -1;
 	snprintf(c->ifname, sizeof c->ifname, "%s", ifname);
+	/* Read before the socket binds: if the link is re-created in
+	 * between, the stale index makes the first dispatch report -ENODEV
+	 * and the capture is reopened, never the other way round. */
 	if (strcmp(ifname, "any") != 0) {
 		c->ifindex = if_nametoindex(ifname);
 		if (!c->ifindex) {
@@ -298,6 +302,8 @@ int capture_open(const char *ifname, const char *filter, struct capture **out)
 	if (rc < 0) {
 		set_error("%s: %s", ifname, pcap_geterr(c->pcap));
 		err = activate_error(rc);
+		if (err == -EIO && c->ifindex && !if_nametoindex(ifname))
+			err = -ENODEV;  /* it vanished while we opened it */
 		goto fail;
 	}
 	c->linktype = pcap_datalink(c->pcap);
@@ -315,6 +321,12 @@ int capture_open(const char *ifname, const char *filter, struct capture **out)
 	if (c->fd < 0) {
 		set_error("%s: no selectable descriptor", ifname);
 		err = -EIO;
+		goto fail;
+	}
+	/* Commands the daemon runs must not inherit the capture. */
+	if (fcntl(c->fd, F_SETFD, FD_CLOEXEC) < 0) {
+		err = -errno;
+		set_error("%s: FD_CLOEXEC: %s", ifname, strerror(errno));
 		goto fail;
 	}
 	/* Nobody, not even this process after dropping privileges, may

@@ -10,6 +10,11 @@ for f in "$CONFIGS"/good/*.conf; do
 	check "-t accepts good/$(basename "$f")" "$SESAMED" -t -c "$f" >/dev/null 2>&1
 done
 
+if [ -f /etc/knockd.conf ]; then
+	check "-t accepts Debian's shipped /etc/knockd.conf unchanged" \
+		"$SESAMED" -t -c /etc/knockd.conf >/dev/null 2>&1
+fi
+
 # Each bad config names its expected diagnostic: "# expect: LINE: MESSAGE".
 bad_ok() {  # file
 	local f=$1 want line msg out
@@ -49,6 +54,8 @@ check "a missing config: exit 1, one line" one_line_fail "$SESAMED" -c "$TMP/non
 
 ns_setup
 cat >"$TMP/run.conf" <<EOF
+[options]
+	LogFile = $TMP/dd.log
 [door]
 	Sequence = 7000,8000,9000
 	Command  = echo %IP% >> $TMP/opened
@@ -59,13 +66,18 @@ ip -n "$SRV_NS" route add default via 198.18.0.254 dev br0
 in_srv timeout 2 "$SESAMED" -c "$TMP/run.conf" -v >"$TMP/defif.log" 2>&1
 check "without -i or Interface, it captures on the default route's interface" grep -q "capturing on br0" "$TMP/defif.log"
 
-in_srv "$SESAMED" -d -c "$TMP/run.conf" -i br0 -p "$TMP/d.pid"
+check "-p to a path it cannot write: exit 1, one line" \
+	one_line_fail in_srv "$SESAMED" -d -c "$TMP/run.conf" -i br0 -p "$TMP/nodir/d.pid"
+# Relative paths: -d changes to /, and they must still work (SIGHUP, exit).
+(cd "$TMP" && in_srv "$SESAMED" -d -c run.conf -i br0 -p d.pid)
 check "-d returns at once and writes the pid file" wait_until 3 test -s "$TMP/d.pid"
 pid=$(cat "$TMP/d.pid" 2>/dev/null)
 check "the daemon runs detached (a session of its own)" \
 	test "$(ps -o sid= -p "$pid" | tr -d ' ')" != "$(ps -o sid= -p $$ | tr -d ' ')"
 in_cli knock -4 "$SRV4" 7000 8000 9000
 check "the daemonized sesamed opens the door" has_lines "$TMP/opened" 1
+kill -HUP "$pid"
+check "SIGHUP re-reads a config given by a relative path" wait_until 3 grep -q "reloaded $TMP/run.conf" "$TMP/dd.log"
 kill -TERM "$pid"
 check "SIGTERM: it exits and removes its pid file" wait_until 5 not test -e "$TMP/d.pid"
 finish

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -477,6 +478,7 @@ static const struct pkt ether_pkts[] = {
 	/* IPv6 is not flag-filtered by BPF: the door ignores it */
 	{ V6_TCP, NULL, 8881, ACK, NULL, true, false },
 	{ VLAN_V4_TCP, "198.18.0.1", 8881, SYN, NULL, true, false },
+	{ VLAN_V4_TCP, "198.18.0.1", 8881, SYN | ACK, NULL, false, false },
 	{ V6_UDP_HBH, NULL, 9991, 0, "hbh", true, false },
 	{ V6_FRAG, NULL, 9991, 0, "frag", false, true },
 	{ V4_UDP, "198.18.0.1", 62201, 0, "spa-packet", true, false },
@@ -621,17 +623,23 @@ static void veth_up(void)
 			    "ip link set sesv0 up && ip link set sesv1 up"), 0);
 }
 
-/* Sends F out of sesv1: it arrives on sesv0 as a received frame. */
-static void inject(const struct fb *f)
+/* Sends F out of IFNAME. */
+static void inject_on(const char *ifname, const struct fb *f)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	sll.sll_ifindex = if_nametoindex("sesv1");
+	sll.sll_ifindex = if_nametoindex(ifname);
 	assert_true(sll.sll_ifindex > 0);
 	if (inject_fd < 0)
 		inject_fd = socket(AF_PACKET, SOCK_RAW, 0);
 	assert_true(inject_fd >= 0);
 	assert_int_equal(sendto(inject_fd, f->b, f->n, 0,
 				(struct sockaddr *)&sll, sizeof sll), (ssize_t)f->n);
+}
+
+/* Sends F out of sesv1: it arrives on sesv0 as a received frame. */
+static void inject(const struct fb *f)
+{
+	inject_on("sesv1", f);
 }
 
 /* Waits up to MS for events until G holds WANT of them. */
@@ -673,6 +681,7 @@ static void live_ethernet(void **state)
 	assert_int_equal(capture_linktype(c), DLT_EN10MB);
 	int fd = capture_fd(c);
 	assert_true(fd >= 0);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 
 	/* The filter is locked: neither detached nor replaced. */
 	int one = 1;
@@ -689,6 +698,9 @@ static void live_ethernet(void **state)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	uint64_t start_us = (uint64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+	/* what this host sends out of sesv0 is not a knock */
+	frame(&f, DLT_EN10MB, V4_UDP, D1, 9991, 0, "outgoing");
+	inject_on("sesv0", &f);
 	for (size_t i = 0; i < NPKTS; i++) {
 		frame(&f, DLT_EN10MB, ether_pkts[i].kind, ether_pkts[i].dst,
 		      ether_pkts[i].dport, ether_pkts[i].flags,
