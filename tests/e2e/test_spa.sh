@@ -55,7 +55,7 @@ check "guarded port closed before" not reach "$SRV4" 2222
 check "no socket listens on the SPA port (ss -uln)" \
 	not bash -c "ip netns exec '$SRV_NS' ss -Huln | grep -q ':6220[12]\b'"
 
-spa_capture_start spa "udp port 62201 or icmp or (icmp6 and ip6[40] == 1)"
+capture_start spa "udp port 62201 or icmp or (icmp6 and ip6[40] == 1)"
 check "sesame spa sends and exits 0" spa "$SRV4"
 check "IPv4: the door opens for the client" wait_until 2 reach "$SRV4" 2222
 check "... logged with the key's name" log_has d "door ssh: $CLI4: SPA accepted: key alice"
@@ -65,7 +65,7 @@ check "... not for IPv6" not reach "$SRV6" 2222
 check "IPv6: sesame spa -6 opens for the v6 address" \
 	spa -6 "$SRV6"
 check "... reachable over IPv6" wait_until 2 reach "$SRV6" 2222
-spa_capture_stop spa
+capture_stop spa
 check "the server answered nothing (no UDP, no ICMP unreachable)" \
 	test "$(capture_count spa "src host $SRV4 or src host $SRV6")" -eq 0
 check "two SPA datagrams were on the wire" \
