@@ -1,9 +1,278 @@
-/* PLACEHOLDER: replaced by the work on this command. */
+/* sesame spa HOST [--key FILE] [--port N] [--open PROTO/PORT[,...]]
+ *                 [--allow ADDR] [-4|-6] [-v]
+ *
+ * Sends one native SPA datagram (spa.h) from an unconnected UDP socket and
+ * exits; it never waits for an answer (there is none: the server listens
+ * on no socket).  With --fwknop anywhere among the arguments, fwknop's
+ * format is spoken instead (cmd_spa_fwknop, fwknop.h).
+ *
+ * Hidden, for tests: --time-offset SECONDS (signed) shifts the timestamp,
+ * so that stale and future packets can be made without faking the clock. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 #include "cmd.h"
+#include "cmd_spa_common.h"
+#include "fwknop.h"
+#include "numparse.h"
+#include "portspec.h"
+#include "spa.h"
+#include "spa_keys.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sesame spa HOST [--key FILE] [--port N] [--open PROTO/PORT[,...]]\n"
+		"                  [--allow ADDR] [-4|-6] [-v]\n"
+		"       sesame spa --fwknop HOST ... (fwknop's format; see docs/fwknop.md)\n"
+		"  Sends one single-packet-authorization datagram to HOST (UDP port 62201).\n"
+		"  --key FILE   client key from 'sesame keygen' (default ~/.config/sesame/USER@HOST.key)\n"
+		"  --open LIST  ports to open, e.g. tcp/22,udp/53 (default: the door's Open)\n"
+		"  --allow ADDR open for ADDR instead of this packet's source (door must allow it)\n");
+}
+
+void spa_default_key_name(char *buf, size_t len)
+{
+	const char *user = getenv("USER");
+	struct passwd *pw = NULL;
+	if (!user || !*user) {
+		pw = getpwuid(getuid());
+		user = pw ? pw->pw_name : NULL;
+	}
+	char host[256] = "";
+	if (gethostname(host, sizeof host - 1) < 0)
+		host[0] = '\0';
+	char *dot = strchr(host, '.');
+	if (dot)
+		*dot = '\0';
+	if (user && *host)
+		snprintf(buf, len, "%s@%s", user, host);
+	else
+		snprintf(buf, len, "%s", user ? user : *host ? host : "sesame");
+	for (char *p = buf; *p; p++) {
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+			  c == '@' || c == '+';
+		if (!ok)
+			*p = '-';
+	}
+	if (!*buf)
+		snprintf(buf, len, "sesame");
+}
+
+int spa_default_key_path(const char *name, char *buf, size_t len)
+{
+	const char *home = getenv("HOME");
+	if (!home || !*home) {
+		struct passwd *pw = getpwuid(getuid());
+		if (!pw || !pw->pw_dir)
+			return -ENOENT;
+		home = pw->pw_dir;
+	}
+	if (!snprintf_safe(buf, len, "%s/.config/sesame/%s.key", home, name))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static void diag_stderr(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	fprintf(stderr, "sesame spa: %s\n", msg);
+}
+
+static bool has_fwknop(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "--fwknop") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Hidden --time-offset: a signed number of seconds, |n| < 10 years. */
+static bool parse_offset(const char *s, long *out)
+{
+	bool neg = *s == '-';
+	unsigned long v;
+	if (!parse_ulong(s + neg, 0, 10ul * 366 * 86400, &v))
+		return false;
+	*out = neg ? -(long)v : (long)v;
+	return true;
+}
+
+static int resolve(const char *host, unsigned port, int family, struct sockaddr_storage *ss,
+		   socklen_t *sslen)
+{
+	char ps[8];
+	snprintf(ps, sizeof ps, "%u", port);
+	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_DGRAM,
+				  .ai_protocol = IPPROTO_UDP };
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(host, ps, &hints, &res);
+	if (rc != 0) {
+		fprintf(stderr, "sesame spa: cannot resolve %s: %s\n", host, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
 int cmd_spa(int argc, char **argv)
 {
-	(void)argc; (void)argv;
-	fprintf(stderr, "sesame spa: not built yet\n");
-	return 2;
+	if (has_fwknop(argc, argv))
+		return cmd_spa_fwknop(argc, argv);      /* cmd_spa_fwknop.c */
+
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "open", required_argument, NULL, 'O' },
+		{ "allow", required_argument, NULL, 'a' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "time-offset", required_argument, NULL, 'T' },
+		{ 0 },
+	};
+	const char *keyfile = NULL;
+	unsigned port = SPA_DEFAULT_PORT;
+	int family = AF_UNSPEC;
+	bool verbose = false;
+	long offset = 0;
+	struct spa_request req = { 0 };
+	char err[128];
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "46vhk:p:", opts, NULL)) != -1) {
+		switch (c) {
+		case '4': family = AF_INET; break;
+		case '6': family = AF_INET6; break;
+		case 'v': verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'k': keyfile = optarg; break;
+		case 'p':
+			if (!parse_port(optarg, &port)) {
+				fprintf(stderr, "sesame spa: bad port '%s' (1-65535)\n", optarg);
+				return 1;
+			}
+			break;
+		case 'O': {
+			int n = portspec_parse_list(optarg, true, PROTO_TCP, req.ports,
+						    SPA_PORTS_MAX, err, sizeof err);
+			if (n <= 0) {
+				fprintf(stderr, "sesame spa: --open %s: %s\n", optarg,
+					n < 0 ? err : "no port");
+				return 1;
+			}
+			req.nports = (size_t)n;
+			break;
+		}
+		case 'a':
+			if (!addr_parse(optarg, &req.addr)) {
+				fprintf(stderr, "sesame spa: --allow needs a numeric IPv4 or IPv6 address, "
+					"not '%s'\n", optarg);
+				return 1;
+			}
+			break;
+		case 'T':
+			if (!parse_offset(optarg, &offset)) {
+				fprintf(stderr, "sesame spa: bad --time-offset '%s'\n", optarg);
+				return 1;
+			}
+			break;
+		default:
+			fprintf(stderr, "sesame spa: bad option '%s' (see sesame spa -h)\n",
+				argv[optind - 1]);
+			return 1;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "sesame spa: %s (see sesame spa -h)\n",
+			argc == optind ? "HOST is missing" : "one HOST only");
+		return 1;
+	}
+	const char *host = argv[optind];
+	if (!cmd_sandbox_ok("spa"))
+		return 1;
+
+	char defpath[PATH_MAX];
+	if (!keyfile) {
+		char name[SPA_KEY_NAME_MAX];
+		spa_default_key_name(name, sizeof name);
+		if (spa_default_key_path(name, defpath, sizeof defpath) < 0) {
+			fprintf(stderr, "sesame spa: no home directory; use --key FILE\n");
+			return 1;
+		}
+		keyfile = defpath;
+	}
+	struct spa_key key;
+	if (spa_key_load_client(keyfile, diag_stderr, NULL, &key) < 0)
+		return 1;       /* reported with the file name */
+
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	if (resolve(host, port, family, &ss, &sslen) < 0) {
+		spa_key_wipe(&key);
+		return 1;
+	}
+	time_t now = time(NULL);
+	if (offset < 0 && (uint64_t)-offset > (uint64_t)now)
+		req.timestamp = 0;
+	else
+		req.timestamp = (uint64_t)now + (uint64_t)offset;
+	uint8_t nonce[SPA_NONCE_LEN], pkt[SPA_PACKET_LEN];
+	int rc = RAND_bytes(nonce, sizeof nonce) == 1 ? 0 : -EIO;
+	if (rc == 0)
+		rc = spa_encode(NULL, key.key, nonce, &req, pkt);
+	char name[SPA_KEY_NAME_MAX];
+	memcpy(name, key.name, sizeof name);
+	spa_key_wipe(&key);
+	if (rc < 0) {
+		fprintf(stderr, "sesame spa: cannot build the packet: %s\n", strerror(-rc));
+		return 1;
+	}
+	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0) {
+		fprintf(stderr, "sesame spa: socket: %s\n", strerror(errno));
+		return 1;
+	}
+	ssize_t n = sendto(fd, pkt, sizeof pkt, 0, (struct sockaddr *)&ss, sslen);
+	int e = errno;
+	close(fd);
+	if (n != (ssize_t)sizeof pkt) {
+		fprintf(stderr, "sesame spa: sending to %s: %s\n", host,
+			n < 0 ? strerror(e) : "short send");
+		return 1;
+	}
+	if (verbose) {
+		char a[NI_MAXHOST] = "?";
+		getnameinfo((struct sockaddr *)&ss, sslen, a, sizeof a, NULL, 0, NI_NUMERICHOST);
+		fprintf(stderr, "sesame spa: sent %zu bytes to %s port %u (key %s, ", sizeof pkt,
+			a, port, name);
+		if (req.nports == 0)
+			fprintf(stderr, "the door's ports");
+		for (size_t i = 0; i < req.nports; i++)
+			fprintf(stderr, "%s%s/%u", i ? "," : "", port_proto_name(req.ports[i].proto),
+				req.ports[i].port);
+		char al[ADDR_STRLEN];
+		fprintf(stderr, ", for %s)\n", req.addr.family ?
+			addr_format(&req.addr, al, sizeof al) : "this host's address");
+	}
+	return 0;
 }

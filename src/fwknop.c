@@ -1,0 +1,776 @@
+/* fwknop — see fwknop.h and docs/fwknop.md.  Written from the format
+ * facts (the man pages and packets made by the 2.6.10 client), not from
+ * fwknop's sources.  Every length is checked before use; plaintext never
+ * reaches the parser unless its HMAC was right. */
+#include "fwknop.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "base64.h"
+#include "numparse.h"
+
+/* base64 of "Salted__" is "U2FsdGVkX18..."; its first 10 characters only
+ * depend on those 8 bytes, so fwknop drops them from the wire. */
+static const char salted_b64[] = "U2FsdGVkX1";
+#define SALTED_B64_LEN  10
+static const char salted_magic[] = "Salted__";
+#define SALTED_LEN      8
+
+#define AES_BLOCK       16
+#define AES_KEY_LEN     32
+#define DIGEST_MAX      64      /* SHA-512 */
+#define DIGEST_B64_MAX  88
+/* Bytes of "Salted__" + salt + ciphertext that fit in the largest wire. */
+#define CT_MAX          ((FWKNOP_WIRE_MAX + SALTED_B64_LEN) / 4 * 3 + 3)
+#define FIELDS_MAX      10      /* 6 fixed + nat + auth + timeout + digest */
+
+const char *fwknop_strerror(int err)
+{
+	switch (err) {
+	case FWKNOP_OK:                 return "ok";
+	case FWKNOP_ERR_ARG:            return "bad arguments or keys";
+	case FWKNOP_ERR_NO_HMAC_KEY:    return "no HMAC key configured (refused: without an HMAC the CBC ciphertext is malleable)";
+	case FWKNOP_ERR_NO_HMAC:        return "packet carries no HMAC (refused: without an HMAC the CBC ciphertext is malleable)";
+	case FWKNOP_ERR_SIZE:           return "packet size out of bounds";
+	case FWKNOP_ERR_CHARSET:        return "packet is not base64 text";
+	case FWKNOP_ERR_HMAC:           return "HMAC mismatch (wrong key or tampered packet)";
+	case FWKNOP_ERR_CIPHERTEXT:     return "ciphertext is not Salted__ + salt + whole blocks";
+	case FWKNOP_ERR_DECRYPT:        return "decryption failed after a valid HMAC (wrong Rijndael key?)";
+	case FWKNOP_ERR_LEGACY_IV:      return "legacy-IV packet (fwknop -M legacy) refused";
+	case FWKNOP_ERR_FORMAT:         return "malformed plaintext fields";
+	case FWKNOP_ERR_DIGEST:         return "inner digest mismatch";
+	case FWKNOP_ERR_MESSAGE:        return "malformed access message";
+	case FWKNOP_ERR_SPACE:          return "output buffer too small";
+	case FWKNOP_ERR_CRYPTO:         return "OpenSSL failure";
+	}
+	return "unknown error";
+}
+
+static const EVP_MD *digest_md(enum hmac_digest d)
+{
+	switch (d) {
+	case HMAC_MD5:          return EVP_md5();
+	case HMAC_SHA1:         return EVP_sha1();
+	case HMAC_SHA256:       return EVP_sha256();
+	case HMAC_SHA384:       return EVP_sha384();
+	case HMAC_SHA512:       return EVP_sha512();
+	case HMAC_SHA3_256:     return EVP_sha3_256();
+	case HMAC_SHA3_512:     return EVP_sha3_512();
+	case HMAC_NONE:         break;
+	}
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	enum hmac_digest d;
+} digest_names[] = {
+	{ "md5", HMAC_MD5 }, { "sha1", HMAC_SHA1 }, { "sha256", HMAC_SHA256 },
+	{ "sha384", HMAC_SHA384 }, { "sha512", HMAC_SHA512 },
+	{ "sha3_256", HMAC_SHA3_256 }, { "sha3_512", HMAC_SHA3_512 },
+};
+
+bool fwknop_digest_parse(const char *s, enum hmac_digest *out)
+{
+	char buf[16];
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n >= sizeof buf)
+		return false;
+	for (size_t i = 0; i <= n; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		buf[i] = c == '-' ? '_' : c;
+	}
+	for (size_t i = 0; i < sizeof digest_names / sizeof digest_names[0]; i++)
+		if (strcmp(buf, digest_names[i].name) == 0) {
+			*out = digest_names[i].d;
+			return true;
+		}
+	return false;
+}
+
+const char *fwknop_digest_name(enum hmac_digest d)
+{
+	for (size_t i = 0; i < sizeof digest_names / sizeof digest_names[0]; i++)
+		if (digest_names[i].d == d)
+			return digest_names[i].name;
+	return "none";
+}
+
+const char *fwknop_msg_type_name(enum fwknop_msg_type t)
+{
+	switch (t) {
+	case FWKNOP_MSG_COMMAND:                return "command";
+	case FWKNOP_MSG_ACCESS:                 return "access";
+	case FWKNOP_MSG_NAT_ACCESS:             return "NAT access";
+	case FWKNOP_MSG_CLIENT_TIMEOUT_ACCESS:  return "client-timeout access";
+	case FWKNOP_MSG_CLIENT_TIMEOUT_NAT_ACCESS: return "client-timeout NAT access";
+	case FWKNOP_MSG_LOCAL_NAT_ACCESS:       return "local NAT access";
+	case FWKNOP_MSG_CLIENT_TIMEOUT_LOCAL_NAT_ACCESS: return "client-timeout local NAT access";
+	}
+	return "unknown";
+}
+
+bool fwknop_msg_is_access(const struct fwknop_msg *msg)
+{
+	return msg->type == FWKNOP_MSG_ACCESS ||
+	       msg->type == FWKNOP_MSG_CLIENT_TIMEOUT_ACCESS;
+}
+
+static bool type_has_nat(enum fwknop_msg_type t)
+{
+	return t == FWKNOP_MSG_NAT_ACCESS || t == FWKNOP_MSG_CLIENT_TIMEOUT_NAT_ACCESS ||
+	       t == FWKNOP_MSG_LOCAL_NAT_ACCESS ||
+	       t == FWKNOP_MSG_CLIENT_TIMEOUT_LOCAL_NAT_ACCESS;
+}
+
+static bool type_has_timeout(enum fwknop_msg_type t)
+{
+	return t == FWKNOP_MSG_CLIENT_TIMEOUT_ACCESS ||
+	       t == FWKNOP_MSG_CLIENT_TIMEOUT_NAT_ACCESS ||
+	       t == FWKNOP_MSG_CLIENT_TIMEOUT_LOCAL_NAT_ACCESS;
+}
+
+bool fwknop_time_ok(const struct fwknop_msg *msg, uint64_t now_s, unsigned window_s)
+{
+	uint64_t d = msg->timestamp > now_s ? msg->timestamp - now_s : now_s - msg->timestamp;
+	return d <= window_s;
+}
+
+void fwknop_replay_key(const uint8_t *wire, size_t len, uint8_t out[FWKNOP_REPLAY_KEY_LEN])
+{
+	SHA256(wire, len, out);
+}
+
+/* --- crypto helpers ---------------------------------------------------- */
+
+static bool keys_ok(const struct fwknop_keys *k)
+{
+	return k && k->key && k->key_len > 0 && k->key_len <= CONFIG_KEY_MAX &&
+	       digest_md(k->hmac_digest) != NULL;
+}
+
+static bool hmac_key_ok(const struct fwknop_keys *k)
+{
+	return k->hmac_key && k->hmac_key_len > 0 && k->hmac_key_len <= 2 * CONFIG_KEY_MAX;
+}
+
+/* Length of the unpadded base64 text of digest D. */
+static size_t digest_b64_len(enum hmac_digest d)
+{
+	const EVP_MD *md = digest_md(d);
+	return md ? base64_encoded_len((size_t)EVP_MD_get_size(md), false) : 0;
+}
+
+/* OpenSSL's EVP_BytesToKey with MD5 and one round: D1 = MD5(key||salt),
+ * Di = MD5(Di-1||key||salt), until 32 key + 16 IV bytes are produced. */
+static bool derive_key_iv(const uint8_t *key, size_t key_len, const uint8_t salt[FWKNOP_SALT_LEN],
+			  uint8_t out_key[AES_KEY_LEN], uint8_t out_iv[AES_BLOCK])
+{
+	uint8_t stream[48], prev[16];
+	size_t have = 0;
+	bool ok = true;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		return false;
+	while (ok && have < sizeof stream) {
+		unsigned n = 0;
+		ok = EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1 &&
+		     (have == 0 || EVP_DigestUpdate(ctx, prev, sizeof prev) == 1) &&
+		     EVP_DigestUpdate(ctx, key, key_len) == 1 &&
+		     EVP_DigestUpdate(ctx, salt, FWKNOP_SALT_LEN) == 1 &&
+		     EVP_DigestFinal_ex(ctx, prev, &n) == 1 && n == sizeof prev;
+		if (ok) {
+			memcpy(stream + have, prev, sizeof prev);
+			have += sizeof prev;
+		}
+	}
+	EVP_MD_CTX_free(ctx);
+	if (ok) {
+		memcpy(out_key, stream, AES_KEY_LEN);
+		memcpy(out_iv, stream + AES_KEY_LEN, AES_BLOCK);
+	}
+	OPENSSL_cleanse(stream, sizeof stream);
+	OPENSSL_cleanse(prev, sizeof prev);
+	return ok;
+}
+
+/* AES-256-CBC with PKCS#7 padding, ENC 1 or 0.  Returns the output
+ * length or -1 (bad padding on decryption, or an OpenSSL failure). */
+static long aes_cbc(int enc, const uint8_t *key, size_t key_len, const uint8_t salt[FWKNOP_SALT_LEN],
+		    const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen)
+{
+	uint8_t k[AES_KEY_LEN], iv[AES_BLOCK];
+	long ret = -1;
+	if (inlen > (size_t)INT32_MAX || outlen < inlen + AES_BLOCK)
+		return -1;
+	if (!derive_key_iv(key, key_len, salt, k, iv))
+		return -1;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n1 = 0, n2 = 0;
+	if (ctx && EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), NULL, k, iv, enc) == 1 &&
+	    EVP_CipherUpdate(ctx, out, &n1, in, (int)inlen) == 1 &&
+	    EVP_CipherFinal_ex(ctx, out + n1, &n2) == 1)
+		ret = (long)n1 + n2;
+	EVP_CIPHER_CTX_free(ctx);
+	OPENSSL_cleanse(k, sizeof k);
+	OPENSSL_cleanse(iv, sizeof iv);
+	return ret;
+}
+
+/* base64 (unpadded) of digest D over DATA, into OUT (DIGEST_B64_MAX+1). */
+static bool digest_b64(enum hmac_digest d, const void *data, size_t len, char *out)
+{
+	const EVP_MD *md = digest_md(d);
+	uint8_t h[DIGEST_MAX];
+	unsigned hl = 0;
+	if (!md || EVP_Digest(data, len, h, &hl, md, NULL) != 1 || hl > sizeof h)
+		return false;
+	return base64_encode(h, hl, out, DIGEST_B64_MAX + 1, false) > 0;
+}
+
+/* base64 (unpadded) of HMAC-D(key, "U2FsdGVkX1" || CT_TEXT). */
+static bool hmac_b64(const struct fwknop_keys *k, const char *ct_text, size_t len, char *out)
+{
+	const EVP_MD *md = digest_md(k->hmac_digest);
+	uint8_t h[DIGEST_MAX];
+	unsigned hl = 0;
+	bool ok = false;
+	/* EVP_MAC takes the restored prefix and the wire text in two updates,
+	 * so nothing is copied. */
+	/* Fetched once: a fetch per packet would cost more than the HMAC.
+	 * Kept for the process's life (sesamed is single-threaded). */
+	static EVP_MAC *mac;
+	if (!mac)
+		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *mctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	if (md && mctx) {
+		OSSL_PARAM params[2];
+		params[0] = OSSL_PARAM_construct_utf8_string("digest",
+				(char *)EVP_MD_get0_name(md), 0);
+		params[1] = OSSL_PARAM_construct_end();
+		size_t outl = 0;
+		ok = EVP_MAC_init(mctx, k->hmac_key, k->hmac_key_len, params) == 1 &&
+		     EVP_MAC_update(mctx, (const uint8_t *)salted_b64, SALTED_B64_LEN) == 1 &&
+		     EVP_MAC_update(mctx, (const uint8_t *)ct_text, len) == 1 &&
+		     EVP_MAC_final(mctx, h, &outl, sizeof h) == 1;
+		hl = (unsigned)outl;
+	}
+	EVP_MAC_CTX_free(mctx);
+	if (ok)
+		ok = base64_encode(h, hl, out, DIGEST_B64_MAX + 1, false) > 0;
+	OPENSSL_cleanse(h, sizeof h);
+	return ok;
+}
+
+/* Is N characters of ciphertext text (after the stripped prefix) the
+ * base64 of "Salted__" + salt + at least one whole AES block? */
+static bool ct_text_len_ok(size_t n)
+{
+	size_t total = n + SALTED_B64_LEN;
+	if (total % 4 == 1)
+		return false;
+	size_t bytes = total / 4 * 3 + (total % 4 ? total % 4 - 1 : 0);
+	return bytes >= SALTED_LEN + FWKNOP_SALT_LEN + AES_BLOCK &&
+	       (bytes - SALTED_LEN - FWKNOP_SALT_LEN) % AES_BLOCK == 0 &&
+	       base64_encoded_len(bytes, false) == total;
+}
+
+static bool is_b64_char(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* --- plaintext parsing --------------------------------------------------- */
+
+struct span {
+	const char *p;
+	size_t n;
+};
+
+static bool all_printable(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((uint8_t)s[i] < 0x20 || (uint8_t)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* Decodes base64 field F into OUT (a CAP+1 array), printable text only. */
+static bool field_b64_text(struct span f, char *out, size_t cap)
+{
+	if (f.n == 0)
+		return false;
+	long n = base64_decode(f.p, f.n, (uint8_t *)out, cap);
+	if (n <= 0 || !all_printable(out, (size_t)n))
+		return false;
+	out[n] = '\0';
+	return true;
+}
+
+/* Copies decimal field F into a NUL-terminated buffer and parses it. */
+static bool field_ulong(struct span f, unsigned long max, unsigned long *out)
+{
+	char buf[24];
+	if (f.n == 0 || f.n >= sizeof buf)
+		return false;
+	memcpy(buf, f.p, f.n);
+	buf[f.n] = '\0';
+	return parse_ulong(buf, 0, max, out);
+}
+
+/* "tcp/22" or "udp/53" (protocol in any case). */
+static bool parse_proto_port(const char *s, size_t n, struct port_proto *out)
+{
+	char num[8];
+	if (n < 5 || s[3] != '/' || n - 4 >= sizeof num)
+		return false;
+	if (strncasecmp(s, "tcp", 3) == 0)
+		out->proto = PROTO_TCP;
+	else if (strncasecmp(s, "udp", 3) == 0)
+		out->proto = PROTO_UDP;
+	else
+		return false;
+	memcpy(num, s + 4, n - 4);
+	num[n - 4] = '\0';
+	unsigned port;
+	if (!parse_port(num, &port))
+		return false;
+	out->port = (uint16_t)port;
+	return true;
+}
+
+/* MESSAGE is "ADDR,rest": fills addr_text/addr/addr_any; for access-like
+ * types also the proto/port list in REST. */
+static int parse_message(struct fwknop_msg *m)
+{
+	const char *msg = m->message;
+	const char *comma = strchr(msg, ',');
+	if (!comma || comma == msg || (size_t)(comma - msg) >= sizeof m->addr_text)
+		return FWKNOP_ERR_MESSAGE;
+	memcpy(m->addr_text, msg, (size_t)(comma - msg));
+	m->addr_text[comma - msg] = '\0';
+	if (!addr_parse(m->addr_text, &m->addr))
+		return FWKNOP_ERR_MESSAGE;
+	static const uint8_t zero[16];
+	m->addr_any = memcmp(m->addr.bytes, zero, addr_len(&m->addr)) == 0;
+	if (m->addr_any)
+		memset(&m->addr, 0, sizeof m->addr);
+	if (m->type == FWKNOP_MSG_COMMAND)
+		return comma[1] ? FWKNOP_OK : FWKNOP_ERR_MESSAGE;
+
+	const char *p = comma + 1;
+	m->nports = 0;
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (m->nports == FWKNOP_PORTS_MAX ||
+		    !parse_proto_port(p, n, &m->ports[m->nports]))
+			return FWKNOP_ERR_MESSAGE;
+		m->nports++;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return FWKNOP_OK;
+}
+
+/* PT (LEN bytes, no NUL inside) into M. */
+static int parse_plaintext(const char *pt, size_t len, struct fwknop_msg *m)
+{
+	struct span f[FIELDS_MAX];
+	size_t nf = 0, start = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && pt[i] != ':')
+			continue;
+		if (nf == FIELDS_MAX)
+			return FWKNOP_ERR_FORMAT;
+		f[nf].p = pt + start;
+		f[nf].n = i - start;
+		nf++;
+		start = i + 1;
+	}
+	if (nf < 7)
+		return FWKNOP_ERR_FORMAT;
+
+	memset(m, 0, sizeof *m);
+	/* random: exactly 16 decimal digits */
+	if (f[0].n != FWKNOP_RAND_LEN)
+		return FWKNOP_ERR_FORMAT;
+	for (size_t i = 0; i < f[0].n; i++)
+		if (f[0].p[i] < '0' || f[0].p[i] > '9')
+			return FWKNOP_ERR_FORMAT;
+	memcpy(m->rand, f[0].p, FWKNOP_RAND_LEN);
+
+	if (!field_b64_text(f[1], m->username, FWKNOP_USER_MAX))
+		return FWKNOP_ERR_FORMAT;
+	unsigned long v;
+	if (!field_ulong(f[2], 0xffffffffffUL, &v))
+		return FWKNOP_ERR_FORMAT;
+	m->timestamp = v;
+
+	if (f[3].n == 0 || f[3].n > FWKNOP_VERSION_MAX)
+		return FWKNOP_ERR_FORMAT;
+	for (size_t i = 0; i < f[3].n; i++)
+		if ((f[3].p[i] < '0' || f[3].p[i] > '9') && f[3].p[i] != '.')
+			return FWKNOP_ERR_FORMAT;
+	memcpy(m->version, f[3].p, f[3].n);
+
+	if (!field_ulong(f[4], FWKNOP_MSG_CLIENT_TIMEOUT_LOCAL_NAT_ACCESS, &v) || f[4].n != 1)
+		return FWKNOP_ERR_FORMAT;
+	m->type = (enum fwknop_msg_type)v;
+
+	if (!field_b64_text(f[5], m->message, FWKNOP_MSG_MAX))
+		return FWKNOP_ERR_FORMAT;
+
+	/* Optional fields between the message and the digest: NAT access for
+	 * NAT types, client timeout last for timeout types, and whatever is
+	 * left over (at most one) is the server auth string. */
+	size_t extra = nf - 7, i = 6;
+	size_t need = (size_t)type_has_nat(m->type) + (size_t)type_has_timeout(m->type);
+	if (extra < need || extra > need + 1)
+		return FWKNOP_ERR_FORMAT;
+	if (type_has_nat(m->type)) {
+		if (!field_b64_text(f[i++], m->nat_access, FWKNOP_NAT_MAX))
+			return FWKNOP_ERR_FORMAT;
+		m->has_nat = true;
+	}
+	if (extra > need) {
+		if (!field_b64_text(f[i++], m->server_auth, FWKNOP_AUTH_MAX))
+			return FWKNOP_ERR_FORMAT;
+		m->has_server_auth = true;
+	}
+	if (type_has_timeout(m->type)) {
+		if (!field_ulong(f[i++], FWKNOP_CLIENT_TIMEOUT_MAX, &v))
+			return FWKNOP_ERR_FORMAT;
+		m->client_timeout = (uint32_t)v;
+	}
+
+	/* Inner digest over everything before the last ':'.  Its length names
+	 * the family; SHA-2 and SHA-3 of one size share a length, so both are
+	 * tried (the HMAC already vouched for the bytes). */
+	struct span dg = f[nf - 1];
+	size_t covered = (size_t)(dg.p - pt) - 1;
+	static const enum hmac_digest order[] = {
+		HMAC_SHA256, HMAC_SHA512, HMAC_SHA1, HMAC_MD5, HMAC_SHA384,
+		HMAC_SHA3_256, HMAC_SHA3_512,
+	};
+	m->digest = HMAC_NONE;
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+		char want[DIGEST_B64_MAX + 1];
+		if (digest_b64_len(order[k]) != dg.n)
+			continue;
+		if (!digest_b64(order[k], pt, covered, want))
+			return FWKNOP_ERR_CRYPTO;
+		if (CRYPTO_memcmp(want, dg.p, dg.n) == 0) {
+			m->digest = order[k];
+			break;
+		}
+	}
+	if (m->digest == HMAC_NONE)
+		return FWKNOP_ERR_DIGEST;
+
+	return parse_message(m);
+}
+
+/* fwknop before 2.5 padded short keys to 16 bytes with '0' characters
+ * before the same derivation.  Only used to name the refusal. */
+static bool looks_legacy(const struct fwknop_keys *k, const uint8_t salt[FWKNOP_SALT_LEN],
+			 const uint8_t *ct, size_t ctlen)
+{
+	if (k->key_len >= 16)
+		return false;
+	uint8_t lk[16];
+	char pt[CT_MAX + AES_BLOCK];
+	memcpy(lk, k->key, k->key_len);
+	memset(lk + k->key_len, '0', 16 - k->key_len);
+	long n = aes_cbc(0, lk, sizeof lk, salt, ct, ctlen, (uint8_t *)pt, sizeof pt);
+	struct fwknop_msg tmp;
+	bool legacy = n > 0 && memchr(pt, '\0', (size_t)n) == NULL &&
+		      parse_plaintext(pt, (size_t)n, &tmp) == FWKNOP_OK;
+	OPENSSL_cleanse(lk, sizeof lk);
+	OPENSSL_cleanse(pt, sizeof pt);
+	OPENSSL_cleanse(&tmp, sizeof tmp);
+	return legacy;
+}
+
+int fwknop_decode(const uint8_t *wire, size_t len, const struct fwknop_keys *keys,
+		  struct fwknop_msg *out)
+{
+	if (!wire || !out || !keys_ok(keys))
+		return FWKNOP_ERR_ARG;
+	if (!hmac_key_ok(keys))
+		return FWKNOP_ERR_NO_HMAC_KEY;
+
+	size_t hlen = digest_b64_len(keys->hmac_digest);
+	if (len > FWKNOP_WIRE_MAX || len <= hlen)
+		return FWKNOP_ERR_SIZE;
+	for (size_t i = 0; i < len; i++)
+		if (!is_b64_char(wire[i]))
+			return FWKNOP_ERR_CHARSET;
+	size_t ctn = len - hlen;
+	const char *ct_text = (const char *)wire;
+	if (!ct_text_len_ok(ctn))
+		/* A packet made without --use-hmac is all ciphertext. */
+		return ct_text_len_ok(len) ? FWKNOP_ERR_NO_HMAC : FWKNOP_ERR_SIZE;
+
+	char want[DIGEST_B64_MAX + 1];
+	if (!hmac_b64(keys, ct_text, ctn, want))
+		return FWKNOP_ERR_CRYPTO;
+	/* Compare the text, not decoded bytes: one wire, one accepted form. */
+	int diff = CRYPTO_memcmp(want, wire + ctn, hlen);
+	OPENSSL_cleanse(want, sizeof want);
+	if (diff != 0)
+		return FWKNOP_ERR_HMAC;
+
+	/* Authentic from here on.  Restore the prefix and decode. */
+	char text[FWKNOP_WIRE_MAX + SALTED_B64_LEN];
+	uint8_t ct[CT_MAX];
+	memcpy(text, salted_b64, SALTED_B64_LEN);
+	memcpy(text + SALTED_B64_LEN, ct_text, ctn);
+	long ctlen = base64_decode(text, ctn + SALTED_B64_LEN, ct, sizeof ct);
+	if (ctlen < SALTED_LEN + FWKNOP_SALT_LEN + AES_BLOCK ||
+	    memcmp(ct, salted_magic, SALTED_LEN) != 0)
+		return FWKNOP_ERR_CIPHERTEXT;
+	const uint8_t *salt = ct + SALTED_LEN;
+	const uint8_t *body = salt + FWKNOP_SALT_LEN;
+	size_t bodylen = (size_t)ctlen - SALTED_LEN - FWKNOP_SALT_LEN;
+
+	char pt[CT_MAX + AES_BLOCK];
+	long ptlen = aes_cbc(0, keys->key, keys->key_len, salt, body, bodylen,
+			     (uint8_t *)pt, sizeof pt);
+	int rc;
+	if (ptlen <= 0 || memchr(pt, '\0', (size_t)ptlen) != NULL)
+		rc = FWKNOP_ERR_DECRYPT;
+	else
+		rc = parse_plaintext(pt, (size_t)ptlen, out);
+	if (rc == FWKNOP_ERR_DECRYPT || rc == FWKNOP_ERR_FORMAT || rc == FWKNOP_ERR_DIGEST)
+		if (looks_legacy(keys, salt, body, bodylen))
+			rc = FWKNOP_ERR_LEGACY_IV;
+	OPENSSL_cleanse(pt, sizeof pt);
+	if (rc != FWKNOP_OK)
+		OPENSSL_cleanse(out, sizeof *out);
+	return rc;
+}
+
+/* --- encoding ------------------------------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool ok;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (!b->ok || b->cap - b->len <= n) {
+		b->ok = false;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void sb_b64(struct sbuf *b, const char *s)
+{
+	char tmp[base64_encoded_len(FWKNOP_MSG_MAX, false) + 1];
+	size_t n = strlen(s);
+	if (n > FWKNOP_MSG_MAX) {
+		b->ok = false;
+		return;
+	}
+	long e = base64_encode((const uint8_t *)s, n, tmp, sizeof tmp, false);
+	if (e < 0)
+		b->ok = false;
+	else
+		sb_put(b, tmp, (size_t)e);
+}
+
+static void sb_ulong(struct sbuf *b, unsigned long v)
+{
+	char tmp[24];
+	if (snprintf_safe(tmp, sizeof tmp, "%lu", v))
+		sb_str(b, tmp);
+	else
+		b->ok = false;
+}
+
+static bool msg_fields_ok(const struct fwknop_msg *m)
+{
+	if (strlen(m->rand) != FWKNOP_RAND_LEN || strspn(m->rand, "0123456789") != FWKNOP_RAND_LEN)
+		return false;
+	size_t ul = strnlen(m->username, sizeof m->username);
+	size_t vl = strnlen(m->version, sizeof m->version);
+	size_t ml = strnlen(m->message, sizeof m->message);
+	if (ul == 0 || ul > FWKNOP_USER_MAX || !all_printable(m->username, ul) ||
+	    vl == 0 || vl > FWKNOP_VERSION_MAX || strspn(m->version, "0123456789.") != vl ||
+	    ml == 0 || ml > FWKNOP_MSG_MAX || !all_printable(m->message, ml) ||
+	    (unsigned)m->type > FWKNOP_MSG_CLIENT_TIMEOUT_LOCAL_NAT_ACCESS ||
+	    digest_md(m->digest) == NULL)
+		return false;
+	if (type_has_nat(m->type) != m->has_nat)
+		return false;
+	if (m->has_nat && (strnlen(m->nat_access, sizeof m->nat_access) > FWKNOP_NAT_MAX ||
+			   !m->nat_access[0]))
+		return false;
+	if (m->has_server_auth && (strnlen(m->server_auth, sizeof m->server_auth) > FWKNOP_AUTH_MAX ||
+				   !m->server_auth[0]))
+		return false;
+	return true;
+}
+
+long fwknop_encode(const struct fwknop_msg *msg, const struct fwknop_keys *keys,
+		   const uint8_t salt[FWKNOP_SALT_LEN], char *out, size_t outlen)
+{
+	if (!msg || !out || !salt || !keys_ok(keys))
+		return FWKNOP_ERR_ARG;
+	if (!hmac_key_ok(keys))
+		return FWKNOP_ERR_NO_HMAC_KEY;
+	if (!msg_fields_ok(msg))
+		return FWKNOP_ERR_ARG;
+
+	char pt[CT_MAX];
+	struct sbuf b = { pt, 0, sizeof pt, true };
+	pt[0] = '\0';
+	sb_str(&b, msg->rand);
+	sb_str(&b, ":");
+	sb_b64(&b, msg->username);
+	sb_str(&b, ":");
+	sb_ulong(&b, (unsigned long)msg->timestamp);
+	sb_str(&b, ":");
+	sb_str(&b, msg->version);
+	sb_str(&b, ":");
+	sb_ulong(&b, (unsigned long)msg->type);
+	sb_str(&b, ":");
+	sb_b64(&b, msg->message);
+	if (msg->has_nat) {
+		sb_str(&b, ":");
+		sb_b64(&b, msg->nat_access);
+	}
+	if (msg->has_server_auth) {
+		sb_str(&b, ":");
+		sb_b64(&b, msg->server_auth);
+	}
+	if (type_has_timeout(msg->type)) {
+		sb_str(&b, ":");
+		sb_ulong(&b, msg->client_timeout);
+	}
+	char dg[DIGEST_B64_MAX + 1];
+	if (!b.ok || !digest_b64(msg->digest, pt, b.len, dg)) {
+		OPENSSL_cleanse(pt, sizeof pt);
+		return b.ok ? FWKNOP_ERR_CRYPTO : FWKNOP_ERR_SPACE;
+	}
+	sb_str(&b, ":");
+	sb_str(&b, dg);
+	if (!b.ok) {
+		OPENSSL_cleanse(pt, sizeof pt);
+		return FWKNOP_ERR_SPACE;
+	}
+
+	uint8_t ct[CT_MAX + 2 * AES_BLOCK];
+	memcpy(ct, salted_magic, SALTED_LEN);
+	memcpy(ct + SALTED_LEN, salt, FWKNOP_SALT_LEN);
+	long n = aes_cbc(1, keys->key, keys->key_len, salt, (const uint8_t *)pt, b.len,
+			 ct + SALTED_LEN + FWKNOP_SALT_LEN,
+			 sizeof ct - SALTED_LEN - FWKNOP_SALT_LEN);
+	OPENSSL_cleanse(pt, sizeof pt);
+	if (n < 0)
+		return FWKNOP_ERR_CRYPTO;
+	size_t ctlen = (size_t)n + SALTED_LEN + FWKNOP_SALT_LEN;
+
+	char text[base64_encoded_len(sizeof ct, false) + 1];
+	long tl = base64_encode(ct, ctlen, text, sizeof text, false);
+	if (tl <= SALTED_B64_LEN || memcmp(text, salted_b64, SALTED_B64_LEN) != 0)
+		return FWKNOP_ERR_CRYPTO;
+	const char *wct = text + SALTED_B64_LEN;
+	size_t wlen = (size_t)tl - SALTED_B64_LEN;
+	char mac[DIGEST_B64_MAX + 1];
+	if (!hmac_b64(keys, wct, wlen, mac))
+		return FWKNOP_ERR_CRYPTO;
+	size_t mlen = strlen(mac);
+	if (wlen + mlen > FWKNOP_WIRE_MAX)
+		return FWKNOP_ERR_SPACE;
+	if (outlen <= wlen + mlen)
+		return FWKNOP_ERR_SPACE;
+	memcpy(out, wct, wlen);
+	memcpy(out + wlen, mac, mlen);
+	out[wlen + mlen] = '\0';
+	return (long)(wlen + mlen);
+}
+
+/* 16 uniformly random decimal digits, the first non-zero. */
+static bool random_digits(char out[FWKNOP_RAND_LEN + 1])
+{
+	size_t i = 0;
+	while (i < FWKNOP_RAND_LEN) {
+		uint8_t r[32];
+		if (RAND_bytes(r, sizeof r) != 1)
+			return false;
+		for (size_t j = 0; j < sizeof r && i < FWKNOP_RAND_LEN; j++) {
+			if (r[j] >= 250)        /* keep r % 10 unbiased */
+				continue;
+			char d = (char)('0' + r[j] % 10);
+			if (i == 0 && d == '0')
+				continue;
+			out[i++] = d;
+		}
+	}
+	out[FWKNOP_RAND_LEN] = '\0';
+	return true;
+}
+
+int fwknop_msg_access(struct fwknop_msg *msg, const char *username, uint64_t timestamp,
+		      const char *addr, const struct port_proto *ports, size_t nports,
+		      uint32_t client_timeout)
+{
+	if (!msg || !username || !ports || nports == 0 || nports > FWKNOP_PORTS_MAX)
+		return FWKNOP_ERR_ARG;
+	memset(msg, 0, sizeof *msg);
+	if (!random_digits(msg->rand))
+		return FWKNOP_ERR_CRYPTO;
+	size_t ul = strlen(username);
+	if (ul == 0 || ul > FWKNOP_USER_MAX || !all_printable(username, ul))
+		return FWKNOP_ERR_ARG;
+	memcpy(msg->username, username, ul + 1);
+	msg->timestamp = timestamp;
+	memcpy(msg->version, "3.0.0", sizeof "3.0.0");
+	msg->type = client_timeout ? FWKNOP_MSG_CLIENT_TIMEOUT_ACCESS : FWKNOP_MSG_ACCESS;
+	msg->client_timeout = client_timeout;
+	msg->digest = HMAC_SHA256;
+
+	struct addr a;
+	if (!addr)
+		addr = "0.0.0.0";
+	if (!addr_parse(addr, &a))
+		return FWKNOP_ERR_ARG;
+	struct sbuf b = { msg->message, 0, sizeof msg->message, true };
+	sb_str(&b, addr);
+	for (size_t i = 0; i < nports; i++) {
+		char item[16];
+		if (ports[i].port == 0 ||
+		    (ports[i].proto != PROTO_TCP && ports[i].proto != PROTO_UDP) ||
+		    !snprintf_safe(item, sizeof item, ",%s/%u",
+				   ports[i].proto == PROTO_TCP ? "tcp" : "udp",
+				   (unsigned)ports[i].port))
+			return FWKNOP_ERR_ARG;
+		sb_str(&b, item);
+	}
+	if (!b.ok)
+		return FWKNOP_ERR_ARG;
+	return parse_message(msg) == FWKNOP_OK ? FWKNOP_OK : FWKNOP_ERR_ARG;
+}

@@ -1,0 +1,603 @@
+/* spa_door — see spa_door.h.
+ *
+ * Hot-path budget: a garbage packet costs a length compare; a packet with
+ * a made-up key id costs one hash probe; only packets naming a known key
+ * reach the rate limiter, and only those within the time window pay for
+ * an AEAD open.  Nothing is allocated per packet. */
+#include "spa_door.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "replay.h"
+#include "spa.h"
+#include "spa_keys.h"
+#include "fwknop.h"
+
+/* Per-source rate limit (GCRA): RATE_PER_S sustained, bursts of RATE_BURST;
+ * an IPv6 source is its /64. */
+#define RATE_SETS      4096
+#define RATE_WAYS      4
+#define RATE_PER_S     5
+#define RATE_BURST     10
+#define RATE_T_US      (1000000ull / RATE_PER_S)
+#define RATE_TAU_US    ((RATE_BURST - 1) * RATE_T_US)
+
+/* Log limiter: once per (source, reason) per second, and a global cap. */
+#define LOGLIM_SLOTS   4096
+#define LOG_LINES_PER_S 50
+
+enum reason {
+	R_SIZE, R_VERSION, R_UNKNOWN_KEY, R_RATE, R_STALE, R_FUTURE, R_AUTH,
+	R_MALFORMED, R_REPLAY, R_CACHE, R_PORT, R_ADDRESS, R_FWKNOP,
+	R_COUNT
+};
+
+static const char *const reason_text[R_COUNT] = {
+	[R_SIZE] = "bad size",
+	[R_VERSION] = "unknown version",
+	[R_UNKNOWN_KEY] = "unknown key id",
+	[R_RATE] = "rate limited",
+	[R_STALE] = "stale timestamp",
+	[R_FUTURE] = "future timestamp",
+	[R_AUTH] = "authentication failed",
+	[R_MALFORMED] = "malformed request",
+	[R_REPLAY] = "replayed packet",
+	[R_CACHE] = "replay cache unavailable",
+	[R_PORT] = "port not in the door's Open",
+	[R_ADDRESS] = "address not allowed",
+	[R_FWKNOP] = "fwknop",
+};
+
+struct keyent {
+	bool used;
+	uint8_t id[SPA_KEYID_LEN];
+	uint32_t door;
+	uint8_t key[SPA_KEY_LEN];
+	char name[SPA_KEY_NAME_MAX];
+};
+
+struct rate_slot {
+	struct addr addr;
+	uint64_t tat;                   /* GCRA theoretical arrival time, µs */
+};
+
+struct loglim_slot {
+	struct addr addr;
+	uint8_t reason;
+	uint64_t sec;
+};
+
+/* The doors' keys, hashed by key id; built whole from one config. */
+struct keytab {
+	const struct config *cfg;
+	struct keyent *keys;
+	size_t kmask;
+};
+
+struct spa_doors {
+	struct keytab kt;
+	struct keytab pending;          /* spa_doors_prepare() .. commit/abort */
+	struct replay *replay;
+	struct spa_aead *aead;
+	struct rate_slot *rate;
+	struct loglim_slot *loglim;
+	uint64_t seed;
+	uint64_t log_sec;
+	unsigned log_lines;
+	uint64_t log_dropped;
+	struct spa_stats stats;
+};
+
+static uint64_t keyid_hash(const uint8_t id[SPA_KEYID_LEN])
+{
+	/* Key ids are SHA-256 output: already uniform.  Packets may name any
+	 * id, but they can only probe, never insert. */
+	uint64_t h;
+	memcpy(&h, id, sizeof h);
+	return h;
+}
+
+static const struct keyent *key_find(const struct keytab *t, const uint8_t id[SPA_KEYID_LEN],
+				     uint16_t port)
+{
+	if (!t->keys)
+		return NULL;
+	for (size_t i = keyid_hash(id) & t->kmask; t->keys[i].used; i = (i + 1) & t->kmask) {
+		const struct keyent *k = &t->keys[i];
+		if (CRYPTO_memcmp(k->id, id, SPA_KEYID_LEN) == 0 &&
+		    t->cfg->doors[k->door].spa_port == port)
+			return k;
+	}
+	return NULL;
+}
+
+static void keytab_free(struct keytab *t)
+{
+	if (t->keys) {
+		OPENSSL_cleanse(t->keys, (t->kmask + 1) * sizeof *t->keys);
+		free(t->keys);
+	}
+	memset(t, 0, sizeof *t);
+}
+
+/* Reads every key file of CFG into T (left empty on failure, logged). */
+static int keytab_build(struct keytab *t, const struct config *cfg)
+{
+	memset(t, 0, sizeof *t);
+	t->cfg = cfg;
+	struct spa_key **per = calloc(cfg->ndoors ? cfg->ndoors : 1, sizeof *per);
+	int *nper = calloc(cfg->ndoors ? cfg->ndoors : 1, sizeof *nper);
+	int rc = 0;
+	size_t total = 0;
+	if (!per || !nper) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t d = 0; d < cfg->ndoors; d++) {
+		const struct door *door = &cfg->doors[d];
+		if (door->spa_format != SPA_FORMAT_SESAME)
+			continue;
+		if (!door->spa_keys) {
+			log_err("%s:%u: door %s: an SPA door needs SPA_Keys",
+				cfg->path ? cfg->path : "config", door->line, door->name);
+			rc = -EINVAL;
+			continue;
+		}
+		int n = spa_keys_load(door->spa_keys, NULL, NULL, &per[d]);
+		if (n < 0) {
+			rc = n;
+			continue;
+		}
+		nper[d] = n;
+		total += (size_t)n;
+		if (n == 0)
+			log_warn("door %s: %s holds no key: nobody can open this door",
+				 door->name, door->spa_keys);
+	}
+	for (size_t d = 0; d < cfg->ndoors; d++) {
+		const struct door *door = &cfg->doors[d];
+		if (door->spa_format == SPA_FORMAT_FWKNOP &&
+		    (!door->fwknop_key_len || !door->fwknop_hmac_key_len)) {
+			log_err("%s:%u: door %s: an fwknop door needs Fwknop_Key(_Base64) and "
+				"Fwknop_HMAC_Key(_Base64)", cfg->path ? cfg->path : "config",
+				door->line, door->name);
+			rc = -EINVAL;
+		}
+	}
+	if (rc < 0)
+		goto out;
+	size_t slots = 16;
+	while (slots < 2 * total)
+		slots *= 2;
+	t->keys = calloc(slots, sizeof *t->keys);
+	if (!t->keys) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	t->kmask = slots - 1;
+	for (size_t d = 0; d < cfg->ndoors; d++) {
+		for (int j = 0; j < nper[d]; j++) {
+			const struct spa_key *k = &per[d][j];
+			const struct keyent *dup = key_find(t, k->id, cfg->doors[d].spa_port);
+			if (dup) {
+				log_err("%s:%u: key %s is also authorized on door %s with the same "
+					"SPA_Port %u: give each door its own port or its own keys",
+					cfg->doors[d].spa_keys, k->line, k->name,
+					cfg->doors[dup->door].name, cfg->doors[d].spa_port);
+				rc = -EINVAL;
+				continue;
+			}
+			size_t i = keyid_hash(k->id) & t->kmask;
+			while (t->keys[i].used)
+				i = (i + 1) & t->kmask;
+			struct keyent *e = &t->keys[i];
+			e->used = true;
+			e->door = (uint32_t)d;
+			memcpy(e->id, k->id, SPA_KEYID_LEN);
+			memcpy(e->key, k->key, SPA_KEY_LEN);
+			memcpy(e->name, k->name, sizeof e->name);
+		}
+	}
+out:
+	if (per)
+		for (size_t d = 0; d < cfg->ndoors; d++)
+			spa_keys_free(per[d], (size_t)nper[d]);
+	free(per);
+	free(nper);
+	if (rc < 0)
+		keytab_free(t);
+	return rc;
+}
+
+void spa_doors_free(struct spa_doors *s)
+{
+	if (!s)
+		return;
+	keytab_free(&s->kt);
+	keytab_free(&s->pending);
+	replay_close(s->replay);
+	spa_aead_free(s->aead);
+	free(s->rate);
+	free(s->loglim);
+	free(s);
+}
+
+int spa_doors_new(const struct config *cfg, struct spa_doors **out)
+{
+	*out = NULL;
+	struct spa_doors *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->aead = spa_aead_new();
+	s->rate = calloc(RATE_SETS * RATE_WAYS, sizeof *s->rate);
+	s->loglim = calloc(LOGLIM_SLOTS, sizeof *s->loglim);
+	if (!s->aead || !s->rate || !s->loglim ||
+	    RAND_bytes((unsigned char *)&s->seed, sizeof s->seed) != 1) {
+		spa_doors_free(s);
+		return -ENOMEM;
+	}
+	int rc = keytab_build(&s->kt, cfg);
+	if (rc == 0) {
+		if (!cfg->replay_cache)
+			log_warn("no ReplayCache: replayed SPA packets are refused only until a restart");
+		rc = replay_open(cfg->replay_cache, REPLAY_CAP_DEFAULT, (uint64_t)time(NULL),
+				 &s->replay);
+	}
+	if (rc < 0) {
+		spa_doors_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int spa_doors_prepare(struct spa_doors *s, const struct config *new_cfg)
+{
+	keytab_free(&s->pending);
+	if (s->kt.cfg && new_cfg->replay_cache && s->kt.cfg->replay_cache &&
+	    strcmp(new_cfg->replay_cache, s->kt.cfg->replay_cache) != 0)
+		log_warn("ReplayCache changed to %s: it takes effect at the next start",
+			 new_cfg->replay_cache);
+	return keytab_build(&s->pending, new_cfg);
+}
+
+void spa_doors_commit(struct spa_doors *s)
+{
+	if (!s->pending.cfg)
+		return;
+	keytab_free(&s->kt);
+	s->kt = s->pending;
+	memset(&s->pending, 0, sizeof s->pending);
+}
+
+void spa_doors_abort(struct spa_doors *s)
+{
+	keytab_free(&s->pending);
+}
+
+void spa_doors_stats(const struct spa_doors *s, struct spa_stats *out)
+{
+	*out = s->stats;
+}
+
+/* True when SRC may send one more packet at T_US.  IPv6 sources are
+ * charged per /64: one host commonly holds a whole /64. */
+static bool rate_ok(struct spa_doors *s, const struct addr *from, uint64_t t_us)
+{
+	struct addr net = *from;
+	if (net.family == AF_INET6)
+		memset(net.bytes + 8, 0, 8);
+	const struct addr *src = &net;
+	struct rate_slot *set = &s->rate[(addr_hash(src, s->seed) & (RATE_SETS - 1)) * RATE_WAYS];
+	struct rate_slot *slot = NULL, *oldest = &set[0];
+	for (size_t w = 0; w < RATE_WAYS; w++) {
+		if (set[w].addr.family && addr_equal(&set[w].addr, src)) {
+			slot = &set[w];
+			break;
+		}
+		if (set[w].tat < oldest->tat)
+			oldest = &set[w];
+	}
+	if (!slot) {
+		/* Evict the way whose bucket refilled longest ago: it is the
+		 * one that lost the least by being forgotten. */
+		slot = oldest;
+		slot->addr = *src;
+		slot->tat = 0;
+	}
+	uint64_t tat = slot->tat > t_us ? slot->tat : t_us;
+	if (tat - t_us > RATE_TAU_US)
+		return false;
+	slot->tat = tat + RATE_T_US;
+	return true;
+}
+
+static const char *door_name_for_port(const struct spa_doors *s, uint16_t port)
+{
+	for (size_t d = 0; d < s->kt.cfg->ndoors; d++)
+		if (s->kt.cfg->doors[d].spa_format != SPA_FORMAT_NONE && s->kt.cfg->doors[d].spa_port == port)
+			return s->kt.cfg->doors[d].name;
+	return "?";
+}
+
+/* Logs a rejection unless this (source, reason) was logged this second or
+ * the second's budget is spent.  DETAIL may be NULL. */
+static void reject(struct spa_doors *s, const char *door, const struct addr *src,
+		   enum reason r, const char *detail, uint64_t now_s)
+{
+	s->stats.rejected++;
+	if (r == R_REPLAY)
+		s->stats.replayed++;
+	struct addr key = *src;
+	size_t i = (addr_hash(&key, s->seed ^ (0x9e37ull * (r + 1))) & (LOGLIM_SLOTS - 1));
+	struct loglim_slot *l = &s->loglim[i];
+	if (l->sec == now_s && l->reason == r && addr_equal(&l->addr, src))
+		return;
+	if (s->log_sec != now_s) {
+		if (s->log_dropped)
+			log_warn("spa: %llu more rejections not logged (rate limit on logging)",
+				 (unsigned long long)s->log_dropped);
+		s->log_sec = now_s;
+		s->log_lines = 0;
+		s->log_dropped = 0;
+	}
+	if (s->log_lines >= LOG_LINES_PER_S) {
+		s->log_dropped++;
+		return;
+	}
+	s->log_lines++;
+	l->addr = *src;
+	l->reason = (uint8_t)r;
+	l->sec = now_s;
+	char a[ADDR_STRLEN];
+	addr_format(src, a, sizeof a);
+	log_info("door %s: %s: SPA refused: %s%s%s", door, a, reason_text[r],
+		 detail ? ": " : "", detail ? detail : "");
+}
+
+static bool port_allowed(const struct door *d, const struct port_proto *pp)
+{
+	for (size_t i = 0; i < d->open_len; i++)
+		if (d->open[i].port == pp->port && d->open[i].proto == pp->proto)
+			return true;
+	return false;
+}
+
+/* The door's SPA_Allow_Address rule for a named address other than the
+ * packet's source. */
+static bool address_allowed(const struct door *d, const struct addr *a)
+{
+	switch (d->allow) {
+	case ALLOW_YES:
+		return true;
+	case ALLOW_CIDR:
+		for (size_t i = 0; i < d->allow_len; i++)
+			if (cidr_contains(&d->allow_nets[i], a))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+static bool check_native(struct spa_doors *s, const struct knock_event *ev,
+			 uint64_t now_s, struct grant *gr)
+{
+	const char *pdoor = door_name_for_port(s, ev->dport);
+	struct spa_header h;
+	int rc = spa_parse_header(ev->payload, ev->payload_len, &h);
+	if (rc < 0) {
+		reject(s, pdoor, &ev->saddr, rc == -EMSGSIZE ? R_SIZE : R_VERSION, NULL, now_s);
+		return false;
+	}
+	const struct keyent *k = key_find(&s->kt, h.key_id, ev->dport);
+	if (!k) {
+		reject(s, pdoor, &ev->saddr, R_UNKNOWN_KEY, NULL, now_s);
+		return false;
+	}
+	const struct door *d = &s->kt.cfg->doors[k->door];
+	uint64_t t_us = ev->time_us ? ev->time_us : now_s * 1000000ull;
+	if (!rate_ok(s, &ev->saddr, t_us)) {
+		reject(s, d->name, &ev->saddr, R_RATE, k->name, now_s);
+		return false;
+	}
+	uint64_t win = d->spa_window_s;
+	if (h.timestamp < now_s && now_s - h.timestamp > win) {
+		reject(s, d->name, &ev->saddr, R_STALE, k->name, now_s);
+		return false;
+	}
+	if (h.timestamp > now_s && h.timestamp - now_s > win) {
+		reject(s, d->name, &ev->saddr, R_FUTURE, k->name, now_s);
+		return false;
+	}
+	struct spa_request req;
+	rc = spa_open(s->aead, k->key, ev->payload, ev->payload_len, &req);
+	if (rc < 0) {
+		reject(s, d->name, &ev->saddr, rc == -EINVAL ? R_MALFORMED : R_AUTH, k->name, now_s);
+		return false;
+	}
+	/* Authentic from here on.  Record it before anything can grant. */
+	uint8_t id[REPLAY_ID_LEN] = { 0 };
+	memcpy(id, h.key_id, SPA_KEYID_LEN);
+	memcpy(id + SPA_KEYID_LEN, h.nonce, SPA_NONCE_LEN);
+	rc = replay_check_add(s->replay, id, h.timestamp + win + 1, now_s);
+	if (rc < 0) {
+		reject(s, d->name, &ev->saddr, rc == -EEXIST ? R_REPLAY : R_CACHE, k->name, now_s);
+		return false;
+	}
+	if (req.nports && d->open_len == 0) {
+		reject(s, d->name, &ev->saddr, R_PORT, "the door has no Open", now_s);
+		return false;
+	}
+	for (size_t i = 0; i < req.nports; i++) {
+		if (!port_allowed(d, &req.ports[i])) {
+			char what[96];
+			snprintf(what, sizeof what, "%s asked for %u/%s", k->name,
+				 req.ports[i].port, port_proto_name(req.ports[i].proto));
+			reject(s, d->name, &ev->saddr, R_PORT, what, now_s);
+			return false;
+		}
+	}
+	struct addr target = ev->saddr;
+	if (req.addr.family && !addr_equal(&req.addr, &ev->saddr)) {
+		if (!address_allowed(d, &req.addr)) {
+			char a[ADDR_STRLEN], what[SPA_KEY_NAME_MAX + ADDR_STRLEN + 16];
+			addr_format(&req.addr, a, sizeof a);
+			snprintf(what, sizeof what, "%s asked for %s", k->name, a);
+			reject(s, d->name, &ev->saddr, R_ADDRESS, what, now_s);
+			return false;
+		}
+		target = req.addr;
+	}
+	memset(gr, 0, sizeof *gr);
+	gr->door = k->door;
+	gr->addr = target;
+	gr->timeout_s = 0;
+	gr->nports = (uint32_t)req.nports;
+	memcpy(gr->ports, req.ports, req.nports * sizeof req.ports[0]);
+	s->stats.granted++;
+	char a[ADDR_STRLEN], t[ADDR_STRLEN];
+	addr_format(&ev->saddr, a, sizeof a);
+	addr_format(&target, t, sizeof t);
+	log_info("door %s: %s: SPA accepted: key %s, for %s", d->name, a, k->name, t);
+	OPENSSL_cleanse(&req, sizeof req);
+	return true;
+}
+
+/* fwknop's format: no key id, so the rate limit comes before the HMAC;
+ * fwknop_decode() checks the HMAC before it decrypts anything. */
+static enum reason fwknop_reason(int err)
+{
+	switch (err) {
+	case FWKNOP_ERR_SIZE: return R_SIZE;
+	case FWKNOP_ERR_HMAC: case FWKNOP_ERR_NO_HMAC: return R_AUTH;
+	default: return R_MALFORMED;
+	}
+}
+
+static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
+			 uint64_t now_s, struct grant *gr)
+{
+	const struct config *cfg = s->kt.cfg;
+	const char *pdoor = door_name_for_port(s, ev->dport);
+	if (ev->payload_len == 0 || ev->payload_len > FWKNOP_WIRE_MAX) {
+		reject(s, pdoor, &ev->saddr, R_SIZE, "fwknop", now_s);
+		return false;
+	}
+	uint64_t t_us = ev->time_us ? ev->time_us : now_s * 1000000ull;
+	if (!rate_ok(s, &ev->saddr, t_us)) {
+		reject(s, pdoor, &ev->saddr, R_RATE, "fwknop", now_s);
+		return false;
+	}
+	struct fwknop_msg msg;
+	const struct door *d = NULL;
+	size_t di = 0;
+	int rc = FWKNOP_ERR_HMAC;
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *c = &cfg->doors[i];
+		if (c->spa_format != SPA_FORMAT_FWKNOP || c->spa_port != ev->dport)
+			continue;
+		struct fwknop_keys keys = {
+			.key = c->fwknop_key, .key_len = c->fwknop_key_len,
+			.hmac_key = c->fwknop_hmac_key, .hmac_key_len = c->fwknop_hmac_key_len,
+			.hmac_digest = c->fwknop_hmac_digest,
+		};
+		rc = fwknop_decode(ev->payload, ev->payload_len, &keys, &msg);
+		d = c;
+		di = i;
+		if (rc != FWKNOP_ERR_HMAC)
+			break;          /* this door's keys: its verdict */
+	}
+	if (rc != FWKNOP_OK) {
+		char what[96];
+		snprintf(what, sizeof what, "fwknop: %s", fwknop_strerror(rc));
+		reject(s, d ? d->name : pdoor, &ev->saddr, fwknop_reason(rc), what, now_s);
+		return false;
+	}
+	uint64_t win = d->spa_window_s;
+	if (!fwknop_time_ok(&msg, now_s, (unsigned)win)) {
+		reject(s, d->name, &ev->saddr, msg.timestamp < now_s ? R_STALE : R_FUTURE,
+		       "fwknop", now_s);
+		goto refused;
+	}
+	uint8_t id[REPLAY_ID_LEN];
+	fwknop_replay_key(ev->payload, ev->payload_len, id);
+	rc = replay_check_add(s->replay, id, msg.timestamp + win + 1, now_s);
+	if (rc < 0) {
+		reject(s, d->name, &ev->saddr, rc == -EEXIST ? R_REPLAY : R_CACHE, "fwknop", now_s);
+		goto refused;
+	}
+	if (!fwknop_msg_is_access(&msg)) {
+		char what[96];
+		snprintf(what, sizeof what, "fwknop %s messages are not supported",
+			 fwknop_msg_type_name(msg.type));
+		reject(s, d->name, &ev->saddr, R_MALFORMED, what, now_s);
+		goto refused;
+	}
+	for (size_t i = 0; i < msg.nports; i++) {
+		if (!port_allowed(d, &msg.ports[i])) {
+			char what[96];
+			snprintf(what, sizeof what, "fwknop asked for %u/%s", msg.ports[i].port,
+				 port_proto_name(msg.ports[i].proto));
+			reject(s, d->name, &ev->saddr, R_PORT, what, now_s);
+			goto refused;
+		}
+	}
+	struct addr target = ev->saddr;
+	if (!msg.addr_any && !addr_equal(&msg.addr, &ev->saddr)) {
+		if (!address_allowed(d, &msg.addr)) {
+			char what[ADDR_STRLEN + 32];
+			snprintf(what, sizeof what, "fwknop asked for %s", msg.addr_text);
+			reject(s, d->name, &ev->saddr, R_ADDRESS, what, now_s);
+			goto refused;
+		}
+		target = msg.addr;
+	}
+	memset(gr, 0, sizeof *gr);
+	gr->door = (uint32_t)di;
+	gr->addr = target;
+	if (msg.client_timeout && msg.client_timeout < d->open_timeout_s)
+		gr->timeout_s = msg.client_timeout;
+	gr->nports = (uint32_t)msg.nports;
+	memcpy(gr->ports, msg.ports, msg.nports * sizeof msg.ports[0]);
+	s->stats.granted++;
+	char a[ADDR_STRLEN], t[ADDR_STRLEN];
+	addr_format(&ev->saddr, a, sizeof a);
+	addr_format(&target, t, sizeof t);
+	log_info("door %s: %s: SPA accepted: fwknop user %s, for %s", d->name, a, msg.username, t);
+	OPENSSL_cleanse(&msg, sizeof msg);
+	return true;
+refused:
+	OPENSSL_cleanse(&msg, sizeof msg);
+	return false;
+}
+
+bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,
+		     uint64_t now_s, struct grant *gr)
+{
+	if (ev->proto != PROTO_UDP)
+		return false;
+	bool native = false, fwk = false;
+	for (size_t d = 0; d < s->kt.cfg->ndoors; d++) {
+		if (s->kt.cfg->doors[d].spa_port != ev->dport)
+			continue;
+		native |= s->kt.cfg->doors[d].spa_format == SPA_FORMAT_SESAME;
+		fwk |= s->kt.cfg->doors[d].spa_format == SPA_FORMAT_FWKNOP;
+	}
+	if (!native && !fwk)
+		return false;           /* not an SPA port: not ours to count */
+	s->stats.seen++;
+	/* fwknop packets are base64 text: they never start with a byte 1. */
+	if (native && (!fwk || (ev->payload_len == SPA_PACKET_LEN &&
+				ev->payload[0] == SPA_VERSION)))
+		return check_native(s, ev, now_s, gr);
+	return check_fwknop(s, ev, now_s, gr);
+}
