@@ -25,7 +25,7 @@ COUNT=${FLOOD_COUNT:-1000000}
 [ "${BENCH_QUICK:-0}" = 1 ] && COUNT=${FLOOD_COUNT:-100000}
 STATELIMIT=${FLOOD_STATELIMIT:-65536}
 
-for t in "$FLOOD_TOOL" "$PROBE_TOOL" "$SESAMED" "$SESAME"; do
+for t in "$FLOOD_TOOL" "$PROBE_TOOL" "$BIN/bench/capture_ring" "$SESAMED" "$SESAME"; do
 	[ -x "$t" ] || { echo "flood_knock: $t missing (make all)" >&2; exit 1; }
 done
 command -v knockd >/dev/null || { echo "flood_knock: knockd missing (make deps)" >&2; exit 1; }
@@ -54,6 +54,15 @@ for kind in sesamed knockd; do
 	fi
 done
 
+# The cause figure for lost packets: how many frames sesamed's capture
+# holds while its reader stalls (it reads nothing for 1 s during a flood).
+in_srv "$BIN/bench/capture_ring" "$SRV_IF" 1000 >"$TMP/ring.out" 2>&1 &
+ring_pid=$!
+sleep 0.3
+flood_send -p 7001 -s 300000 -n 300000 -t 10 "$FLOOD_DST6" >/dev/null
+wait "$ring_pid"
+RING=$(sed -n 's/.*held \([0-9]*\) frames.*/\1/p' "$TMP/ring.out")
+
 row() { printf '| %-34s | %-16s | %-16s |\n' "$@"; }
 opens() { sed "s/never/never(${FLOOD_PROBE_MS}ms)/g; s/ /, /g" <<<"$1"; }
 per_pkt() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.2f us", c * 1e6 / n; else print "-" }'; }
@@ -75,3 +84,7 @@ row "CPU per flood packet" "$(per_pkt "${CPU[sesamed]}" "${SENT[sesamed]}")" "$(
 row "packets the server's br0 got" "${RX[sesamed]}" "${RX[knockd]}"
 row "first knocks seen (own log)" "${SEEN[sesamed]}" "${SEEN[knockd]}"
 row "daemon alive after" "${ALIVE[sesamed]}" "${ALIVE[knockd]}"
+echo
+echo "sesamed's capture holds ${RING:-?} frames for a stalled reader:" \
+	"$(awk -v f="${RING:-0}" -v r="${PPS[sesamed]:-0}" 'BEGIN { if (r > 0) printf "%.1f", f * 1000 / r; else print "?" }') ms" \
+	"at the flood rate it saw (${PPS[sesamed]} pps)"
