@@ -38,11 +38,11 @@ flood_conf_sesamed "$TMP/sesamed.conf" "$STATELIMIT"
 flood_conf_knockd "$TMP/knockd.conf"
 
 export FLOOD_KNOCKS=${FLOOD_KNOCKS:-3} FLOOD_PROBE_MS=${FLOOD_PROBE_MS:-1000}
-declare -A OPENS OPENED MIDN OPEN MID RSS0 RSS1 CPU PPS SEEN ALIVE SENT RX
+declare -A OPENS SENTS OPENED MIDN OPEN MID RSS0 RSS1 CPU PPS SEEN ALIVE SENT RX
 for kind in sesamed knockd; do
 	flood_scenario "$kind" "$TMP/$kind.conf" "$COUNT" || exit 1
 	[ "$R_CLOSED_BEFORE" = yes ] || { echo "flood_knock: 2222 open before the knock" >&2; exit 1; }
-	OPEN[$kind]=$R_OPEN MID[$kind]=$R_MID OPENS[$kind]=$R_OPENS
+	OPEN[$kind]=$R_OPEN MID[$kind]=$R_MID OPENS[$kind]=$R_OPENS SENTS[$kind]=$R_SENTS
 	OPENED[$kind]="$R_OPENED/$R_KNOCKS" MIDN[$kind]="$R_OPENED_MID/$R_KNOCKS" RSS0[$kind]=$R_RSS0 RSS1[$kind]=$R_RSS1
 	CPU[$kind]=$R_CPU_S PPS[$kind]=$R_PPS SEEN[$kind]=$R_SEEN ALIVE[$kind]=$R_ALIVE
 	SENT[$kind]=$R_FLOOD_SENT RX[$kind]=$R_BR0_RX
@@ -65,6 +65,11 @@ RING=$(sed -n 's/.*held \([0-9]*\) frames.*/\1/p' "$TMP/ring.out")
 
 row() { printf '| %-34s | %-16s | %-16s |\n' "$@"; }
 opens() { sed "s/never/never(${FLOOD_PROBE_MS}ms)/g; s/ /, /g" <<<"$1"; }
+# open_ms - sent_ms per knock: roughly the daemon's and the firewall's share.
+after_sent() {
+	paste -d' ' <(tr ' ' '\n' <<<"$1") <(tr ' ' '\n' <<<"$2") |
+		awk '{ printf "%s%s", (NR > 1 ? ", " : ""), ($1 == "never" ? "never" : sprintf("%.1f", $1 - $2)) } END { print "" }'
+}
 per_pkt() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.2f us", c * 1e6 / n; else print "-" }'; }
 growth() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+d KiB", b - a }'; }
 echo
@@ -77,6 +82,7 @@ row "flood rate (pps, sender)" "${PPS[sesamed]}" "${PPS[knockd]}"
 row "real knocks that opened 2222" "${OPENED[sesamed]}" "${OPENED[knockd]}"
 row "... and while the flood still ran" "${MIDN[sesamed]}" "${MIDN[knockd]}"
 row "knock -> open, each knock (ms)" "$(opens "${OPENS[sesamed]}")" "$(opens "${OPENS[knockd]}")"
+row "... after the knock client exited" "$(after_sent "${OPENS[sesamed]}" "${SENTS[sesamed]}")" "$(after_sent "${OPENS[knockd]}" "${SENTS[knockd]}")"
 row "RSS before -> after (KiB)" "${RSS0[sesamed]} -> ${RSS1[sesamed]}" "${RSS0[knockd]} -> ${RSS1[knockd]}"
 row "RSS growth" "$(growth "${RSS0[sesamed]}" "${RSS1[sesamed]}")" "$(growth "${RSS0[knockd]}" "${RSS1[knockd]}")"
 row "CPU s (utime+stime)" "${CPU[sesamed]}" "${CPU[knockd]}"

@@ -17,8 +17,9 @@
 #       spread over the calibrated flood) and probe 2222 every 5 ms for
 #       FLOOD_PROBE_MS (3000) after each, then measures.  FLOOD_RATE=PPS
 #       caps the flood's rate.  Sets R_OPEN (first knock: ms or never),
-#       R_OPENS (all), R_MID (first opened during the flood), R_OPENED,
-#       R_OPENED_MID, R_KNOCKS, R_RSS0/R_RSS1 (KiB), R_CPU_S, R_PPS,
+#       R_OPENS (all), R_SENTS (ms each knock client took to send),
+#       R_MID (first opened during the flood), R_OPENED, R_OPENED_MID,
+#       R_KNOCKS, R_RSS0/R_RSS1 (KiB), R_CPU_S, R_PPS,
 #       R_FLOOD_SENT, R_BR0_RX, R_SEEN, R_ALIVE, R_CLOSED_BEFORE.
 #
 # The door: Sequence 7001,7002,7003 (tcp, syn), Seq_Timeout 5; its start
@@ -165,7 +166,7 @@ flood_scenario() {
 		fi
 	done
 	local t_start t_end t_knock
-	local -a knock_ns=() opens=()
+	local -a knock_ns=() opens=() sents=()
 	t_start=$(now_ns)
 	local rx0; rx0=$(in_srv cat /sys/class/net/br0/statistics/rx_packets)
 	( flood_send -p 7001 -s "$count" -n "$count" -r "${FLOOD_RATE:-0}" -t 100 "$FLOOD_DST6" \
@@ -188,11 +189,12 @@ flood_scenario() {
 		cat "$TMP/probe1.out" >>"$TMP/probe.out"
 		opens+=("$(sed -n 's/.*open_ms=\([^ ]*\).*/\1/p' "$TMP/probe1.out")")
 		[ -n "${opens[k]}" ] || opens[k]=never
+		sents+=("$(sed -n 's/.*sent_ms=\([^ ]*\).*/\1/p' "$TMP/probe1.out")")
 	done
 	wait "$fpid"
 	t_end=$(cat "$TMP/flood.end")
 	R_OPEN=${opens[0]}
-	R_OPENS="${opens[*]}"
+	R_OPENS="${opens[*]}" R_SENTS="${sents[*]}"
 	R_SENT_MS=$(sed -n '1s/.*sent_ms=\([^ ]*\).*/\1/p' "$TMP/probe.out")
 	R_PPS=$(sed -n 's/.*: \([0-9]*\) pps.*/\1/p' "$TMP/flood.out")
 	R_FLOOD_SENT=$(sed -n 's/^flood: sent \([0-9]*\) .*/\1/p' "$TMP/flood.out")
