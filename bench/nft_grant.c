@@ -9,10 +9,13 @@
  *   nft_grant [...] grant ADDR     load (keeping grants) and grant ADDR
  *   nft_grant [...] list           elements with milliseconds left
  *   nft_grant [...] remove         delete the table
+ *   nft_grant [...] serve          one gate kept open; commands on stdin,
+ *       one per line: "grant ADDR", "list", "verify"; answers "ok" or
+ *       "fail" (list: the elements, then "ok")
  *
  * The built-in config: door "openSSH", Sequence 7000,8000,9000 (tcp),
- * Open PORT/tcp (22), Open_Timeout SECONDS (30); door "spa", SPA_Port
- * 62201, Open 443/tcp.
+ * Open PORT/tcp (22; -p may be given up to 4 times), Open_Timeout SECONDS
+ * (30); door "spa", SPA_Port 62201, Open 443/tcp.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -60,9 +63,29 @@ static void print_entry(void *ctx, const struct gate_nft_entry *e)
 	       (unsigned)e->expires_ms);
 }
 
+static int serve(struct gate_nft *g, const struct config *cfg)
+{
+	char line[256];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof line, stdin)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		bool ok = false;
+		if (strncmp(line, "grant ", 6) == 0) {
+			struct grant gr = { .door = 0 };
+			ok = addr_parse(line + 6, &gr.addr) && gate_nft_grant(g, cfg, &gr) == 0;
+		} else if (strcmp(line, "list") == 0) {
+			ok = gate_nft_list(g, cfg, print_entry, (void *)cfg) == 0;
+		} else if (strcmp(line, "verify") == 0) {
+			ok = gate_nft_verify(g, cfg) >= 0;
+		}
+		printf("%s\n", ok ? "ok" : "fail");
+	}
+	return 0;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: nft_grant [-T TABLE] [-p PORT] [-t SECONDS] bench [N] | grant ADDR | list | remove\n");
+	fprintf(stderr, "usage: nft_grant [-T TABLE] [-p PORT]... [-t SECONDS] bench [N] | grant ADDR | list | remove | serve\n");
 	exit(2);
 }
 
@@ -94,13 +117,15 @@ int main(int argc, char **argv)
 
 	int opt;
 	unsigned long v;
+	size_t nports = 0;
 	while ((opt = getopt(argc, argv, "T:p:t:")) != -1) {
 		switch (opt) {
 		case 'T': snprintf(cfg.nft_table, sizeof cfg.nft_table, "%s", optarg); break;
 		case 'p':
-			if (!parse_ulong(optarg, 1, 65535, &v))
+			if (!parse_ulong(optarg, 1, 65535, &v) || nports == 4)
 				usage();
-			doors[0].open[0].port = (uint16_t)v;
+			doors[0].open[nports++] = (struct port_proto){ (uint16_t)v, PROTO_TCP };
+			doors[0].open_len = nports;
 			break;
 		case 't':
 			if (!parse_ulong(optarg, 1, 86400, &v))
@@ -125,6 +150,8 @@ int main(int argc, char **argv)
 		if (!addr_parse(argv[optind + 1], &gr.addr))
 			usage();
 		rc = gate_nft_grant(g, &cfg, &gr) < 0;
+	} else if (strcmp(cmd, "serve") == 0) {
+		rc = serve(g, &cfg);
 	} else if (strcmp(cmd, "list") == 0) {
 		rc = gate_nft_list(g, &cfg, print_entry, &cfg) < 0;
 	} else if (strcmp(cmd, "bench") == 0) {

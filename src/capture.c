@@ -269,6 +269,9 @@ int capture_open(const char *ifname, const char *filter, struct capture **out)
 		return -ENOMEM;
 	c->fd = -1;
 	snprintf(c->ifname, sizeof c->ifname, "%s", ifname);
+	/* Read before the socket binds: if the link is re-created in
+	 * between, the stale index makes the first dispatch report -ENODEV
+	 * and the capture is reopened, never the other way round. */
 	if (strcmp(ifname, "any") != 0) {
 		c->ifindex = if_nametoindex(ifname);
 		if (!c->ifindex) {
@@ -298,6 +301,8 @@ int capture_open(const char *ifname, const char *filter, struct capture **out)
 	if (rc < 0) {
 		set_error("%s: %s", ifname, pcap_geterr(c->pcap));
 		err = activate_error(rc);
+		if (err == -EIO && c->ifindex && !if_nametoindex(ifname))
+			err = -ENODEV;  /* it vanished while we opened it */
 		goto fail;
 	}
 	c->linktype = pcap_datalink(c->pcap);

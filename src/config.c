@@ -71,7 +71,6 @@ void config_pwarn(struct parser *p, unsigned line, const char *fmt, ...)
 	config_report(p->diag, p->ctx, LOG_WARNING, p->name, line, "%s", msg);
 }
 
-
 /* --- sections ---------------------------------------------------------- */
 
 static void door_defaults(struct door *d)
@@ -95,20 +94,20 @@ static void finish_door(struct parser *p)
 
 	if (seq && onetime)
 		config_perr(p, seen[K_ONETIME], "door %s: Sequence and One_Time_Sequences both "
-		     "given (line %u); a door has one or the other", d->name, seen[K_SEQUENCE]);
+			    "given (line %u); a door has one or the other", d->name, seen[K_SEQUENCE]);
 	if ((seq || onetime) && spa)
 		config_perr(p, d->line, "door %s: a door is either a knock door (Sequence, "
-		     "One_Time_Sequences) or an SPA door (SPA_Port, SPA_Format), not both",
-		     d->name);
+			    "One_Time_Sequences) or an SPA door (SPA_Port, SPA_Format), not both",
+			    d->name);
 	if (!seq && !onetime && !spa)
 		config_perr(p, d->line, "door %s: needs a Sequence, One_Time_Sequences or "
-		     "SPA_Port", d->name);
+			    "SPA_Port", d->name);
 
 	if (!spa) {
 		for (size_t i = 0; i < K__COUNT; i++)
 			if (seen[i] && config_key_is_spa((enum key_id)i))
 				config_perr(p, seen[i], "door %s: %s needs SPA_Port or SPA_Format "
-				     "(this is not an SPA door)", d->name, p->door_seen_name[i]);
+					    "(this is not an SPA door)", d->name, p->door_seen_name[i]);
 	} else {
 		if (d->spa_format == SPA_FORMAT_NONE)
 			d->spa_format = SPA_FORMAT_SESAME;
@@ -118,34 +117,34 @@ static void finish_door(struct parser *p)
 			d->spa_window_s = d->spa_format == SPA_FORMAT_FWKNOP ? 120 : 30;
 		if (!seen[K_OPEN])
 			config_perr(p, d->line, "door %s: an SPA door needs Open (the ports a "
-			     "packet may open)", d->name);
+				    "packet may open)", d->name);
 		if (d->spa_format == SPA_FORMAT_SESAME) {
 			if (!seen[K_SPA_KEYS])
 				config_perr(p, d->line, "door %s: SPA_Format sesame needs SPA_Keys",
-				     d->name);
+					    d->name);
 			static const enum key_id fw[] = { K_FWK_KEY_B64, K_FWK_KEY,
 				K_FWK_HMAC_B64, K_FWK_HMAC, K_FWK_DIGEST };
 			for (size_t i = 0; i < sizeof fw / sizeof fw[0]; i++)
 				if (seen[fw[i]])
 					config_perr(p, seen[fw[i]], "door %s: %s needs SPA_Format = fwknop",
-					     d->name, p->door_seen_name[fw[i]]);
+						    d->name, p->door_seen_name[fw[i]]);
 		} else {
 			if (seen[K_SPA_KEYS])
 				config_perr(p, seen[K_SPA_KEYS], "door %s: SPA_Keys is for SPA_Format "
-				     "sesame; fwknop doors use Fwknop_Key_Base64", d->name);
+					    "sesame; fwknop doors use Fwknop_Key_Base64", d->name);
 			if (seen[K_FWK_KEY] && seen[K_FWK_KEY_B64])
 				config_perr(p, seen[K_FWK_KEY], "door %s: Fwknop_Key and "
-				     "Fwknop_Key_Base64 both given", d->name);
+					    "Fwknop_Key_Base64 both given", d->name);
 			else if (!seen[K_FWK_KEY] && !seen[K_FWK_KEY_B64])
 				config_perr(p, d->line, "door %s: SPA_Format fwknop needs "
-				     "Fwknop_Key_Base64 or Fwknop_Key", d->name);
+					    "Fwknop_Key_Base64 or Fwknop_Key", d->name);
 			if (seen[K_FWK_HMAC] && seen[K_FWK_HMAC_B64])
 				config_perr(p, seen[K_FWK_HMAC], "door %s: Fwknop_HMAC_Key and "
-				     "Fwknop_HMAC_Key_Base64 both given", d->name);
+					    "Fwknop_HMAC_Key_Base64 both given", d->name);
 			else if (!seen[K_FWK_HMAC] && !seen[K_FWK_HMAC_B64])
 				config_perr(p, d->line, "door %s: SPA_Format fwknop needs "
-				     "Fwknop_HMAC_Key_Base64 or Fwknop_HMAC_Key (packets "
-				     "without an HMAC are refused)", d->name);
+					    "Fwknop_HMAC_Key_Base64 or Fwknop_HMAC_Key (packets "
+					    "without an HMAC are refused)", d->name);
 		}
 	}
 }
@@ -169,15 +168,15 @@ static void start_section(struct parser *p, char *hdr)
 	}
 	if (!config_name_valid(name, CONFIG_DOOR_NAME_LEN)) {
 		config_perr(p, p->line, "bad door name '%.*s%s' (letters, digits, '_' and '-', "
-		     "starting with a letter or '_', at most %d: it names nft sets)",
-		     VAL(name), CONFIG_DOOR_NAME_LEN);
+			    "starting with a letter or '_', at most %d: it names nft sets)",
+			    VAL(name), CONFIG_DOOR_NAME_LEN);
 		/* Parse the section anyway, to report its other errors. */
 	}
 	struct config *c = p->cfg;
 	for (size_t i = 0; i < c->ndoors; i++) {
 		if (strcasecmp(c->doors[i].name, name) == 0) {
 			config_perr(p, p->line, "door %s: name already used on line %u",
-			     name, c->doors[i].line);
+				    name, c->doors[i].line);
 			break;
 		}
 	}
@@ -204,6 +203,7 @@ static void start_section(struct parser *p, char *hdr)
 	d->line = p->line;
 	p->section = SEC_DOOR;
 }
+
 static void parse_line(struct parser *p, char *raw)
 {
 	char *line = config_trim(raw);
@@ -232,7 +232,7 @@ static void parse_line(struct parser *p, char *raw)
 	}
 	if (p->section == SEC_NONE) {
 		config_perr(p, p->line, "%s outside any section (put it under [options] or a "
-		     "[door])", k->name);
+			    "[door])", k->name);
 		return;
 	}
 	if (p->section == SEC_SKIP)
@@ -244,7 +244,7 @@ static void parse_line(struct parser *p, char *raw)
 	}
 	if (!in_options && k->where != IN_DOOR) {
 		config_perr(p, p->line, "%s belongs in [options], not in door %s", k->name,
-		     config_cur_door(p)->name);
+			    config_cur_door(p)->name);
 		return;
 	}
 	if (!value) {
@@ -261,7 +261,7 @@ static void parse_line(struct parser *p, char *raw)
 	unsigned *seen = in_options ? p->opt_seen : p->door_seen;
 	if (seen[k->id])
 		config_pwarn(p, p->line, "%s given again (line %u); this one wins, as in knockd",
-		      k->name, seen[k->id]);
+			     k->name, seen[k->id]);
 	seen[k->id] = p->line;
 	if (!in_options)
 		p->door_seen_name[k->id] = k->name;
@@ -364,6 +364,8 @@ static int parse_src(const char *name, struct line_src *src,
 			config_perr(&p, p.line, "NUL byte in line");
 		else if (st == LINE_CTRL)
 			config_perr(&p, p.line, "control character in line");
+		else if (p.line == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+			parse_line(&p, line + 3);      /* a UTF-8 byte order mark */
 		else
 			parse_line(&p, line);
 	}
@@ -377,8 +379,8 @@ static int parse_src(const char *name, struct line_src *src,
 		for (size_t i = 0; c->firewall == FIREWALL_NONE && i < c->ndoors; i++)
 			if (c->doors[i].open_len)
 				config_perr(&p, c->doors[i].lines.open, "door %s: Open needs the "
-				     "nft gate, but Firewall = none (line %u)",
-				     c->doors[i].name, p.opt_seen[K_FIREWALL]);
+					    "nft gate, but Firewall = none (line %u)",
+					    c->doors[i].name, p.opt_seen[K_FIREWALL]);
 	}
 	if (line) {
 		explicit_bzero(line, CONFIG_LINE_MAX + 1);     /* may hold keys */

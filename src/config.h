@@ -6,7 +6,19 @@
  * section 4 and docs/config.md for every key.
  *
  * Ownership: config_load() returns a tree owned by the caller, released
- * with one config_free().  Strings inside are owned by the tree.
+ * with one config_free().  Strings inside are owned by the tree; fwknop
+ * keys are wiped by config_free().
+ *
+ * What the parser guarantees to the rest of sesamed, so nobody re-checks:
+ *  - a door is either a sequence door (seq_len > 0 xor one_time_file) or an
+ *    SPA door (spa_format set, spa_port set, open_len > 0; native: spa_keys
+ *    set; fwknop: both keys non-empty), never both;
+ *  - door names are unique (case-insensitively) and match
+ *    [A-Za-z_][A-Za-z0-9_-]{0,47}; nft_table matches the same, up to 63;
+ *  - every number is in range (see docs/config.md), ports are 1..65535,
+ *    protocols PROTO_TCP or PROTO_UDP, Open lists no port twice;
+ *  - relative paths were joined to the config file's directory;
+ *  - with Firewall = none no door has Open.
  */
 #ifndef SESAME_CONFIG_H
 #define SESAME_CONFIG_H
@@ -131,10 +143,15 @@ typedef void (*config_diag_fn)(void *ctx, int level, const char *msg);
 
 /* Reads PATH.  Returns 0 and sets *OUT, or -EINVAL (errors were reported
  * through DIAG, every one of them, not just the first) or -errno when the
- * file cannot be read (reported too).  Warnings never fail the load. */
+ * file cannot be read (reported too).  Warnings never fail the load.
+ * Also reads each One_Time_Sequences file (missing or malformed: error;
+ * used up: warning), as knockd does at start.  SPA_Keys files are left to
+ * the SPA module. */
 int config_load(const char *path, config_diag_fn diag, void *ctx,
 		struct config **out);
-/* Same, from a buffer (NAME used in messages).  For tests and fuzzing. */
+/* Same, from a buffer (NAME used in messages and, when it has a '/', as
+ * the base of relative paths), without touching any file.  For tests and
+ * fuzzing. */
 int config_parse(const char *name, const char *text, size_t len,
 		 config_diag_fn diag, void *ctx, struct config **out);
 void config_free(struct config *cfg);

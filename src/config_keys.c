@@ -166,7 +166,7 @@ static bool num(struct parser *p, const struct keyword *k, const char *v,
 	if (parse_ulong(v, min, max, out))
 		return true;
 	config_perr(p, p->line, "%s: bad value '%.*s%s' (expected %s, %lu..%lu)",
-	     k->name, VAL(v), unit, min, max);
+		    k->name, VAL(v), unit, min, max);
 	return false;
 }
 
@@ -181,7 +181,7 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 	case K_USESYSLOG:
 		if (!parse_bool(v, &c->use_syslog))
 			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected no value, or yes/no)",
-			     k->name, VAL(v));
+				    k->name, VAL(v));
 		return;
 	case K_LOGFILE:
 		set_str(p, &c->log_file, v, true);
@@ -204,13 +204,13 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 			c->firewall = FIREWALL_NONE;
 		else
 			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected nft or none)",
-			     k->name, VAL(v));
+				    k->name, VAL(v));
 		return;
 	case K_NFTTABLE:
 		if (!config_name_valid(v, CONFIG_NAME_MAX - 1)) {
 			config_perr(p, p->line, "%s: bad table name '%.*s%s' (letters, digits, '_' "
-			     "and '-', starting with a letter or '_', at most %d)",
-			     k->name, VAL(v), CONFIG_NAME_MAX - 1);
+				    "and '-', starting with a letter or '_', at most %d)",
+				    k->name, VAL(v), CONFIG_NAME_MAX - 1);
 			return;
 		}
 		snprintf(c->nft_table, sizeof c->nft_table, "%s", v);
@@ -230,7 +230,7 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 		/* sun_path is 108 bytes with the NUL; check the joined path. */
 		if (c->control_socket && strlen(c->control_socket) >= 108)
 			config_perr(p, p->line, "%s: path too long for a unix socket '%.*s%s'",
-			     k->name, VAL(c->control_socket));
+				    k->name, VAL(c->control_socket));
 		return;
 	case K_USER:
 		if (strlen(v) > 32 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
@@ -247,7 +247,6 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 }
 
 /* --- door keys --------------------------------------------------------- */
-
 
 static const struct {
 	const char *name;
@@ -281,13 +280,13 @@ static bool set_tcpflags(struct parser *p, const struct keyword *k, char *v)
 				bit = tcp_flags[i].bit;
 		if (!bit) {
 			config_perr(p, p->line, "%s: unknown flag '%.*s%s' (expected fin, syn, rst, "
-			     "psh, ack, urg, each optionally with '!')", k->name, VAL(t));
+				    "psh, ack, urg, each optionally with '!')", k->name, VAL(t));
 			bad = true;
 			continue;
 		}
 		if ((neg ? set : clear) & bit) {
 			config_perr(p, p->line, "%s: flag '%s' both required and excluded in '%.*s%s'",
-			     k->name, t, VAL(v));
+				    k->name, t, VAL(v));
 			bad = true;
 		}
 		if (neg)
@@ -323,7 +322,7 @@ static void set_key(struct parser *p, const struct keyword *k, const char *v,
 			config_perr(p, p->line, "%s: not valid base64", k->name);
 		} else if ((size_t)n > max) {
 			config_perr(p, p->line, "%s: key too long (%ld bytes, at most %zu)",
-			     k->name, n, max);
+				    k->name, n, max);
 		} else {
 			memcpy(dst, tmp, (size_t)n);
 			*dstlen = (size_t)n;
@@ -370,7 +369,7 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 		if (cnt < 0) {
 			d->seq_len = 0;
 			config_perr(p, p->line, "%s: %s in '%.*s%s' (expected port[:tcp|:udp],...)",
-			     k->name, err, VAL(v));
+				    k->name, err, VAL(v));
 			return;
 		}
 		d->seq_len = (size_t)cnt;
@@ -417,7 +416,7 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 		if (!addr_parse(v, &d->target)) {
 			memset(&d->target, 0, sizeof d->target);
 			config_perr(p, p->line, "%s: bad address '%.*s%s' (expected a numeric IPv4 "
-			     "or IPv6 address)", k->name, VAL(v));
+				    "or IPv6 address)", k->name, VAL(v));
 			return;
 		}
 		d->lines.target = p->line;
@@ -432,8 +431,21 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 		if (cnt < 0) {
 			d->open_len = 0;
 			config_perr(p, p->line, "%s: %s in '%.*s%s' (expected port/proto,...)",
-			     k->name, err, VAL(v));
+				    k->name, err, VAL(v));
 			return;
+		}
+		/* A port twice would render a duplicate set element in nft. */
+		for (int i = 1; i < cnt; i++) {
+			for (int j = 0; j < i; j++) {
+				if (d->open[i].port == d->open[j].port &&
+				    d->open[i].proto == d->open[j].proto) {
+					config_perr(p, p->line, "%s: port %u/%s given twice in "
+						    "'%.*s%s'", k->name, d->open[i].port,
+						    port_proto_name(d->open[i].proto), VAL(v));
+					d->open_len = 0;
+					return;
+				}
+			}
 		}
 		d->open_len = (size_t)cnt;
 		d->lines.open = p->line;
@@ -457,7 +469,7 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 			d->spa_format = SPA_FORMAT_FWKNOP;
 		else {
 			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected sesame or fwknop)",
-			     k->name, VAL(v));
+				    k->name, VAL(v));
 			return;
 		}
 		d->lines.spa_format = p->line;
@@ -492,13 +504,13 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 				items++;
 				if (d->allow_len == CONFIG_ALLOW_MAX) {
 					config_perr(p, p->line, "%s: too many networks (at most %d)",
-					     k->name, CONFIG_ALLOW_MAX);
+						    k->name, CONFIG_ALLOW_MAX);
 					d->allow_len = 0;
 					return;
 				}
 				if (!cidr_parse(t, &d->allow_nets[d->allow_len])) {
 					config_perr(p, p->line, "%s: bad value '%.*s%s' (expected no, yes, "
-					     "or ADDR[/PREFIX],... without host bits)", k->name, VAL(t));
+						    "or ADDR[/PREFIX],... without host bits)", k->name, VAL(t));
 					d->allow_len = 0;
 					return;
 				}
@@ -506,7 +518,7 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 			}
 			if (items == 0 || commas + 1 != items) {
 				config_perr(p, p->line, "%s: bad value '%.*s%s' (empty item)",
-				     k->name, VAL(v));
+					    k->name, VAL(v));
 				d->allow_len = 0;
 				return;
 			}
@@ -539,7 +551,7 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 			}
 		}
 		config_perr(p, p->line, "%s: bad value '%.*s%s' (expected md5, sha1, sha256, "
-		     "sha384, sha512, sha3_256 or sha3_512)", k->name, VAL(v));
+			    "sha384, sha512, sha3_256 or sha3_512)", k->name, VAL(v));
 		return;
 	case K_SEQ_SECRET:
 	case K_SEQ_LENGTH:

@@ -14,10 +14,12 @@
 
 #include "capture.h"
 #include "config.h"
+#include "control.h"
 #include "door.h"
 #include "gates.h"
 #include "log.h"
 #include "loop.h"
+#include "status.h"
 #include "version.h"
 
 /* Start, stop and reload lines: shown even without -v. */
@@ -43,6 +45,8 @@ struct daemon {
 	size_t ngrants;
 	char *pidfile;                  /* written by us, removed at exit */
 	bool only_v4;
+	struct control *control;        /* NULL when it could not be opened */
+	uint64_t started_ms;
 };
 
 /* --- config diagnostics ------------------------------------------------ */
@@ -268,6 +272,88 @@ static size_t grants_room(const struct config *cfg)
 	return cfg->ndoors ? cfg->ndoors : 1;
 }
 
+/* --- native gate and control socket ------------------------------------ */
+
+/* Step one of a reload: the table for CFG (a new gate when the old config
+ * had none).  Returns 0 or -errno (logged; the old table is untouched). */
+static int gate_reload(struct daemon *dm, const struct config *cfg, struct gate_nft **fresh)
+{
+	*fresh = NULL;
+	if (!config_wants_nft(cfg))
+		return 0;
+	if (dm->gates.nft)
+		return gate_nft_reload(dm->gates.nft, cfg);
+	return gate_nft_new(cfg, fresh);
+}
+
+/* The rest of the reload failed: back to the running config's table. */
+static void gate_undo(struct daemon *dm, const struct config *cfg, struct gate_nft *fresh)
+{
+	if (fresh) {
+		gate_nft_free(fresh);
+		gate_nft_remove(cfg->nft_table);
+	} else if (dm->gates.nft && config_wants_nft(cfg)) {
+		gate_nft_reload(dm->gates.nft, dm->cfg);
+	}
+}
+
+static void gate_commit(struct daemon *dm, const struct config *cfg, struct gate_nft *fresh)
+{
+	if (fresh) {
+		dm->gates.nft = fresh;
+	} else if (dm->gates.nft && !config_wants_nft(cfg)) {
+		/* Fail closed: the table stays until removed on purpose. */
+		log_notice("Firewall = none: table inet %s stays as it is; "
+			   "'sesamed --remove-gate' removes it", dm->cfg->nft_table);
+		gate_nft_free(dm->gates.nft);
+		dm->gates.nft = NULL;
+	}
+}
+
+static size_t attempts_of(void *ctx, size_t door)
+{
+	struct daemon *dm = ctx;
+	return doors_attempts(dm->doors, door);
+}
+
+static void status_answer(void *ctx, bool json, struct strbuf *out)
+{
+	struct daemon *dm = ctx;
+	struct status_src src = {
+		.cfg = dm->cfg,
+		.nft = dm->gates.nft,
+		.attempts = attempts_of,
+		.attempts_ctx = dm,
+		.interface = dm->ifname,
+		.uptime_s = (loop_now_ms() - dm->started_ms) / 1000,
+	};
+	status_render(&src, json, out);
+}
+
+static void on_control(struct loop *l, int fd, uint32_t events, void *ctx)
+{
+	(void)l; (void)fd; (void)events;
+	struct daemon *dm = ctx;
+	control_dispatch(dm->control);
+}
+
+/* The control socket is for `sesame status`: without it sesamed still
+ * guards and opens, so a failure is a warning, not a reason to stop. */
+static void control_start(struct daemon *dm)
+{
+	const char *path = dm->cfg->control_socket;
+	if (!path || !*path)
+		return;
+	if (control_open(path, status_answer, dm, &dm->control) < 0) {
+		log_warn("control socket %s unavailable: 'sesame status' will not answer", path);
+		return;
+	}
+	if (loop_add_fd(dm->loop, control_fd(dm->control), EPOLLIN, on_control, dm) < 0) {
+		control_free(dm->control);
+		dm->control = NULL;
+	}
+}
+
 /* SIGHUP: all or nothing.  Everything the new config needs is built
  * first (config, filter, capture, grant buffer); only then does the
  * running state switch over.  Any failure keeps the old config, doors,
@@ -293,8 +379,16 @@ static void reload(struct daemon *dm)
 	bool new_capture = dm->cap && strcmp(filter, dm->filter) != 0;
 	if (new_capture && capture_start(dm, filter, &newcap) < 0)
 		goto keep_old;
+	/* The gate's table for the new config, in one transaction; grants of
+	 * doors that stay are kept.  Undone if the doors refuse. */
+	struct gate_nft *newnft = NULL;
+	if (gate_reload(dm, cfg, &newnft) < 0) {
+		capture_close(newcap);
+		goto keep_old;
+	}
 	if (doors_reload(dm->doors, cfg) < 0) {
 		capture_close(newcap);
+		gate_undo(dm, cfg, newnft);
 		goto keep_old;
 	}
 	if (new_capture) {
@@ -306,7 +400,7 @@ static void reload(struct daemon *dm)
 			loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
 		}
 	}
-	/* issue 4: gate_nft_reload(dm->gates.nft, cfg) here. */
+	gate_commit(dm, cfg, newnft);
 	free(dm->filter);
 	dm->filter = filter;
 	free(dm->grants);
@@ -397,6 +491,12 @@ static int daemonize(void)
 
 static void teardown(struct daemon *dm)
 {
+	if (dm->control) {
+		loop_del_fd(dm->loop, control_fd(dm->control));
+		control_free(dm->control);
+	}
+	/* The table stays (fail closed): the kernel still ends every grant. */
+	gate_nft_free(dm->gates.nft);
 	if (dm->gates.cmd)
 		gate_cmd_free(dm->gates.cmd);
 	if (dm->loop) {
@@ -449,13 +549,6 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		}
 	}
 
-	for (size_t i = 0; i < cfg->ndoors; i++) {
-		const struct door *d = &cfg->doors[i];
-		/* issue 4 removes this: Open doors then go to gate_nft. */
-		if (d->open_len && !gate_cmd_door_has_commands(d))
-			log_warn("door %s: Open needs the native nft gate, which this sesamed "
-				 "does not have yet; the door opens nothing", d->name);
-	}
 
 	dm->filter = filter_for(cfg);
 	if (!dm->filter)
@@ -474,6 +567,13 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	if (!dm->grants)
 		return -ENOMEM;
 	dm->min_seq_timeout_ms = min_seq_timeout(cfg);
+	/* Before daemonizing: a kernel or permission problem is one line on
+	 * the terminal and exit status 1. */
+	if (config_wants_nft(cfg)) {
+		rc = gate_nft_new(cfg, &dm->gates.nft);
+		if (rc < 0)
+			return rc;
+	}
 
 	if (o->daemonize) {
 		log_to_stderr(false);
@@ -514,7 +614,8 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		log_err("out of memory");
 		return -ENOMEM;
 	}
-	/* issue 4: if (config_wants_nft(cfg)) gate_nft_new(cfg, &dm->gates.nft); */
+	dm->started_ms = loop_now_ms();
+	control_start(dm);
 	dm->cap = NULL;
 	rc = capture_watch(dm, c);
 	if (rc < 0) {

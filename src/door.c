@@ -174,11 +174,14 @@ static int doors_build(const struct config *cfg, struct doors **out)
 		}
 	}
 	/* An SPA-only config needs no attempt table worth the name. */
-	if (!err)
+	if (!err) {
 		err = attempts_new(any_sequence ? cfg->state_limit : 1, cfg->ndoors, &d->att);
+		if (err)
+			log_err("attempt table of %u entries: %s", cfg->state_limit, strerror(-err));
+	} else if (err == -ENOMEM) {
+		log_err("door state: %s", strerror(-err));
+	}
 	if (err) {
-		if (err == -ENOMEM)
-			log_err("door state: %s", strerror(-err));
 		doors_free(d);
 		return err;
 	}

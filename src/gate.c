@@ -43,7 +43,8 @@ int gates_dispatch(struct gates *g, const struct config *cfg,
 	}
 	const struct door *d = &cfg->doors[gr->door];
 	int rc = 0;
-	/* issue 4: if (d->open_len && g->nft) rc = gate_nft_grant(g->nft, cfg, gr); */
+	if (d->open_len && g->nft)
+		rc = gate_nft_grant(g->nft, cfg, gr);
 	if (gate_cmd_door_has_commands(d)) {
 		int r = gate_cmd_grant(g->cmd, cfg, gr);
 		if (r < 0 && rc == 0)

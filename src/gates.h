@@ -14,10 +14,11 @@
 #include "config.h"
 #include "gate.h"
 #include "gate_cmd.h"
+#include "gate_nft.h"
 
 struct gates {
 	struct gate_cmd *cmd;           /* always present */
-	/* struct gate_nft *nft;           issue 4: NULL unless config_wants_nft() */
+	struct gate_nft *nft;           /* NULL unless config_wants_nft() */
 };
 
 /* Validates GR against CFG (a malformed grant is a bug on the deciding

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "config.h"
 #include "daemon.h"
+#include "gate_nft.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -21,8 +23,23 @@ static void usage(FILE *f)
 		"  -p, --pidfile FILE   pid file (default PidFile, or " SESAMED_DEFAULT_PIDFILE
 		" with -d)\n"
 		"  -t, --check          check the config, print errors and warnings, exit\n"
+		"      --remove-gate    delete the nftables table (NftTable) and exit;\n"
+		"                       every guarded port is then open to all\n"
 		"  -V, --version        print the version\n"
 		"  -h, --help           this text\n");
+}
+
+/* `sesamed --remove-gate`: SIGTERM leaves the table in place on purpose
+ * (fail closed); this is how it goes away.  The table name comes from the
+ * config's NftTable. */
+static int remove_gate_table(const char *config_path)
+{
+	struct config *cfg;
+	if (config_load(config_path, NULL, NULL, &cfg) < 0)
+		return 1;
+	int rc = gate_nft_remove(cfg->nft_table);
+	config_free(cfg);
+	return rc < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -39,10 +56,11 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "check", no_argument, NULL, 't' },
+		{ "remove-gate", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon_opts o = { .config_path = SESAMED_DEFAULT_CONFIG };
-	bool check = false;
+	bool check = false, remove_gate = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "i:dc:Dl4vVhp:t", longopts, NULL)) != -1) {
 		switch (c) {
@@ -55,6 +73,7 @@ int main(int argc, char **argv)
 		case 'v': o.verbose = true; break;
 		case 'p': o.pidfile = optarg; break;
 		case 't': check = true; break;
+		case 'R': remove_gate = true; break;
 		case 'V': printf("sesamed %s\n", SESAME_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
@@ -67,5 +86,7 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return daemon_check(o.config_path);
+	if (remove_gate)
+		return remove_gate_table(o.config_path);
 	return daemon_run(&o);
 }

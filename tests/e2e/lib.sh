@@ -162,14 +162,18 @@ firewall_iptables() {
 # capture_start NAME FILTER...: tcpdump in the server on $SRV_IF, to $TMP/NAME.pcap.
 capture_start() {
 	local name=$1; shift
-	in_srv tcpdump -i "$SRV_IF" -U -n -w "$TMP/$name.pcap" "$@" >"$TMP/$name.tcpdump.log" 2>&1 &
+	: >"$TMP/$name.tcpdump.log"
+	# Not through in_srv: $! must be tcpdump itself (ip netns exec execs
+	# it), and --immediate-mode so that stopping it loses no packet.
+	ip netns exec "$SRV_NS" tcpdump -i "$SRV_IF" --immediate-mode -U -n \
+		-w "$TMP/$name.pcap" "$@" >"$TMP/$name.tcpdump.log" 2>&1 &
 	eval "_CAP_$name=$!"
 	wait_until 5 grep -q "listening on" "$TMP/$name.tcpdump.log"
 }
 # capture_stop NAME: stops it; then capture_count NAME [FILTER] counts packets.
 capture_stop() {
 	local pid; eval "pid=\$_CAP_$1"
-	sleep 0.2; kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	sleep 0.2; kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 }
 capture_count() {
 	local name=$1; shift

@@ -4,14 +4,17 @@
 # `in_srv tcpdump ... &` makes $! a bash subshell: in a non-interactive
 # shell that background subshell ignores SIGINT, so capture_stop waits
 # forever.  Here $! is tcpdump itself (ip netns exec execs it), and
-# SIGTERM makes it flush and exit.  capture_count from lib.sh reads the
+# SIGTERM makes it flush and exit.  --immediate-mode: without it, packets
+# wait in the kernel ring until a block times out (up to 1 s) and a stop
+# soon after the last packet loses them, so a "no packet" check could
+# pass for the wrong reason.  capture_count from lib.sh reads the
 # same $TMP/NAME.pcap files.
 
 # kcap_start NAME FILTER... : tcpdump on the server's $SRV_IF into $TMP/NAME.pcap.
 kcap_start() {
 	local name=$1; shift
 	: >"$TMP/$name.tcpdump.log"
-	ip netns exec "$SRV_NS" tcpdump -i "$SRV_IF" -U -n -w "$TMP/$name.pcap" "$@" \
+	ip netns exec "$SRV_NS" tcpdump -i "$SRV_IF" --immediate-mode -U -n -w "$TMP/$name.pcap" "$@" \
 		>"$TMP/$name.tcpdump.log" 2>&1 &
 	printf -v "_KCAP_$name" '%s' "$!"
 	wait_until 5 grep -q "listening on" "$TMP/$name.tcpdump.log"

@@ -1,7 +1,6 @@
 /* Unit tests of config: every key (good and bad values), aliases, case,
- * defaults, error lines, all errors reported, lint warnings, and the
- * tests/configs corpus (good configs load; each bad one reports the error
- * its first line announces). */
+ * defaults, error lines, all errors reported.  Lint and the corpus are in
+ * test_config_lint.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,96 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
-
-/* --- collecting diagnostics ------------------------------------------ */
-
-#define MSGS_MAX 256
-struct diags {
-	char *msg[MSGS_MAX];
-	int level[MSGS_MAX];
-	size_t n, errors, warnings;
-};
-
-static void collect(void *ctx, int level, const char *msg)
-{
-	struct diags *d = ctx;
-	if (level == LOG_ERR)
-		d->errors++;
-	else
-		d->warnings++;
-	if (d->n < MSGS_MAX) {
-		d->msg[d->n] = strdup(msg);
-		d->level[d->n] = level;
-		d->n++;
-	}
-}
-
-static void diags_clear(struct diags *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->msg[i]);
-	memset(d, 0, sizeof *d);
-}
-
-static void diags_dump(const struct diags *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		print_message("  diag: %s\n", d->msg[i]);
-}
-
-/* True when some message of LEVEL contains SUB. */
-static bool has(const struct diags *d, int level, const char *sub)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (d->level[i] == level && strstr(d->msg[i], sub))
-			return true;
-	return false;
-}
-
-static struct diags D;
-
-static int parse(const char *text, struct config **out)
-{
-	diags_clear(&D);
-	return config_parse("t.conf", text, strlen(text), collect, &D, out);
-}
-
-/* Parses TEXT, which must be valid. */
-static struct config *good(const char *text)
-{
-	struct config *c = NULL;
-	int r = parse(text, &c);
-	if (r != 0)
-		diags_dump(&D);
-	assert_int_equal(r, 0);
-	assert_non_null(c);
-	assert_int_equal(D.errors, 0);
-	return c;
-}
-
-/* Parses TEXT, which must fail with an error containing SUB. */
-#define bad(text, sub) bad_at(text, sub, __LINE__)
-static void bad_at(const char *text, const char *sub, int where)
-{
-	struct config *c = (struct config *)1;
-	int r = parse(text, &c);
-	if (r != -EINVAL || !has(&D, LOG_ERR, sub)) {
-		print_message("test line %d: want error '%s'\n", where, sub);
-		diags_dump(&D);
-	}
-	assert_int_equal(r, -EINVAL);
-	assert_null(c);
-	assert_true(has(&D, LOG_ERR, sub));
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	diags_clear(&D);
-	return 0;
-}
-
-#define DOOR(body) "[d]\n\tsequence = 7000,8000,9000\n" body
+#include "config_diags.h"
 
 /* --- knockd keys ------------------------------------------------------ */
 
@@ -236,6 +146,12 @@ static void case_and_whitespace(void **state)
 	assert_string_equal(c->doors[0].start_command, "Echo %IP% 'Keeps Case'");
 	config_free(c);
 
+	/* A UTF-8 byte order mark (some editors write one) is skipped. */
+	c = good("\xef\xbb\xbf[options]\nlogfile = /x\n");
+	assert_string_equal(c->log_file, "/x");
+	config_free(c);
+	bad("[options]\n\xef\xbb\xbflogfile = /x\n", "t.conf:2: unknown key");
+
 	/* A value may hold '=' (commands do). */
 	c = good(DOOR("command = env A=b /bin/x\n"));
 	assert_string_equal(c->doors[0].start_command, "env A=b /bin/x");
@@ -356,6 +272,10 @@ static void open_keys(void **state)
 	config_free(c);
 
 	bad(DOOR("open = 22/icmp\n"), "t.conf:3: Open: bad port '22/icmp'");
+	bad(DOOR("open = 22/tcp,80,tcp/22\n"), "t.conf:3: Open: port 22/tcp given twice in '22/tcp,80,tcp/22'");
+	c = good(DOOR("open = 53/tcp,53/udp\n"));
+	assert_int_equal(c->doors[0].open_len, 2);
+	config_free(c);
 	bad(DOOR("open = 22:tcp\n"), "Open: bad port '22:tcp'");
 	bad(DOOR("open = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n"),
 	    "Open: too many ports (at most 16)");
@@ -676,225 +596,6 @@ static void duplicate_keys_warn(void **state)
 	config_free(c);
 }
 
-/* --- lint ------------------------------------------------------------- */
-
-static unsigned lint(const char *text)
-{
-	struct config *c = good(text);
-	diags_clear(&D);
-	unsigned n = config_lint(c, collect, &D);
-	assert_int_equal(n, D.warnings);
-	assert_int_equal(D.errors, 0);
-	config_free(c);
-	return n;
-}
-
-static void lint_warnings(void **state)
-{
-	(void)state;
-	/* A clean door draws nothing. */
-	assert_int_equal(lint("[d]\nsequence = 7000,8000:udp,9000\ntcpflags = syn\n"
-			      "open = 22\n"), 0);
-	assert_int_equal(lint("[d]\nsequence = 7000,8000,9000\ncommand = /a\n"
-			      "cmd_timeout = 5\nstop_command = /b\n"), 0);
-
-	lint("[d]\nsequence = 7000,8000,9000\ntcpflags = syn,ack\nopen = 22\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:3: warning: door d: TCPFlags requires both syn and ack"));
-
-	lint("[d]\nsequence = 7000,8000,8000,9000\nopen = 22\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:2: warning: door d: port 8000/tcp repeated back to back"));
-	/* Same port, other protocol: not a repeat. */
-	assert_int_equal(lint("[d]\nsequence = 7000,8000,8000:udp,9000\nopen = 22\n"), 0);
-
-	lint("[d]\nsequence = 7000,2222,9000\nopen = 2222/tcp\n");
-	assert_true(has(&D, LOG_WARNING, "door d: knock port 2222/tcp is also a port this door opens"));
-	lint("[d]\nsequence = 7000,2222,9000\nopen = 3333\n[e]\nsequence = 1000,1001,1002\nopen = 2222\n");
-	assert_true(has(&D, LOG_WARNING, "door d: knock port 2222/tcp is a port door e opens"));
-	lint("[d]\nsequence = 7000,22,9000\nopen = 2222\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:2: warning: door d: knock port 22/tcp is a well-known service port (ssh)"));
-	lint("[d]\nsequence = 7000,443:udp,9000\nopen = 2222\n");
-	assert_true(has(&D, LOG_WARNING, "knock port 443/udp is a well-known service port (https)"));
-
-	lint("[d]\nsequence = 7000,8000,9000\ncommand = /a\nstop_command = /b\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: door d: Stop_Command without Cmd_Timeout: it runs 10 s after"));
-	lint("[d]\nsequence = 7000,8000,9000\ncommand = /a\ncmd_timeout = 3\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: door d: Cmd_Timeout without Stop_Command"));
-	lint("[d]\nsequence = 7000,8000,9000\nstop_command = /b\ncmd_timeout = 3\n");
-	assert_true(has(&D, LOG_WARNING, "door d: Stop_Command without Start_Command"));
-
-	lint("[d]\nsequence = 7000\nopen = 22\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:2: warning: door d: a sequence of one port"));
-
-	lint("[d]\nsequence = 7000,8000,9000\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:1: warning: door d: neither Open nor Start_Command"));
-	lint("[d]\nsequence = 7000,8000,9000\ncommand =\n");
-	assert_true(has(&D, LOG_WARNING, "neither Open nor Start_Command"));
-
-	lint("[d]\nsequence = 7000,8000,9000\nopen_timeout = 9\ncommand = /a\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:3: warning: door d: Open_Timeout without Open"));
-
-	lint("[d]\nsequence = 7000:udp,8000:udp\ntcpflags = syn\nopen = 22\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:3: warning: door d: TCPFlags has no effect on a sequence of UDP ports only"));
-
-	lint("[d]\nsequence = 7000,8000,9000\nopen = 22\n[e]\nsequence = 7000,8000,9000\nopen = 80\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:5: warning: door e: same sequence as door d (line 2)"));
-
-	lint("[d]\nsequence = 7000,62201:udp,9000\nopen = 22\n[s]\nspa_keys = /k\nspa_port = 62201\nopen = 22\n");
-	assert_true(has(&D, LOG_WARNING, "door d: knock port 62201/udp is door s's SPA_Port"));
-
-	lint("[s]\nspa_keys = /k\nspa_port = 1\nopen = 22\nseq_timeout = 5\ntcpflags = syn\ntarget = 10.0.0.1\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf:5: warning: door s: Seq_Timeout has no effect on an SPA door"));
-	assert_true(has(&D, LOG_WARNING, "t.conf:6: warning: door s: TCPFlags has no effect on an SPA door"));
-	assert_true(has(&D, LOG_WARNING, "t.conf:7: warning: door s: Target has no effect on an SPA door"));
-
-	lint("[fw]\nspa_format = fwknop\nfwknop_key = k\nfwknop_hmac_key = h\n"
-	     "fwknop_hmac_digest = md5\nopen = 22\n");
-	assert_true(has(&D, LOG_WARNING, "door fw: Fwknop_HMAC_Digest md5 is weak"));
-
-	lint("[options]\nusesyslog\n");
-	assert_true(has(&D, LOG_WARNING, "t.conf: warning: no doors"));
-}
-
-/* --- the corpus ------------------------------------------------------- */
-
-static const char *root(void)
-{
-	const char *r = getenv("SESAME_ROOT");
-	return r && *r ? r : ".";
-}
-
-static int load(const char *path, struct config **out)
-{
-	diags_clear(&D);
-	return config_load(path, collect, &D, out);
-}
-
-static void corpus_good(void **state)
-{
-	(void)state;
-	char dir[4096], path[8192];
-	snprintf(dir, sizeof dir, "%s/tests/configs/good", root());
-	DIR *dp = opendir(dir);
-	assert_non_null(dp);
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(dp))) {
-		size_t len = strlen(e->d_name);
-		if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		struct config *c = NULL;
-		int r = load(path, &c);
-		if (r != 0) {
-			print_message("%s: %d\n", path, r);
-			diags_dump(&D);
-		}
-		assert_int_equal(r, 0);
-		assert_int_equal(D.errors, 0);
-		assert_true(c->ndoors > 0);
-		config_lint(c, collect, &D);
-		/* Only the man page's syn,ack example draws a warning. */
-		if (strcmp(e->d_name, "knockd-cmd-timeout.conf") == 0)
-			assert_true(has(&D, LOG_WARNING, "TCPFlags requires both syn and ack"));
-		else if (D.warnings) {
-			diags_dump(&D);
-			fail();
-		}
-		config_free(c);
-		n++;
-	}
-	closedir(dp);
-	assert_true(n >= 6);
-}
-
-static void corpus_bad(void **state)
-{
-	(void)state;
-	char dir[4096], path[8192];
-	snprintf(dir, sizeof dir, "%s/tests/configs/bad", root());
-	DIR *dp = opendir(dir);
-	assert_non_null(dp);
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(dp))) {
-		size_t len = strlen(e->d_name);
-		if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		FILE *f = fopen(path, "r");
-		assert_non_null(f);
-		char first[512];
-		assert_non_null(fgets(first, sizeof first, f));
-		fclose(f);
-		first[strcspn(first, "\n")] = '\0';
-		/* "# expect: LINE: substring" */
-		unsigned line;
-		int off = 0;
-		if (sscanf(first, "# expect: %u: %n", &line, &off) != 1 || off == 0) {
-			print_message("%s: no '# expect: LINE: text' first line\n", path);
-			fail();
-		}
-		char want[8192 + 600];
-		snprintf(want, sizeof want, "%s:%u: %s", path, line, first + off);
-		struct config *c = (struct config *)1;
-		int r = load(path, &c);
-		if (r != -EINVAL || !has(&D, LOG_ERR, want)) {
-			print_message("want: %s\n", want);
-			diags_dump(&D);
-		}
-		assert_int_equal(r, -EINVAL);
-		assert_null(c);
-		assert_true(has(&D, LOG_ERR, want));
-		n++;
-	}
-	closedir(dp);
-	assert_true(n >= 40);
-}
-
-static void load_errors(void **state)
-{
-	(void)state;
-	struct config *c = (struct config *)1;
-	assert_int_equal(load("/nonexistent/sesame.conf", &c), -ENOENT);
-	assert_null(c);
-	assert_true(has(&D, LOG_ERR, "/nonexistent/sesame.conf: cannot read"));
-	assert_int_equal(load("/", &c), -EINVAL);     /* a directory: read error */
-	assert_null(c);
-}
-
-/* One-time files are checked at load (knockd reads them at start too). */
-static void load_onetime(void **state)
-{
-	(void)state;
-	char dir[] = "/tmp/sesame-test-config-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char conf[128], seqs[128];
-	snprintf(conf, sizeof conf, "%s/k.conf", dir);
-	snprintf(seqs, sizeof seqs, "%s/seqs", dir);
-	FILE *f = fopen(conf, "w");
-	assert_non_null(f);
-	fputs("[ot]\none_time_sequences = seqs\ncommand = /bin/true\n", f);
-	fclose(f);
-	f = fopen(seqs, "w");
-	assert_non_null(f);
-	fputs("#1,2,3\n", f);
-	fclose(f);
-
-	struct config *c;
-	assert_int_equal(load(conf, &c), 0);
-	assert_string_equal(c->doors[0].one_time_file, seqs);
-	assert_true(door_is_sequence(&c->doors[0]));
-	/* Used up: loads, with a warning (the door stays shut). */
-	assert_true(has(&D, LOG_WARNING, ":2: warning: door ot: every sequence in"));
-	config_free(c);
-
-	unlink(seqs);
-	assert_int_equal(load(conf, &c), -EINVAL);
-	assert_true(has(&D, LOG_ERR, "k.conf:2: door ot: One_Time_Sequences: cannot read"));
-	unlink(conf);
-	rmdir(dir);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -917,11 +618,6 @@ int main(void)
 		cmocka_unit_test_teardown(all_errors_reported, teardown),
 		cmocka_unit_test_teardown(relative_paths, teardown),
 		cmocka_unit_test_teardown(duplicate_keys_warn, teardown),
-		cmocka_unit_test_teardown(lint_warnings, teardown),
-		cmocka_unit_test_teardown(corpus_good, teardown),
-		cmocka_unit_test_teardown(corpus_bad, teardown),
-		cmocka_unit_test_teardown(load_errors, teardown),
-		cmocka_unit_test_teardown(load_onetime, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
