@@ -54,6 +54,24 @@ check "refuses spoofed sources outside the ranges" \
 check "refuses a count over the hard cap" refused "bad value for -n" -n 20000001 198.18.0.1
 check "refuses more seconds than the hard cap" refused "bad value for -t" -t 121 198.18.0.1
 
+# --- what the tool sends -------------------------------------------------
+# Two steps (tcp, udp) from three sources, over v4 and v6: 12 well-formed
+# packets, source k sending step k div 3.
+capture_start frames 'dst port 7001 or dst port 7002'
+flood_send -p 7001,7002:udp -s 3 -n 6 -t 5 "$SRV6" >/dev/null
+flood_send -p 7001,7002:udp -s 3 -n 6 -t 5 -S 198.18.128.0/17 "$SRV4" >/dev/null
+capture_stop frames
+tcpdump -n -vv -r "$TMP/frames.pcap" 2>/dev/null | tr -s ' \n' ' ' |
+	sed 's/ \([0-9][0-9]:[0-9][0-9]:\)/\n\1/g' >"$TMP/frames.txt"
+check "12 frames arrive" test "$(grep -c . "$TMP/frames.txt")" -eq 12
+check "... every TCP and UDP checksum is correct" \
+	test "$(grep -cE 'cksum 0x[0-9a-f]+ \(correct\)|udp sum ok' "$TMP/frames.txt")" -eq 12
+check "... SYNs to 7001 and datagrams to 7002, 6 each" \
+	test "$(grep -c 'Flags \[S\]' "$TMP/frames.txt")" -eq 6 -a \
+	     "$(grep -c '\.7002: ' "$TMP/frames.txt")" -eq 6
+check "... from 3 spoofed sources per family" test "$(grep -oE '(198\.18\.128\.[0-9]+|2001:db8:f100::[0-9a-f]*)\.[0-9]+ >' \
+	"$TMP/frames.txt" | sed 's/\.[0-9]* >//' | sort -u | grep -c .)" -eq 6
+
 # --- the flood ------------------------------------------------------------
 flood_conf_sesamed "$TMP/sesamed.conf" 1024
 FLOOD_RATE=50000 flood_scenario sesamed "$TMP/sesamed.conf" 200000 1 || { finish; }
