@@ -3,20 +3,24 @@
 # flood of spoofed first knocks, sesamed against Debian's knockd.
 #
 # In namespaces (tests/e2e/lib.sh): the server runs the daemon guarding
-# 2222/tcp with a 3-step sequence door whose Start_Command adds %IP% to an
-# nft set; a flood namespace sends COUNT spoofed first knocks (IPv6, every
-# one from a distinct source of 2001:db8:f100::/48) at the highest rate
-# build/bench/flood reaches; at 1/4, 1/2 and 3/4 of the way in (as timed
-# by a calibration run), the client runs a real knock (`sesame knock`,
-# KNOCKER=knock for Debian's) and probes 2222 every 5 ms for 1 s; the port
-# is closed again before each knock.  Figures per daemon: how many knocks
-# opened, how long after the knock client started, whether that was still
-# during the flood, RSS before and after,
-# CPU seconds (utime+stime) and CPU per flood packet, first knocks the
-# daemon saw (from its own log: sesamed sums them up under a flood).
+# 2222/tcp with a 3-step sequence door, three times: sesamed with its nft
+# gate (Open = 2222/tcp), sesamed with a Start_Command that adds %IP% to
+# an nft set, and knockd with the same Start_Command.  A flood namespace
+# sends COUNT spoofed first knocks (IPv6, every one from a distinct source
+# of 2001:db8:f100::/48) at the highest rate build/bench/flood reaches; at
+# 1/4, 1/2 and 3/4 of the way in (as timed by a calibration run), the
+# client runs a real knock (`sesame knock`, KNOCKER=knock for Debian's) and
+# probes 2222 every 5 ms for 1 s; the port is closed again before each
+# knock.  Figures per daemon: how many knocks opened, how long after the
+# knock client started, whether that was still during the flood, RSS
+# before and after, CPU seconds (utime+stime) and CPU per flood packet,
+# packets the server's br0 received, first knocks the daemon saw (from its
+# own log: sesamed sums them up under a flood).  Then how many frames
+# sesamed's capture holds for a reader that stalls (build/bench/capture_ring).
 #
 #   bench/flood_knock.sh                 1,000,000 sources, StateLimit 65536
 #   BENCH_QUICK=1 bench/flood_knock.sh   100,000 sources
+#   FLOOD_RESULTS=FILE                   also writes "COLUMN KEY VALUE" lines
 # Needs root; the whole run stays well under 4 minutes.
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 . "$(dirname "$0")/../tests/e2e/lib_flood.sh"
@@ -119,3 +123,23 @@ echo
 echo "sesamed's capture holds ${RING:-?} frames for a stalled reader:" \
 	"$(awk -v f="${RING:-0}" -v r="${PPS[sesamed-nft]:-0}" 'BEGIN { if (r > 0) printf "%.1f", f * 1000 / r; else print "?" }') ms" \
 	"at the flood rate it saw (${PPS[sesamed-nft]} pps)"
+
+# FLOOD_RESULTS=FILE: the same figures as "COLUMN KEY VALUE" lines, for a
+# caller that builds its own table (make bench).
+if [ -n "${FLOOD_RESULTS:-}" ]; then
+	for col in "${COLS[@]}"; do
+		echo "$col sent ${SENT[$col]}"
+		echo "$col pps ${PPS[$col]}"
+		echo "$col opened ${OPENED[$col]}"
+		echo "$col opened_during_flood ${MIDN[$col]}"
+		echo "$col open_ms $(tr ' ' ',' <<<"${OPENS[$col]}")"
+		echo "$col client_ms $(tr ' ' ',' <<<"${SENTS[$col]}")"
+		echo "$col rss_kib_before ${RSS0[$col]}"
+		echo "$col rss_kib_after ${RSS1[$col]}"
+		echo "$col cpu_s ${CPU[$col]}"
+		echo "$col br0_rx ${RX[$col]}"
+		echo "$col first_knocks_seen ${SEEN[$col]}"
+		echo "$col alive ${ALIVE[$col]}"
+	done >"$FLOOD_RESULTS"
+	echo "capture ring_frames ${RING:-}" >>"$FLOOD_RESULTS"
+fi
