@@ -56,7 +56,7 @@ for col in "${COLS[@]}"; do
 	RSS0[$col]=$R_RSS0 RSS1[$col]=$R_RSS1 CPU[$col]=$R_CPU_S PPS[$col]=$R_PPS
 	SEEN[$col]=$R_SEEN ALIVE[$col]=$R_ALIVE SENT[$col]=$R_FLOOD_SENT RX[$col]=$R_BR0_RX
 	if [ "$kind" = sesamed ]; then
-		grep -E 'attempt table full|sequence complete|opened|warn|error' "$TMP/sesamed.log" \
+		grep -E 'knock flood|sequence complete|opened|warn|error' "$TMP/sesamed.log" \
 			| tail -n 6 | sed "s/^/# $col log: /"
 	else
 		tail -n 3 "$TMP/knockd.log" | sed 's/^/# knockd log: /'

@@ -177,7 +177,7 @@ _flood_seen() {
 	local kind=$1
 	if [ "$kind" = sesamed ]; then
 		awk '/: stage 1$/ {n++}
-		     /attempt table full/ { for (i = 1; i <= NF; i++) if ($i == "\"stage") n += $(i-1) }
+		     /knock flood:/ { for (i = 1; i <= NF; i++) if ($i == "\"stage") n += $(i-1) }
 		     END {print n + 0}' "$TMP/sesamed.log"
 	else
 		grep -c ': Stage 1$' "$TMP/knockd.log"
