@@ -142,8 +142,8 @@ static int spawn(struct gate_cmd *g, enum cmd_kind kind, const char *door,
 	c->next = g->children;
 	g->children = c;
 	g->nchildren++;
-	log_info("door %s: %s: running %s command (pid %d)", door, ip, kind_name(kind),
-		 (int)pid);
+	log_info("door %s: %s: %srunning %s command (pid %d)", door, ip,
+		 kind == CMD_START ? "opened: " : "", kind_name(kind), (int)pid);
 	log_debug("door %s: %s: %s command: %s", door, ip, kind_name(kind), cmd);
 	return 0;
 }
@@ -160,7 +160,7 @@ static void child_done(struct gate_cmd *g, pid_t pid, int status)
 	g->nchildren--;
 	unsigned ms = (unsigned)(loop_now_ms() - c->started_ms);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		log_debug("door %s: %s: %s command done (%u ms)", c->door, c->ip,
+		log_info("door %s: %s: %s command done (%u ms)", c->door, c->ip,
 			  kind_name(c->kind), ms);
 	else if (WIFEXITED(status))
 		log_warn("door %s: %s: %s command failed: exit status %d", c->door,

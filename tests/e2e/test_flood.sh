@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A bounded flood of spoofed first knocks (200,000 IPv6 sources at up to
+# 100,000 pps) against sesamed with StateLimit 1024: the table is full
+# and evicting all along, yet a real `sesame knock` sent mid-flood opens
+# the guarded port, and sesamed's RSS does not grow by 1 MiB.  The flood
+# tool's safety catches: it refuses to run in the root namespace (before
+# it opens any socket) and refuses destinations and spoofed sources outside
+# the benchmark ranges.  The full-rate, million-source comparison with
+# knockd is bench/flood_knock.sh.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_flood.sh"
+
+# --- safety catches (these run before any namespace exists) -------------
+# The root namespace: refused, and no socket was ever opened.
+syscalls() { grep -cE '^[0-9]+ +(socket|sendmmsg|sendmsg|sendto)\(' "$1"; }
+if command -v strace >/dev/null; then
+	strace -f -qq -e trace=socket,sendmmsg,sendmsg,sendto -o "$TMP/root.strace" \
+		"$FLOOD_TOOL" -i lo -m 00:00:00:00:00:00 -n 10 -t 1 198.18.0.1 \
+		>"$TMP/root.out" 2>&1
+	rc=$?
+	check "flood refuses the root namespace (exit $rc)" test "$rc" -ne 0
+	check "... saying why" grep -q "refusing to run" "$TMP/root.out"
+	check "... before opening any socket" test "$(syscalls "$TMP/root.strace")" -eq 0
+else
+	"$FLOOD_TOOL" -i lo -m 00:00:00:00:00:00 -n 10 -t 1 198.18.0.1 >"$TMP/root.out" 2>&1
+	rc=$?
+	check "flood refuses the root namespace (exit $rc)" test "$rc" -ne 0
+	check "... saying why" grep -q "refusing to run" "$TMP/root.out"
+	ok "# SKIP no strace: cannot show that no socket was opened"
+fi
+
+flood_setup
+refused() {  # expected message, flood args...
+	local want=$1; shift
+	strace -f -qq -e trace=socket,sendmmsg,sendmsg,sendto -o "$TMP/r.strace" \
+		ip netns exec "$flood_NS" "$FLOOD_TOOL" -i eth0 -m "$FLOOD_MAC" -n 10 -t 1 "$@" \
+		>"$TMP/r.out" 2>&1 && return 1
+	grep -q "$want" "$TMP/r.out" || return 1
+	# `ip` itself may open netlink sockets; the flood tool opens none.
+	! grep -E 'socket\(AF_PACKET|sendmmsg\(' "$TMP/r.strace" >/dev/null
+}
+if command -v strace >/dev/null; then
+	check "refuses a destination outside the ranges (192.0.2.1)" \
+		refused "refusing destination" 192.0.2.1
+	check "refuses a v6 destination outside 2001:db8::/32" \
+		refused "refusing destination" 2001:db9::1
+	check "refuses spoofed sources outside the ranges" \
+		refused "source network outside" -S 10.0.0.0/8 198.18.0.1
+	check "refuses a count over the hard cap" refused "bad value for -n" -n 20000001 198.18.0.1
+fi
+
+# --- the flood ------------------------------------------------------------
+flood_conf_sesamed "$TMP/sesamed.conf" 1024
+FLOOD_RATE=100000 flood_scenario sesamed "$TMP/sesamed.conf" 200000 0.5 || { finish; }
+check "2222 is closed before the knock" test "$R_CLOSED_BEFORE" = yes
+check "the flood ran: 200000 packets sent" test "${R_FLOOD_SENT:-0}" -eq 200000
+check "the table was full and evicting" grep -q "attempt table full (StateLimit 1024)" "$TMP/sesamed.log"
+check "a real knock mid-flood opens 2222 (after ${R_OPEN} ms)" test "$R_OPEN" != never
+check "... while the flood still ran" test "$R_MID" = yes
+check "RSS grows by less than 1 MiB ($R_RSS0 -> $R_RSS1 KiB)" test $((R_RSS1 - R_RSS0)) -lt 1024
+check "sesamed survived" test "$R_ALIVE" = yes
+finish
