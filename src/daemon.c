@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -127,6 +128,13 @@ static void on_expire(struct loop *l, struct loop_timer *t, void *ctx)
 
 /* --- packets ------------------------------------------------------------- */
 
+static int64_t since_capture_us(const struct knock_event *ev)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - (int64_t)ev->time_us;
+}
+
 static void dispatch_grants(struct daemon *dm, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -150,7 +158,13 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	}
 	uint64_t now = loop_now_ms();
 	size_t n = doors_feed(dm->doors, ev, now, dm->grants, dm->ngrants);
+	int64_t decided = n ? since_capture_us(ev) : 0;
 	dispatch_grants(dm, n);
+	if (n && log_get_level() >= LOG_DEBUG)
+		/* The daemon's own share of knock-to-open (bench/knock_latency.sh
+		 * measures the whole, command included). */
+		log_debug("capture to decision %lld us, to command spawned %lld us",
+			  (long long)decided, (long long)since_capture_us(ev));
 	expire_after_packet(dm, now);
 }
 
@@ -379,6 +393,10 @@ static void reload(struct daemon *dm)
 	bool new_capture = dm->cap && strcmp(filter, dm->filter) != 0;
 	if (new_capture && capture_start(dm, filter, &newcap) < 0)
 		goto keep_old;
+	/* Packets still queued on the old socket were sent under the old
+	 * config: they are decided by it, before anything switches. */
+	if (new_capture)
+		capture_dispatch(dm->cap, 0, on_packet, dm);
 	/* The gate's table for the new config, in one transaction; grants of
 	 * doors that stay are kept.  Undone if the doors refuse. */
 	struct gate_nft *newnft = NULL;
@@ -392,8 +410,6 @@ static void reload(struct daemon *dm)
 		goto keep_old;
 	}
 	if (new_capture) {
-		/* Packets still queued on the old socket go first. */
-		capture_dispatch(dm->cap, 0, on_packet, dm);
 		capture_drop(dm);
 		if (capture_watch(dm, newcap) < 0) {
 			capture_close(newcap);

@@ -10,6 +10,11 @@ for f in "$CONFIGS"/good/*.conf; do
 	check "-t accepts good/$(basename "$f")" "$SESAMED" -t -c "$f" >/dev/null 2>&1
 done
 
+if [ -f /etc/knockd.conf ]; then
+	check "-t accepts Debian's shipped /etc/knockd.conf unchanged" \
+		"$SESAMED" -t -c /etc/knockd.conf >/dev/null 2>&1
+fi
+
 # Each bad config names its expected diagnostic: "# expect: LINE: MESSAGE".
 bad_ok() {  # file
 	local f=$1 want line msg out

@@ -78,6 +78,18 @@ check "-4: an IPv6 knock opens nothing" test "$(lines "$T")" -eq "$n"
 in_cli knock -4 "$SRV4" 7000 8000 9000
 check "-4: an IPv4 knock still opens" opened_by "$T" $((n + 1)) "$CLI4"
 daemon_stop d4
+
+# -i any: libpcap's cooked headers; a bridged packet is seen on the port
+# and on the bridge, and the copy is ignored as a repeat.
+check "sesamed -i any starts" daemon_start dany "$TMP/sesamed.conf" -i any
+n=$(lines "$T")
+in_cli knock -4 "$SRV4" 7000 8000 9000
+check "-i any: an IPv4 knock opens" opened_by "$T" $((n + 1)) "$CLI4"
+in_cli knock -6 "$SRV6" 7000 8000 9000
+check "-i any: an IPv6 knock opens" opened_by "$T" $((n + 2)) "$CLI6"
+sleep 0.3
+check "-i any: once each, not once per copy" test "$(lines "$T")" -eq $((n + 2))
+daemon_stop dany
 daemon_show d
 daemon_show d4 20
 finish
