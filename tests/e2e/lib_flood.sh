@@ -10,11 +10,16 @@
 #   flood_conf_knockd FILE               the same door as knockd.conf
 #   flood_calibrate N           sends N flood packets with no daemon running;
 #                               sets FLOOD_CAL_PPS
-#   flood_scenario KIND CONF COUNT [KNOCK_AT_S]   (FLOOD_RATE=PPS caps the rate)
+#   flood_scenario KIND CONF COUNT [KNOCK_AT_S]
 #       starts KIND (sesamed|knockd) with CONF, floods COUNT spoofed first
-#       knocks (IPv6, one per distinct source), has the client knock at
-#       KNOCK_AT_S seconds into the flood and probe 2222 every 5 ms, then
-#       measures; sets R_* variables (see the end of the function).
+#       knocks (IPv6, one per distinct source), has the client knock
+#       FLOOD_KNOCKS times (default 1; at KNOCK_AT_S, 2*KNOCK_AT_S, ... or
+#       spread over the calibrated flood) and probe 2222 every 5 ms for
+#       FLOOD_PROBE_MS (3000) after each, then measures.  FLOOD_RATE=PPS
+#       caps the flood's rate.  Sets R_OPEN (first knock: ms or never),
+#       R_OPENS (all), R_MID (first opened during the flood), R_OPENED,
+#       R_OPENED_MID, R_KNOCKS, R_RSS0/R_RSS1 (KiB), R_CPU_S, R_PPS,
+#       R_FLOOD_SENT, R_BR0_RX, R_SEEN, R_ALIVE, R_CLOSED_BEFORE.
 #
 # The door: Sequence 7001,7002,7003 (tcp, syn), Seq_Timeout 5; its start
 # command adds %IP% to the nft set that opens 2222/tcp.
@@ -146,41 +151,75 @@ flood_scenario() {
 	sleep 0.5
 	R_RSS0=$(rss_kb "$R_PID")
 	local cpu0; cpu0=$(cpu_ticks "$R_PID")
-	if [ -z "$at" ]; then
-		# 40% into the flood at the calibrated rate, at least 50 ms in.
-		at=$(awk -v n="$count" -v r="${FLOOD_CAL_PPS:-300000}" \
-			'BEGIN { t = 0.4 * n / r; if (t < 0.05) t = 0.05; printf "%.3f", t }')
-	fi
+	# Knock k of K goes k/(K+1) of the way into the flood at the
+	# calibrated rate (at least 50 ms in), or at AT seconds (first) and
+	# then every AT seconds.
+	local nk=${FLOOD_KNOCKS:-1} ptmo=${FLOOD_PROBE_MS:-3000} k
+	local -a ats=()
+	for ((k = 1; k <= nk; k++)); do
+		if [ -n "$at" ]; then
+			ats+=("$(awk -v a="$at" -v k="$k" 'BEGIN { printf "%.3f", a * k }')")
+		else
+			ats+=("$(awk -v n="$count" -v r="${FLOOD_CAL_PPS:-300000}" -v k="$k" -v K="$nk" \
+				'BEGIN { t = k / (K + 1) * n / r; if (t < 0.05) t = 0.05; printf "%.3f", t }')")
+		fi
+	done
 	local t_start t_end t_knock
+	local -a knock_ns=() opens=()
 	t_start=$(now_ns)
 	local rx0; rx0=$(in_srv cat /sys/class/net/br0/statistics/rx_packets)
 	( flood_send -p 7001 -s "$count" -n "$count" -r "${FLOOD_RATE:-0}" -t 100 "$FLOOD_DST6" \
 		>"$TMP/flood.out" 2>&1
 	  now_ns >"$TMP/flood.end" ) &
 	local fpid=$!
-	sleep "$at"
-	t_knock=$(now_ns)
-	# shellcheck disable=SC2086
-	in_cli "$PROBE_TOOL" -t 3000 -i 5 "$SRV4" 2222 -- $KNOCKER "$SRV4" 7001 7002 7003 \
-		>"$TMP/probe.out" 2>&1
+	: >"$TMP/probe.out"
+	for ((k = 0; k < nk; k++)); do
+		# Close the port again (the previous knock opened it).
+		in_srv nft flush set inet fb open4
+		local wait_s
+		wait_s=$(awk -v s="$t_start" -v n="$(now_ns)" -v a="${ats[k]}" \
+			'BEGIN { w = a - (n - s) / 1e9; printf "%.3f", (w > 0 ? w : 0) }')
+		sleep "$wait_s"
+		t_knock=$(now_ns)
+		knock_ns+=("$t_knock")
+		# shellcheck disable=SC2086
+		in_cli "$PROBE_TOOL" -t "$ptmo" -i 5 "$SRV4" 2222 -- $KNOCKER "$SRV4" 7001 7002 7003 \
+			>"$TMP/probe1.out" 2>&1
+		cat "$TMP/probe1.out" >>"$TMP/probe.out"
+		opens+=("$(sed -n 's/.*open_ms=\([^ ]*\).*/\1/p' "$TMP/probe1.out")")
+		[ -n "${opens[k]}" ] || opens[k]=never
+	done
 	wait "$fpid"
 	t_end=$(cat "$TMP/flood.end")
-	R_OPEN=$(sed -n 's/.*open_ms=\([^ ]*\).*/\1/p' "$TMP/probe.out")
-	R_SENT_MS=$(sed -n 's/.*sent_ms=\([^ ]*\).*/\1/p' "$TMP/probe.out")
+	R_OPEN=${opens[0]}
+	R_OPENS="${opens[*]}"
+	R_SENT_MS=$(sed -n '1s/.*sent_ms=\([^ ]*\).*/\1/p' "$TMP/probe.out")
 	R_PPS=$(sed -n 's/.*: \([0-9]*\) pps.*/\1/p' "$TMP/flood.out")
 	R_FLOOD_SENT=$(sed -n 's/^flood: sent \([0-9]*\) .*/\1/p' "$TMP/flood.out")
 	# Mid-flood: the knock started after the flood did and the port
 	# opened before the flood ended.
-	if [ "$R_OPEN" != never ] && [ -n "$R_OPEN" ] &&
-	   awk -v k="$t_knock" -v o="$R_OPEN" -v e="$t_end" \
-		'BEGIN { exit !(k + o * 1e6 < e) }'; then
-		R_MID=yes
-	fi
+	R_KNOCKS=$nk R_OPENED=0 R_OPENED_MID=0
+	for ((k = 0; k < nk; k++)); do
+		[ "${opens[k]}" = never ] && continue
+		R_OPENED=$((R_OPENED + 1))
+		if awk -v t="${knock_ns[k]}" -v o="${opens[k]}" -v e="$t_end" \
+			'BEGIN { exit !(t + o * 1e6 < e) }'; then
+			R_OPENED_MID=$((R_OPENED_MID + 1))
+			[ "$k" = 0 ] && R_MID=yes
+		fi
+	done
+	t_knock=${knock_ns[0]}
 	R_KNOCK_AT_MS=$(( (t_knock - t_start) / 1000000 ))
 	R_FLOOD_MS=$(( (t_end - t_start) / 1000000 ))
 	# Let the daemon finish what its capture holds and log it: sesamed
 	# sums a flood up once a second, knockd logs every first knock.
 	# Settled when the count of first knocks seen stops moving (<= 8 s).
+	# sesamed's first summary comes with its expiry timer, Seq_Timeout
+	# (5 s) after the flood's first packet, even for a shorter flood.
+	if [ "$kind" = sesamed ]; then
+		sleep "$(awk -v s="$t_start" -v n="$(now_ns)" \
+			'BEGIN { w = 6.2 - (n - s) / 1e9; printf "%.3f", (w > 0 ? w : 0) }')"
+	fi
 	local seen=-1 i
 	for i in 1 2 3 4 5 6; do
 		sleep 1.3
@@ -195,8 +234,8 @@ flood_scenario() {
 	R_CPU_S=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')
 	kill -0 "$R_PID" 2>/dev/null && R_ALIVE=yes
 	_flood_daemon_stop
-	diag "$kind: $(cat "$TMP/flood.out"); knock at ${R_KNOCK_AT_MS} ms of ${R_FLOOD_MS} ms;" \
-		"$(cat "$TMP/probe.out" | tr '\n' ' ')"
+	diag "$kind: $(cat "$TMP/flood.out"); first knock at ${R_KNOCK_AT_MS} ms of ${R_FLOOD_MS} ms;" \
+		"opened ${R_OPENED}/${R_KNOCKS} (${R_OPENED_MID} during the flood): $(tr '\n' ' ' <"$TMP/probe.out")"
 	diag "$kind: RSS ${R_RSS0} -> ${R_RSS1} KiB, CPU ${R_CPU_S} s, br0 received ${R_BR0_RX}, first knocks seen ${R_SEEN}"
 	return 0
 }
