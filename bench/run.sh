@@ -52,11 +52,11 @@ scenario_knock() {
 # with its default config (pcap, iptables backend), all guarding 2222.
 FWK_KEY=mVJEAbhGSj8tOMxAjZMD2MpHqh3eHkfimQjkqD85wHY=
 FWK_HMAC=6uNp7CFrjEbLpi+aKjtHkoUE0U4Hok9Sck1Y/lxoHJIxzPH5wFPfTiLK6qggdsVD+AZhW7IByFz3IrxKDXI9IQ==
-conf_sesamed_spa() {  # FILE FORMAT
+conf_sesamed_spa() {  # FILE FORMAT [REPLAY_CACHE]
 	cat >"$1" <<EOF
 [options]
 	StateDir      = $TMP/state
-	ReplayCache   = $TMP/replay.$2
+	ReplayCache   = ${3:-$TMP/replay.$2}
 	ControlSocket = $TMP/control
 	NftTable      = sbench
 [spa]
@@ -113,8 +113,17 @@ scenario_spa() {
 	export -f fwknop_client; export TMP GUARD SRV4 FWK_KEY FWK_HMAC
 	HOME=$TMP "$SESAME" keygen --name bench -o "$TMP/client.key" 2>/dev/null |
 		grep -v '^$' | head -n 1 >"$TMP/spa_keys"
-	for fmt in sesame fwknop; do
-		conf_sesamed_spa "$TMP/spa_$fmt.conf" "$fmt"
+	chmod 600 "$TMP/spa_keys"
+	# sesame_shm: native again, the replay cache on tmpfs (/dev/shm): the
+	# same work but for the fsync of the cache before each grant.
+	local shm=/dev/shm/sesame-bench-$RUN
+	for fmt in sesame fwknop sesame_shm; do
+		if [ $fmt = sesame_shm ]; then
+			[ -d /dev/shm ] || continue
+			conf_sesamed_spa "$TMP/spa_$fmt.conf" sesame "$shm"
+		else
+			conf_sesamed_spa "$TMP/spa_$fmt.conf" "$fmt"
+		fi
 		if ! in_srv "$SESAMED" -t -c "$TMP/spa_$fmt.conf" >"$TMP/spa_$fmt.check" 2>&1; then
 			diag "sesamed refuses the $fmt SPA door: $(head -n 1 "$TMP/spa_$fmt.check")"
 			put "spa.sesame_$fmt.na" "config refused"
@@ -122,7 +131,7 @@ scenario_spa() {
 		fi
 		start_sesamed "spa_$fmt" "$TMP/spa_$fmt.conf" ||
 			{ put "spa.sesame_$fmt.na" "did not start"; continue; }
-		if [ "$fmt" = sesame ]; then
+		if [ "$fmt" != fwknop ]; then
 			lat_rounds "spa_$fmt" "$ROUNDS" next_source $GUARD "$filter" -- \
 				"$SESAME" spa "$SRV4" --key "$TMP/client.key" --open "tcp/$GUARD"
 		else
@@ -139,6 +148,7 @@ scenario_spa() {
 		fi
 		lat_put "spa.sesame_$fmt" "spa_$fmt"
 	done
+	rm -f "$shm"
 	# fwknopd, Debian defaults (pcap, PCAP_LOOP_SLEEP 100 ms), iptables.
 	firewall_iptables <<IPT
 *filter
@@ -440,6 +450,10 @@ table() {
 	for st in median p99; do
 		s=$(lat spa.sesame_sesame $st) f=$(lat spa.fwknopd $st)
 		row "SPA → open, $st (ms), sesame native" "$s" – "$f" "$(ratio "$s" "$f")"
+	done
+	for st in median p99; do
+		s=$(lat spa.sesame_sesame_shm $st) f=$(lat spa.fwknopd $st)
+		row "SPA → open, $st (ms), sesame native, ReplayCache on tmpfs (no disk fsync)" "$s" – "$f" "$(ratio "$s" "$f")"
 	done
 	for st in median p99; do
 		s=$(lat spa.sesame_fwknop $st) f=$(lat spa.fwknopd $st)
