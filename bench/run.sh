@@ -241,18 +241,15 @@ scenario_flood() {
 			x == l { v = $(c + 2); gsub(/^ +| +$/, "", v); print v; exit }' "$TMP/flood.out"
 	}
 	put flood.count "$(sed -n 's/^Flood: \([0-9]*\) spoofed.*/\1/p' "$TMP/flood.out")"
-	local c kind v
+	local c kind
 	for c in 1 2; do
 		kind=$([ $c = 1 ] && echo sesame || echo knockd)
-		v=$(cell "real knock opened 2222" $c)
-		case $v in
-		never*) v="never (3 s)" ;;
-		*) v=${v% ms}
-		   [ "$(cell "... while the flood still ran" $c)" = yes ] || v="$v (after the flood)" ;;
-		esac
-		put "flood.$kind.open" "$v"
+		put "flood.$kind.opened" "$(cell "real knocks that opened 2222" $c)"
+		put "flood.$kind.during" "$(cell "... and while the flood still ran" $c)"
+		put "flood.$kind.opens" "$(cell "knock -> open, each knock (ms)" $c)"
 		put "flood.$kind.rss_growth" "$(cell "RSS growth" $c | sed 's/ KiB$//')"
 		put "flood.$kind.cpu_s" "$(cell "CPU s (utime+stime)" $c)"
+		put "flood.$kind.cpu_pkt" "$(cell "CPU per flood packet" $c)"
 		put "flood.$kind.pps" "$(cell "flood rate (pps, sender)" $c)"
 	done
 }
@@ -469,12 +466,15 @@ table() {
 	row "background noise (pps at br0) with 100% of knocks opened" \
 		"$([ "$sl" = none ] && echo "≥ $s (none lost)" || echo "$s (lost at $sl)")" \
 		"$([ "$kl" = none ] && echo "≥ $k (none lost)" || echo "$k (lost at $kl)")" – "$r"
-	s=$(g flood.sesame.open) k=$(g flood.knockd.open)
-	row "spoofed first-knock flood ($(g flood.count) sources): real knock opened after (ms)" \
-		"$s" "$k" – "$(ratio "$s" "$k")"
+	fl() {  # KIND: "opened/knocks (during the flood): each knock's ms"
+		[ "$(g "flood.$1.opened")" = – ] && { echo –; return; }
+		echo "$(g "flood.$1.opened") ($(g "flood.$1.during") during the flood): $(g "flood.$1.opens") ms"
+	}
+	row "spoofed first-knock flood, $(g flood.count) sources (~$(g flood.sesame.pps) / $(g flood.knockd.pps) pps): real knocks opened, knock → open" \
+		"$(fl sesame)" "$(fl knockd)" – –
 	row "... RSS growth during the flood (KiB)" "$(g flood.sesame.rss_growth)" "$(g flood.knockd.rss_growth)" – –
 	s=$(g flood.sesame.cpu_s) k=$(g flood.knockd.cpu_s)
-	row "... daemon CPU (s)" "$s" "$k" – "$(ratio "$s" "$k")"
+	row "... daemon CPU (s; per flood packet)" "$s; $(g flood.sesame.cpu_pkt)" "$k; $(g flood.knockd.cpu_pkt)" – "$(ratio "$s" "$k")"
 	s=$(g sparate.sesame_inproc.replayed)
 	row "replayed SPA packets processed per second" "$s (in process: bench/spa_rate)" – \
 		"${fk:-–} (default), ${ft:-–} (PCAP_LOOP_SLEEP 1 ms)" \
