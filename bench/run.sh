@@ -262,6 +262,62 @@ scenario_flood() {
 # sesame: bench/spa_rate, the verification pipeline in process (sesamed
 # itself when it dispatches SPA doors: see docs/benchmarks.md).
 count_lines() { grep -c "$2" "$1" 2>/dev/null || true; }
+
+# sesamed end to end, when it has SPA doors: its own counters, logged at
+# exit ("spa counters: N seen, .. replayed, .. rejected; capture: F
+# frames, D kernel drops").  A valid packet, then the same one replayed
+# for SECS seconds; then SECS seconds of 128 random bytes.  Processed/s =
+# seen over the sending time; kernel drops say whether it kept up (0: the
+# sender, not sesamed, was the limit); per CPU-second = seen / its CPU time.
+sparate_sesamed() {
+	local secs=$1 kind pay cpu0 cpu1 t0 t1 seen drops hz
+	hz=$(getconf CLK_TCK)
+	HOME=$TMP "$SESAME" keygen --name bench -o "$TMP/client.key" 2>/dev/null |
+		grep -v '^$' | head -n 1 >"$TMP/spa_keys"
+	chmod 600 "$TMP/spa_keys"
+	for kind in replayed garbage; do
+		conf_sesamed_spa "$TMP/rate.conf" sesame "$TMP/replay.rate.$kind"
+		start_sesamed "rate_$kind" "$TMP/rate.conf" || return 0
+		if [ $kind = replayed ]; then
+			# The datagram is binary: taken from a capture, as hex.
+			ip netns exec "$SRV_NS" tcpdump -i "$SRV_IF" -U -n -c 1 -w "$TMP/one.pcap" \
+				'udp dst port 62201' >"$TMP/one.log" 2>&1 &
+			local tpid=$!
+			wait_until 5 grep -q "listening on" "$TMP/one.log"
+			in_cli "$SESAME" spa "$SRV4" --key "$TMP/client.key" --open "tcp/$GUARD" >/dev/null 2>&1
+			wait_until 3 not kill -0 "$tpid" 2>/dev/null; kill "$tpid" 2>/dev/null
+			# IPv4 (20 bytes, no options) and UDP (8) headers: 56 hex digits.
+			tcpdump -r "$TMP/one.pcap" -x -n 2>/dev/null |
+				awk '/^[[:space:]]*0x/ { for (i = 2; i <= NF; i++) h = h $i } END { print substr(h, 57) }' \
+				>"$TMP/pkt_sesame"
+			if [ ! -s "$TMP/pkt_sesame" ]; then
+				put sparate.sesame.na "no packet to replay"; stop_pid "$DPID"; return 0
+			fi
+			pay=(-x "$(cat "$TMP/pkt_sesame")")
+		else
+			pay=(-g 128)
+		fi
+		sleep 0.2
+		cpu0=$(cpu_ticks "$DPID") t0=$(date +%s%N)
+		in_cli "$BIN/bench/udp_burst" -n 5000000 -t "$secs" "${pay[@]}" "$SRV4" 62201 \
+			>"$TMP/burst_s_$kind.out" 2>&1
+		t1=$(date +%s%N)
+		sleep 0.5
+		cpu1=$(cpu_ticks "$DPID")
+		stop_pid "$DPID"
+		read -r seen drops < <(sed -n 's/.*spa counters: \([0-9]*\) seen.* \([0-9]*\) kernel drops.*/\1 \2/p' \
+			"$TMP/rate_$kind.log" | tail -n 1)
+		if [ -z "$seen" ]; then
+			put "sparate.sesame.na" "no counters in sesamed's log"; return 0
+		fi
+		put "sparate.sesame.$kind" "$(( seen * 1000000000 / (t1 - t0) ))"
+		put "sparate.sesame.$kind.drops" "$drops"
+		put "sparate.sesame.$kind.per_cpu" \
+			"$(awk -v n="$seen" -v c="$((cpu1 - cpu0))" -v hz="$hz" 'BEGIN { if (c > 0) printf "%.0f", n * hz / c; else print "-" }')"
+		diag "sesamed $kind: $seen seen, $drops kernel drops, CPU $((cpu1 - cpu0)) ticks;" \
+			"$(cat "$TMP/burst_s_$kind.out")"
+	done
+}
 scenario_sparate() {
 	local secs variant n0 n t0 tl last i
 	secs=$([ "$QUICK" = 1 ] && echo 1 || echo 3)
@@ -280,6 +336,7 @@ COMMIT
 IPT
 	: >"$TMP/fwknoprc"; chmod 600 "$TMP/fwknoprc"
 	export -f fwknop_client; export TMP GUARD SRV4 FWK_KEY FWK_HMAC
+	sparate_sesamed "$secs"
 	for variant in default tuned; do
 		if [ $variant = default ]; then
 			fwknopd_start_bench "$TMP/fwk_$variant" || return 1

@@ -4,14 +4,15 @@
  * sendmmsg() in batches; the receiving daemon's own counters, not this
  * tool, give the figure.
  *
- * The payload is the first line of FILE (no newline), or with -g N random
- * bytes of length N, drawn once per batch slot (so 64 different packets).
+ * The payload is the first line of FILE (no newline), or -x HEX (binary
+ * packets, e.g. from a capture), or with -g N random bytes of length N,
+ * drawn once per batch slot (so 64 different packets).
  * Safety catches, checked before any socket is opened: it runs only
  * inside a namespace made by `ip netns add`, only towards 198.18.0.0/15 or
  * 2001:db8::/32, and every run is bounded (<= 5,000,000 packets,
  * <= 60 seconds).
  *
- *   udp_burst [-n COUNT] [-t SECONDS] [-r PPS] (-f FILE | -g LEN) HOST PORT
+ *   udp_burst [-n COUNT] [-t SECONDS] [-r PPS] (-f FILE | -x HEX | -g LEN) HOST PORT
  * Prints "udp_burst: sent N in S s: R pps".
  */
 #include <arpa/inet.h>
@@ -42,8 +43,8 @@ static double now_s(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: udp_burst [-n COUNT] [-t SECONDS] [-r PPS] (-f FILE | -g LEN) "
-		"HOST PORT\n");
+	fprintf(stderr, "usage: udp_burst [-n COUNT] [-t SECONDS] [-r PPS] "
+		"(-f FILE | -x HEX | -g LEN) HOST PORT\n");
 	return 2;
 }
 
@@ -62,25 +63,52 @@ static ssize_t read_line(const char *path, uint8_t *buf, size_t cap)
 	return n == (ssize_t)cap ? -1 : n;      /* no line end within the cap: too long */
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* HEX (an even number of hex digits, at most CAP bytes) into BUF. */
+static ssize_t parse_hex(const char *hex, uint8_t *buf, size_t cap)
+{
+	size_t n = strlen(hex);
+	if (n == 0 || n % 2 || n / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		buf[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (ssize_t)(n / 2);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long count = 100000, seconds = 10, rate = 0, glen = 0;
-	const char *file = NULL;
+	const char *file = NULL, *hex = NULL;
 	int c;
-	while ((c = getopt(argc, argv, "n:t:r:f:g:")) != -1) {
+	while ((c = getopt(argc, argv, "n:t:r:f:x:g:")) != -1) {
 		bool ok = true;
 		switch (c) {
 		case 'n': ok = parse_ulong(optarg, 1, MAX_COUNT, &count); break;
 		case 't': ok = parse_ulong(optarg, 1, MAX_SECONDS, &seconds); break;
 		case 'r': ok = parse_ulong(optarg, 0, 10000000ul, &rate); break;
 		case 'f': file = optarg; break;
+		case 'x': hex = optarg; break;
 		case 'g': ok = parse_ulong(optarg, 1, MAX_PAYLOAD, &glen); break;
 		default: ok = false;
 		}
 		if (!ok)
 			return usage();
 	}
-	if (argc - optind != 2 || (!file == !glen))
+	if (argc - optind != 2 || (file != NULL) + (hex != NULL) + (glen != 0) != 1)
 		return usage();
 	struct addr host;
 	unsigned port;
@@ -103,11 +131,12 @@ int main(int argc, char **argv)
 
 	static uint8_t pay[BATCH][MAX_PAYLOAD];
 	size_t plen;
-	if (file) {
-		ssize_t n = read_line(file, pay[0], sizeof pay[0]);
+	if (file || hex) {
+		ssize_t n = file ? read_line(file, pay[0], sizeof pay[0])
+				 : parse_hex(hex, pay[0], sizeof pay[0]);
 		if (n <= 0) {
-			fprintf(stderr, "udp_burst: %s: no payload line of 1..%d bytes\n", file,
-				MAX_PAYLOAD - 1);
+			fprintf(stderr, "udp_burst: no payload of 1..%d bytes in %s\n",
+				MAX_PAYLOAD - 1, file ? file : "-x");
 			return 2;
 		}
 		plen = (size_t)n;
