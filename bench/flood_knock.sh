@@ -34,21 +34,26 @@ flood_setup
 flood_calibrate 200000 || { echo "flood_knock: calibration failed" >&2; exit 1; }
 diag "flood tool alone: $FLOOD_CAL_PPS pps"
 
-flood_conf_sesamed "$TMP/sesamed.conf" "$STATELIMIT"
+flood_conf_sesamed "$TMP/sesamed-nft.conf" "$STATELIMIT" nft
+flood_conf_sesamed "$TMP/sesamed-cmd.conf" "$STATELIMIT" cmd
 flood_conf_knockd "$TMP/knockd.conf"
 
+# Columns: sesamed with its nft gate (Open =), sesamed with the same
+# Start_Command as knockd (like for like), knockd.
+COLS=(sesamed-nft sesamed-cmd knockd)
 export FLOOD_KNOCKS=${FLOOD_KNOCKS:-3} FLOOD_PROBE_MS=${FLOOD_PROBE_MS:-1000}
-declare -A OPENS OPENED MIDN OPEN MID RSS0 RSS1 CPU PPS SEEN ALIVE SENT RX
-for kind in sesamed knockd; do
-	flood_scenario "$kind" "$TMP/$kind.conf" "$COUNT" || exit 1
+declare -A OPENS SENTS OPENED MIDN RSS0 RSS1 CPU PPS SEEN ALIVE SENT RX
+for col in "${COLS[@]}"; do
+	kind=${col%%-*}
+	flood_scenario "$kind" "$TMP/$col.conf" "$COUNT" || exit 1
 	[ "$R_CLOSED_BEFORE" = yes ] || { echo "flood_knock: 2222 open before the knock" >&2; exit 1; }
-	OPEN[$kind]=$R_OPEN MID[$kind]=$R_MID OPENS[$kind]=$R_OPENS
-	OPENED[$kind]="$R_OPENED/$R_KNOCKS" MIDN[$kind]="$R_OPENED_MID/$R_KNOCKS" RSS0[$kind]=$R_RSS0 RSS1[$kind]=$R_RSS1
-	CPU[$kind]=$R_CPU_S PPS[$kind]=$R_PPS SEEN[$kind]=$R_SEEN ALIVE[$kind]=$R_ALIVE
-	SENT[$kind]=$R_FLOOD_SENT RX[$kind]=$R_BR0_RX
+	OPENS[$col]=$R_OPENS SENTS[$col]=$R_SENTS
+	OPENED[$col]="$R_OPENED/$R_KNOCKS" MIDN[$col]="$R_OPENED_MID/$R_KNOCKS"
+	RSS0[$col]=$R_RSS0 RSS1[$col]=$R_RSS1 CPU[$col]=$R_CPU_S PPS[$col]=$R_PPS
+	SEEN[$col]=$R_SEEN ALIVE[$col]=$R_ALIVE SENT[$col]=$R_FLOOD_SENT RX[$col]=$R_BR0_RX
 	if [ "$kind" = sesamed ]; then
-		grep -E 'attempt table full|sequence complete|warn|error' "$TMP/sesamed.log" \
-			| tail -n 8 | sed 's/^/# sesamed log: /'
+		grep -E 'attempt table full|sequence complete|opened|warn|error' "$TMP/sesamed.log" \
+			| tail -n 6 | sed "s/^/# $col log: /"
 	else
 		tail -n 3 "$TMP/knockd.log" | sed 's/^/# knockd log: /'
 	fi
@@ -63,28 +68,54 @@ flood_send -p 7001 -s 300000 -n 300000 -t 10 "$FLOOD_DST6" >/dev/null
 wait "$ring_pid"
 RING=$(sed -n 's/.*held \([0-9]*\) frames.*/\1/p' "$TMP/ring.out")
 
-row() { printf '| %-34s | %-16s | %-16s |\n' "$@"; }
-opens() { sed "s/never/never(${FLOOD_PROBE_MS}ms)/g; s/ /, /g" <<<"$1"; }
-per_pkt() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.2f us", c * 1e6 / n; else print "-" }'; }
-growth() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+d KiB", b - a }'; }
+# row FIGURE FUNCTION: one line, FUNCTION COL printing each cell.
+row() {
+	local fig=$1 fn=$2 col
+	printf '| %-34s |' "$fig"
+	for col in "${COLS[@]}"; do printf ' %-22s |' "$("$fn" "$col")"; done
+	echo
+}
+opens() { sed "s/never/never(${FLOOD_PROBE_MS}ms)/g; s/ /, /g" <<<"${OPENS[$1]}"; }
+# open_ms - sent_ms per knock: roughly the daemon's and the firewall's share.
+after_sent() {
+	paste -d' ' <(tr ' ' '\n' <<<"${OPENS[$1]}") <(tr ' ' '\n' <<<"${SENTS[$1]}") |
+		awk '{ printf "%s%s", (NR > 1 ? ", " : ""), ($1 == "never" ? "never" : sprintf("%.1f", $1 - $2)) } END { print "" }'
+}
+per_pkt() { awk -v c="${CPU[$1]}" -v n="${SENT[$1]}" 'BEGIN { if (n > 0) printf "%.2f us", c * 1e6 / n; else print "-" }'; }
+growth() { awk -v a="${RSS0[$1]}" -v b="${RSS1[$1]}" 'BEGIN { printf "%+d KiB", b - a }'; }
+rss() { echo "${RSS0[$1]} -> ${RSS1[$1]}"; }
+seen() { awk -v s="${SEEN[$1]}" -v r="${RX[$1]}" 'BEGIN { printf "%d (%.1f%%)", s, (r > 0 ? 100 * s / r : 0) }'; }
+head_() { case $1 in sesamed-nft) echo "sesamed (nft gate)" ;; sesamed-cmd) echo "sesamed (command)" ;; *) echo "knockd (Debian)" ;; esac; }
+dash() { echo "----------------------"; }
+v() { local -n a=$V; echo "${a[$1]}"; }
+cell() { V=$1 v "$2"; }
+sent() { cell SENT "$1"; }
+pps() { cell PPS "$1"; }
+opened() { cell OPENED "$1"; }
+midn() { cell MIDN "$1"; }
+cpu() { cell CPU "$1"; }
+rx() { cell RX "$1"; }
+alive() { cell ALIVE "$1"; }
+
 echo
 echo "Flood: $COUNT spoofed first knocks (IPv6, distinct sources), StateLimit $STATELIMIT;" \
 	"$(nproc) CPUs, kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
-row figure sesamed "knockd (Debian)"
-row ---------------------------------- ---------------- ----------------
-row "flood packets sent" "${SENT[sesamed]}" "${SENT[knockd]}"
-row "flood rate (pps, sender)" "${PPS[sesamed]}" "${PPS[knockd]}"
-row "real knocks that opened 2222" "${OPENED[sesamed]}" "${OPENED[knockd]}"
-row "... and while the flood still ran" "${MIDN[sesamed]}" "${MIDN[knockd]}"
-row "knock -> open, each knock (ms)" "$(opens "${OPENS[sesamed]}")" "$(opens "${OPENS[knockd]}")"
-row "RSS before -> after (KiB)" "${RSS0[sesamed]} -> ${RSS1[sesamed]}" "${RSS0[knockd]} -> ${RSS1[knockd]}"
-row "RSS growth" "$(growth "${RSS0[sesamed]}" "${RSS1[sesamed]}")" "$(growth "${RSS0[knockd]}" "${RSS1[knockd]}")"
-row "CPU s (utime+stime)" "${CPU[sesamed]}" "${CPU[knockd]}"
-row "CPU per flood packet" "$(per_pkt "${CPU[sesamed]}" "${SENT[sesamed]}")" "$(per_pkt "${CPU[knockd]}" "${SENT[knockd]}")"
-row "packets the server's br0 got" "${RX[sesamed]}" "${RX[knockd]}"
-row "first knocks seen (own log)" "${SEEN[sesamed]}" "${SEEN[knockd]}"
-row "daemon alive after" "${ALIVE[sesamed]}" "${ALIVE[knockd]}"
+row figure head_
+row "----------------------------------" dash
+row "flood packets sent" sent
+row "flood rate (pps, sender)" pps
+row "real knocks that opened 2222" opened
+row "... and while the flood still ran" midn
+row "knock -> open, each knock (ms)" opens
+row "... after the knock client exited" after_sent
+row "RSS before -> after (KiB)" rss
+row "RSS growth" growth
+row "CPU s (utime+stime)" cpu
+row "CPU per flood packet" per_pkt
+row "packets the server's br0 got" rx
+row "first knocks seen (own log)" seen
+row "daemon alive after" alive
 echo
 echo "sesamed's capture holds ${RING:-?} frames for a stalled reader:" \
-	"$(awk -v f="${RING:-0}" -v r="${PPS[sesamed]:-0}" 'BEGIN { if (r > 0) printf "%.1f", f * 1000 / r; else print "?" }') ms" \
-	"at the flood rate it saw (${PPS[sesamed]} pps)"
+	"$(awk -v f="${RING:-0}" -v r="${PPS[sesamed-nft]:-0}" 'BEGIN { if (r > 0) printf "%.1f", f * 1000 / r; else print "?" }') ms" \
+	"at the flood rate it saw (${PPS[sesamed-nft]} pps)"

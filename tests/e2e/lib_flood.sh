@@ -4,9 +4,10 @@
 #
 #   flood_setup                 server + client + flood namespaces, the
 #                               server's nft table `inet fb` (knock ports
-#                               dropped at input, 2222/tcp open only to
-#                               @open4/@open6; no conntrack), a TCP service on 2222
-#   flood_conf_sesamed FILE STATELIMIT   the door as sesamed.conf
+#                               dropped at input; for command gates 2222/tcp
+#                               open only to @open4/@open6), a TCP service
+#                               on 2222
+#   flood_conf_sesamed FILE STATELIMIT [nft|cmd]   the door as sesamed.conf
 #   flood_conf_knockd FILE               the same door as knockd.conf
 #   flood_calibrate N           sends N flood packets with no daemon running;
 #                               sets FLOOD_CAL_PPS
@@ -17,12 +18,14 @@
 #       spread over the calibrated flood) and probe 2222 every 5 ms for
 #       FLOOD_PROBE_MS (3000) after each, then measures.  FLOOD_RATE=PPS
 #       caps the flood's rate.  Sets R_OPEN (first knock: ms or never),
-#       R_OPENS (all), R_MID (first opened during the flood), R_OPENED,
-#       R_OPENED_MID, R_KNOCKS, R_RSS0/R_RSS1 (KiB), R_CPU_S, R_PPS,
+#       R_OPENS (all), R_SENTS (ms each knock client took to send),
+#       R_MID (first opened during the flood), R_OPENED, R_OPENED_MID,
+#       R_KNOCKS, R_RSS0/R_RSS1 (KiB), R_CPU_S, R_PPS,
 #       R_FLOOD_SENT, R_BR0_RX, R_SEEN, R_ALIVE, R_CLOSED_BEFORE.
 #
-# The door: Sequence 7001,7002,7003 (tcp, syn), Seq_Timeout 5; its start
-# command adds %IP% to the nft set that opens 2222/tcp.
+# The door: Sequence 7001,7002,7003 (tcp, syn), Seq_Timeout 5; it opens
+# 2222/tcp through sesamed's nft gate, or a start command that adds %IP%
+# to the nft set that opens 2222/tcp (knockd, sesamed with cmd).
 
 FLOOD_TOOL=$BIN/bench/flood
 PROBE_TOOL=$BIN/bench/knock_probe
@@ -37,12 +40,12 @@ flood_setup() {
 table inet fb {
 	set open4 { type ipv4_addr; flags timeout; timeout 60s; }
 	set open6 { type ipv6_addr; flags timeout; timeout 60s; }
+	chain guard {
+	}
 	chain input {
 		type filter hook input priority 0; policy accept;
-		tcp dport 2222 ip saddr @open4 accept
-		tcp dport 2222 ip6 saddr @open6 accept
-		tcp dport 2222 drop
 		tcp dport { 7001, 7002, 7003 } drop
+		jump guard
 	}
 }
 NFT
@@ -50,7 +53,40 @@ NFT
 	FLOOD_MAC=$(ip -n "$SRV_NS" -br link show br0 | awk '{print $3}')
 }
 
+# _flood_guard cmd|nft: who guards 2222.  cmd: our table drops it except
+# for @open4/@open6 (what the start commands fill); nft: sesamed's own
+# table (Open =) guards it, so ours must not drop it.
+_flood_guard() {
+	in_srv nft flush chain inet fb guard
+	[ "$1" = cmd ] || return 0
+	in_srv nft -f - <<'NFT'
+add rule inet fb guard tcp dport 2222 ip saddr @open4 accept
+add rule inet fb guard tcp dport 2222 ip6 saddr @open6 accept
+add rule inet fb guard tcp dport 2222 drop
+NFT
+}
+
+# flood_conf_sesamed FILE STATELIMIT [nft|cmd]: with nft (the default) the
+# door guards 2222 through sesamed's own nft gate (Open = 2222/tcp); with
+# cmd, through the same Start_Command as the knockd.conf.
 flood_conf_sesamed() {
+	local gate=${3:-nft}
+	if [ "$gate" = nft ]; then
+		cat >"$1" <<EOF
+[options]
+	StateLimit    = $2
+	StateDir      = $TMP/state
+	ReplayCache   = $TMP/replay
+	ControlSocket = $TMP/control
+[door]
+	Sequence     = 7001,7002,7003
+	Seq_Timeout  = 5
+	TCPFlags     = syn
+	Open         = 2222/tcp
+	Open_Timeout = 60
+EOF
+		return
+	fi
 	cat >"$1" <<EOF
 [options]
 	StateLimit    = $2
@@ -124,6 +160,16 @@ _flood_daemon_stop() {
 	wait_until 5 not kill -0 "$R_PID" 2>/dev/null || kill -KILL "$R_PID" 2>/dev/null
 	in_srv nft flush set inet fb open4
 	in_srv nft flush set inet fb open6
+	# sesamed's gate fails closed and leaves its table: remove it.
+	in_srv nft delete table inet sesame 2>/dev/null
+	return 0
+}
+
+# Closes 2222 again for the client, whichever gate opened it.
+_flood_close() {
+	in_srv nft flush set inet fb open4
+	in_srv nft flush set inet sesame door_v4 2>/dev/null
+	return 0
 }
 
 # Packets the daemon handled as first knocks, from its own log.
@@ -142,6 +188,11 @@ flood_scenario() {
 	local kind=$1 conf=$2 count=$3 at=${4:-}
 	R_OPEN=never R_SENT_MS= R_MID=no R_RSS0=0 R_RSS1=0 R_CPU_S=0 R_PPS=0 R_SEEN=0 R_ALIVE=no
 	R_CLOSED_BEFORE=no
+	if [ "$kind" = sesamed ] && grep -q '^[[:space:]]*Open[[:space:]]*=' "$conf"; then
+		_flood_guard nft
+	else
+		_flood_guard cmd
+	fi
 	if ! _flood_daemon_start "$kind" "$conf"; then
 		diag "$kind did not start"; sed 's/^/# /' "$TMP/$kind.log" "$TMP/knockd.out" 2>/dev/null | tail -20
 		return 1
@@ -165,7 +216,7 @@ flood_scenario() {
 		fi
 	done
 	local t_start t_end t_knock
-	local -a knock_ns=() opens=()
+	local -a knock_ns=() opens=() sents=()
 	t_start=$(now_ns)
 	local rx0; rx0=$(in_srv cat /sys/class/net/br0/statistics/rx_packets)
 	( flood_send -p 7001 -s "$count" -n "$count" -r "${FLOOD_RATE:-0}" -t 100 "$FLOOD_DST6" \
@@ -175,7 +226,7 @@ flood_scenario() {
 	: >"$TMP/probe.out"
 	for ((k = 0; k < nk; k++)); do
 		# Close the port again (the previous knock opened it).
-		in_srv nft flush set inet fb open4
+		_flood_close
 		local wait_s
 		wait_s=$(awk -v s="$t_start" -v n="$(now_ns)" -v a="${ats[k]}" \
 			'BEGIN { w = a - (n - s) / 1e9; printf "%.3f", (w > 0 ? w : 0) }')
@@ -188,11 +239,12 @@ flood_scenario() {
 		cat "$TMP/probe1.out" >>"$TMP/probe.out"
 		opens+=("$(sed -n 's/.*open_ms=\([^ ]*\).*/\1/p' "$TMP/probe1.out")")
 		[ -n "${opens[k]}" ] || opens[k]=never
+		sents+=("$(sed -n 's/.*sent_ms=\([^ ]*\).*/\1/p' "$TMP/probe1.out")")
 	done
 	wait "$fpid"
 	t_end=$(cat "$TMP/flood.end")
 	R_OPEN=${opens[0]}
-	R_OPENS="${opens[*]}"
+	R_OPENS="${opens[*]}" R_SENTS="${sents[*]}"
 	R_SENT_MS=$(sed -n '1s/.*sent_ms=\([^ ]*\).*/\1/p' "$TMP/probe.out")
 	R_PPS=$(sed -n 's/.*: \([0-9]*\) pps.*/\1/p' "$TMP/flood.out")
 	R_FLOOD_SENT=$(sed -n 's/^flood: sent \([0-9]*\) .*/\1/p' "$TMP/flood.out")

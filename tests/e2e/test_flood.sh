@@ -30,24 +30,29 @@ else
 fi
 
 flood_setup
-refused() {  # expected message, flood args...
+# refused MESSAGE ARGS...: the flood tool, run in the flood namespace with
+# ARGS, exits non-zero saying MESSAGE, and (with strace) opened no packet
+# socket and sent nothing.
+refused() {
 	local want=$1; shift
-	strace -f -qq -e trace=socket,sendmmsg,sendmsg,sendto -o "$TMP/r.strace" \
-		ip netns exec "$flood_NS" "$FLOOD_TOOL" -i eth0 -m "$FLOOD_MAC" -n 10 -t 1 "$@" \
-		>"$TMP/r.out" 2>&1 && return 1
+	local -a tracer=()
+	command -v strace >/dev/null &&
+		tracer=(strace -f -qq -e trace=socket,sendmmsg,sendmsg,sendto -o "$TMP/r.strace")
+	: >"$TMP/r.strace"
+	"${tracer[@]}" ip netns exec "$flood_NS" "$FLOOD_TOOL" -i eth0 -m "$FLOOD_MAC" \
+		-n 10 -t 1 "$@" >"$TMP/r.out" 2>&1 && return 1
 	grep -q "$want" "$TMP/r.out" || return 1
-	# `ip` itself may open netlink sockets; the flood tool opens none.
+	# `ip` itself opens netlink sockets; the flood tool opens none.
 	! grep -E 'socket\(AF_PACKET|sendmmsg\(' "$TMP/r.strace" >/dev/null
 }
-if command -v strace >/dev/null; then
-	check "refuses a destination outside the ranges (192.0.2.1)" \
-		refused "refusing destination" 192.0.2.1
-	check "refuses a v6 destination outside 2001:db8::/32" \
-		refused "refusing destination" 2001:db9::1
-	check "refuses spoofed sources outside the ranges" \
-		refused "source network outside" -S 10.0.0.0/8 198.18.0.1
-	check "refuses a count over the hard cap" refused "bad value for -n" -n 20000001 198.18.0.1
-fi
+check "refuses a destination outside the ranges (192.0.2.1)" \
+	refused "refusing destination" 192.0.2.1
+check "refuses a v6 destination outside 2001:db8::/32" \
+	refused "refusing destination" 2001:db9::1
+check "refuses spoofed sources outside the ranges" \
+	refused "source network outside" -S 10.0.0.0/8 198.18.0.1
+check "refuses a count over the hard cap" refused "bad value for -n" -n 20000001 198.18.0.1
+check "refuses more seconds than the hard cap" refused "bad value for -t" -t 121 198.18.0.1
 
 # --- the flood ------------------------------------------------------------
 flood_conf_sesamed "$TMP/sesamed.conf" 1024
