@@ -236,21 +236,28 @@ scenario_flood() {
 	local rc=$?
 	grep '^#' "$TMP/flood.out" | grep -v 'log:' | sed 's/^# /# flood: /'
 	[ $rc = 0 ] || { diag "flood_knock.sh exit $rc: $(tail -n 2 "$TMP/flood.out")"; return 1; }
-	cell() {  # LABEL COLUMN(1 sesamed, 2 knockd)
-		awk -F'|' -v l="$1" -v c="$2" '{ x = $2; gsub(/^ +| +$/, "", x) }
-			x == l { v = $(c + 2); gsub(/^ +| +$/, "", v); print v; exit }' "$TMP/flood.out"
+	# cell LABEL HEADER: the cell of row LABEL under the column whose
+	# header starts with HEADER.
+	cell() {
+		awk -F'|' -v l="$1" -v h="$2" '
+			function trim(x) { gsub(/^ +| +$/, "", x); return x }
+			trim($2) == "figure" { for (i = 3; i < NF; i++) if (index(trim($i), h) == 1 && !col) col = i; next }
+			col && trim($2) == l { print trim($col); exit }' "$TMP/flood.out"
 	}
 	put flood.count "$(sed -n 's/^Flood: \([0-9]*\) spoofed.*/\1/p' "$TMP/flood.out")"
 	local c kind
-	for c in 1 2; do
-		kind=$([ $c = 1 ] && echo sesame || echo knockd)
-		put "flood.$kind.opened" "$(cell "real knocks that opened 2222" $c)"
-		put "flood.$kind.during" "$(cell "... and while the flood still ran" $c)"
-		put "flood.$kind.opens" "$(cell "knock -> open, each knock (ms)" $c)"
-		put "flood.$kind.rss_growth" "$(cell "RSS growth" $c | sed 's/ KiB$//')"
-		put "flood.$kind.cpu_s" "$(cell "CPU s (utime+stime)" $c)"
-		put "flood.$kind.cpu_pkt" "$(cell "CPU per flood packet" $c)"
-		put "flood.$kind.pps" "$(cell "flood rate (pps, sender)" $c)"
+	# The nft gate's column when there is one, else sesamed's only one.
+	local sh="sesamed (nft gate)"
+	grep -q "| $sh" "$TMP/flood.out" || sh=sesamed
+	for c in "$sh" "knockd"; do
+		kind=$([ "$c" = knockd ] && echo knockd || echo sesame)
+		put "flood.$kind.opened" "$(cell "real knocks that opened 2222" "$c")"
+		put "flood.$kind.during" "$(cell "... and while the flood still ran" "$c")"
+		put "flood.$kind.opens" "$(cell "knock -> open, each knock (ms)" "$c")"
+		put "flood.$kind.rss_growth" "$(cell "RSS growth" "$c" | sed 's/ KiB$//')"
+		put "flood.$kind.cpu_s" "$(cell "CPU s (utime+stime)" "$c")"
+		put "flood.$kind.cpu_pkt" "$(cell "CPU per flood packet" "$c")"
+		put "flood.$kind.pps" "$(cell "flood rate (pps, sender)" "$c")"
 	done
 }
 
@@ -527,7 +534,7 @@ table() {
 		[ "$(g "flood.$1.opened")" = – ] && { echo –; return; }
 		echo "$(g "flood.$1.opened") ($(g "flood.$1.during") during the flood): $(g "flood.$1.opens") ms"
 	}
-	row "spoofed first-knock flood, $(g flood.count) sources (~$(g flood.sesame.pps) / $(g flood.knockd.pps) pps): real knocks opened, knock → open" \
+	row "spoofed first-knock flood, $(g flood.count) sources (~$(g flood.sesame.pps) / $(g flood.knockd.pps) pps; sesame: nft gate): real knocks opened, knock → open" \
 		"$(fl sesame)" "$(fl knockd)" – –
 	row "... RSS growth during the flood (KiB)" "$(g flood.sesame.rss_growth)" "$(g flood.knockd.rss_growth)" – –
 	s=$(g flood.sesame.cpu_s) k=$(g flood.knockd.cpu_s)
