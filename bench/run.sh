@@ -95,7 +95,7 @@ fwknopd_start_bench() {
 		-r "$dir/run" >"$FWKD_LOG" 2>&1 &
 	DPID=$!
 	disown "$DPID"
-	wait_until 10 grep -q "Starting fwknopd main event loop" "$FWKD_LOG" ||
+	wait_until 10 grep -q "Starting fwknopd main event loop" "$FWKD_LOG" 2>/dev/null ||
 		{ diag "fwknopd did not start: $(tail -n 3 "$FWKD_LOG")"; return 1; }
 }
 
@@ -539,12 +539,23 @@ table() {
 	row "... RSS growth during the flood (KiB)" "$(g flood.sesame.rss_growth)" "$(g flood.knockd.rss_growth)" – –
 	s=$(g flood.sesame.cpu_s) k=$(g flood.knockd.cpu_s)
 	row "... daemon CPU (s; per flood packet)" "$s; $(g flood.sesame.cpu_pkt)" "$k; $(g flood.knockd.cpu_pkt)" – "$(ratio "$s" "$k")"
-	s=$(g sparate.sesame_inproc.replayed)
-	row "replayed SPA packets processed per second" "$s (in process: bench/spa_rate)" – \
+	spr() {  # KIND: sesamed's own counters, or why not
+		local r=${V[sparate.sesame.na]:-}
+		[ -n "$r" ] && { echo "n/a ($r)"; return; }
+		[ "$(g "sparate.sesame.$1")" = – ] && { echo –; return; }
+		local d; d=$(g "sparate.sesame.$1.drops")
+		echo "$(g "sparate.sesame.$1") ($([ "$d" = 0 ] && echo "0 kernel drops: the sender's limit" ||
+			echo "$d kernel drops")); $(g "sparate.sesame.$1.per_cpu") per CPU-second"
+	}
+	s=$(g sparate.sesame.replayed)
+	local ge=""
+	[ "$(g sparate.sesame.replayed.drops)" = 0 ] && ge="≥ "
+	row "replayed SPA packets processed per second (daemons' own counters)" "$(spr replayed)" – \
 		"${fk:-–} (default), ${ft:-–} (PCAP_LOOP_SLEEP 1 ms)" \
-		"$(ratio "$s" "$fk") / $(ratio "$s" "$ft")"
-	s=$(g sparate.sesame_inproc.garbage)
-	row "garbage SPA packets (128 random bytes) per second" "$s (in process)" – – –
+		"$ge$(ratio "$s" "$fk") / $ge$(ratio "$s" "$ft")"
+	row "garbage SPA packets (128 random bytes) processed per second" "$(spr garbage)" – – –
+	row "... verification alone, in process (bench/spa_rate, one core): replayed; garbage" \
+		"$(g sparate.sesame_inproc.replayed); $(g sparate.sesame_inproc.garbage)" – – –
 	s=$(g idle.sesame.rss_kb) k=$(g idle.knockd.rss_kb) f=$(g idle.fwknopd.rss_kb)
 	row "idle RSS" "$(kib "$s")" "$(kib "$k")" "$(kib "$f")" "$(ratio "$s" "$k") / $(ratio "$s" "$f")"
 	s=$(g idle.sesame.cpu_ms) k=$(g idle.knockd.cpu_ms) f=$(g idle.fwknopd.cpu_ms)
