@@ -571,8 +571,9 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
 		"$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM; load average at the end $load"
 	echo "- kernel: $(uname -sr); $("$BIN/sesame" -V 2>/dev/null | head -n 1 || echo sesame ?)" \
-		"($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?)); knockd $(dpkg-query -W -f '${Version}' knockd 2>/dev/null);" \
+		"(bench scripts at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?)); knockd $(dpkg-query -W -f '${Version}' knockd 2>/dev/null);" \
 		"fwknopd $(dpkg-query -W -f '${Version}' fwknop-server 2>/dev/null)"
+	echo "- binaries: ${SESAME_BUILD}${BENCH_NOTE:+ ($BENCH_NOTE)}"
 	echo "- latency rounds: $ROUNDS per system, a new client address each round; poll interval ${BENCH_POLL_US:-200} µs"
 	echo
 	table
