@@ -344,6 +344,9 @@ IPT
 	: >"$TMP/fwknoprc"; chmod 600 "$TMP/fwknoprc"
 	export -f fwknop_client; export TMP GUARD SRV4 FWK_KEY FWK_HMAC
 	sparate_sesamed "$secs"
+	# The gate's table stays when sesamed stops (it fails closed): take it
+	# away, so that fwknopd's host has no conntrack rule sesamed's had not.
+	in_srv nft delete table inet sbench 2>/dev/null
 	for variant in default tuned; do
 		if [ $variant = default ]; then
 			fwknopd_start_bench "$TMP/fwk_$variant" || return 1
