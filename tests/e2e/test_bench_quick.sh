@@ -34,5 +34,16 @@ check "scenarios not asked for are left out (SPA rows empty)" \
 	grep -q '^| SPA → open, median (ms), sesame native | – |' "$out"
 check "the committed bench/results/latest.md is untouched" \
 	test "$(sha256sum "$committed" 2>/dev/null)" = "$before"
+# The benchmark's own senders refuse before opening any socket.
+ns_setup
+for tool in poll_open udp_burst; do
+	args=(198.18.0.1 9)
+	[ $tool = udp_burst ] && args=(-n 1 -g 8 198.18.0.1 9)
+	check "$tool refuses to run in the root namespace" \
+		bash -c '"$@" 2>&1 | grep -q "refusing to run"' _ "$BIN/bench/$tool" "${args[@]}"
+	args[-2]=192.0.2.1
+	check "$tool refuses a destination outside the test ranges" \
+		bash -c '"$@" 2>&1 | grep -q "refusing 192.0.2.1"' _ ip netns exec "$CLI_NS" "$BIN/bench/$tool" "${args[@]}"
+done
 [ "$_TAP_FAILED" -eq 0 ] || sed 's/^/# /' "$TMP/bench.err"
 finish
