@@ -1,6 +1,7 @@
 /* capture — libpcap handles, the BPF filter built from the doors, and the
  * glue to packet_decode().  See capture.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
@@ -320,6 +321,12 @@ int capture_open(const char *ifname, const char *filter, struct capture **out)
 	if (c->fd < 0) {
 		set_error("%s: no selectable descriptor", ifname);
 		err = -EIO;
+		goto fail;
+	}
+	/* Commands the daemon runs must not inherit the capture. */
+	if (fcntl(c->fd, F_SETFD, FD_CLOEXEC) < 0) {
+		err = -errno;
+		set_error("%s: FD_CLOEXEC: %s", ifname, strerror(errno));
 		goto fail;
 	}
 	/* Nobody, not even this process after dropping privileges, may

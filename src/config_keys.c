@@ -351,6 +351,8 @@ const char *hmac_digest_name(enum hmac_digest d)
 	return digest_names[d];
 }
 
+/* V is never empty here except for the command keys: parse_line() refused
+ * empty values already. */
 void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 {
 	struct door *d = config_cur_door(p);
@@ -360,10 +362,6 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 
 	switch (k->id) {
 	case K_SEQUENCE:
-		if (*v == '\0') {
-			config_perr(p, p->line, "%s: empty value", k->name);
-			return;
-		}
 		cnt = portspec_parse_list(v, false, PROTO_TCP, d->seq, CONFIG_SEQ_MAX,
 					  err, sizeof err);
 		if (cnt < 0) {
@@ -422,10 +420,6 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 		d->lines.target = p->line;
 		return;
 	case K_OPEN:
-		if (*v == '\0') {
-			config_perr(p, p->line, "%s: empty value", k->name);
-			return;
-		}
 		cnt = portspec_parse_list(v, true, PROTO_TCP, d->open, CONFIG_OPEN_MAX,
 					  err, sizeof err);
 		if (cnt < 0) {
@@ -527,19 +521,11 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 		return;
 	case K_FWK_KEY_B64:
 	case K_FWK_KEY:
-		if (*v == '\0') {
-			config_perr(p, p->line, "%s: empty value", k->name);
-			return;
-		}
 		set_key(p, k, v, k->id == K_FWK_KEY_B64, d->fwknop_key,
 			&d->fwknop_key_len, sizeof d->fwknop_key);
 		return;
 	case K_FWK_HMAC_B64:
 	case K_FWK_HMAC:
-		if (*v == '\0') {
-			config_perr(p, p->line, "%s: empty value", k->name);
-			return;
-		}
 		set_key(p, k, v, k->id == K_FWK_HMAC_B64, d->fwknop_hmac_key,
 			&d->fwknop_hmac_key_len, sizeof d->fwknop_hmac_key);
 		return;

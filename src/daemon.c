@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -44,6 +45,7 @@ struct daemon {
 	struct grant *grants;           /* doors_feed() output, ndoors long */
 	size_t ngrants;
 	char *pidfile;                  /* written by us, removed at exit */
+	char *config_path;              /* absolute */
 	bool only_v4;
 	struct control *control;        /* NULL when it could not be opened */
 	uint64_t started_ms;
@@ -127,6 +129,13 @@ static void on_expire(struct loop *l, struct loop_timer *t, void *ctx)
 
 /* --- packets ------------------------------------------------------------- */
 
+static int64_t since_capture_us(const struct knock_event *ev)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - (int64_t)ev->time_us;
+}
+
 static void dispatch_grants(struct daemon *dm, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -150,7 +159,13 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	}
 	uint64_t now = loop_now_ms();
 	size_t n = doors_feed(dm->doors, ev, now, dm->grants, dm->ngrants);
+	int64_t decided = n ? since_capture_us(ev) : 0;
 	dispatch_grants(dm, n);
+	if (n && log_get_level() >= LOG_DEBUG)
+		/* The daemon's own share of knock-to-open (bench/knock_latency.sh
+		 * measures the whole, command included). */
+		log_debug("capture to decision %lld us, to command spawned %lld us",
+			  (long long)decided, (long long)since_capture_us(ev));
 	expire_after_packet(dm, now);
 }
 
@@ -379,6 +394,10 @@ static void reload(struct daemon *dm)
 	bool new_capture = dm->cap && strcmp(filter, dm->filter) != 0;
 	if (new_capture && capture_start(dm, filter, &newcap) < 0)
 		goto keep_old;
+	/* Packets still queued on the old socket were sent under the old
+	 * config: they are decided by it, before anything switches. */
+	if (new_capture)
+		capture_dispatch(dm->cap, 0, on_packet, dm);
 	/* The gate's table for the new config, in one transaction; grants of
 	 * doors that stay are kept.  Undone if the doors refuse. */
 	struct gate_nft *newnft = NULL;
@@ -392,8 +411,6 @@ static void reload(struct daemon *dm)
 		goto keep_old;
 	}
 	if (new_capture) {
-		/* Packets still queued on the old socket go first. */
-		capture_dispatch(dm->cap, 0, on_packet, dm);
 		capture_drop(dm);
 		if (capture_watch(dm, newcap) < 0) {
 			capture_close(newcap);
@@ -445,16 +462,27 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 
 /* --- pid file and daemonizing -------------------------------------------- */
 
-static int pidfile_write(const char *path)
+/* PATH made absolute against the current directory; malloc'd, NULL on
+ * ENOMEM (or when the current directory is gone: then PATH as given). */
+static char *absolute(const char *path)
+{
+	if (path[0] == '/')
+		return strdup(path);
+	char *cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return strdup(path);
+	char *out = NULL;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		out = NULL;
+	free(cwd);
+	return out;
+}
+
+static int pidfile_write(int fd)
 {
 	char buf[32];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
 	int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-	int rc = write(fd, buf, (size_t)len) == len ? 0 : -EIO;
-	close(fd);
-	return rc;
+	return write(fd, buf, (size_t)len) == len ? 0 : -EIO;
 }
 
 /* Classic double fork: the parent returns to the shell only once the
@@ -514,13 +542,20 @@ static void teardown(struct daemon *dm)
 	free(dm->filter);
 	free(dm->grants);
 	config_free(dm->cfg);
+	free(dm->config_path);
 	log_close();
 }
 
 static int start(struct daemon *dm, const struct daemon_opts *o)
 {
 	struct diag_count n = { 0 };
-	int err = config_load(o->config_path, diag_stderr, &n, &dm->cfg);
+	/* -d changes to /: keep the paths we use later (SIGHUP, exit) working. */
+	dm->config_path = absolute(o->config_path);
+	if (!dm->config_path) {
+		fprintf(stderr, "sesamed: out of memory\n");
+		return -ENOMEM;
+	}
+	int err = config_load(dm->config_path, diag_stderr, &n, &dm->cfg);
 	if (err == -EINVAL) {
 		fprintf(stderr, "sesamed: %s: %u error%s, not starting\n", o->config_path,
 			n.errors, n.errors == 1 ? "" : "s");
@@ -549,7 +584,6 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		}
 	}
 
-
 	dm->filter = filter_for(cfg);
 	if (!dm->filter)
 		return -EINVAL;
@@ -575,24 +609,44 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 			return rc;
 	}
 
+	const char *pidfile = o->pidfile ? o->pidfile : cfg->pid_file;
+	if (!pidfile && o->daemonize)
+		pidfile = SESAMED_DEFAULT_PIDFILE;
+	/* The pid file is opened before detaching, so a path we cannot write
+	 * is still reported on the terminal; the pid goes in afterwards. */
+	int pidfd = -1;
+	if (pidfile) {
+		dm->pidfile = absolute(pidfile);
+		if (!dm->pidfile) {
+			log_err("out of memory");
+			return -ENOMEM;
+		}
+		pidfd = open(dm->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (pidfd < 0) {
+			int e = errno;
+			log_err("cannot write pid file %s: %s", dm->pidfile, strerror(e));
+			free(dm->pidfile);
+			dm->pidfile = NULL;
+			return -e;
+		}
+	}
 	if (o->daemonize) {
 		log_to_stderr(false);
 		rc = daemonize();
 		if (rc < 0) {
 			log_err("cannot daemonize: %s", strerror(-rc));
+			if (pidfd >= 0)
+				close(pidfd);
 			return rc;
 		}
 	}
-	const char *pidfile = o->pidfile ? o->pidfile : cfg->pid_file;
-	if (!pidfile && o->daemonize)
-		pidfile = SESAMED_DEFAULT_PIDFILE;
-	if (pidfile) {
-		rc = pidfile_write(pidfile);
+	if (pidfd >= 0) {
+		rc = pidfile_write(pidfd);
+		close(pidfd);
 		if (rc < 0) {
-			log_err("cannot write pid file %s: %s", pidfile, strerror(-rc));
+			log_err("cannot write pid file %s: %s", dm->pidfile, strerror(-rc));
 			return rc;
 		}
-		dm->pidfile = strdup(pidfile);
 	}
 
 	rc = loop_new(&dm->loop);

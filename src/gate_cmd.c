@@ -42,6 +42,7 @@ struct gate_cmd {
 	size_t nchildren;
 	struct pending *pending;
 	size_t npending;
+	size_t max_children;
 };
 
 static const char *kind_name(enum cmd_kind k)
@@ -142,8 +143,8 @@ static int spawn(struct gate_cmd *g, enum cmd_kind kind, const char *door,
 	c->next = g->children;
 	g->children = c;
 	g->nchildren++;
-	log_info("door %s: %s: running %s command (pid %d)", door, ip, kind_name(kind),
-		 (int)pid);
+	log_info("door %s: %s: %srunning %s command (pid %d)", door, ip,
+		 kind == CMD_START ? "opened: " : "", kind_name(kind), (int)pid);
 	log_debug("door %s: %s: %s command: %s", door, ip, kind_name(kind), cmd);
 	return 0;
 }
@@ -160,7 +161,7 @@ static void child_done(struct gate_cmd *g, pid_t pid, int status)
 	g->nchildren--;
 	unsigned ms = (unsigned)(loop_now_ms() - c->started_ms);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		log_debug("door %s: %s: %s command done (%u ms)", c->door, c->ip,
+		log_info("door %s: %s: %s command done (%u ms)", c->door, c->ip,
 			  kind_name(c->kind), ms);
 	else if (WIFEXITED(status))
 		log_warn("door %s: %s: %s command failed: exit status %d", c->door,
@@ -231,6 +232,11 @@ int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
 	const char *start = pick(d->start_command, d->start_command6, &gr->addr);
 	const char *stop = pick(d->stop_command, d->stop_command6, &gr->addr);
 	int rc = 0;
+	if (start && g->nchildren >= g->max_children) {
+		log_warn("door %s: %s: not opened: %zu commands still running", d->name, ip,
+			 g->nchildren);
+		return -EAGAIN;
+	}
 	if (start) {
 		char *cmd = gate_cmd_expand(start, &gr->addr);
 		if (!cmd) {
@@ -293,6 +299,7 @@ void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms)
 			 g->nchildren);
 }
 
+void gate_cmd_set_max_children(struct gate_cmd *g, size_t n) { g->max_children = n; }
 size_t gate_cmd_pending(const struct gate_cmd *g) { return g->npending; }
 size_t gate_cmd_running(const struct gate_cmd *g) { return g->nchildren; }
 
@@ -302,6 +309,7 @@ int gate_cmd_new(struct loop *l, struct gate_cmd **out)
 	if (!g)
 		return -ENOMEM;
 	g->loop = l;
+	g->max_children = GATE_CMD_MAX_CHILDREN;
 	*out = g;
 	return 0;
 }

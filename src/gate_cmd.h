@@ -46,6 +46,13 @@ void gate_cmd_reap(struct gate_cmd *g);
  * WAIT_MS for all children to end. */
 void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms);
 
+/* At most N start commands may run at once (default
+ * GATE_CMD_MAX_CHILDREN): past that a grant is refused and logged, so a
+ * knocker who knows the sequence cannot make us fork without bound.
+ * Stop commands always run. */
+#define GATE_CMD_MAX_CHILDREN 256
+void gate_cmd_set_max_children(struct gate_cmd *g, size_t n);
+
 size_t gate_cmd_pending(const struct gate_cmd *g);
 size_t gate_cmd_running(const struct gate_cmd *g);
 

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -680,6 +681,7 @@ static void live_ethernet(void **state)
 	assert_int_equal(capture_linktype(c), DLT_EN10MB);
 	int fd = capture_fd(c);
 	assert_true(fd >= 0);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 
 	/* The filter is locked: neither detached nor replaced. */
 	int one = 1;

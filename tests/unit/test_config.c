@@ -272,6 +272,7 @@ static void open_keys(void **state)
 	config_free(c);
 
 	bad(DOOR("open = 22/icmp\n"), "t.conf:3: Open: bad port '22/icmp'");
+	bad(DOOR("open =\n"), "t.conf:3: Open: empty value");
 	bad(DOOR("open = 22/tcp,80,tcp/22\n"), "t.conf:3: Open: port 22/tcp given twice in '22/tcp,80,tcp/22'");
 	c = good(DOOR("open = 53/tcp,53/udp\n"));
 	assert_int_equal(c->doors[0].open_len, 2);
@@ -383,6 +384,17 @@ static void fwknop_keys(void **state)
 	bad(FW("fwknop_key = k\n"), "door fw: SPA_Format fwknop needs Fwknop_HMAC_Key_Base64");
 	bad(FW("fwknop_key = k\nfwknop_key_base64 = aw==\nfwknop_hmac_key = h\n"),
 	    "Fwknop_Key and Fwknop_Key_Base64 both given");
+	bad(FW("fwknop_key = k\nfwknop_hmac_key = h\nfwknop_hmac_key_base64 = aw==\n"),
+	    "t.conf:5: door fw: Fwknop_HMAC_Key and Fwknop_HMAC_Key_Base64 both given");
+	/* 129 bytes of HMAC key, in base64: over the 128 bytes kept. */
+	char text[512];
+	snprintf(text, sizeof text, FW("fwknop_key = k\nfwknop_hmac_key_base64 = %s\n"),
+		 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4"
+		 "OTo7PD0+P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiY2RlZmdoaWprbG1ub3Bx"
+		 "cnN0dXZ3eHl6e3x9fn+A");
+	bad(text, "t.conf:5: Fwknop_HMAC_Key_Base64: key too long (129 bytes, at most 128)");
+	bad(FW("fwknop_key =\nfwknop_hmac_key = h\n"), "t.conf:4: Fwknop_Key: empty value");
+	bad(FW("fwknop_key = k\nfwknop_hmac_key =\n"), "t.conf:5: Fwknop_HMAC_Key: empty value");
 	bad(FW("fwknop_key = k\nfwknop_hmac_key = h\nspa_keys = /k\n"),
 	    "t.conf:6: door fw: SPA_Keys is for SPA_Format sesame");
 	bad("[s]\nspa_port = 1\nspa_keys = /k\nopen = 22\nfwknop_hmac_digest = sha1\n",

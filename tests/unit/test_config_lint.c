@@ -58,6 +58,8 @@ static void lint_warnings(void **state)
 
 	lint("[d]\nsequence = 7000,8000,9000\ncommand = /a\nstop_command = /b\n");
 	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: door d: Stop_Command without Cmd_Timeout: it runs 10 s after"));
+	lint("[d]\nsequence = 7000,8000,9000\ncommand_6 = /a\nstop_command_6 = /b\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: door d: Stop_Command_6 without Cmd_Timeout"));
 	lint("[d]\nsequence = 7000,8000,9000\ncommand = /a\ncmd_timeout = 3\n");
 	assert_true(has(&D, LOG_WARNING, "t.conf:4: warning: door d: Cmd_Timeout without Stop_Command"));
 	lint("[d]\nsequence = 7000,8000,9000\nstop_command = /b\ncmd_timeout = 3\n");
@@ -192,6 +194,81 @@ static void corpus_bad(void **state)
 	assert_true(n >= 40);
 }
 
+/* The streamed reader (config_load) and the buffer reader (config_parse)
+ * see the same lines: same verdict, same messages, for every corpus file
+ * (one-time files, which only config_load reads, aside). */
+static void stream_equals_buffer(void **state)
+{
+	(void)state;
+	static const char *const dirs[] = { "good", "bad" };
+	size_t n = 0;
+	for (size_t k = 0; k < 2; k++) {
+		char dir[4096], path[8192];
+		snprintf(dir, sizeof dir, "%s/tests/configs/%s", root(), dirs[k]);
+		DIR *dp = opendir(dir);
+		assert_non_null(dp);
+		struct dirent *e;
+		while ((e = readdir(dp))) {
+			size_t len = strlen(e->d_name);
+			if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0 ||
+			    strncmp(e->d_name, "onetime-", 8) == 0)
+				continue;
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			FILE *f = fopen(path, "r");
+			assert_non_null(f);
+			static char buf[1 << 16];
+			size_t got = fread(buf, 1, sizeof buf, f);
+			fclose(f);
+			assert_true(got < sizeof buf);
+
+			struct config *a = NULL, *b = NULL;
+			int ra = load(path, &a);
+			struct diags da = D;
+			memset(&D, 0, sizeof D);        /* da owns the messages now */
+			int rb = config_parse(path, buf, got, collect, &D, &b);
+			assert_int_equal(ra, rb);
+			assert_int_equal(da.n, D.n);
+			for (size_t i = 0; i < D.n; i++)
+				assert_string_equal(da.msg[i], D.msg[i]);
+			if (a) {
+				assert_int_equal(a->ndoors, b->ndoors);
+				for (size_t i = 0; i < a->ndoors; i++) {
+					assert_string_equal(a->doors[i].name, b->doors[i].name);
+					assert_int_equal(a->doors[i].seq_len, b->doors[i].seq_len);
+					assert_int_equal(a->doors[i].open_len, b->doors[i].open_len);
+				}
+			}
+			config_free(a);
+			config_free(b);
+			diags_clear(&da);
+			n++;
+		}
+		closedir(dp);
+	}
+	assert_true(n >= 45);
+}
+
+static void too_many_doors(void **state)
+{
+	(void)state;
+	size_t max = CONFIG_DOORS_MAX + 1;
+	char *text = malloc(max * 40);
+	assert_non_null(text);
+	text[0] = '\0';
+	size_t len = 0;
+	for (size_t i = 0; i < max; i++)
+		len += (size_t)snprintf(text + len, max * 40 - len,
+					"[d%zu]\nsequence = 1,2,%zu\n", i, i + 3);
+	bad(text, "t.conf:513: too many doors (at most 256)");
+	/* One less is fine. */
+	*strstr(text, "[d256]") = '\0';
+	struct config *c = good(text);
+	assert_int_equal(c->ndoors, CONFIG_DOORS_MAX);
+	assert_string_equal(c->doors[255].name, "d255");
+	config_free(c);
+	free(text);
+}
+
 static void load_errors(void **state)
 {
 	(void)state;
@@ -242,6 +319,8 @@ int main(void)
 		cmocka_unit_test_teardown(lint_warnings, teardown),
 		cmocka_unit_test_teardown(corpus_good, teardown),
 		cmocka_unit_test_teardown(corpus_bad, teardown),
+		cmocka_unit_test_teardown(stream_equals_buffer, teardown),
+		cmocka_unit_test_teardown(too_many_doors, teardown),
 		cmocka_unit_test_teardown(load_errors, teardown),
 		cmocka_unit_test_teardown(load_onetime, teardown),
 	};

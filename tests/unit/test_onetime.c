@@ -216,6 +216,14 @@ static void file_errors(void **state)
 	assert_int_equal(onetime_next(dir, collect, &d, &s), -EINVAL);
 	assert_non_null(strstr(d.last, "not a regular file"));
 
+	/* A file over the 16 MiB bound (sparse: no disk used). */
+	assert_int_equal(truncate(path, 0) == 0 || errno == ENOENT, 1);
+	write_file("");
+	assert_int_equal(truncate(path, (off_t)17 << 20), 0);
+	memset(&d, 0, sizeof d);
+	assert_int_equal(onetime_next(path, collect, &d, &s), -EFBIG);
+	assert_non_null(strstr(d.last, "file too large"));
+
 	write_file(" 1,2\n bad\n");
 	memset(&d, 0, sizeof d);
 	assert_int_equal(onetime_next(path, collect, &d, &s), -EINVAL);
