@@ -86,10 +86,6 @@ int spa_default_key_path(const char *name, char *buf, size_t len)
 	return 0;
 }
 
-/* Provided by cmd_spa_fwknop.c (the fwknop side).  Weak so that this file
- * links before that one lands; then --fwknop says it is missing. */
-extern int cmd_spa_fwknop(int argc, char **argv) __attribute__((weak));
-
 static void diag_stderr(void *ctx, int level, const char *msg)
 {
 	(void)ctx;
@@ -140,12 +136,8 @@ static int resolve(const char *host, unsigned port, int family, struct sockaddr_
 
 int cmd_spa(int argc, char **argv)
 {
-	if (has_fwknop(argc, argv)) {
-		if (cmd_spa_fwknop)
-			return cmd_spa_fwknop(argc, argv);
-		fprintf(stderr, "sesame spa: --fwknop is not available in this build\n");
-		return 1;
-	}
+	if (has_fwknop(argc, argv))
+		return cmd_spa_fwknop(argc, argv);      /* cmd_spa_fwknop.c */
 
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },

@@ -19,6 +19,7 @@
 #include "door.h"
 #include "gates.h"
 #include "log.h"
+#include "spa_door.h"
 #include "loop.h"
 #include "status.h"
 #include "version.h"
@@ -37,6 +38,7 @@ struct daemon {
 	struct capture *cap;
 	int cap_fd;
 	struct doors *doors;
+	struct spa_doors *spa;           /* NULL: no SPA door */
 	struct gates gates;
 	struct loop *loop;
 	struct loop_timer *expire;      /* next Seq_Timeout deadline */
@@ -97,6 +99,14 @@ int daemon_check(const char *path)
 
 /* --- timers -------------------------------------------------------------- */
 
+static bool has_spa(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		if (door_is_spa(&cfg->doors[i]))
+			return true;
+	return false;
+}
+
 static unsigned min_seq_timeout(const struct config *cfg)
 {
 	unsigned m = 0;
@@ -156,6 +166,11 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 			  addr_format(&ev->saddr, s, sizeof s), ev->sport,
 			  addr_format(&ev->daddr, d, sizeof d), ev->dport,
 			  port_proto_name(ev->proto), ev->tcpflags);
+	}
+	if (dm->spa && ev->proto == PROTO_UDP) {
+		struct grant gr;
+		if (spa_doors_check(dm->spa, ev, (uint64_t)time(NULL), &gr))
+			gates_dispatch(&dm->gates, dm->cfg, &gr);
 	}
 	uint64_t now = loop_now_ms();
 	size_t n = doors_feed(dm->doors, ev, now, dm->grants, dm->ngrants);
@@ -394,6 +409,12 @@ static void reload(struct daemon *dm)
 	bool new_capture = dm->cap && strcmp(filter, dm->filter) != 0;
 	if (new_capture && capture_start(dm, filter, &newcap) < 0)
 		goto keep_old;
+	struct spa_doors *newspa = NULL;
+	if ((dm->spa && spa_doors_prepare(dm->spa, cfg) < 0) ||
+	    (!dm->spa && has_spa(cfg) && spa_doors_new(cfg, &newspa) < 0)) {
+		capture_close(newcap);
+		goto keep_old;
+	}
 	/* Packets still queued on the old socket were sent under the old
 	 * config: they are decided by it, before anything switches. */
 	if (new_capture)
@@ -402,14 +423,24 @@ static void reload(struct daemon *dm)
 	 * doors that stay are kept.  Undone if the doors refuse. */
 	struct gate_nft *newnft = NULL;
 	if (gate_reload(dm, cfg, &newnft) < 0) {
+		if (dm->spa)
+			spa_doors_abort(dm->spa);
+		spa_doors_free(newspa);
 		capture_close(newcap);
 		goto keep_old;
 	}
 	if (doors_reload(dm->doors, cfg) < 0) {
+		if (dm->spa)
+			spa_doors_abort(dm->spa);
+		spa_doors_free(newspa);
 		capture_close(newcap);
 		gate_undo(dm, cfg, newnft);
 		goto keep_old;
 	}
+	if (dm->spa)
+		spa_doors_commit(dm->spa);
+	else
+		dm->spa = newspa;
 	if (new_capture) {
 		capture_drop(dm);
 		if (capture_watch(dm, newcap) < 0) {
@@ -534,6 +565,7 @@ static void teardown(struct daemon *dm)
 	if (dm->cap)
 		capture_close(dm->cap);
 	doors_free(dm->doors);
+	spa_doors_free(dm->spa);
 	loop_free(dm->loop);
 	if (dm->pidfile) {
 		unlink(dm->pidfile);
@@ -595,6 +627,8 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	dm->cap = c;                    /* watched once the loop exists */
 	rc = doors_new(cfg, &dm->doors);
 	if (rc < 0)
+		return rc;
+	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &dm->spa)) < 0)
 		return rc;
 	dm->ngrants = grants_room(cfg);
 	dm->grants = calloc(dm->ngrants, sizeof *dm->grants);
@@ -679,6 +713,23 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	return 0;
 }
 
+/* At exit: the SPA counters (benchmarks read them from the log). */
+static void log_spa_counters(struct daemon *dm)
+{
+	if (!dm->spa)
+		return;
+	struct spa_stats st;
+	struct capture_stats cs = { 0 };
+	spa_doors_stats(dm->spa, &st);
+	if (dm->cap)
+		capture_stats(dm->cap, &cs);
+	log_notice("spa counters: %llu seen, %llu granted, %llu replayed, %llu rejected; "
+		   "capture: %llu frames, %llu kernel drops",
+		   (unsigned long long)st.seen, (unsigned long long)st.granted,
+		   (unsigned long long)st.replayed, (unsigned long long)st.rejected,
+		   (unsigned long long)cs.seen, (unsigned long long)cs.kernel_drops);
+}
+
 int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon dm = { .opts = o, .cap_fd = -1, .only_v4 = o->only_v4 };
@@ -692,6 +743,7 @@ int daemon_run(const struct daemon_opts *o)
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
 	gate_cmd_shutdown(dm.gates.cmd, SESAMED_STOP_WAIT_MS);
+	log_spa_counters(&dm);
 	log_notice("stopped");
 	teardown(&dm);
 	return rc < 0 ? 1 : 0;

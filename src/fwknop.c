@@ -246,7 +246,11 @@ static bool hmac_b64(const struct fwknop_keys *k, const char *ct_text, size_t le
 	bool ok = false;
 	/* EVP_MAC takes the restored prefix and the wire text in two updates,
 	 * so nothing is copied. */
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	/* Fetched once: a fetch per packet would cost more than the HMAC.
+	 * Kept for the process's life (sesamed is single-threaded). */
+	static EVP_MAC *mac;
+	if (!mac)
+		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *mctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	if (md && mctx) {
 		OSSL_PARAM params[2];
@@ -261,7 +265,6 @@ static bool hmac_b64(const struct fwknop_keys *k, const char *ct_text, size_t le
 		hl = (unsigned)outl;
 	}
 	EVP_MAC_CTX_free(mctx);
-	EVP_MAC_free(mac);
 	if (ok)
 		ok = base64_encode(h, hl, out, DIGEST_B64_MAX + 1, false) > 0;
 	OPENSSL_cleanse(h, sizeof h);

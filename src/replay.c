@@ -29,7 +29,6 @@
 #define HDR      "sesame-replay-1\n"
 #define HDR_LEN  16
 #define REC_LEN  48
-#define COMPACT_SLACK 4096              /* dead records tolerated in the file */
 
 _Static_assert(sizeof HDR - 1 == HDR_LEN, "header size");
 
@@ -263,7 +262,7 @@ int replay_check_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
 		return rc;
 	}
 	r->file_records++;
-	if (r->file_records > 2 * r->used + COMPACT_SLACK) {
+	if (r->file_records > 2 * r->used + r->cap) {
 		int c = compact(r, now_s);
 		if (c < 0)
 			log_warn("replay cache %s: compaction failed: %s", r->path, strerror(-c));
@@ -389,7 +388,7 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 			replay_close(r);
 			return rc;
 		}
-		if (r->file_records > 2 * r->used + COMPACT_SLACK) {
+		if (r->file_records > 2 * r->used + r->cap) {
 			rc = compact(r, now_s);
 			if (rc < 0)
 				log_warn("replay cache %s: compaction failed: %s", path, strerror(-rc));

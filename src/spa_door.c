@@ -21,7 +21,8 @@
 #include "spa_keys.h"
 #include "fwknop.h"
 
-/* Per-source rate limit (GCRA): RATE_PER_S sustained, bursts of RATE_BURST. */
+/* Per-source rate limit (GCRA): RATE_PER_S sustained, bursts of RATE_BURST;
+ * an IPv6 source is its /64. */
 #define RATE_SETS      4096
 #define RATE_WAYS      4
 #define RATE_PER_S     5
@@ -74,10 +75,16 @@ struct loglim_slot {
 	uint64_t sec;
 };
 
-struct spa_doors {
+/* The doors' keys, hashed by key id; built whole from one config. */
+struct keytab {
 	const struct config *cfg;
 	struct keyent *keys;
 	size_t kmask;
+};
+
+struct spa_doors {
+	struct keytab kt;
+	struct keytab pending;          /* spa_doors_prepare() .. commit/abort */
 	struct replay *replay;
 	struct spa_aead *aead;
 	struct rate_slot *rate;
@@ -98,23 +105,34 @@ static uint64_t keyid_hash(const uint8_t id[SPA_KEYID_LEN])
 	return h;
 }
 
-static const struct keyent *key_find(const struct spa_doors *s, const uint8_t id[SPA_KEYID_LEN],
+static const struct keyent *key_find(const struct keytab *t, const uint8_t id[SPA_KEYID_LEN],
 				     uint16_t port)
 {
-	if (!s->keys)
+	if (!t->keys)
 		return NULL;
-	for (size_t i = keyid_hash(id) & s->kmask; s->keys[i].used; i = (i + 1) & s->kmask) {
-		const struct keyent *k = &s->keys[i];
+	for (size_t i = keyid_hash(id) & t->kmask; t->keys[i].used; i = (i + 1) & t->kmask) {
+		const struct keyent *k = &t->keys[i];
 		if (CRYPTO_memcmp(k->id, id, SPA_KEYID_LEN) == 0 &&
-		    s->cfg->doors[k->door].spa_port == port)
+		    t->cfg->doors[k->door].spa_port == port)
 			return k;
 	}
 	return NULL;
 }
 
-static int keys_build(struct spa_doors *s)
+static void keytab_free(struct keytab *t)
 {
-	const struct config *cfg = s->cfg;
+	if (t->keys) {
+		OPENSSL_cleanse(t->keys, (t->kmask + 1) * sizeof *t->keys);
+		free(t->keys);
+	}
+	memset(t, 0, sizeof *t);
+}
+
+/* Reads every key file of CFG into T (left empty on failure, logged). */
+static int keytab_build(struct keytab *t, const struct config *cfg)
+{
+	memset(t, 0, sizeof *t);
+	t->cfg = cfg;
 	struct spa_key **per = calloc(cfg->ndoors ? cfg->ndoors : 1, sizeof *per);
 	int *nper = calloc(cfg->ndoors ? cfg->ndoors : 1, sizeof *nper);
 	int rc = 0;
@@ -144,21 +162,31 @@ static int keys_build(struct spa_doors *s)
 			log_warn("door %s: %s holds no key: nobody can open this door",
 				 door->name, door->spa_keys);
 	}
+	for (size_t d = 0; d < cfg->ndoors; d++) {
+		const struct door *door = &cfg->doors[d];
+		if (door->spa_format == SPA_FORMAT_FWKNOP &&
+		    (!door->fwknop_key_len || !door->fwknop_hmac_key_len)) {
+			log_err("%s:%u: door %s: an fwknop door needs Fwknop_Key(_Base64) and "
+				"Fwknop_HMAC_Key(_Base64)", cfg->path ? cfg->path : "config",
+				door->line, door->name);
+			rc = -EINVAL;
+		}
+	}
 	if (rc < 0)
 		goto out;
 	size_t slots = 16;
 	while (slots < 2 * total)
 		slots *= 2;
-	s->keys = calloc(slots, sizeof *s->keys);
-	if (!s->keys) {
+	t->keys = calloc(slots, sizeof *t->keys);
+	if (!t->keys) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	s->kmask = slots - 1;
+	t->kmask = slots - 1;
 	for (size_t d = 0; d < cfg->ndoors; d++) {
 		for (int j = 0; j < nper[d]; j++) {
 			const struct spa_key *k = &per[d][j];
-			const struct keyent *dup = key_find(s, k->id, cfg->doors[d].spa_port);
+			const struct keyent *dup = key_find(t, k->id, cfg->doors[d].spa_port);
 			if (dup) {
 				log_err("%s:%u: key %s is also authorized on door %s with the same "
 					"SPA_Port %u: give each door its own port or its own keys",
@@ -167,10 +195,10 @@ static int keys_build(struct spa_doors *s)
 				rc = -EINVAL;
 				continue;
 			}
-			size_t i = keyid_hash(k->id) & s->kmask;
-			while (s->keys[i].used)
-				i = (i + 1) & s->kmask;
-			struct keyent *e = &s->keys[i];
+			size_t i = keyid_hash(k->id) & t->kmask;
+			while (t->keys[i].used)
+				i = (i + 1) & t->kmask;
+			struct keyent *e = &t->keys[i];
 			e->used = true;
 			e->door = (uint32_t)d;
 			memcpy(e->id, k->id, SPA_KEYID_LEN);
@@ -184,6 +212,8 @@ out:
 			spa_keys_free(per[d], (size_t)nper[d]);
 	free(per);
 	free(nper);
+	if (rc < 0)
+		keytab_free(t);
 	return rc;
 }
 
@@ -191,10 +221,8 @@ void spa_doors_free(struct spa_doors *s)
 {
 	if (!s)
 		return;
-	if (s->keys) {
-		OPENSSL_cleanse(s->keys, (s->kmask + 1) * sizeof *s->keys);
-		free(s->keys);
-	}
+	keytab_free(&s->kt);
+	keytab_free(&s->pending);
 	replay_close(s->replay);
 	spa_aead_free(s->aead);
 	free(s->rate);
@@ -208,7 +236,6 @@ int spa_doors_new(const struct config *cfg, struct spa_doors **out)
 	struct spa_doors *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
-	s->cfg = cfg;
 	s->aead = spa_aead_new();
 	s->rate = calloc(RATE_SETS * RATE_WAYS, sizeof *s->rate);
 	s->loglim = calloc(LOGLIM_SLOTS, sizeof *s->loglim);
@@ -217,17 +244,7 @@ int spa_doors_new(const struct config *cfg, struct spa_doors **out)
 		spa_doors_free(s);
 		return -ENOMEM;
 	}
-	int rc = keys_build(s);
-	for (size_t d = 0; rc == 0 && d < cfg->ndoors; d++) {
-		const struct door *door = &cfg->doors[d];
-		if (door->spa_format == SPA_FORMAT_FWKNOP &&
-		    (!door->fwknop_key_len || !door->fwknop_hmac_key_len)) {
-			log_err("%s:%u: door %s: an fwknop door needs Fwknop_Key(_Base64) and "
-				"Fwknop_HMAC_Key(_Base64)", cfg->path ? cfg->path : "config",
-				door->line, door->name);
-			rc = -EINVAL;
-		}
-	}
+	int rc = keytab_build(&s->kt, cfg);
 	if (rc == 0) {
 		if (!cfg->replay_cache)
 			log_warn("no ReplayCache: replayed SPA packets are refused only until a restart");
@@ -242,14 +259,43 @@ int spa_doors_new(const struct config *cfg, struct spa_doors **out)
 	return 0;
 }
 
+int spa_doors_prepare(struct spa_doors *s, const struct config *new_cfg)
+{
+	keytab_free(&s->pending);
+	if (s->kt.cfg && new_cfg->replay_cache && s->kt.cfg->replay_cache &&
+	    strcmp(new_cfg->replay_cache, s->kt.cfg->replay_cache) != 0)
+		log_warn("ReplayCache changed to %s: it takes effect at the next start",
+			 new_cfg->replay_cache);
+	return keytab_build(&s->pending, new_cfg);
+}
+
+void spa_doors_commit(struct spa_doors *s)
+{
+	if (!s->pending.cfg)
+		return;
+	keytab_free(&s->kt);
+	s->kt = s->pending;
+	memset(&s->pending, 0, sizeof s->pending);
+}
+
+void spa_doors_abort(struct spa_doors *s)
+{
+	keytab_free(&s->pending);
+}
+
 void spa_doors_stats(const struct spa_doors *s, struct spa_stats *out)
 {
 	*out = s->stats;
 }
 
-/* True when SRC may send one more packet at T_US. */
-static bool rate_ok(struct spa_doors *s, const struct addr *src, uint64_t t_us)
+/* True when SRC may send one more packet at T_US.  IPv6 sources are
+ * charged per /64: one host commonly holds a whole /64. */
+static bool rate_ok(struct spa_doors *s, const struct addr *from, uint64_t t_us)
 {
+	struct addr net = *from;
+	if (net.family == AF_INET6)
+		memset(net.bytes + 8, 0, 8);
+	const struct addr *src = &net;
 	struct rate_slot *set = &s->rate[(addr_hash(src, s->seed) & (RATE_SETS - 1)) * RATE_WAYS];
 	struct rate_slot *slot = NULL, *oldest = &set[0];
 	for (size_t w = 0; w < RATE_WAYS; w++) {
@@ -276,9 +322,9 @@ static bool rate_ok(struct spa_doors *s, const struct addr *src, uint64_t t_us)
 
 static const char *door_name_for_port(const struct spa_doors *s, uint16_t port)
 {
-	for (size_t d = 0; d < s->cfg->ndoors; d++)
-		if (s->cfg->doors[d].spa_format != SPA_FORMAT_NONE && s->cfg->doors[d].spa_port == port)
-			return s->cfg->doors[d].name;
+	for (size_t d = 0; d < s->kt.cfg->ndoors; d++)
+		if (s->kt.cfg->doors[d].spa_format != SPA_FORMAT_NONE && s->kt.cfg->doors[d].spa_port == port)
+			return s->kt.cfg->doors[d].name;
 	return "?";
 }
 
@@ -352,12 +398,12 @@ static bool check_native(struct spa_doors *s, const struct knock_event *ev,
 		reject(s, pdoor, &ev->saddr, rc == -EMSGSIZE ? R_SIZE : R_VERSION, NULL, now_s);
 		return false;
 	}
-	const struct keyent *k = key_find(s, h.key_id, ev->dport);
+	const struct keyent *k = key_find(&s->kt, h.key_id, ev->dport);
 	if (!k) {
 		reject(s, pdoor, &ev->saddr, R_UNKNOWN_KEY, NULL, now_s);
 		return false;
 	}
-	const struct door *d = &s->cfg->doors[k->door];
+	const struct door *d = &s->kt.cfg->doors[k->door];
 	uint64_t t_us = ev->time_us ? ev->time_us : now_s * 1000000ull;
 	if (!rate_ok(s, &ev->saddr, t_us)) {
 		reject(s, d->name, &ev->saddr, R_RATE, k->name, now_s);
@@ -440,7 +486,7 @@ static enum reason fwknop_reason(int err)
 static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
 			 uint64_t now_s, struct grant *gr)
 {
-	const struct config *cfg = s->cfg;
+	const struct config *cfg = s->kt.cfg;
 	const char *pdoor = door_name_for_port(s, ev->dport);
 	if (ev->payload_len == 0 || ev->payload_len > FWKNOP_WIRE_MAX) {
 		reject(s, pdoor, &ev->saddr, R_SIZE, "fwknop", now_s);
@@ -540,11 +586,11 @@ bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,
 	if (ev->proto != PROTO_UDP)
 		return false;
 	bool native = false, fwk = false;
-	for (size_t d = 0; d < s->cfg->ndoors; d++) {
-		if (s->cfg->doors[d].spa_port != ev->dport)
+	for (size_t d = 0; d < s->kt.cfg->ndoors; d++) {
+		if (s->kt.cfg->doors[d].spa_port != ev->dport)
 			continue;
-		native |= s->cfg->doors[d].spa_format == SPA_FORMAT_SESAME;
-		fwk |= s->cfg->doors[d].spa_format == SPA_FORMAT_FWKNOP;
+		native |= s->kt.cfg->doors[d].spa_format == SPA_FORMAT_SESAME;
+		fwk |= s->kt.cfg->doors[d].spa_format == SPA_FORMAT_FWKNOP;
 	}
 	if (!native && !fwk)
 		return false;           /* not an SPA port: not ours to count */

@@ -31,6 +31,15 @@ void spa_doors_free(struct spa_doors *s);
 bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,
 		     uint64_t now_s, struct grant *gr);
 
+/* SIGHUP, in two steps so that the daemon switches all or nothing:
+ * spa_doors_prepare() reads the key files of NEW_CFG (S keeps working on
+ * the old config; 0 or -errno, logged), spa_doors_commit() switches S to
+ * it, spa_doors_abort() drops it.  The replay cache (its file stays the
+ * one opened at start), the rate limiter and the counters carry over. */
+int spa_doors_prepare(struct spa_doors *s, const struct config *new_cfg);
+void spa_doors_commit(struct spa_doors *s);
+void spa_doors_abort(struct spa_doors *s);
+
 /* Counters for benchmarks and `sesame status`. */
 struct spa_stats {
 	uint64_t seen, granted, replayed, rejected;

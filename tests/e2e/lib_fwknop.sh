@@ -52,21 +52,3 @@ fwknopd_stop() {
 	kill -9 "$FWKD_PID" 2>/dev/null
 }
 
-# pcap_start NAME FILTER...: tcpdump in the server on $SRV_IF into
-# $TMP/NAME.pcap; pcap_stop ends it with SIGTERM (a background job of a
-# non-interactive shell ignores SIGINT).  pcap_count NAME counts packets.
-pcap_start() {
-	local name=$1; shift
-	bg "$SRV_NS" tcpdump -i "$SRV_IF" -U -n -w "$TMP/$name.pcap" "$@" 2>"$TMP/$name.tcpdump.log"
-	eval "_PCAP_$name=$BG_PID"
-	wait_until 5 grep -q "listening on" "$TMP/$name.tcpdump.log"
-}
-pcap_stop() {
-	local pid; eval "pid=\$_PCAP_$1"
-	sleep 0.2
-	kill -TERM "$pid" 2>/dev/null
-	local i
-	for i in $(seq 30); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-	kill -9 "$pid" 2>/dev/null
-}
-pcap_count() { local name=$1; shift; tcpdump -n -r "$TMP/$name.pcap" "$@" 2>/dev/null | wc -l; }

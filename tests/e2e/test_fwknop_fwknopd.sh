@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interop: `sesame spa --fwknop` against Debian's fwknopd (2.6.10, pcap on
 # the bridge, iptables backend) in the server namespace.  The right keys
-# open the guarded port; wrong keys and a wrong HMAC digest open nothing,
+# open the guarded port (HMAC sha256, and sha3_512 with a second fwknopd);
+# wrong keys and a wrong HMAC digest open nothing,
 # and fwknopd refuses a replay of the accepted packet.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_fwknop.sh"
@@ -29,15 +30,15 @@ check "fwknopd saw both packets" wait_until 5 seen_at_least 2
 check "fwknopd refused both for their HMAC" test "$(grep -c 'HMAC_COMPAREFAIL' "$FWKD_LOG")" -eq 2
 check "still closed" not reach "$SRV4" 2222
 
-pcap_start spa udp port 62201
+capture_start spa udp port 62201
 check "right keys (--source): sesame exits 0" \
 	fspa --key-base64 "$FWK_KEY" --hmac-key-base64 "$FWK_HMAC" --open tcp/2222 -v 2>"$TMP/spa.err"
 check "port 2222 opens" wait_until 5 reach "$SRV4" 2222
 check "fwknopd's rule is for the client's source address" \
 	bash -c "ip netns exec $SRV_NS iptables -S FWKNOP_INPUT | grep -q -- '-s $CLI4/32 .*--dport 2222'"
 check "port 2223 (not asked for) stays closed" not reach "$SRV4" 2223
-pcap_stop spa
-check "exactly one SPA datagram on the wire" test "$(pcap_count spa)" -eq 1
+capture_stop spa
+check "exactly one SPA datagram on the wire" test "$(capture_count spa)" -eq 1
 
 # The same datagram again, from the client: fwknopd's digest cache refuses it.
 pkt=$(sed -n 's/^sesame spa: packet: //p' "$TMP/spa.err")
@@ -52,5 +53,32 @@ check "port 2223 opens" wait_until 5 reach "$SRV4" 2223
 check "fwknopd granted udp/5353 too" \
 	bash -c "ip netns exec $SRV_NS iptables -S FWKNOP_INPUT | grep -q -- '-s $CLI4/32 -p udp .*--dport 5353'"
 
+# Client argument errors: non-zero exit, the reason on stderr, nothing sent.
+fails_with() {  # REGEX ARGS...
+	local re=$1; shift
+	! fspa "$@" 2>"$TMP/err" && grep -qE -e "$re" "$TMP/err"
+}
+K=(--key-base64 "$FWK_KEY")
+H=(--hmac-key-base64 "$FWK_HMAC")
+capture_start bad udp port 62201
+check "no --hmac-key-base64: refused" fails_with "needs --key-base64, --hmac-key-base64" "${K[@]}" --open tcp/2222
+check "no --open: refused" fails_with "needs --key-base64, --hmac-key-base64 and --open" "${K[@]}" "${H[@]}"
+check "key not base64: refused" fails_with "--key-base64: not base64" --key-base64 'not*base64' "${H[@]}" --open tcp/2222
+check "unknown --hmac-digest: refused" fails_with "unknown digest 'sha224'" "${K[@]}" "${H[@]}" --hmac-digest sha224 --open tcp/2222
+check "--allow with --source: refused" fails_with "exclude each other" "${K[@]}" "${H[@]}" --allow "$CLI4" --source --open tcp/2222
+check "--allow with a host name: refused" fails_with "not a numeric address" "${K[@]}" "${H[@]}" --allow localhost --open tcp/2222
+check "--open with port 0: refused" fails_with "--open:" "${K[@]}" "${H[@]}" --open tcp/0
+capture_stop bad
+check "none of them sent a packet" test "$(capture_count bad)" -eq 0
+
+fwknopd_stop
+check "fwknopd flushed its rules at exit: 2222 closed" not reach "$SRV4" 2222
+
+# Another digest: fwknopd with HMAC_DIGEST_TYPE sha3_512.
+check "fwknopd restarted with HMAC_DIGEST_TYPE sha3_512" \
+	fwknopd_start fwknopd-sha3 "HMAC_DIGEST_TYPE            sha3_512"
+check "sesame spa --fwknop --hmac-digest sha3_512 exits 0" \
+	fspa "${K[@]}" "${H[@]}" --hmac-digest sha3_512 --open tcp/2222
+check "sha3_512 HMAC: port 2222 opens" wait_until 5 reach "$SRV4" 2222
 fwknopd_stop
 finish

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <arpa/inet.h>
@@ -123,6 +124,45 @@ static void test_vectors_decode(void **state)
 		}
 	}
 	spa_aead_free(c);
+}
+
+/* The vectors printed in docs/spa-protocol.md are the ones checked here. */
+static void test_vectors_match_the_document(void **state)
+{
+	(void)state;
+	const char *root = getenv("SESAME_ROOT");
+	char path[512];
+	snprintf(path, sizeof path, "%s/docs/spa-protocol.md", root ? root : ".");
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot read %s (run from the source tree or set SESAME_ROOT)", path);
+	char line[256], hex[3][SPA_PACKET_LEN * 2 + 1];
+	size_t nvec = 0, cont = 0, len = 0;
+	while (fgets(line, sizeof line, f)) {
+		const char *p = line;
+		if (strncmp(line, "packet ", 7) == 0) {
+			assert_true(nvec < 3);
+			cont = 4;
+			len = 0;
+			p += 7;
+		}
+		if (!cont)
+			continue;
+		for (; *p; p++) {
+			if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')) {
+				assert_true(len < SPA_PACKET_LEN * 2);
+				hex[nvec][len++] = *p;
+			}
+		}
+		if (--cont == 0) {
+			hex[nvec][len] = '\0';
+			nvec++;
+		}
+	}
+	fclose(f);
+	assert_int_equal(nvec, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(hex[i], vectors[i].packet);
 }
 
 static void sample(uint8_t key[32], uint8_t pkt[SPA_PACKET_LEN])
@@ -298,6 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors_encode_byte_exact),
 		cmocka_unit_test(test_vectors_decode),
+		cmocka_unit_test(test_vectors_match_the_document),
 		cmocka_unit_test(test_round_trip_full),
 		cmocka_unit_test(test_every_flipped_bit_refused),
 		cmocka_unit_test(test_sizes_refused),

@@ -442,6 +442,22 @@ static void test_rate_limit_per_source(void **state)
 	packet(&alice, NOW, NULL, NULL, 0, good3);
 	gev.payload = good3;
 	assert_false(spa_doors_check(s, &gev, NOW, &gr));
+	/* IPv6 sources are limited per /64. */
+	struct addr v6a, v6b;
+	assert_true(addr_parse("2001:db8:1:2::1", &v6a));
+	assert_true(addr_parse("2001:db8:1:2:ffff::9", &v6b));
+	struct knock_event e6 = event(v6a, 62201, p, sizeof p);
+	for (int i = 0; i < 10; i++) {
+		e6.saddr = i % 2 ? v6a : v6b;
+		assert_false(spa_doors_check(s, &e6, NOW, &gr));
+	}
+	uint8_t good6[SPA_PACKET_LEN];
+	packet(&alice, NOW, NULL, NULL, 0, good6);
+	e6.payload = good6;
+	e6.saddr = v6b;
+	assert_false(spa_doors_check(s, &e6, NOW, &gr));
+	assert_true(addr_parse("2001:db8:1:3::1", &e6.saddr));      /* another /64 */
+	assert_true(spa_doors_check(s, &e6, NOW, &gr));
 	/* Garbage with unknown key ids never touches the limiter. */
 	struct addr g = src();
 	uint8_t junk[SPA_PACKET_LEN];
@@ -537,6 +553,54 @@ static void test_bad_key_files_refused(void **state)
 	spa_doors_free(s);
 }
 
+static void test_reload_two_steps(void **state)
+{
+	(void)state;
+	struct spa_doors *s = open_doors();
+	uint8_t p[SPA_PACKET_LEN], q[SPA_PACKET_LEN];
+	struct grant gr;
+	packet(&alice, NOW, NULL, NULL, 0, p);
+	struct knock_event ev = event(src(), 62201, p, sizeof p);
+	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+
+	/* New config: door ssh trusts mallory only. */
+	static struct door nd[1];
+	static struct config ncfg;
+	char path[160], l[SPA_KEYLINE_MAX];
+	snprintf(path, sizeof path, "%s/keys3", dir);
+	keyline(&mallory, l, sizeof l);
+	write_file(path, l, 0600);
+	nd[0] = doors[0];
+	nd[0].spa_keys = path;
+	ncfg = cfg;
+	ncfg.doors = nd;
+	ncfg.ndoors = 1;
+	assert_int_equal(spa_doors_prepare(s, &ncfg), 0);
+	/* Prepared, not switched: the old keys still rule. */
+	packet(&mallory, NOW, NULL, NULL, 0, q);
+	expect_refused(s, 62201, q, sizeof q, "unknown key id");
+	spa_doors_abort(s);
+	expect_refused(s, 62201, q, sizeof q, "unknown key id");
+	assert_int_equal(spa_doors_prepare(s, &ncfg), 0);
+	spa_doors_commit(s);
+	ev = event(src(), 62201, q, sizeof q);
+	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	uint8_t r[SPA_PACKET_LEN];
+	packet(&alice, NOW, NULL, NULL, 0, r);
+	expect_refused(s, 62201, r, sizeof r, "unknown key id");
+	/* The replay cache carried over. */
+	expect_refused(s, 62201, q, sizeof q, "replayed packet");
+	/* A bad new key file: prepare fails, the running keys stay. */
+	chmod(path, 0644);
+	assert_true(spa_doors_prepare(s, &ncfg) < 0);
+	uint8_t t[SPA_PACKET_LEN];
+	packet(&mallory, NOW, NULL, NULL, 0, t);
+	ev = event(src(), 62201, t, sizeof t);
+	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	spa_doors_free(s);
+	unlink(path);
+}
+
 static void test_fwknop_door(void **state)
 {
 	(void)state;
@@ -609,6 +673,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_key_files_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_two_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fwknop_door, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

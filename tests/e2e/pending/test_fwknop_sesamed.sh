@@ -53,6 +53,9 @@ refusals() { grep -cE "door fwk: $CLI4: SPA refused: $1" "$(daemon_log d)"; }
 # refused_again REGEX N: a refusal matching REGEX is logged beyond the N seen before.
 refused_again() { wait_until 3 _more "$1" "$2"; }
 _more() { [ "$(refusals "$1")" -gt "$2" ]; }
+# sesamed logs one line per (source, reason) per second: a second refusal
+# for the same reason is only visible a second later.
+next_second() { sleep 1.1; }
 KEYS=(--key-base64-rijndael "$FWK_KEY" --key-base64-hmac "$FWK_HMAC" --use-hmac)
 
 check "guarded port closed before" not reach "$SRV4" 2222
@@ -85,6 +88,7 @@ send_raw "${pkt%?}$sub"
 check "tampered HMAC: refused (HMAC mismatch)" \
 	refused_again "authentication failed: fwknop: HMAC mismatch" "$n"
 # One ciphertext character changed, HMAC text intact.
+next_second
 c=${pkt:20:1}; [ "$c" = A ] && sub=B || sub=A
 n=$(refusals "authentication failed")
 send_raw "${pkt:0:20}$sub${pkt:21}"
@@ -92,13 +96,16 @@ check "tampered ciphertext: refused (HMAC mismatch)" \
 	refused_again "authentication failed: fwknop: HMAC mismatch" "$n"
 check "... and the port stays closed" not reach "$SRV4" 2222
 
+next_second
 n=$(refusals "authentication failed")
 fwk -A tcp/2222 -a "$CLI4" --key-base64-rijndael "$FWK_WRONG_KEY" \
 	--key-base64-hmac "$FWK_WRONG_HMAC" --use-hmac
 check "wrong keys: refused (authentication failed)" refused_again "authentication failed" "$n"
+next_second
 n=$(refusals "authentication failed")
 fwk -A tcp/2222 -a "$CLI4" "${KEYS[@]}" --hmac-digest-type sha512
 check "an HMAC digest other than the door's: refused" refused_again "authentication failed" "$n"
+next_second
 n=$(refusals "authentication failed: fwknop: packet carries no HMAC")
 fwk -A tcp/2222 -a "$CLI4" --key-base64-rijndael "$FWK_KEY"
 check "a packet without an HMAC: refused with that reason" \
@@ -109,6 +116,7 @@ n=$(refusals "malformed request: fwknop command messages")
 fwk -C "echo hello" -a "$CLI4" "${KEYS[@]}"
 check "command message: refused as unsupported" \
 	refused_again "malformed request: fwknop command messages are not supported" "$n"
+next_second
 n=$(refusals "malformed request: fwknop NAT access")
 fwk -A tcp/2222 -a "$CLI4" -N "$SRV4:2222" "${KEYS[@]}"
 check "NAT access message: refused as unsupported" \
@@ -128,10 +136,16 @@ check "fwknop -f 1 (client-timeout access) exits 0" fwk -A tcp/2222 -a "$CLI4" -
 check "client-timeout access opens" wait_until 3 reach "$SRV4" 2222
 check "... and closes within about 1 s" wait_until 3 not reach "$SRV4" 2222
 
-# sesame's own fwknop client against sesamed.
+# (fwknop 2.6.10 itself cannot send over IPv6: with -D an IPv6 address
+# it exits 1 without sending.  sesame's client can; see below.)
+
+# sesame's own fwknop client against sesamed, over IPv4 and IPv6.
 check "sesame spa --fwknop exits 0" in_cli "$SESAME" spa --fwknop "$SRV4" \
 	--key-base64 "$FWK_KEY" --hmac-key-base64 "$FWK_HMAC" --open tcp/2222
 check "sesame spa --fwknop opens the door" wait_until 3 reach "$SRV4" 2222
+check "sesame spa --fwknop -6 --allow $CLI6 exits 0" in_cli "$SESAME" spa --fwknop -6 "$SRV6" \
+	--key-base64 "$FWK_KEY" --hmac-key-base64 "$FWK_HMAC" --allow "$CLI6" --open tcp/2222
+check "... opens the door over IPv6" wait_until 3 reach "$SRV6" 2222
 
 daemon_stop d
 daemon_show d 80
