@@ -6,6 +6,12 @@
 # and fwknopd refuses a replay of the accepted packet.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_fwknop.sh"
+if ! "$SESAME" spa --fwknop -h >/dev/null 2>&1; then
+	# cmd_spa.c must call cmd_spa_fwknop() through a strong reference: a
+	# weak one does not pull cmd_spa_fwknop.o out of libsesame.a.
+	not_ok "sesame spa hands --fwknop to cmd_spa_fwknop ($("$SESAME" spa --fwknop -h 2>&1 | head -n 1))"
+	finish
+fi
 ns_setup
 tcp_service 2222
 tcp_service 2223

@@ -5,12 +5,9 @@
 # without an HMAC, a command message, a NAT message and a port outside
 # Open are refused, each with its reason in the log.  sesame's own
 # --fwknop client opens the door too.
-#
-# PENDING: sesamed does not yet feed SPA doors nor drive the nft gate
-# (daemon.c "issue 4"); move this file to tests/e2e/ once it does.
-. "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/../lib_daemon.sh"
-. "$(dirname "$0")/../lib_fwknop.sh"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_daemon.sh"
+. "$(dirname "$0")/lib_fwknop.sh"
 ns_setup
 tcp_service 2222
 tcp_service 2223
