@@ -22,6 +22,7 @@
 #include "spa_door.h"
 #include "loop.h"
 #include "status.h"
+#include "stopstate.h"
 #include "version.h"
 
 /* Start, stop and reload lines: shown even without -v. */
@@ -51,6 +52,7 @@ struct daemon {
 	bool only_v4;
 	struct control *control;        /* NULL when it could not be opened */
 	uint64_t started_ms;
+	bool state_dir_set;             /* gate_cmd records stops in StateDir */
 };
 
 /* --- config diagnostics ------------------------------------------------ */
@@ -295,6 +297,29 @@ static int log_setup(const struct daemon_opts *o, const struct config *cfg)
 	return 0;
 }
 
+/* --- durable stops ------------------------------------------------------- */
+
+static bool has_stop_commands(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		if ((d->stop_command && *d->stop_command) ||
+		    (d->stop_command6 && *d->stop_command6))
+			return true;
+	}
+	return false;
+}
+
+/* StateDir is used (created if need be) when a door has a Stop_Command,
+ * and read when it exists (stops recorded by an earlier run).  Otherwise
+ * it is left alone: nothing to promise, nothing to create. */
+static bool wants_state_dir(const struct config *cfg)
+{
+	struct stat st;
+	return cfg->state_dir && *cfg->state_dir &&
+	       (has_stop_commands(cfg) || stat(cfg->state_dir, &st) == 0);
+}
+
 /* --- reload ---------------------------------------------------------------- */
 
 static size_t grants_room(const struct config *cfg)
@@ -449,6 +474,8 @@ static void reload(struct daemon *dm)
 		}
 	}
 	gate_commit(dm, cfg, newnft);
+	if (!dm->state_dir_set && wants_state_dir(cfg))
+		dm->state_dir_set = gate_cmd_set_state_dir(dm->gates.cmd, cfg->state_dir) == 0;
 	free(dm->filter);
 	dm->filter = filter;
 	free(dm->grants);
@@ -643,6 +670,15 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 			return rc;
 	}
 
+	/* Checked (and created) before detaching: a StateDir we cannot use
+	 * is one line on the terminal. */
+	if (wants_state_dir(cfg) && (rc = stopstate_dir_ok(cfg->state_dir)) < 0) {
+		log_err("StateDir %s: %s", cfg->state_dir, rc == -EPERM ?
+			"must be a directory of ours that no one else may write to" :
+			strerror(-rc));
+		return rc;
+	}
+
 	const char *pidfile = o->pidfile ? o->pidfile : cfg->pid_file;
 	if (!pidfile && o->daemonize)
 		pidfile = SESAMED_DEFAULT_PIDFILE;
@@ -701,6 +737,13 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	if (!dm->expire || !dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0) {
 		log_err("out of memory");
 		return -ENOMEM;
+	}
+	if (wants_state_dir(cfg)) {
+		rc = gate_cmd_set_state_dir(dm->gates.cmd, cfg->state_dir);
+		if (rc < 0)
+			return rc;
+		dm->state_dir_set = true;
+		gate_cmd_recover(dm->gates.cmd);
 	}
 	dm->started_ms = loop_now_ms();
 	control_start(dm);
