@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,9 +23,12 @@
 #include "log.h"
 #include "spa_door.h"
 #include "loop.h"
+#include "privsep.h"
+#include "sandbox.h"
 #include "status.h"
 #include "stopstate.h"
 #include "version.h"
+#include "worker.h"
 
 /* Start, stop and reload lines: shown even without -v. */
 #define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
@@ -36,23 +41,24 @@ struct daemon {
 	struct config *cfg;
 	char ifname[64];
 	char *filter;                   /* text the capture was opened with */
-	struct capture *cap;
-	int cap_fd;
-	struct doors *doors;
-	struct spa_doors *spa;           /* NULL: no SPA door */
+	struct capture *cap;            /* NULL while the interface is gone */
 	struct gates gates;
 	struct loop *loop;
-	struct loop_timer *expire;      /* next Seq_Timeout deadline */
-	struct loop_timer *reopen;      /* capture lost: try again */
-	unsigned min_seq_timeout_ms;
-	struct grant *grants;           /* doors_feed() output, ndoors long */
-	size_t ngrants;
+	struct loop_timer *reopen;      /* capture lost or worker gone: try again */
 	char *pidfile;                  /* written by us, removed at exit */
 	char *config_path;              /* absolute */
-	bool only_v4;
 	struct control *control;        /* NULL when it could not be opened */
 	uint64_t started_ms;
 	bool state_dir_set;             /* gate_cmd records stops in StateDir */
+	/* The worker (worker.h) and our end of its socketpair. */
+	struct sandbox_user user;
+	pid_t worker;                   /* 0: none */
+	int ipc;                        /* -1: none */
+	bool lost;                      /* the capture's interface went away */
+	unsigned restarts;              /* worker failures in a row */
+	/* The worker's last answer to a status request. */
+	uint32_t attempts[CONFIG_DOORS_MAX];
+	bool attempts_known;
 };
 
 /* --- config diagnostics ------------------------------------------------ */
@@ -99,105 +105,12 @@ int daemon_check(const char *path)
 	return 0;
 }
 
-/* --- timers -------------------------------------------------------------- */
-
 static bool has_spa(const struct config *cfg)
 {
 	for (size_t i = 0; i < cfg->ndoors; i++)
 		if (door_is_spa(&cfg->doors[i]))
 			return true;
 	return false;
-}
-
-static unsigned min_seq_timeout(const struct config *cfg)
-{
-	unsigned m = 0;
-	for (size_t i = 0; i < cfg->ndoors; i++) {
-		const struct door *d = &cfg->doors[i];
-		if (door_is_sequence(d) && (m == 0 || d->seq_timeout_ms < m))
-			m = d->seq_timeout_ms;
-	}
-	return m ? m : 1;
-}
-
-/* After a packet: an attempt it may have started ends no sooner than the
- * shortest Seq_Timeout from now, so the expiry timer need not fire before
- * that.  O(1) per packet; doors_expire() then says the exact next one. */
-static void expire_after_packet(struct daemon *dm, uint64_t now)
-{
-	uint64_t want = now + dm->min_seq_timeout_ms;
-	if (!loop_timer_armed(dm->expire) || loop_timer_deadline(dm->expire) > want)
-		loop_timer_set(dm->loop, dm->expire, want);
-}
-
-static void on_expire(struct loop *l, struct loop_timer *t, void *ctx)
-{
-	struct daemon *dm = ctx;
-	uint64_t now = loop_now_ms();
-	int64_t next = doors_expire(dm->doors, now);
-	if (next >= 0)
-		loop_timer_set(l, t, now + (uint64_t)next);
-}
-
-/* --- packets ------------------------------------------------------------- */
-
-static int64_t since_capture_us(const struct knock_event *ev)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - (int64_t)ev->time_us;
-}
-
-static void dispatch_grants(struct daemon *dm, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		gates_dispatch(&dm->gates, dm->cfg, &dm->grants[i]);
-}
-
-/* Every decoded packet the filter let through.  The routing point of the
- * daemon: SPA doors take UDP to their SPA_Port (issue: spa_door.h, wired
- * in here), sequence doors take the rest. */
-static void on_packet(void *ctx, const struct knock_event *ev)
-{
-	struct daemon *dm = ctx;
-	if (dm->only_v4 && ev->saddr.family != AF_INET)
-		return;
-	if (log_get_level() >= LOG_DEBUG) {
-		char s[ADDR_STRLEN], d[ADDR_STRLEN];
-		log_debug("packet %s:%u -> %s:%u/%s flags 0x%02x",
-			  addr_format(&ev->saddr, s, sizeof s), ev->sport,
-			  addr_format(&ev->daddr, d, sizeof d), ev->dport,
-			  port_proto_name(ev->proto), ev->tcpflags);
-	}
-	if (dm->spa && ev->proto == PROTO_UDP) {
-		struct grant gr;
-		if (spa_doors_check(dm->spa, ev, (uint64_t)time(NULL), &gr))
-			gates_dispatch(&dm->gates, dm->cfg, &gr);
-	}
-	uint64_t now = loop_now_ms();
-	size_t n = doors_feed(dm->doors, ev, now, dm->grants, dm->ngrants);
-	int64_t decided = n ? since_capture_us(ev) : 0;
-	dispatch_grants(dm, n);
-	if (n && log_get_level() >= LOG_DEBUG)
-		/* The daemon's own share of knock-to-open (bench/knock_latency.sh
-		 * measures the whole, command included). */
-		log_debug("capture to decision %lld us, to command spawned %lld us",
-			  (long long)decided, (long long)since_capture_us(ev));
-	expire_after_packet(dm, now);
-}
-
-static void capture_lost(struct daemon *dm, int err);
-
-static void on_capture(struct loop *l, int fd, uint32_t events, void *ctx)
-{
-	(void)l; (void)fd; (void)events;
-	struct daemon *dm = ctx;
-	/* Bounded per turn so timers and signals keep their turn under load. */
-	int rc = capture_dispatch(dm->cap, 256, on_packet, dm);
-	if (rc == -ENODEV || rc == -ENETDOWN)
-		capture_lost(dm, rc);
-	else if (rc < 0)
-		log_warn("capture on %s: %s", dm->ifname, strerror(-rc));
 }
 
 static int capture_start(struct daemon *dm, const char *filter, struct capture **out)
@@ -209,53 +122,6 @@ static int capture_start(struct daemon *dm, const char *filter, struct capture *
 			*why ? ": " : "", why);
 	}
 	return rc;
-}
-
-static int capture_watch(struct daemon *dm, struct capture *c)
-{
-	int fd = capture_fd(c);
-	int rc = loop_add_fd(dm->loop, fd, EPOLLIN, on_capture, dm);
-	if (rc < 0) {
-		log_err("epoll on the capture: %s", strerror(-rc));
-		return rc;
-	}
-	dm->cap = c;
-	dm->cap_fd = fd;
-	return 0;
-}
-
-static void capture_drop(struct daemon *dm)
-{
-	if (!dm->cap)
-		return;
-	loop_del_fd(dm->loop, dm->cap_fd);
-	capture_close(dm->cap);
-	dm->cap = NULL;
-	dm->cap_fd = -1;
-}
-
-static void on_reopen(struct loop *l, struct loop_timer *t, void *ctx)
-{
-	struct daemon *dm = ctx;
-	struct capture *c = NULL;
-	if (capture_open(dm->ifname, dm->filter, &c) < 0) {
-		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
-		return;
-	}
-	if (capture_watch(dm, c) < 0) {
-		capture_close(c);
-		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
-		return;
-	}
-	log_warn("capture on %s: interface is back, capturing again", dm->ifname);
-}
-
-static void capture_lost(struct daemon *dm, int err)
-{
-	log_warn("capture on %s: %s; waiting for it to come back", dm->ifname,
-		 strerror(-err));
-	capture_drop(dm);
-	loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
 }
 
 /* The BPF text for CFG, malloc'd; NULL (logged) on failure. */
@@ -320,12 +186,245 @@ static bool wants_state_dir(const struct config *cfg)
 	       (has_stop_commands(cfg) || stat(cfg->state_dir, &st) == 0);
 }
 
-/* --- reload ---------------------------------------------------------------- */
+/* --- the worker ------------------------------------------------------------ */
 
-static size_t grants_room(const struct config *cfg)
+/* How long the parent waits for a new worker to say it is ready, and for
+ * an old one to finish after SIGTERM. */
+#define WORKER_READY_MS 5000
+#define WORKER_STOP_MS  2000
+/* Failures in a row after which the parent gives up. */
+#define WORKER_MAX_RESTARTS 10
+
+static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx);
+
+/* Waits up to MS for FD to be readable.  Returns > 0, 0 on timeout. */
+static int wait_readable(int fd, unsigned ms)
 {
-	return cfg->ndoors ? cfg->ndoors : 1;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t end = loop_now_ms() + ms;
+	for (;;) {
+		uint64_t now = loop_now_ms();
+		if (now >= end)
+			return 0;
+		int n = poll(&p, 1, (int)(end - now));
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -errno;
+	}
 }
+
+/* Acts on one message from the worker, validated against CFG.  Returns
+ * true when it was acceptable; false: the caller kills the worker. */
+static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct ps_msg *m,
+		       size_t len, bool expect_status)
+{
+	const char *why = privsep_check(m, len, cfg, expect_status);
+	if (why) {
+		log_err("worker (pid %d) sent a malformed message (%s): killing it",
+			(int)dm->worker, why);
+		return false;
+	}
+	switch (m->type) {
+	case PS_GRANT:
+		gates_dispatch(&dm->gates, cfg, &m->grant);
+		break;
+	case PS_STATUS:
+		memcpy(dm->attempts, m->attempts, sizeof dm->attempts);
+		dm->attempts_known = true;
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* The worker is gone (or must go): closes our end, reaps it, and returns
+ * its wait status. */
+static int worker_reap(struct daemon *dm, bool kill_it)
+{
+	if (dm->ipc >= 0) {
+		loop_del_fd(dm->loop, dm->ipc);
+		close(dm->ipc);
+		dm->ipc = -1;
+	}
+	int status = 0;
+	if (dm->worker > 0) {
+		if (kill_it)
+			kill(dm->worker, SIGKILL);
+		while (waitpid(dm->worker, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	dm->worker = 0;
+	dm->attempts_known = false;
+	return status;
+}
+
+/* Forks a worker for CFG on the current capture and waits until it says
+ * it is ready.  Returns 0 or -errno (logged; no worker then). */
+static int worker_spawn(struct daemon *dm, const struct config *cfg)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		int e = errno;
+		log_err("worker: socketpair: %s", strerror(e));
+		return -e;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		log_err("worker: fork: %s", strerror(e));
+		close(sv[0]);
+		close(sv[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		/* The child keeps the capture, its end of the socketpair and
+		 * the log; what is the parent's alone is closed. */
+		close(sv[0]);
+		if (dm->control)
+			close(control_fd(dm->control));
+		gate_nft_free(dm->gates.nft);
+		loop_free(dm->loop);
+		struct worker_args a = {
+			.cfg = cfg, .cap = dm->cap, .ifname = dm->ifname, .ipc = sv[1],
+			.parent = parent, .only_v4 = dm->opts->only_v4, .user = &dm->user,
+		};
+		worker_run(&a);
+	}
+	close(sv[1]);
+	dm->worker = pid;
+	dm->ipc = sv[0];
+	struct ps_msg m;
+	ssize_t n = -EAGAIN;
+	if (wait_readable(dm->ipc, WORKER_READY_MS) > 0)
+		n = privsep_recv(dm->ipc, &m);
+	if (n <= 0 || privsep_check(&m, (size_t)n, cfg, false) || m.type != PS_READY) {
+		int st = worker_reap(dm, true);
+		if (n > 0)
+			log_err("worker: a malformed first message");
+		else if (n == -EAGAIN)
+			log_err("worker: not ready after %u ms", WORKER_READY_MS);
+		else if (WIFEXITED(st) && WEXITSTATUS(st) == WORKER_EXIT_LOST)
+			return -ENETDOWN;
+		return -EIO;
+	}
+	int rc = loop_add_fd(dm->loop, dm->ipc, EPOLLIN, on_ipc, dm);
+	if (rc < 0) {
+		log_err("epoll on the worker: %s", strerror(-rc));
+		worker_reap(dm, true);
+		return rc;
+	}
+	log_debug("worker %d ready (user %s)", (int)pid, dm->user.name);
+	return 0;
+}
+
+/* SIGTERM to the worker; the grants it still sends (it decides what was
+ * queued before it exits) are taken, under CFG, until it is gone. */
+static void worker_stop(struct daemon *dm, const struct config *cfg)
+{
+	if (dm->worker <= 0)
+		return;
+	kill(dm->worker, SIGTERM);
+	uint64_t end = loop_now_ms() + WORKER_STOP_MS;
+	bool kill_it = true;
+	while (dm->ipc >= 0 && loop_now_ms() < end) {
+		if (wait_readable(dm->ipc, (unsigned)(end - loop_now_ms())) <= 0)
+			break;
+		struct ps_msg m;
+		ssize_t n = privsep_recv(dm->ipc, &m);
+		if (n == -EAGAIN)
+			continue;
+		if (n <= 0) {
+			kill_it = false;        /* it closed: it is exiting */
+			break;
+		}
+		if (!handle_msg(dm, cfg, &m, (size_t)n, false))
+			break;
+	}
+	worker_reap(dm, kill_it);
+}
+
+/* The worker ended while we were running. */
+static void worker_gone(struct daemon *dm, bool kill_it)
+{
+	int st = worker_reap(dm, kill_it);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == WORKER_EXIT_LOST) {
+		/* It logged the loss; the interface is looked for again. */
+		capture_close(dm->cap);
+		dm->cap = NULL;
+		dm->lost = true;
+		loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
+		return;
+	}
+	if (WIFSIGNALED(st))
+		log_err("worker killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		log_err("worker exited with status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	if (++dm->restarts > WORKER_MAX_RESTARTS) {
+		log_err("worker failed %u times in a row: giving up", dm->restarts - 1);
+		loop_stop(dm->loop, -EIO);
+		return;
+	}
+	log_warn("starting a new worker in %u ms", REOPEN_MS);
+	loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
+}
+
+static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx)
+{
+	(void)l; (void)events;
+	struct daemon *dm = ctx;
+	/* Bounded per turn, like the capture. */
+	for (int i = 0; i < 256; i++) {
+		struct ps_msg m;
+		ssize_t n = privsep_recv(fd, &m);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			worker_gone(dm, false);
+			return;
+		}
+		if (!handle_msg(dm, dm->cfg, &m, (size_t)n, false)) {
+			worker_gone(dm, true);
+			return;
+		}
+		dm->restarts = 0;
+	}
+}
+
+/* Reopens a lost capture, or starts a worker after a failure. */
+static void on_reopen(struct loop *l, struct loop_timer *t, void *ctx)
+{
+	struct daemon *dm = ctx;
+	if (!dm->cap && capture_open(dm->ifname, dm->filter, &dm->cap) < 0) {
+		dm->cap = NULL;
+		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
+		return;
+	}
+	int rc = worker_spawn(dm, dm->cfg);
+	if (rc == -ENETDOWN) {
+		/* Gone again before the worker could start. */
+		capture_close(dm->cap);
+		dm->cap = NULL;
+		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
+		return;
+	}
+	if (rc < 0) {
+		if (++dm->restarts > WORKER_MAX_RESTARTS) {
+			log_err("worker failed %u times in a row: giving up", dm->restarts - 1);
+			loop_stop(l, -EIO);
+			return;
+		}
+		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
+		return;
+	}
+	if (dm->lost)
+		log_warn("capture on %s: interface is back, capturing again", dm->ifname);
+	dm->lost = false;
+}
+
+/* --- reload ---------------------------------------------------------------- */
 
 /* --- native gate and control socket ------------------------------------ */
 
@@ -365,19 +464,50 @@ static void gate_commit(struct daemon *dm, const struct config *cfg, struct gate
 	}
 }
 
+/* Attempts per door are the worker's: asked for over the socketpair,
+ * taking the grants that arrive meanwhile. */
+static void ask_worker(struct daemon *dm)
+{
+	dm->attempts_known = false;
+	if (dm->ipc < 0)
+		return;
+	struct ps_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PS_STATUS_REQ;
+	if (privsep_send(dm->ipc, &m) < 0)
+		return;
+	uint64_t end = loop_now_ms() + 1000;
+	while (!dm->attempts_known && loop_now_ms() < end) {
+		if (wait_readable(dm->ipc, (unsigned)(end - loop_now_ms())) <= 0)
+			return;
+		ssize_t n = privsep_recv(dm->ipc, &m);
+		if (n == -EAGAIN)
+			continue;
+		if (n <= 0) {
+			worker_gone(dm, false);
+			return;
+		}
+		if (!handle_msg(dm, dm->cfg, &m, (size_t)n, true)) {
+			worker_gone(dm, true);
+			return;
+		}
+	}
+}
+
 static size_t attempts_of(void *ctx, size_t door)
 {
 	struct daemon *dm = ctx;
-	return doors_attempts(dm->doors, door);
+	return door < CONFIG_DOORS_MAX ? dm->attempts[door] : 0;
 }
 
 static void status_answer(void *ctx, bool json, struct strbuf *out)
 {
 	struct daemon *dm = ctx;
+	ask_worker(dm);
 	struct status_src src = {
 		.cfg = dm->cfg,
 		.nft = dm->gates.nft,
-		.attempts = attempts_of,
+		.attempts = dm->attempts_known ? attempts_of : NULL,
 		.attempts_ctx = dm,
 		.interface = dm->ifname,
 		.uptime_s = (loop_now_ms() - dm->started_ms) / 1000,
@@ -409,10 +539,12 @@ static void control_start(struct daemon *dm)
 	}
 }
 
-/* SIGHUP: all or nothing.  Everything the new config needs is built
- * first (config, filter, capture, grant buffer); only then does the
- * running state switch over.  Any failure keeps the old config, doors,
- * capture and pending stops as they were. */
+/* SIGHUP: all or nothing.  The new config, its filter (and capture, when
+ * the filter changed) and its table are made first; then the worker is
+ * replaced by one for the new config.  If that one cannot start (a key
+ * file it cannot load, say), everything goes back and a worker for the
+ * old config runs again.  Attempts in progress start over: they live in
+ * the worker, which cannot read the new config itself. */
 static void reload(struct daemon *dm)
 {
 	log_notice("reloading %s", dm->cfg->path);
@@ -424,77 +556,47 @@ static void reload(struct daemon *dm)
 		return;
 	}
 	char *filter = filter_for(cfg);
-	struct grant *grants = calloc(grants_room(cfg), sizeof *grants);
-	if (!filter || !grants)
+	if (!filter)
 		goto keep_old;
-
-	/* The filter is locked into the socket: a new one means a new
-	 * capture.  Open it before dropping the old so no knock is missed. */
-	struct capture *newcap = NULL;
+	struct capture *newcap = NULL, *oldcap = dm->cap;
 	bool new_capture = dm->cap && strcmp(filter, dm->filter) != 0;
 	if (new_capture && capture_start(dm, filter, &newcap) < 0)
 		goto keep_old;
-	struct spa_doors *newspa = NULL;
-	if ((dm->spa && spa_doors_prepare(dm->spa, cfg) < 0) ||
-	    (!dm->spa && has_spa(cfg) && spa_doors_new(cfg, &newspa) < 0)) {
-		capture_close(newcap);
-		goto keep_old;
-	}
-	/* Packets still queued on the old socket were sent under the old
-	 * config: they are decided by it, before anything switches. */
-	if (new_capture)
-		capture_dispatch(dm->cap, 0, on_packet, dm);
-	/* The gate's table for the new config, in one transaction; grants of
-	 * doors that stay are kept.  Undone if the doors refuse. */
 	struct gate_nft *newnft = NULL;
 	if (gate_reload(dm, cfg, &newnft) < 0) {
-		if (dm->spa)
-			spa_doors_abort(dm->spa);
-		spa_doors_free(newspa);
 		capture_close(newcap);
 		goto keep_old;
 	}
-	if (doors_reload(dm->doors, cfg) < 0) {
-		if (dm->spa)
-			spa_doors_abort(dm->spa);
-		spa_doors_free(newspa);
+	/* The old worker decides what was queued under the old config. */
+	bool had_worker = dm->worker > 0;
+	worker_stop(dm, dm->cfg);
+	if (new_capture)
+		dm->cap = newcap;
+	if (dm->cap && worker_spawn(dm, cfg) < 0) {
+		dm->cap = oldcap;
 		capture_close(newcap);
 		gate_undo(dm, cfg, newnft);
+		if (had_worker && worker_spawn(dm, dm->cfg) < 0)
+			loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
 		goto keep_old;
 	}
-	if (dm->spa)
-		spa_doors_commit(dm->spa);
-	else
-		dm->spa = newspa;
-	if (new_capture) {
-		capture_drop(dm);
-		if (capture_watch(dm, newcap) < 0) {
-			capture_close(newcap);
-			loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
-		}
-	}
+	if (new_capture)
+		capture_close(oldcap);
 	gate_commit(dm, cfg, newnft);
 	if (!dm->state_dir_set && wants_state_dir(cfg))
 		dm->state_dir_set = gate_cmd_set_state_dir(dm->gates.cmd, cfg->state_dir) == 0;
 	free(dm->filter);
 	dm->filter = filter;
-	free(dm->grants);
-	dm->grants = grants;
-	dm->ngrants = grants_room(cfg);
 	config_free(dm->cfg);
 	dm->cfg = cfg;
-	dm->min_seq_timeout_ms = min_seq_timeout(cfg);
 	log_setup(dm->opts, cfg);
 	log_notice("reloaded %s: %zu door%s%s", cfg->path, cfg->ndoors,
 		   cfg->ndoors == 1 ? "" : "s", new_capture ? ", new capture filter" : "");
-	/* Attempts of dropped doors are gone; re-derive the next deadline. */
-	on_expire(dm->loop, dm->expire, dm);
 	return;
 
 keep_old:
 	log_err("reload failed; keeping the running config");
 	free(filter);
-	free(grants);
 	config_free(cfg);
 }
 
@@ -585,21 +687,16 @@ static void teardown(struct daemon *dm)
 	gate_nft_free(dm->gates.nft);
 	if (dm->gates.cmd)
 		gate_cmd_free(dm->gates.cmd);
-	if (dm->loop) {
-		loop_timer_free(dm->loop, dm->expire);
+	if (dm->loop)
 		loop_timer_free(dm->loop, dm->reopen);
-	}
 	if (dm->cap)
 		capture_close(dm->cap);
-	doors_free(dm->doors);
-	spa_doors_free(dm->spa);
 	loop_free(dm->loop);
 	if (dm->pidfile) {
 		unlink(dm->pidfile);
 		free(dm->pidfile);
 	}
 	free(dm->filter);
-	free(dm->grants);
 	config_free(dm->cfg);
 	free(dm->config_path);
 	log_close();
@@ -651,17 +748,20 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	int rc = capture_start(dm, dm->filter, &c);
 	if (rc < 0)
 		return rc;
-	dm->cap = c;                    /* watched once the loop exists */
-	rc = doors_new(cfg, &dm->doors);
-	if (rc < 0)
+	dm->cap = c;                    /* the worker's, once it runs */
+	/* The worker builds its doors again after the fork; built here once
+	 * so that a key or one-time file problem is one line on the terminal
+	 * before detaching.  And the worker's user must exist. */
+	struct doors *doors = NULL;
+	if ((rc = doors_new(cfg, &doors)) < 0)
 		return rc;
-	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &dm->spa)) < 0)
+	doors_free(doors);
+	struct spa_doors *spa = NULL;
+	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &spa)) < 0)
 		return rc;
-	dm->ngrants = grants_room(cfg);
-	dm->grants = calloc(dm->ngrants, sizeof *dm->grants);
-	if (!dm->grants)
-		return -ENOMEM;
-	dm->min_seq_timeout_ms = min_seq_timeout(cfg);
+	spa_doors_free(spa);
+	if ((rc = sandbox_lookup(cfg->user, &dm->user)) < 0)
+		return rc;
 	/* Before daemonizing: a kernel or permission problem is one line on
 	 * the terminal and exit status 1. */
 	if (config_wants_nft(cfg)) {
@@ -732,9 +832,8 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	}
 	/* A knocker hanging up on a command's pipe must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-	dm->expire = loop_timer_new(dm->loop, on_expire, dm);
 	dm->reopen = loop_timer_new(dm->loop, on_reopen, dm);
-	if (!dm->expire || !dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0) {
+	if (!dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0) {
 		log_err("out of memory");
 		return -ENOMEM;
 	}
@@ -747,36 +846,14 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	}
 	dm->started_ms = loop_now_ms();
 	control_start(dm);
-	dm->cap = NULL;
-	rc = capture_watch(dm, c);
-	if (rc < 0) {
-		capture_close(c);
-		return rc;
-	}
-	return 0;
-}
-
-/* At exit: the SPA counters (benchmarks read them from the log). */
-static void log_spa_counters(struct daemon *dm)
-{
-	if (!dm->spa)
-		return;
-	struct spa_stats st;
-	struct capture_stats cs = { 0 };
-	spa_doors_stats(dm->spa, &st);
-	if (dm->cap)
-		capture_stats(dm->cap, &cs);
-	log_notice("spa counters: %llu seen, %llu granted, %llu replayed, %llu rejected; "
-		   "capture: %llu frames, %llu kernel drops",
-		   (unsigned long long)st.seen, (unsigned long long)st.granted,
-		   (unsigned long long)st.replayed, (unsigned long long)st.rejected,
-		   (unsigned long long)cs.seen, (unsigned long long)cs.kernel_drops);
+	return worker_spawn(dm, cfg);
 }
 
 int daemon_run(const struct daemon_opts *o)
 {
-	struct daemon dm = { .opts = o, .cap_fd = -1, .only_v4 = o->only_v4 };
+	struct daemon dm = { .opts = o, .ipc = -1 };
 	if (start(&dm, o) < 0) {
+		worker_stop(&dm, dm.cfg);
 		teardown(&dm);
 		return 1;
 	}
@@ -785,8 +862,8 @@ int daemon_run(const struct daemon_opts *o)
 	int rc = loop_run(dm.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
+	worker_stop(&dm, dm.cfg);
 	gate_cmd_shutdown(dm.gates.cmd, SESAMED_STOP_WAIT_MS);
-	log_spa_counters(&dm);
 	log_notice("stopped");
 	teardown(&dm);
 	return rc < 0 ? 1 : 0;

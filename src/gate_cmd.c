@@ -174,12 +174,18 @@ static void child_done(struct gate_cmd *g, pid_t pid, int status)
 	free(c);
 }
 
+/* Only our own children: the daemon has another (its worker), whose exit
+ * status is its business. */
 void gate_cmd_reap(struct gate_cmd *g)
 {
-	int status;
-	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		child_done(g, pid, status);
+	struct child *c = g->children;
+	while (c) {
+		struct child *next = c->next;
+		int status;
+		if (waitpid(c->pid, &status, WNOHANG) == c->pid)
+			child_done(g, c->pid, status);
+		c = next;
+	}
 }
 
 static void pending_free(struct gate_cmd *g, struct pending *p)

@@ -75,6 +75,7 @@ cat >"$TMP/run.conf" <<EOF
 	Sequence = 7000,8000,9000
 	Command  = echo %IP% >> $TMP/opened
 EOF
+conf_isolate "$TMP/run.conf"
 check "a missing interface: exit 1, one line" \
 	one_line_fail in_srv "$SESAMED" -c "$TMP/run.conf" -i no-such-if0
 ip -n "$SRV_NS" route add default via 198.18.0.254 dev br0
