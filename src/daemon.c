@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/wait.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -393,11 +394,15 @@ static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx)
 	}
 }
 
-/* Reopens a lost capture, or starts a worker after a failure. */
+/* Reopens a lost capture, or starts a worker after a failure.  Always on
+ * a new capture: libpcap's ring position lives in the process that read
+ * it, so a new worker on the old handle would wait at the wrong block. */
 static void on_reopen(struct loop *l, struct loop_timer *t, void *ctx)
 {
 	struct daemon *dm = ctx;
-	if (!dm->cap && capture_open(dm->ifname, dm->filter, &dm->cap) < 0) {
+	capture_close(dm->cap);
+	dm->cap = NULL;
+	if (capture_open(dm->ifname, dm->filter, &dm->cap) < 0) {
 		dm->cap = NULL;
 		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
 		return;
@@ -558,30 +563,31 @@ static void reload(struct daemon *dm)
 	char *filter = filter_for(cfg);
 	if (!filter)
 		goto keep_old;
-	struct capture *newcap = NULL, *oldcap = dm->cap;
-	bool new_capture = dm->cap && strcmp(filter, dm->filter) != 0;
-	if (new_capture && capture_start(dm, filter, &newcap) < 0)
+	/* A new worker needs a new capture (see on_reopen), opened before
+	 * the old worker stops so no knock is missed in between. */
+	struct capture *newcap = NULL;
+	bool new_filter = strcmp(filter, dm->filter) != 0;
+	if (dm->cap && capture_start(dm, filter, &newcap) < 0)
 		goto keep_old;
 	struct gate_nft *newnft = NULL;
 	if (gate_reload(dm, cfg, &newnft) < 0) {
 		capture_close(newcap);
 		goto keep_old;
 	}
-	/* The old worker decides what was queued under the old config. */
-	bool had_worker = dm->worker > 0;
+	/* The old worker decides what was queued under the old config; its
+	 * capture is closed before the new worker is forked, so that one
+	 * holds only its own. */
 	worker_stop(dm, dm->cfg);
-	if (new_capture)
-		dm->cap = newcap;
+	capture_close(dm->cap);
+	dm->cap = newcap;
 	if (dm->cap && worker_spawn(dm, cfg) < 0) {
-		dm->cap = oldcap;
-		capture_close(newcap);
+		/* Back to the old config, on a capture of its own. */
+		capture_close(dm->cap);
+		dm->cap = NULL;
 		gate_undo(dm, cfg, newnft);
-		if (had_worker && worker_spawn(dm, dm->cfg) < 0)
-			loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
+		loop_timer_set(dm->loop, dm->reopen, loop_now_ms());
 		goto keep_old;
 	}
-	if (new_capture)
-		capture_close(oldcap);
 	gate_commit(dm, cfg, newnft);
 	if (!dm->state_dir_set && wants_state_dir(cfg))
 		dm->state_dir_set = gate_cmd_set_state_dir(dm->gates.cmd, cfg->state_dir) == 0;
@@ -591,7 +597,7 @@ static void reload(struct daemon *dm)
 	dm->cfg = cfg;
 	log_setup(dm->opts, cfg);
 	log_notice("reloaded %s: %zu door%s%s", cfg->path, cfg->ndoors,
-		   cfg->ndoors == 1 ? "" : "s", new_capture ? ", new capture filter" : "");
+		   cfg->ndoors == 1 ? "" : "s", new_filter ? ", new capture filter" : "");
 	return;
 
 keep_old:
@@ -673,6 +679,23 @@ static int daemonize(void)
 	if (fd > 2)
 		close(fd);
 	return 0;
+}
+
+/* A worker of a sesamed that was just killed may live a moment longer
+ * (until its PR_SET_PDEATHSIG lands) and still hold the replay cache's
+ * lock: wait for it (up to 3 s) rather than refuse to start. */
+static void replay_lock_wait(const char *path)
+{
+	if (!path)
+		return;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 60 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++) {
+		struct timespec ts = { 0, 50 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
 }
 
 /* --- run ------------------------------------------------------------------- */
@@ -757,6 +780,8 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		return rc;
 	doors_free(doors);
 	struct spa_doors *spa = NULL;
+	if (has_spa(cfg))
+		replay_lock_wait(cfg->replay_cache);
 	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &spa)) < 0)
 		return rc;
 	spa_doors_free(spa);
@@ -859,6 +884,9 @@ int daemon_run(const struct daemon_opts *o)
 	}
 	log_notice("sesamed %s: capturing on %s, %zu door%s", SESAME_VERSION, dm.ifname,
 		   dm.cfg->ndoors, dm.cfg->ndoors == 1 ? "" : "s");
+	log_info("packets are read by worker %d as user %s (uid %u)%s", (int)dm.worker,
+		 dm.user.name, (unsigned)dm.user.uid,
+		 strcmp(dm.user.name, dm.cfg->user) ? ": no account named by User" : "");
 	int rc = loop_run(dm.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));

@@ -28,7 +28,7 @@ struct sandbox_user {
 
 /* Looks up USER (in the parent, before forking: the worker can no longer
  * read /etc/passwd).  When USER is "sesame" (the default) and there is no
- * such account, "nobody" is used instead (logged).  Returns 0, -ENOENT
+ * such account, "nobody" is used instead.  Returns 0, -ENOENT
  * (no such user, logged), or -EINVAL for uid 0 (logged). */
 int sandbox_lookup(const char *user, struct sandbox_user *out);
 
