@@ -60,6 +60,9 @@ struct daemon {
 	/* The worker's last answer to a status request. */
 	uint32_t attempts[CONFIG_DOORS_MAX];
 	bool attempts_known;
+	/* Knocks from a stopped worker, for the next one (privsep.h). */
+	struct ps_event history[PS_HISTORY_MAX];
+	size_t nhistory;
 };
 
 /* --- config diagnostics ------------------------------------------------ */
@@ -218,9 +221,9 @@ static int wait_readable(int fd, unsigned ms)
 /* Acts on one message from the worker, validated against CFG.  Returns
  * true when it was acceptable; false: the caller kills the worker. */
 static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct ps_msg *m,
-		       size_t len, bool expect_status)
+		       size_t len, enum ps_expect expect)
 {
-	const char *why = privsep_check(m, len, cfg, expect_status);
+	const char *why = privsep_check(m, len, cfg, expect);
 	if (why) {
 		log_err("worker (pid %d) sent a malformed message (%s): killing it",
 			(int)dm->worker, why);
@@ -233,6 +236,10 @@ static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct
 	case PS_STATUS:
 		memcpy(dm->attempts, m->attempts, sizeof dm->attempts);
 		dm->attempts_known = true;
+		break;
+	case PS_HISTORY:
+		for (uint32_t i = 0; i < m->nevents && dm->nhistory < PS_HISTORY_MAX; i++)
+			dm->history[dm->nhistory++] = m->events[i];
 		break;
 	default:
 		break;
@@ -297,11 +304,26 @@ static int worker_spawn(struct daemon *dm, const struct config *cfg)
 	close(sv[1]);
 	dm->worker = pid;
 	dm->ipc = sv[0];
+	/* The knocks of the worker before, then the end of them. */
 	struct ps_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PS_HISTORY;
+	for (size_t i = 0; i < dm->nhistory; i++) {
+		m.events[m.nevents++] = dm->history[i];
+		if (m.nevents == PS_EVENTS || i + 1 == dm->nhistory) {
+			if (privsep_send(dm->ipc, &m) < 0)
+				break;
+			m.nevents = 0;
+		}
+	}
+	dm->nhistory = 0;
+	memset(&m, 0, sizeof m);
+	m.type = PS_HISTORY_END;
+	privsep_send(dm->ipc, &m);
 	ssize_t n = -EAGAIN;
 	if (wait_readable(dm->ipc, WORKER_READY_MS) > 0)
 		n = privsep_recv(dm->ipc, &m);
-	if (n <= 0 || privsep_check(&m, (size_t)n, cfg, false) || m.type != PS_READY) {
+	if (n <= 0 || privsep_check(&m, (size_t)n, cfg, PS_EXPECT_READY)) {
 		int st = worker_reap(dm, true);
 		if (n > 0)
 			log_err("worker: a malformed first message");
@@ -341,7 +363,7 @@ static void worker_stop(struct daemon *dm, const struct config *cfg)
 			kill_it = false;        /* it closed: it is exiting */
 			break;
 		}
-		if (!handle_msg(dm, cfg, &m, (size_t)n, false))
+		if (!handle_msg(dm, cfg, &m, (size_t)n, PS_EXPECT_HISTORY))
 			break;
 	}
 	worker_reap(dm, kill_it);
@@ -386,7 +408,7 @@ static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx)
 			worker_gone(dm, false);
 			return;
 		}
-		if (!handle_msg(dm, dm->cfg, &m, (size_t)n, false)) {
+		if (!handle_msg(dm, dm->cfg, &m, (size_t)n, PS_EXPECT_NONE)) {
 			worker_gone(dm, true);
 			return;
 		}
@@ -492,7 +514,7 @@ static void ask_worker(struct daemon *dm)
 			worker_gone(dm, false);
 			return;
 		}
-		if (!handle_msg(dm, dm->cfg, &m, (size_t)n, true)) {
+		if (!handle_msg(dm, dm->cfg, &m, (size_t)n, PS_EXPECT_STATUS)) {
 			worker_gone(dm, true);
 			return;
 		}

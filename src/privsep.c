@@ -39,27 +39,45 @@ static bool zero_attempts(const struct ps_msg *m)
 	return true;
 }
 
+/* Fields a message of another type must leave zero. */
+static bool no_status(const struct ps_msg *m) { return !m->ndoors && zero_attempts(m); }
+static bool no_events(const struct ps_msg *m) { return m->nevents == 0; }
+
 const char *privsep_check(const struct ps_msg *m, size_t len, const struct config *cfg,
-			  bool expect_status)
+			  enum ps_expect expect)
 {
 	if (len != sizeof *m)
 		return "wrong length";
 	switch (m->type) {
 	case PS_READY:
-		if (m->ndoors || !zero_attempts(m))
+		if (expect != PS_EXPECT_READY)
+			return "ready: not now";
+		if (!no_status(m) || !no_events(m))
 			return "ready: stray fields";
 		return NULL;
 	case PS_GRANT:
-		if (m->ndoors || !zero_attempts(m))
+		if (expect == PS_EXPECT_READY)
+			return "grant: before ready";
+		if (!no_status(m) || !no_events(m))
 			return "grant: stray fields";
 		if (m->grant.door >= cfg->ndoors)
 			return "grant: door index out of range";
 		if (!grant_validate(&m->grant, cfg))
 			return "grant: not a grant this door can give";
 		return NULL;
+	case PS_HISTORY:
+		if (expect != PS_EXPECT_HISTORY)
+			return "history: not now";
+		if (!no_status(m))
+			return "history: stray fields";
+		if (m->nevents == 0 || m->nevents > PS_EVENTS)
+			return "history: wrong number of events";
+		return NULL;
 	case PS_STATUS:
-		if (!expect_status)
+		if (expect != PS_EXPECT_STATUS)
 			return "status: not asked for";
+		if (!no_events(m))
+			return "status: stray fields";
 		if (m->ndoors != cfg->ndoors || m->ndoors > CONFIG_DOORS_MAX)
 			return "status: wrong number of doors";
 		for (uint32_t i = 0; i < m->ndoors; i++)

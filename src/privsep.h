@@ -10,7 +10,18 @@
  *   worker -> parent   PS_READY    set up and sandboxed; capturing
  *                      PS_GRANT    "open door D to address A for T s"
  *                      PS_STATUS   attempts per door (answer to a request)
+ *                      PS_HISTORY  at SIGTERM: recent knocks (below)
  *   parent -> worker   PS_STATUS_REQ
+ *                      PS_HISTORY, then PS_HISTORY_END: for a new worker,
+ *                      before it says it is ready
+ *
+ * Knock history: attempts in progress live in the worker, and a reload
+ * replaces the worker (it cannot read the new config itself).  So the old
+ * worker hands over the knocks of the last Seq_Timeout (at most
+ * PS_HISTORY_MAX, the newest), and the new one replays them through its
+ * doors, grants discarded, before it reads the capture: an attempt in
+ * progress on a door that stays carries on.  The parent only relays them;
+ * to the new worker they are packets like any other.
  *
  * The parent trusts nothing in a message: privsep_check() validates every
  * field against the running config, and anything it refuses is fatal for
@@ -32,6 +43,19 @@ enum ps_type {
 	PS_GRANT = 2,
 	PS_STATUS_REQ = 3,
 	PS_STATUS = 4,
+	PS_HISTORY = 5,
+	PS_HISTORY_END = 6,
+};
+
+#define PS_EVENTS 32                    /* knocks per PS_HISTORY message */
+#define PS_HISTORY_MAX 1024             /* knocks handed over at a reload */
+
+/* A knock as the doors see it (struct knock_event without payload). */
+struct ps_event {
+	struct addr saddr, daddr;
+	uint64_t mono_ms;               /* loop_now_ms() at capture */
+	uint16_t sport, dport;
+	uint8_t proto, tcpflags;
 };
 
 struct ps_msg {
@@ -39,6 +63,8 @@ struct ps_msg {
 	uint32_t ndoors;                /* PS_STATUS: entries of attempts[] */
 	struct grant grant;             /* PS_GRANT */
 	uint32_t attempts[CONFIG_DOORS_MAX];    /* PS_STATUS */
+	uint32_t nevents;               /* PS_HISTORY: entries of events[] */
+	struct ps_event events[PS_EVENTS];
 };
 
 /* Sends M (one datagram).  Returns 0 or -errno. */
@@ -50,11 +76,18 @@ int privsep_send(int fd, const struct ps_msg *m);
  * pending, or -errno. */
 ssize_t privsep_recv(int fd, struct ps_msg *m);
 
+/* What the parent is ready to take besides PS_GRANT. */
+enum ps_expect {
+	PS_EXPECT_NONE,
+	PS_EXPECT_READY,                /* a new worker's first message */
+	PS_EXPECT_STATUS,               /* a status request is outstanding */
+	PS_EXPECT_HISTORY,              /* the worker was told to stop */
+};
+
 /* The parent's check of a message of LEN bytes from the worker against
- * CFG.  EXPECT_STATUS: a status request is outstanding (only then is
- * PS_STATUS acceptable).  Returns NULL when M is acceptable, else what is
- * wrong with it (for the log). */
+ * CFG.  Returns NULL when M is acceptable, else what is wrong with it
+ * (for the log). */
 const char *privsep_check(const struct ps_msg *m, size_t len, const struct config *cfg,
-			  bool expect_status);
+			  enum ps_expect expect);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,10 @@ struct worker {
 	struct grant *grants;
 	size_t ngrants;
 	int status;                     /* exit status */
+	/* The newest knocks, for the next worker (privsep.h). */
+	struct ps_event history[PS_HISTORY_MAX];
+	size_t hnext, hlen;
+	unsigned max_seq_timeout_ms;
 };
 
 static unsigned min_seq_timeout(const struct config *cfg)
@@ -42,6 +47,17 @@ static unsigned min_seq_timeout(const struct config *cfg)
 			m = d->seq_timeout_ms;
 	}
 	return m ? m : 1;
+}
+
+static unsigned max_seq_timeout(const struct config *cfg)
+{
+	unsigned m = 0;
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		if (door_is_sequence(d) && d->seq_timeout_ms > m)
+			m = d->seq_timeout_ms;
+	}
+	return m;
 }
 
 static bool has_spa(const struct config *cfg)
@@ -120,6 +136,15 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 			send_grant(w, &gr);
 	}
 	uint64_t now = loop_now_ms();
+	if (w->max_seq_timeout_ms) {
+		struct ps_event *h = &w->history[w->hnext];
+		*h = (struct ps_event){ .saddr = ev->saddr, .daddr = ev->daddr, .mono_ms = now,
+					.sport = ev->sport, .dport = ev->dport, .proto = ev->proto,
+					.tcpflags = ev->tcpflags };
+		w->hnext = (w->hnext + 1) % PS_HISTORY_MAX;
+		if (w->hlen < PS_HISTORY_MAX)
+			w->hlen++;
+	}
 	size_t n = doors_feed(w->doors, ev, now, w->grants, w->ngrants);
 	for (size_t i = 0; i < n; i++)
 		send_grant(w, &w->grants[i]);
@@ -146,6 +171,67 @@ static void on_capture(struct loop *l, int fd, uint32_t events, void *ctx)
 	}
 }
 
+/* At SIGTERM: the knocks of the last Seq_Timeout, oldest first. */
+static void send_history(struct worker *w)
+{
+	uint64_t now = loop_now_ms();
+	struct ps_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PS_HISTORY;
+	size_t first = (w->hnext + PS_HISTORY_MAX - w->hlen) % PS_HISTORY_MAX;
+	for (size_t i = 0; i < w->hlen; i++) {
+		const struct ps_event *e = &w->history[(first + i) % PS_HISTORY_MAX];
+		if (e->mono_ms + w->max_seq_timeout_ms < now)
+			continue;
+		m.events[m.nevents++] = *e;
+		if (m.nevents == PS_EVENTS) {
+			if (privsep_send(w->a->ipc, &m) < 0)
+				return;
+			m.nevents = 0;
+		}
+	}
+	if (m.nevents)
+		privsep_send(w->a->ipc, &m);
+}
+
+/* Before the first packet: the previous worker's knocks, replayed
+ * through our doors with their grants discarded (they were given). */
+static int take_history(struct worker *w)
+{
+	for (;;) {
+		struct pollfd p = { .fd = w->a->ipc, .events = POLLIN };
+		int n = poll(&p, 1, 5000);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ETIMEDOUT;
+		struct ps_msg m;
+		ssize_t len = privsep_recv(w->a->ipc, &m);
+		if (len == -EAGAIN)
+			continue;
+		if (len != (ssize_t)sizeof m)
+			return -EPROTO;
+		if (m.type == PS_HISTORY_END)
+			return 0;
+		if (m.type != PS_HISTORY || m.nevents > PS_EVENTS)
+			return -EPROTO;
+		for (uint32_t i = 0; i < m.nevents; i++) {
+			const struct ps_event *e = &m.events[i];
+			struct knock_event ev = {
+				.saddr = e->saddr, .daddr = e->daddr, .proto = e->proto,
+				.sport = e->sport, .dport = e->dport, .tcpflags = e->tcpflags,
+			};
+			if (ev.saddr.family != AF_INET && ev.saddr.family != AF_INET6)
+				continue;
+			if (ev.daddr.family != AF_INET && ev.daddr.family != AF_INET6)
+				continue;
+			if (ev.proto != PROTO_TCP && ev.proto != PROTO_UDP)
+				continue;
+			doors_feed(w->doors, &ev, e->mono_ms, w->grants, w->ngrants);
+		}
+	}
+}
+
 static void on_parent(struct loop *l, int fd, uint32_t events, void *ctx)
 {
 	(void)events;
@@ -158,6 +244,8 @@ static void on_parent(struct loop *l, int fd, uint32_t events, void *ctx)
 		loop_stop(l, 0);        /* the parent is gone */
 		return;
 	}
+	if ((size_t)n == sizeof m && m.type == PS_HISTORY_END)
+		return;
 	if ((size_t)n != sizeof m || m.type != PS_STATUS_REQ) {
 		log_err("worker: malformed message from the parent; exiting");
 		w->status = 1;
@@ -223,6 +311,7 @@ static int setup(struct worker *w)
 	if (!w->grants)
 		return -ENOMEM;
 	w->min_seq_timeout_ms = min_seq_timeout(cfg);
+	w->max_seq_timeout_ms = max_seq_timeout(cfg);
 	if ((rc = loop_new(&w->loop)) < 0)
 		return rc;
 	static const int sigs[] = { SIGTERM };
@@ -235,7 +324,12 @@ static int setup(struct worker *w)
 	    (rc = loop_add_fd(w->loop, w->a->ipc, EPOLLIN, on_parent, w)) < 0)
 		return rc;
 	preload();
-	return sandbox_enter(w->a->user, has_onetime(cfg), w->a->parent);
+	if ((rc = sandbox_enter(w->a->user, has_onetime(cfg), w->a->parent)) < 0)
+		return rc;
+	if ((rc = take_history(w)) < 0)
+		return rc;
+	on_expire(w->loop, w->expire, w);
+	return 0;
 }
 
 _Noreturn void worker_run(const struct worker_args *a)
@@ -262,8 +356,10 @@ _Noreturn void worker_run(const struct worker_args *a)
 	}
 	/* What is still queued was sent under this config: decide it now
 	 * (SIGTERM at a reload or at exit). */
-	if (w.status == 0)
+	if (w.status == 0) {
 		capture_dispatch(a->cap, 0, on_packet, &w);
+		send_history(&w);
+	}
 	log_spa_counters(&w);
 	/* No cleanup: the memory is the parent's copy and goes with us. */
 	_exit(w.status);
