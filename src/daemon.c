@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -268,6 +269,23 @@ static int worker_reap(struct daemon *dm, bool kill_it)
 	return status;
 }
 
+/* In a new worker: every socket but KEEP1 and KEEP2 is the parent's (the
+ * control socket and its clients, nftables' netlink sockets): closed, so
+ * the worker cannot talk through them.  Sockets only: the log file and
+ * the other descriptors stay. */
+static void close_sockets_except(int keep1, int keep2)
+{
+	struct rlimit rl;
+	int max = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
+	for (int fd = 3; fd < max; fd++) {
+		struct stat st;
+		if (fd != keep1 && fd != keep2 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+			close(fd);
+	}
+}
+
 /* Forks a worker for CFG on the current capture and waits until it says
  * it is ready.  Returns 0 or -errno (logged; no worker then). */
 static int worker_spawn(struct daemon *dm, const struct config *cfg)
@@ -291,9 +309,7 @@ static int worker_spawn(struct daemon *dm, const struct config *cfg)
 		/* The child keeps the capture, its end of the socketpair and
 		 * the log; what is the parent's alone is closed. */
 		close(sv[0]);
-		if (dm->control)
-			close(control_fd(dm->control));
-		gate_nft_free(dm->gates.nft);
+		close_sockets_except(capture_fd(dm->cap), sv[1]);
 		loop_free(dm->loop);
 		struct worker_args a = {
 			.cfg = cfg, .cap = dm->cap, .ifname = dm->ifname, .ipc = sv[1],
