@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -309,6 +310,10 @@ static int worker_spawn(struct daemon *dm, const struct config *cfg)
 		/* The child keeps the capture, its end of the socketpair and
 		 * the log; what is the parent's alone is closed. */
 		close(sv[0]);
+		/* syslog's socket goes with the others, through closelog() so
+		 * that glibc forgets its number (which may be reused) and
+		 * connects again on the next line. */
+		closelog();
 		close_sockets_except(capture_fd(dm->cap), sv[1]);
 		loop_free(dm->loop);
 		struct worker_args a = {
