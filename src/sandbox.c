@@ -131,6 +131,7 @@ static int seccomp_setup(bool allow_open)
 	ALLOW(gettimeofday); ALLOW(time); ALLOW(getrandom);
 	ALLOW(getpid); ALLOW(gettid); ALLOW(futex);
 	ALLOW(rt_sigreturn); ALLOW(rt_sigprocmask); ALLOW(restart_syscall);
+	ALLOW(sigaltstack);                     /* sanitizers: on exit and on signals */
 	ALLOW(exit); ALLOW(exit_group);
 	if (allow_open) {
 		ALLOW(openat); ALLOW(open);
