@@ -58,6 +58,7 @@ struct daemon {
 	pid_t worker;                   /* 0: none */
 	int ipc;                        /* -1: none */
 	bool lost;                      /* the capture's interface went away */
+	bool waiting;                   /* ... or was not there at start */
 	unsigned restarts;              /* worker failures in a row */
 	/* The worker's last answer to a status request. */
 	uint32_t attempts[CONFIG_DOORS_MAX];
@@ -310,6 +311,10 @@ static int worker_spawn(struct daemon *dm, const struct config *cfg)
 		/* The child keeps the capture, its end of the socketpair and
 		 * the log; what is the parent's alone is closed. */
 		close(sv[0]);
+		/* The parent decides about these (worker_run says it too, but
+		 * loop_free() below unblocks them first). */
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
 		/* syslog's socket goes with the others, through closelog() so
 		 * that glibc forgets its number (which may be reused) and
 		 * connects again on the next line. */
@@ -467,9 +472,11 @@ static void on_reopen(struct loop *l, struct loop_timer *t, void *ctx)
 		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
 		return;
 	}
-	if (dm->lost)
+	if (dm->waiting)
+		log_notice("capture on %s: interface is there, capturing", dm->ifname);
+	else if (dm->lost)
 		log_warn("capture on %s: interface is back, capturing again", dm->ifname);
-	dm->lost = false;
+	dm->lost = dm->waiting = false;
 }
 
 /* --- reload ---------------------------------------------------------------- */
@@ -810,10 +817,21 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	if (!dm->filter)
 		return -EINVAL;
 	log_debug("capture filter: %s", dm->filter);
-	struct capture *c;
-	int rc = capture_start(dm, dm->filter, &c);
-	if (rc < 0)
+	/* A missing or down interface (ppp, wifi, a veth made later) is
+	 * waited for; anything else (no permission, say) is fatal. */
+	struct capture *c = NULL;
+	int rc = capture_open(dm->ifname, dm->filter, &c);
+	if (rc == -ENODEV || rc == -ENETDOWN) {
+		log_warn("capture on %s: %s; waiting for it", dm->ifname,
+			 rc == -ENODEV ? "no such interface" : "interface is down");
+		c = NULL;
+		dm->lost = dm->waiting = true;
+	} else if (rc < 0) {
+		const char *why = capture_last_error();
+		log_err("cannot capture on %s: %s%s%s", dm->ifname, strerror(-rc),
+			*why ? ": " : "", why);
 		return rc;
+	}
 	dm->cap = c;                    /* the worker's, once it runs */
 	/* The worker builds its doors again after the fork; built here once
 	 * so that a key or one-time file problem is one line on the terminal
@@ -914,6 +932,10 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	}
 	dm->started_ms = loop_now_ms();
 	control_start(dm);
+	if (!dm->cap) {
+		loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
+		return 0;
+	}
 	return worker_spawn(dm, cfg);
 }
 
@@ -925,9 +947,11 @@ int daemon_run(const struct daemon_opts *o)
 		teardown(&dm);
 		return 1;
 	}
-	log_notice("sesamed %s: capturing on %s, %zu door%s", SESAME_VERSION, dm.ifname,
+	log_notice("sesamed %s: %s %s, %zu door%s", SESAME_VERSION,
+		   dm.cap ? "capturing on" : "waiting for", dm.ifname,
 		   dm.cfg->ndoors, dm.cfg->ndoors == 1 ? "" : "s");
-	log_info("packets are read by worker %d as user %s (uid %u)%s", (int)dm.worker,
+	if (dm.worker)
+		log_info("packets are read by worker %d as user %s (uid %u)%s", (int)dm.worker,
 		 dm.user.name, (unsigned)dm.user.uid,
 		 strcmp(dm.user.name, dm.cfg->user) ? ": no account named by User" : "");
 	int rc = loop_run(dm.loop);
