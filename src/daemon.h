@@ -2,6 +2,9 @@
  * reload and shutdown.  sesamed.c parses the command line and calls
  * daemon_run().
  *
+ * The parent's state and its side of the worker: daemon_parent.h,
+ * daemon_worker.c.
+ *
  * Event flow (DESIGN.md section 2, docs/sesamed.md "Privilege separation"):
  *   worker (worker.h, unprivileged): capture ──▶ SPA doors / sequence
  *        doors ──▶ PS_GRANT over the socketpair (privsep.h)
