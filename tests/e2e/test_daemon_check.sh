@@ -75,8 +75,20 @@ cat >"$TMP/run.conf" <<EOF
 	Sequence = 7000,8000,9000
 	Command  = echo %IP% >> $TMP/opened
 EOF
-check "a missing interface: exit 1, one line" \
-	one_line_fail in_srv "$SESAMED" -c "$TMP/run.conf" -i no-such-if0
+conf_isolate "$TMP/run.conf"
+# A missing interface is waited for (a ppp or wifi link, a veth made
+# later), and captured once it appears.
+in_srv "$SESAMED" -c "$TMP/run.conf" -i late0 -v -p "$TMP/late.pid" >"$TMP/late.log" 2>&1 &
+late=$!
+check "a missing interface at start: logged, waited for" \
+	wait_until 3 grep -q "capture on late0: no such interface; waiting for it" "$TMP/late.log"
+check "... sesamed keeps running" kill -0 "$late"
+ip -n "$SRV_NS" link add late0 type veth peer name late1
+ip -n "$SRV_NS" link set late0 up
+check "... and captures within 2 s of it appearing" \
+	wait_until 3 grep -q "capture on late0: interface is there, capturing" "$TMP/late.log"
+kill -TERM "$late"
+check "... and stops on SIGTERM" wait_until 5 not kill -0 "$late" 2>/dev/null
 ip -n "$SRV_NS" route add default via 198.18.0.254 dev br0
 in_srv timeout 2 "$SESAMED" -c "$TMP/run.conf" -v >"$TMP/defif.log" 2>&1
 check "without -i or Interface, it captures on the default route's interface" grep -q "capturing on br0" "$TMP/defif.log"

@@ -9,6 +9,7 @@ cat >"$TMP/sesamed.conf" <<EOF
 	Sequence = 7001,7002,7003
 	Command  = echo %IP% >> $TMP/opened
 EOF
+conf_isolate "$TMP/sesamed.conf" d
 # Capture on the bridge port of the client's link, the one we break.
 ip netns exec "$SRV_NS" "$SESAMED" -c "$TMP/sesamed.conf" -i p2 -v >"$TMP/d.log" 2>&1 &
 _DAEMON_d=$!; disown $!

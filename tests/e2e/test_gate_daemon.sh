@@ -132,6 +132,7 @@ TABLE=sesame_u write_conf ""
 # --- removal on purpose, and clear errors ----------------------------
 check "--remove-gate deletes the table" in_srv "$SESAMED" -c "$TMP/sesamed.conf" --remove-gate
 check "no table left" not in_srv nft list table inet sesame_u
+conf_isolate "$TMP/sesamed.conf"
 out=$(in_srv setpriv --bounding-set -net_admin "$SESAMED" -c "$TMP/sesamed.conf" -i "$SRV_IF" 2>&1)
 rc=$?
 diag "$out"

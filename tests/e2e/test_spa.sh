@@ -148,6 +148,7 @@ daemon_show d2 40
 
 # Key files the daemon refuses to start with, naming the file (and line).
 start_fails() {  # regex
+	conf_isolate "$TMP/sesamed.conf"
 	in_srv timeout 5 "$SESAMED" -c "$TMP/sesamed.conf" -i "$SRV_IF" >"$TMP/fail.out" 2>&1
 	local rc=$?
 	sed 's/^/# /' "$TMP/fail.out" | tail -n 3
