@@ -11,7 +11,7 @@
 #       opened round, in ms, to $TMP/NAME.lat and the misses to
 #       $TMP/NAME.miss; `lat_put KEY NAME` stores median, p99, n, misses.
 #   stats FILE                 "n median p99 max" of a column of numbers
-#   rss_kb PID, cpu_ticks PID  from /proc
+#   rss_kb PID, cpu_ticks PID  from /proc (tests/e2e/lib.sh)
 #   conf_sesamed_gate / conf_sesamed_cmd / conf_knockd FILE: the one knock
 #       door of the benchmarks (7001,7002,7003 -> 2222/tcp) for each daemon
 #   bk_table                   the command doors' nft table `inet bk`
@@ -24,8 +24,6 @@ GUARD=2222
 
 put() { printf '%s\t%s\n' "$1" "$2" >>"$BENCH_RESULTS"; }
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 stats() {  # FILE -> "n median p99 max" (ms), "0 - - -" when empty
 	sort -g "$1" | awk '

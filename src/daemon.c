@@ -86,9 +86,10 @@ static bool has_spa(const struct config *cfg)
 	return false;
 }
 
-static int capture_start(struct daemon *dm, const char *filter, struct capture **out)
+static int capture_start(struct daemon *dm, const struct config *cfg, const char *filter,
+			 struct capture **out)
 {
-	int rc = capture_open(dm->ifname, filter, out);
+	int rc = capture_open_len(dm->ifname, filter, capture_snaplen(cfg), out);
 	if (rc < 0) {
 		const char *why = capture_last_error();
 		log_err("cannot capture on %s: %s%s%s", dm->ifname, strerror(-rc),
@@ -267,7 +268,7 @@ static void reload(struct daemon *dm)
 	 * the old worker stops so no knock is missed in between. */
 	struct capture *newcap = NULL;
 	bool new_filter = strcmp(filter, dm->filter) != 0;
-	if (dm->cap && capture_start(dm, filter, &newcap) < 0)
+	if (dm->cap && capture_start(dm, cfg, filter, &newcap) < 0)
 		goto keep_old;
 	struct gate_nft *newnft = NULL;
 	if (gate_reload(dm, cfg, &newnft) < 0) {
@@ -470,7 +471,7 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	/* A missing or down interface (ppp, wifi, a veth made later) is
 	 * waited for; anything else (no permission, say) is fatal. */
 	struct capture *c = NULL;
-	int rc = capture_open(dm->ifname, dm->filter, &c);
+	int rc = capture_open_len(dm->ifname, dm->filter, capture_snaplen(cfg), &c);
 	if (rc == -ENODEV || rc == -ENETDOWN) {
 		log_warn("capture on %s: %s; waiting for it", dm->ifname,
 			 rc == -ENODEV ? "no such interface" : "interface is down");

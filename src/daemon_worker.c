@@ -272,7 +272,7 @@ void worker_on_reopen(struct loop *l, struct loop_timer *t, void *ctx)
 	struct daemon *dm = ctx;
 	capture_close(dm->cap);
 	dm->cap = NULL;
-	if (capture_open(dm->ifname, dm->filter, &dm->cap) < 0) {
+	if (capture_open_len(dm->ifname, dm->filter, capture_snaplen(dm->cfg), &dm->cap) < 0) {
 		dm->cap = NULL;
 		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
 		return;

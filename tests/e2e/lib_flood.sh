@@ -130,9 +130,6 @@ flood_calibrate() {
 	[ -n "$FLOOD_CAL_PPS" ] && [ "$FLOOD_CAL_PPS" -gt 0 ]
 }
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-# utime + stime of PID in clock ticks.
-cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 now_ns() { date +%s%N; }
 
 # The daemon's pid: `ip netns exec` execs, so the background pid is it.
