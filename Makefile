@@ -84,7 +84,7 @@ build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
 	libssl-dev libseccomp-dev libcmocka-dev nftables iptables iproute2 \
 	knockd fwknop-client fwknop-server openssh-server openssh-client \
-	nmap netcat-openbsd tcpdump procps psmisc
+	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux
 deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -102,7 +102,10 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory fuzz
 	$(Q)SESAME_BUILD=$(BUILD) tests/run.sh
 
+# The user's story with sesamed and a real sshd, then the same story with
+# firewall rules alone (no daemon).
 demo: deps all
+	$(Q)SESAME_BUILD=$(BUILD) tests/demo_daemon.sh
 	$(Q)SESAME_BUILD=$(BUILD) tests/demo.sh
 
 bench: all

@@ -31,11 +31,12 @@ table inet bench {
 }
 NFT
 
-# One config both daemons read.
+# One config both daemons read (sesamed's own paths kept under $TMP).
 conf() {  # name
 	cat <<EOF
 [options]
 	LogFile = $TMP/$1.log
+$([ "$1" = sesamed ] && printf '\tControlSocket = %s\n\tStateDir = %s' "$TMP/control" "$TMP/state")
 [bench]
 	Sequence    = 7000,8000,9000
 	Seq_Timeout = 5

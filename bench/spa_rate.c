@@ -11,6 +11,12 @@
  * Each class's verdicts are checked against the counters, so a fast wrong
  * answer cannot pass as a result.
  *
+ * Then the same garbage and replayed classes as Ethernet frames in a pcap
+ * savefile, read back through sesamed's capture path (capture_open_file
+ * with the door's BPF filter, capture_dispatch, packet_decode) into
+ * spa_doors_check(): everything sesamed does per packet except the
+ * kernel's part.
+ *
  * usage: spa_rate [SECONDS_PER_CLASS]   (default 1) */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <pcap/pcap.h>
 #include <openssl/rand.h>
+
+#include "capture.h"
 
 #include "log.h"
 #include "spa.h"
@@ -91,6 +101,97 @@ static void report(const struct run *r)
 	       (unsigned long long)r->delta.replayed, (unsigned long long)r->delta.rejected);
 }
 
+/* --- through the capture path -------------------------------------- */
+
+#define SAVE_FRAMES 200000
+
+/* Writes SAVE_FRAMES Ethernet/IPv4/UDP frames to PATH, payload I taken
+ * from PKTS[I % NPKT], source 198.18.x.y over 65536 sources, capture
+ * times 1 µs apart from NOW_S. */
+static int write_savefile(const char *path, uint8_t (*pkts)[320], const size_t *lens,
+			  uint64_t now_s)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	pcap_dumper_t *d = dead ? pcap_dump_open(dead, path) : NULL;
+	if (!d)
+		return -1;
+	uint8_t f[14 + 20 + 8 + 320];
+	for (unsigned i = 0; i < SAVE_FRAMES; i++) {
+		size_t plen = lens[i % NPKT];
+		memset(f, 0, 42);
+		memcpy(f, "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00", 14);
+		uint8_t *ip = f + 14, *udp = ip + 20;
+		ip[0] = 0x45;
+		ip[2] = (uint8_t)((20 + 8 + plen) >> 8);
+		ip[3] = (uint8_t)(20 + 8 + plen);
+		ip[8] = 64;
+		ip[9] = 17;
+		ip[12] = 198;
+		ip[13] = 18;
+		ip[14] = (uint8_t)(i >> 8);
+		ip[15] = (uint8_t)i;
+		memcpy(ip + 16, "\xc6\x12\x00\x01", 4);
+		udp[0] = 0x9c;
+		udp[2] = 62201 >> 8;
+		udp[3] = 62201 & 255;
+		udp[4] = (uint8_t)((8 + plen) >> 8);
+		udp[5] = (uint8_t)(8 + plen);
+		memcpy(udp + 8, pkts[i % NPKT], plen);
+		uint64_t us = now_s * 1000000ull + i;
+		struct pcap_pkthdr h = { .caplen = (bpf_u_int32)(42 + plen),
+					 .len = (bpf_u_int32)(42 + plen) };
+		h.ts.tv_sec = (time_t)(us / 1000000);
+		h.ts.tv_usec = (suseconds_t)(us % 1000000);
+		pcap_dump((u_char *)d, &h, f);
+	}
+	pcap_dump_close(d);
+	pcap_close(dead);
+	return 0;
+}
+
+struct cap_ctx {
+	struct spa_doors *s;
+	uint64_t now_s;
+	uint64_t granted;
+};
+
+static void on_event(void *ctx, const struct knock_event *ev)
+{
+	struct cap_ctx *c = ctx;
+	struct grant gr;
+	c->granted += spa_doors_check(c->s, ev, c->now_s, &gr);
+}
+
+/* Reads PATH through the capture path REPEAT times. */
+static struct run via_capture(struct spa_doors *s, const struct config *cfg, const char *name,
+			      const char *path, int repeat, uint64_t now_s)
+{
+	char filter[CAPTURE_FILTER_MAX];
+	struct run r = { name, 0, 0, { 0 } };
+	if (capture_filter_build(cfg, filter, sizeof filter) < 0)
+		return r;
+	struct spa_stats before, after;
+	spa_doors_stats(s, &before);
+	struct cap_ctx ctx = { s, now_s, 0 };
+	double t0 = now_mono();
+	for (int k = 0; k < repeat; k++) {
+		struct capture *c;
+		if (capture_open_file(path, filter, &c) < 0)
+			return r;
+		int n;
+		while ((n = capture_dispatch(c, 0, on_event, &ctx)) > 0)
+			r.n += (uint64_t)n;
+		capture_close(c);
+	}
+	r.secs = now_mono() - t0;
+	spa_doors_stats(s, &after);
+	r.delta = (struct spa_stats){ after.seen - before.seen, after.granted - before.granted,
+				      after.replayed - before.replayed, after.rejected - before.rejected };
+	if (ctx.granted)
+		r.n = 0;        /* a grant here is a failure: reported as 0/s */
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	double secs = 1;
@@ -125,7 +226,9 @@ int main(int argc, char **argv)
 
 	static uint8_t pkts[NPKT][320];
 	static size_t lens[NPKT];
-	struct run runs[5];
+	struct run runs[7];
+	char savefile[64];
+	snprintf(savefile, sizeof savefile, "%s/frames.pcap", dir);
 
 	/* Garbage. */
 	RAND_bytes(&pkts[0][0], sizeof pkts);
@@ -137,6 +240,11 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NPKT; i++)
 		lens[i] = 1 + (size_t)pkts[i][1] % 300;
 	runs[1] = feed(s, "garbage-any", pkts, lens, 65536, secs, now_s);
+	for (size_t i = 0; i < NPKT; i++)
+		lens[i] = SPA_PACKET_LEN;
+	if (write_savefile(savefile, pkts, lens, now_s) < 0)
+		return 1;
+	runs[5] = via_capture(s, &cfg, "pcap-garbage", savefile, 5, now_s);
 
 	/* Valid packets, accepted once each (untimed: fsync per grant). */
 	struct spa_request req = { .timestamp = now_s };
@@ -160,12 +268,18 @@ int main(int argc, char **argv)
 	(void)g0;
 	runs[2] = feed(s, "replayed", pkts, lens, 65536, secs, now_s);
 	runs[3] = feed(s, "replayed-1src", pkts, lens, 1, secs, now_s);
+	if (write_savefile(savefile, pkts, lens, now_s) < 0)
+		return 1;
+	runs[6] = via_capture(s, &cfg, "pcap-replayed", savefile, 5, now_s);
 	for (size_t i = 0; i < NPKT; i++)
 		pkts[i][SPA_PACKET_LEN - 1] ^= 1;
 	runs[4] = feed(s, "forged-keyid", pkts, lens, 65536, secs, now_s);
 
 	printf("spa_rate: spa_doors_check() in process, one core, %.1f s per class\n", secs);
 	for (size_t i = 0; i < 5; i++)
+		report(&runs[i]);
+	printf("through the capture path (pcap savefile -> BPF -> packet_decode -> spa_doors_check):\n");
+	for (size_t i = 5; i < 7; i++)
 		report(&runs[i]);
 	int bad = 0;
 	/* Every replayed packet that got past the rate limiter is a replay;
@@ -174,13 +288,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spa_rate: replayed class not refused as replays\n");
 		bad = 1;
 	}
-	for (size_t i = 0; i < 5; i++)
-		if (runs[i].delta.rejected != runs[i].n || runs[i].delta.granted)
+	for (size_t i = 0; i < 7; i++)
+		if (runs[i].n == 0 || runs[i].delta.rejected != runs[i].n || runs[i].delta.granted)
 			bad = 1;
+	if (runs[6].delta.replayed < runs[6].n * 9 / 10)
+		bad = 1;
 	spa_doors_free(s);
 	spa_key_wipe(&key);
 	unlink(keys);
 	unlink(cache);
+	unlink(savefile);
 	rmdir(dir);
 	return bad;
 }

@@ -63,10 +63,10 @@ run_class garbage garbage
 
 # A valid packet, captured on the wire, granted once, then replayed.
 daemon_start cap "$TMP/sesamed.conf" >/dev/null
-spa_capture_start one "udp port 62201"
+capture_start one "udp port 62201"
 in_cli "$SESAME" spa "$SRV4" --key "$HOME/.config/sesame/bench.key"
 wait_until 2 log_has cap "SPA accepted"
-spa_capture_stop one
+capture_stop one
 daemon_stop cap
 spa_payloads "$TMP/one.pcap" "$TMP/one" >/dev/null
 run_class replayed_1src "$TMP/one/0.bin"

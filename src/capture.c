@@ -256,14 +256,29 @@ static int activate_error(int rc)
 	}
 }
 
+unsigned capture_snaplen(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		if (door_is_spa(&cfg->doors[i]))
+			return CAPTURE_SNAPLEN;
+	return CAPTURE_SNAPLEN_HEADERS;
+}
+
 int capture_open(const char *ifname, const char *filter, struct capture **out)
+{
+	return capture_open_len(ifname, filter, CAPTURE_SNAPLEN, out);
+}
+
+int capture_open_len(const char *ifname, const char *filter, unsigned snaplen,
+		     struct capture **out)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct capture *c;
 	int rc, err, one = 1;
 
 	last_error[0] = '\0';
-	if (!ifname || !*ifname || strlen(ifname) >= IF_NAMESIZE || !out)
+	if (!ifname || !*ifname || strlen(ifname) >= IF_NAMESIZE || !out ||
+	    snaplen < CAPTURE_SNAPLEN_HEADERS || snaplen > CAPTURE_SNAPLEN)
 		return -EINVAL;
 	c = calloc(1, sizeof *c);
 	if (!c)
@@ -289,7 +304,7 @@ int capture_open(const char *ifname, const char *filter, struct capture **out)
 	}
 	/* Immediate mode: each packet is handed over as it arrives, not
 	 * when a buffer fills or a timeout expires. */
-	if (pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN) ||
+	if (pcap_set_snaplen(c->pcap, (int)snaplen) ||
 	    pcap_set_promisc(c->pcap, 0) ||
 	    pcap_set_immediate_mode(c->pcap, 1) ||
 	    pcap_set_buffer_size(c->pcap, CAPTURE_BUFFER) ||

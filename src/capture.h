@@ -33,6 +33,10 @@
 /* Bytes captured per frame: enough for the largest SPA datagram (fwknop
  * packets stay under 1500) plus link, IP and extension headers. */
 #define CAPTURE_SNAPLEN 2048
+/* Without SPA doors only headers matter.  In immediate mode libpcap gives
+ * every frame a slot of the snap length, so a short one holds ~6x more
+ * frames in the same kernel buffer: fewer drops under a flood. */
+#define CAPTURE_SNAPLEN_HEADERS 256
 
 /* A filter buffer size that fits any reasonable config (hundreds of
  * doors); capture_filter_build() says -ENOSPC rather than truncate. */
@@ -70,6 +74,12 @@ int capture_filter_build(const struct config *cfg, char *buf, size_t len);
  * capture_filter_build(); NULL or "" captures everything) and locks it.
  * Returns 0 and sets *OUT, or -errno as listed above. */
 int capture_open(const char *ifname, const char *filter, struct capture **out);
+/* The same with SNAPLEN bytes per frame (capture_snaplen(cfg)). */
+int capture_open_len(const char *ifname, const char *filter, unsigned snaplen,
+		     struct capture **out);
+/* The snap length CFG needs: CAPTURE_SNAPLEN with SPA doors, else
+ * CAPTURE_SNAPLEN_HEADERS. */
+unsigned capture_snaplen(const struct config *cfg);
 
 /* Opens a pcap savefile PATH through the same filter and decoding. */
 int capture_open_file(const char *path, const char *filter,

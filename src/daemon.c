@@ -9,6 +9,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,36 +26,13 @@
 #include "log.h"
 #include "spa_door.h"
 #include "loop.h"
+#include "privsep.h"
+#include "sandbox.h"
 #include "status.h"
+#include "stopstate.h"
 #include "version.h"
-
-/* Start, stop and reload lines: shown even without -v. */
-#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
-
-/* How often a lost interface is looked for again. */
-#define REOPEN_MS 1000
-
-struct daemon {
-	const struct daemon_opts *opts;
-	struct config *cfg;
-	char ifname[64];
-	char *filter;                   /* text the capture was opened with */
-	struct capture *cap;
-	int cap_fd;
-	struct doors *doors;
-	struct spa_doors *spa;           /* NULL: no SPA door */
-	struct gates gates;
-	struct loop *loop;
-	struct loop_timer *expire;      /* next Seq_Timeout deadline */
-	struct loop_timer *reopen;      /* capture lost: try again */
-	unsigned min_seq_timeout_ms;
-	struct grant *grants;           /* doors_feed() output, ndoors long */
-	size_t ngrants;
-	char *pidfile;                  /* written by us, removed at exit */
-	bool only_v4;
-	struct control *control;        /* NULL when it could not be opened */
-	uint64_t started_ms;
-};
+#include "worker.h"
+#include "daemon_parent.h"
 
 /* --- config diagnostics ------------------------------------------------ */
 
@@ -96,8 +78,6 @@ int daemon_check(const char *path)
 	return 0;
 }
 
-/* --- timers -------------------------------------------------------------- */
-
 static bool has_spa(const struct config *cfg)
 {
 	for (size_t i = 0; i < cfg->ndoors; i++)
@@ -106,140 +86,16 @@ static bool has_spa(const struct config *cfg)
 	return false;
 }
 
-static unsigned min_seq_timeout(const struct config *cfg)
+static int capture_start(struct daemon *dm, const struct config *cfg, const char *filter,
+			 struct capture **out)
 {
-	unsigned m = 0;
-	for (size_t i = 0; i < cfg->ndoors; i++) {
-		const struct door *d = &cfg->doors[i];
-		if (door_is_sequence(d) && (m == 0 || d->seq_timeout_ms < m))
-			m = d->seq_timeout_ms;
-	}
-	return m ? m : 1;
-}
-
-/* After a packet: an attempt it may have started ends no sooner than the
- * shortest Seq_Timeout from now, so the expiry timer need not fire before
- * that.  O(1) per packet; doors_expire() then says the exact next one. */
-static void expire_after_packet(struct daemon *dm, uint64_t now)
-{
-	uint64_t want = now + dm->min_seq_timeout_ms;
-	if (!loop_timer_armed(dm->expire) || loop_timer_deadline(dm->expire) > want)
-		loop_timer_set(dm->loop, dm->expire, want);
-}
-
-static void on_expire(struct loop *l, struct loop_timer *t, void *ctx)
-{
-	struct daemon *dm = ctx;
-	uint64_t now = loop_now_ms();
-	int64_t next = doors_expire(dm->doors, now);
-	if (next >= 0)
-		loop_timer_set(l, t, now + (uint64_t)next);
-}
-
-/* --- packets ------------------------------------------------------------- */
-
-static void dispatch_grants(struct daemon *dm, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		gates_dispatch(&dm->gates, dm->cfg, &dm->grants[i]);
-}
-
-/* Every decoded packet the filter let through.  The routing point of the
- * daemon: SPA doors take UDP to their SPA_Port (issue: spa_door.h, wired
- * in here), sequence doors take the rest. */
-static void on_packet(void *ctx, const struct knock_event *ev)
-{
-	struct daemon *dm = ctx;
-	if (dm->only_v4 && ev->saddr.family != AF_INET)
-		return;
-	if (log_get_level() >= LOG_DEBUG) {
-		char s[ADDR_STRLEN], d[ADDR_STRLEN];
-		log_debug("packet %s:%u -> %s:%u/%s flags 0x%02x",
-			  addr_format(&ev->saddr, s, sizeof s), ev->sport,
-			  addr_format(&ev->daddr, d, sizeof d), ev->dport,
-			  port_proto_name(ev->proto), ev->tcpflags);
-	}
-	if (dm->spa && ev->proto == PROTO_UDP) {
-		struct grant gr;
-		if (spa_doors_check(dm->spa, ev, (uint64_t)time(NULL), &gr))
-			gates_dispatch(&dm->gates, dm->cfg, &gr);
-	}
-	uint64_t now = loop_now_ms();
-	size_t n = doors_feed(dm->doors, ev, now, dm->grants, dm->ngrants);
-	dispatch_grants(dm, n);
-	expire_after_packet(dm, now);
-}
-
-static void capture_lost(struct daemon *dm, int err);
-
-static void on_capture(struct loop *l, int fd, uint32_t events, void *ctx)
-{
-	(void)l; (void)fd; (void)events;
-	struct daemon *dm = ctx;
-	/* Bounded per turn so timers and signals keep their turn under load. */
-	int rc = capture_dispatch(dm->cap, 256, on_packet, dm);
-	if (rc == -ENODEV || rc == -ENETDOWN)
-		capture_lost(dm, rc);
-	else if (rc < 0)
-		log_warn("capture on %s: %s", dm->ifname, strerror(-rc));
-}
-
-static int capture_start(struct daemon *dm, const char *filter, struct capture **out)
-{
-	int rc = capture_open(dm->ifname, filter, out);
+	int rc = capture_open_len(dm->ifname, filter, capture_snaplen(cfg), out);
 	if (rc < 0) {
 		const char *why = capture_last_error();
 		log_err("cannot capture on %s: %s%s%s", dm->ifname, strerror(-rc),
 			*why ? ": " : "", why);
 	}
 	return rc;
-}
-
-static int capture_watch(struct daemon *dm, struct capture *c)
-{
-	int fd = capture_fd(c);
-	int rc = loop_add_fd(dm->loop, fd, EPOLLIN, on_capture, dm);
-	if (rc < 0) {
-		log_err("epoll on the capture: %s", strerror(-rc));
-		return rc;
-	}
-	dm->cap = c;
-	dm->cap_fd = fd;
-	return 0;
-}
-
-static void capture_drop(struct daemon *dm)
-{
-	if (!dm->cap)
-		return;
-	loop_del_fd(dm->loop, dm->cap_fd);
-	capture_close(dm->cap);
-	dm->cap = NULL;
-	dm->cap_fd = -1;
-}
-
-static void on_reopen(struct loop *l, struct loop_timer *t, void *ctx)
-{
-	struct daemon *dm = ctx;
-	struct capture *c = NULL;
-	if (capture_open(dm->ifname, dm->filter, &c) < 0) {
-		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
-		return;
-	}
-	if (capture_watch(dm, c) < 0) {
-		capture_close(c);
-		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
-		return;
-	}
-	log_warn("capture on %s: interface is back, capturing again", dm->ifname);
-}
-
-static void capture_lost(struct daemon *dm, int err)
-{
-	log_warn("capture on %s: %s; waiting for it to come back", dm->ifname,
-		 strerror(-err));
-	capture_drop(dm);
-	loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
 }
 
 /* The BPF text for CFG, malloc'd; NULL (logged) on failure. */
@@ -281,12 +137,30 @@ static int log_setup(const struct daemon_opts *o, const struct config *cfg)
 	return 0;
 }
 
-/* --- reload ---------------------------------------------------------------- */
+/* --- durable stops ------------------------------------------------------- */
 
-static size_t grants_room(const struct config *cfg)
+static bool has_stop_commands(const struct config *cfg)
 {
-	return cfg->ndoors ? cfg->ndoors : 1;
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		if ((d->stop_command && *d->stop_command) ||
+		    (d->stop_command6 && *d->stop_command6))
+			return true;
+	}
+	return false;
 }
+
+/* StateDir is used (created if need be) when a door has a Stop_Command,
+ * and read when it exists (stops recorded by an earlier run).  Otherwise
+ * it is left alone: nothing to promise, nothing to create. */
+static bool wants_state_dir(const struct config *cfg)
+{
+	struct stat st;
+	return cfg->state_dir && *cfg->state_dir &&
+	       (has_stop_commands(cfg) || stat(cfg->state_dir, &st) == 0);
+}
+
+/* --- reload ---------------------------------------------------------------- */
 
 /* --- native gate and control socket ------------------------------------ */
 
@@ -329,16 +203,17 @@ static void gate_commit(struct daemon *dm, const struct config *cfg, struct gate
 static size_t attempts_of(void *ctx, size_t door)
 {
 	struct daemon *dm = ctx;
-	return doors_attempts(dm->doors, door);
+	return door < CONFIG_DOORS_MAX ? dm->attempts[door] : 0;
 }
 
 static void status_answer(void *ctx, bool json, struct strbuf *out)
 {
 	struct daemon *dm = ctx;
+	worker_ask_status(dm);
 	struct status_src src = {
 		.cfg = dm->cfg,
 		.nft = dm->gates.nft,
-		.attempts = attempts_of,
+		.attempts = dm->attempts_known ? attempts_of : NULL,
 		.attempts_ctx = dm,
 		.interface = dm->ifname,
 		.uptime_s = (loop_now_ms() - dm->started_ms) / 1000,
@@ -370,10 +245,12 @@ static void control_start(struct daemon *dm)
 	}
 }
 
-/* SIGHUP: all or nothing.  Everything the new config needs is built
- * first (config, filter, capture, grant buffer); only then does the
- * running state switch over.  Any failure keeps the old config, doors,
- * capture and pending stops as they were. */
+/* SIGHUP: all or nothing.  The new config, its filter (and capture, when
+ * the filter changed) and its table are made first; then the worker is
+ * replaced by one for the new config.  If that one cannot start (a key
+ * file it cannot load, say), everything goes back and a worker for the
+ * old config runs again.  Attempts in progress start over: they live in
+ * the worker, which cannot read the new config itself. */
 static void reload(struct daemon *dm)
 {
 	log_notice("reloading %s", dm->cfg->path);
@@ -385,73 +262,48 @@ static void reload(struct daemon *dm)
 		return;
 	}
 	char *filter = filter_for(cfg);
-	struct grant *grants = calloc(grants_room(cfg), sizeof *grants);
-	if (!filter || !grants)
+	if (!filter)
 		goto keep_old;
-
-	/* The filter is locked into the socket: a new one means a new
-	 * capture.  Open it before dropping the old so no knock is missed. */
+	/* A new worker needs a new capture (see worker_on_reopen), opened before
+	 * the old worker stops so no knock is missed in between. */
 	struct capture *newcap = NULL;
-	bool new_capture = dm->cap && strcmp(filter, dm->filter) != 0;
-	if (new_capture && capture_start(dm, filter, &newcap) < 0)
+	bool new_filter = strcmp(filter, dm->filter) != 0;
+	if (dm->cap && capture_start(dm, cfg, filter, &newcap) < 0)
 		goto keep_old;
-	struct spa_doors *newspa = NULL;
-	if ((dm->spa && spa_doors_prepare(dm->spa, cfg) < 0) ||
-	    (!dm->spa && has_spa(cfg) && spa_doors_new(cfg, &newspa) < 0)) {
-		capture_close(newcap);
-		goto keep_old;
-	}
-	/* The gate's table for the new config, in one transaction; grants of
-	 * doors that stay are kept.  Undone if the doors refuse. */
 	struct gate_nft *newnft = NULL;
 	if (gate_reload(dm, cfg, &newnft) < 0) {
-		if (dm->spa)
-			spa_doors_abort(dm->spa);
-		spa_doors_free(newspa);
 		capture_close(newcap);
 		goto keep_old;
 	}
-	if (doors_reload(dm->doors, cfg) < 0) {
-		if (dm->spa)
-			spa_doors_abort(dm->spa);
-		spa_doors_free(newspa);
-		capture_close(newcap);
+	/* The old worker decides what was queued under the old config; its
+	 * capture is closed before the new worker is forked, so that one
+	 * holds only its own. */
+	worker_stop(dm, dm->cfg);
+	capture_close(dm->cap);
+	dm->cap = newcap;
+	if (dm->cap && worker_spawn(dm, cfg) < 0) {
+		/* Back to the old config, on a capture of its own. */
+		capture_close(dm->cap);
+		dm->cap = NULL;
 		gate_undo(dm, cfg, newnft);
+		loop_timer_set(dm->loop, dm->reopen, loop_now_ms());
 		goto keep_old;
-	}
-	if (dm->spa)
-		spa_doors_commit(dm->spa);
-	else
-		dm->spa = newspa;
-	if (new_capture) {
-		/* Packets still queued on the old socket go first. */
-		capture_dispatch(dm->cap, 0, on_packet, dm);
-		capture_drop(dm);
-		if (capture_watch(dm, newcap) < 0) {
-			capture_close(newcap);
-			loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
-		}
 	}
 	gate_commit(dm, cfg, newnft);
+	if (!dm->state_dir_set && wants_state_dir(cfg))
+		dm->state_dir_set = gate_cmd_set_state_dir(dm->gates.cmd, cfg->state_dir) == 0;
 	free(dm->filter);
 	dm->filter = filter;
-	free(dm->grants);
-	dm->grants = grants;
-	dm->ngrants = grants_room(cfg);
 	config_free(dm->cfg);
 	dm->cfg = cfg;
-	dm->min_seq_timeout_ms = min_seq_timeout(cfg);
 	log_setup(dm->opts, cfg);
 	log_notice("reloaded %s: %zu door%s%s", cfg->path, cfg->ndoors,
-		   cfg->ndoors == 1 ? "" : "s", new_capture ? ", new capture filter" : "");
-	/* Attempts of dropped doors are gone; re-derive the next deadline. */
-	on_expire(dm->loop, dm->expire, dm);
+		   cfg->ndoors == 1 ? "" : "s", new_filter ? ", new capture filter" : "");
 	return;
 
 keep_old:
 	log_err("reload failed; keeping the running config");
 	free(filter);
-	free(grants);
 	config_free(cfg);
 }
 
@@ -477,16 +329,27 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 
 /* --- pid file and daemonizing -------------------------------------------- */
 
-static int pidfile_write(const char *path)
+/* PATH made absolute against the current directory; malloc'd, NULL on
+ * ENOMEM (or when the current directory is gone: then PATH as given). */
+static char *absolute(const char *path)
+{
+	if (path[0] == '/')
+		return strdup(path);
+	char *cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return strdup(path);
+	char *out = NULL;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		out = NULL;
+	free(cwd);
+	return out;
+}
+
+static int pidfile_write(int fd)
 {
 	char buf[32];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
 	int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-	int rc = write(fd, buf, (size_t)len) == len ? 0 : -EIO;
-	close(fd);
-	return rc;
+	return write(fd, buf, (size_t)len) == len ? 0 : -EIO;
 }
 
 /* Classic double fork: the parent returns to the shell only once the
@@ -519,6 +382,23 @@ static int daemonize(void)
 	return 0;
 }
 
+/* A worker of a sesamed that was just killed may live a moment longer
+ * (until its PR_SET_PDEATHSIG lands) and still hold the replay cache's
+ * lock: wait for it (up to 3 s) rather than refuse to start. */
+static void replay_lock_wait(const char *path)
+{
+	if (!path)
+		return;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 60 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++) {
+		struct timespec ts = { 0, 50 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
+}
+
 /* --- run ------------------------------------------------------------------- */
 
 static void teardown(struct daemon *dm)
@@ -531,29 +411,31 @@ static void teardown(struct daemon *dm)
 	gate_nft_free(dm->gates.nft);
 	if (dm->gates.cmd)
 		gate_cmd_free(dm->gates.cmd);
-	if (dm->loop) {
-		loop_timer_free(dm->loop, dm->expire);
+	if (dm->loop)
 		loop_timer_free(dm->loop, dm->reopen);
-	}
 	if (dm->cap)
 		capture_close(dm->cap);
-	doors_free(dm->doors);
-	spa_doors_free(dm->spa);
 	loop_free(dm->loop);
 	if (dm->pidfile) {
 		unlink(dm->pidfile);
 		free(dm->pidfile);
 	}
 	free(dm->filter);
-	free(dm->grants);
 	config_free(dm->cfg);
+	free(dm->config_path);
 	log_close();
 }
 
 static int start(struct daemon *dm, const struct daemon_opts *o)
 {
 	struct diag_count n = { 0 };
-	int err = config_load(o->config_path, diag_stderr, &n, &dm->cfg);
+	/* -d changes to /: keep the paths we use later (SIGHUP, exit) working. */
+	dm->config_path = absolute(o->config_path);
+	if (!dm->config_path) {
+		fprintf(stderr, "sesamed: out of memory\n");
+		return -ENOMEM;
+	}
+	int err = config_load(dm->config_path, diag_stderr, &n, &dm->cfg);
 	if (err == -EINVAL) {
 		fprintf(stderr, "sesamed: %s: %u error%s, not starting\n", o->config_path,
 			n.errors, n.errors == 1 ? "" : "s");
@@ -582,26 +464,41 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		}
 	}
 
-
 	dm->filter = filter_for(cfg);
 	if (!dm->filter)
 		return -EINVAL;
 	log_debug("capture filter: %s", dm->filter);
-	struct capture *c;
-	int rc = capture_start(dm, dm->filter, &c);
-	if (rc < 0)
+	/* A missing or down interface (ppp, wifi, a veth made later) is
+	 * waited for; anything else (no permission, say) is fatal. */
+	struct capture *c = NULL;
+	int rc = capture_open_len(dm->ifname, dm->filter, capture_snaplen(cfg), &c);
+	if (rc == -ENODEV || rc == -ENETDOWN) {
+		log_warn("capture on %s: %s; waiting for it", dm->ifname,
+			 rc == -ENODEV ? "no such interface" : "interface is down");
+		c = NULL;
+		dm->lost = dm->waiting = true;
+	} else if (rc < 0) {
+		const char *why = capture_last_error();
+		log_err("cannot capture on %s: %s%s%s", dm->ifname, strerror(-rc),
+			*why ? ": " : "", why);
 		return rc;
-	dm->cap = c;                    /* watched once the loop exists */
-	rc = doors_new(cfg, &dm->doors);
-	if (rc < 0)
+	}
+	dm->cap = c;                    /* the worker's, once it runs */
+	/* The worker builds its doors again after the fork; built here once
+	 * so that a key or one-time file problem is one line on the terminal
+	 * before detaching.  And the worker's user must exist. */
+	struct doors *doors = NULL;
+	if ((rc = doors_new(cfg, &doors)) < 0)
 		return rc;
-	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &dm->spa)) < 0)
+	doors_free(doors);
+	struct spa_doors *spa = NULL;
+	if (has_spa(cfg))
+		replay_lock_wait(cfg->replay_cache);
+	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &spa)) < 0)
 		return rc;
-	dm->ngrants = grants_room(cfg);
-	dm->grants = calloc(dm->ngrants, sizeof *dm->grants);
-	if (!dm->grants)
-		return -ENOMEM;
-	dm->min_seq_timeout_ms = min_seq_timeout(cfg);
+	spa_doors_free(spa);
+	if ((rc = sandbox_lookup(cfg->user, &dm->user)) < 0)
+		return rc;
 	/* Before daemonizing: a kernel or permission problem is one line on
 	 * the terminal and exit status 1. */
 	if (config_wants_nft(cfg)) {
@@ -610,24 +507,53 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 			return rc;
 	}
 
+	/* Checked (and created) before detaching: a StateDir we cannot use
+	 * is one line on the terminal. */
+	if (wants_state_dir(cfg) && (rc = stopstate_dir_ok(cfg->state_dir)) < 0) {
+		log_err("StateDir %s: %s", cfg->state_dir, rc == -EPERM ?
+			"must be a directory of ours that no one else may write to" :
+			strerror(-rc));
+		return rc;
+	}
+
+	const char *pidfile = o->pidfile ? o->pidfile : cfg->pid_file;
+	if (!pidfile && o->daemonize)
+		pidfile = SESAMED_DEFAULT_PIDFILE;
+	/* The pid file is opened before detaching, so a path we cannot write
+	 * is still reported on the terminal; the pid goes in afterwards. */
+	int pidfd = -1;
+	if (pidfile) {
+		dm->pidfile = absolute(pidfile);
+		if (!dm->pidfile) {
+			log_err("out of memory");
+			return -ENOMEM;
+		}
+		pidfd = open(dm->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (pidfd < 0) {
+			int e = errno;
+			log_err("cannot write pid file %s: %s", dm->pidfile, strerror(e));
+			free(dm->pidfile);
+			dm->pidfile = NULL;
+			return -e;
+		}
+	}
 	if (o->daemonize) {
 		log_to_stderr(false);
 		rc = daemonize();
 		if (rc < 0) {
 			log_err("cannot daemonize: %s", strerror(-rc));
+			if (pidfd >= 0)
+				close(pidfd);
 			return rc;
 		}
 	}
-	const char *pidfile = o->pidfile ? o->pidfile : cfg->pid_file;
-	if (!pidfile && o->daemonize)
-		pidfile = SESAMED_DEFAULT_PIDFILE;
-	if (pidfile) {
-		rc = pidfile_write(pidfile);
+	if (pidfd >= 0) {
+		rc = pidfile_write(pidfd);
+		close(pidfd);
 		if (rc < 0) {
-			log_err("cannot write pid file %s: %s", pidfile, strerror(-rc));
+			log_err("cannot write pid file %s: %s", dm->pidfile, strerror(-rc));
 			return rc;
 		}
-		dm->pidfile = strdup(pidfile);
 	}
 
 	rc = loop_new(&dm->loop);
@@ -643,54 +569,47 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	}
 	/* A knocker hanging up on a command's pipe must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-	dm->expire = loop_timer_new(dm->loop, on_expire, dm);
-	dm->reopen = loop_timer_new(dm->loop, on_reopen, dm);
-	if (!dm->expire || !dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0) {
+	dm->reopen = loop_timer_new(dm->loop, worker_on_reopen, dm);
+	if (!dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0) {
 		log_err("out of memory");
 		return -ENOMEM;
 	}
+	if (wants_state_dir(cfg)) {
+		rc = gate_cmd_set_state_dir(dm->gates.cmd, cfg->state_dir);
+		if (rc < 0)
+			return rc;
+		dm->state_dir_set = true;
+		gate_cmd_recover(dm->gates.cmd);
+	}
 	dm->started_ms = loop_now_ms();
 	control_start(dm);
-	dm->cap = NULL;
-	rc = capture_watch(dm, c);
-	if (rc < 0) {
-		capture_close(c);
-		return rc;
+	if (!dm->cap) {
+		loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
+		return 0;
 	}
-	return 0;
-}
-
-/* At exit: the SPA counters (benchmarks read them from the log). */
-static void log_spa_counters(struct daemon *dm)
-{
-	if (!dm->spa)
-		return;
-	struct spa_stats st;
-	struct capture_stats cs = { 0 };
-	spa_doors_stats(dm->spa, &st);
-	if (dm->cap)
-		capture_stats(dm->cap, &cs);
-	log_notice("spa counters: %llu seen, %llu granted, %llu replayed, %llu rejected; "
-		   "capture: %llu frames, %llu kernel drops",
-		   (unsigned long long)st.seen, (unsigned long long)st.granted,
-		   (unsigned long long)st.replayed, (unsigned long long)st.rejected,
-		   (unsigned long long)cs.seen, (unsigned long long)cs.kernel_drops);
+	return worker_spawn(dm, cfg);
 }
 
 int daemon_run(const struct daemon_opts *o)
 {
-	struct daemon dm = { .opts = o, .cap_fd = -1, .only_v4 = o->only_v4 };
+	struct daemon dm = { .opts = o, .ipc = -1 };
 	if (start(&dm, o) < 0) {
+		worker_stop(&dm, dm.cfg);
 		teardown(&dm);
 		return 1;
 	}
-	log_notice("sesamed %s: capturing on %s, %zu door%s", SESAME_VERSION, dm.ifname,
+	log_notice("sesamed %s: %s %s, %zu door%s", SESAME_VERSION,
+		   dm.cap ? "capturing on" : "waiting for", dm.ifname,
 		   dm.cfg->ndoors, dm.cfg->ndoors == 1 ? "" : "s");
+	if (dm.worker)
+		log_info("packets are read by worker %d as user %s (uid %u)%s", (int)dm.worker,
+		 dm.user.name, (unsigned)dm.user.uid,
+		 strcmp(dm.user.name, dm.cfg->user) ? ": no account named by User" : "");
 	int rc = loop_run(dm.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
+	worker_stop(&dm, dm.cfg);
 	gate_cmd_shutdown(dm.gates.cmd, SESAMED_STOP_WAIT_MS);
-	log_spa_counters(&dm);
 	log_notice("stopped");
 	teardown(&dm);
 	return rc < 0 ? 1 : 0;

@@ -1,12 +1,18 @@
-/* daemon — sesamed's life cycle: start-up, the event wiring, reload and
- * shutdown.  sesamed.c parses the command line and calls daemon_run().
+/* daemon — sesamed's privileged parent: start-up, the worker, the gates,
+ * reload and shutdown.  sesamed.c parses the command line and calls
+ * daemon_run().
  *
- * Event flow (DESIGN.md section 2):
- *   capture fd ──▶ on_packet(): route by port/proto
- *        ├─ SPA doors (issue: spa_door.h)   ──┐
- *        └─ sequence doors (door.h)         ──┴─▶ gates_dispatch() (gates.h)
- *   timerfd ──▶ Seq_Timeout expiry (doors_expire), Cmd_Timeout stops
- *   signalfd ─▶ SIGHUP reload, SIGTERM/SIGINT stop, SIGCHLD reap
+ * The parent's state and its side of the worker: daemon_parent.h,
+ * daemon_worker.c.
+ *
+ * Event flow (DESIGN.md section 2, docs/sesamed.md "Privilege separation"):
+ *   worker (worker.h, unprivileged): capture ──▶ SPA doors / sequence
+ *        doors ──▶ PS_GRANT over the socketpair (privsep.h)
+ *   parent: socketpair ──▶ privsep_check() ──▶ gates_dispatch() (gates.h)
+ *           timerfd ──▶ Cmd_Timeout stops, capture re-open / new worker
+ *           signalfd ─▶ SIGHUP reload (new worker), SIGTERM/SIGINT stop,
+ *                       SIGCHLD reap
+ *           control socket ──▶ `sesame status` (attempts asked of the worker)
  */
 #ifndef SESAME_DAEMON_H
 #define SESAME_DAEMON_H

@@ -34,18 +34,46 @@ struct doors {
 	/* Bit per port, [0] TCP, [1] UDP: set when some door's current
 	 * sequence holds that port. */
 	uint8_t portmap[2][65536 / 8];
-	/* Flood mode: while the table evicts, "stage 1" lines (one per
-	 * spoofed packet, ~2 us each to write) are counted instead of
-	 * logged, and summed up once per FLOOD_WINDOW_MS. */
+	/* Flood mode: lines about stage-1 attempts ("stage 1", and their
+	 * timeouts and mistakes: one or two per spoofed packet, ~2 us each
+	 * to write) are written up to STAGE1_LINES a window; past that, or
+	 * while the table evicts, they are counted instead, and summed up
+	 * once per FLOOD_WINDOW_MS. */
 	uint64_t flood_until;
 	uint64_t flood_evicted, flood_quiet;
+	uint64_t flood_quiet_other;     /* timeouts, mistakes at stage 1 */
+	uint64_t s1_window;             /* start of the current window */
+	unsigned s1_lines;              /* stage-1 lines written in it */
 };
 
 #define FLOOD_WINDOW_MS 1000
+#define STAGE1_LINES    200
 
 static const char *proto_name(uint8_t proto)
 {
 	return proto == PROTO_UDP ? "udp" : "tcp";
+}
+
+/* May a line about a stage-1 attempt be written at NOW?  If not, it is
+ * counted for the flood summary: FIRST for "stage 1" lines (one per
+ * first knock), else a timeout or mistake at stage 1. */
+static bool stage1_line_ok(struct doors *d, uint64_t now, bool first)
+{
+	if (now >= d->s1_window + FLOOD_WINDOW_MS) {
+		d->s1_window = now;
+		d->s1_lines = 0;
+	}
+	if (now >= d->flood_until && d->s1_lines < STAGE1_LINES) {
+		d->s1_lines++;
+		return true;
+	}
+	if (now >= d->flood_until)
+		d->flood_until = now + FLOOD_WINDOW_MS;
+	if (first)
+		d->flood_quiet++;
+	else
+		d->flood_quiet_other++;
+	return false;
 }
 
 static bool same_step(const struct port_proto *p, const struct knock_event *ev)
@@ -289,21 +317,21 @@ static void start_attempt(struct doors *d, uint32_t i, const struct knock_event 
 			d->flood_until = now + FLOOD_WINDOW_MS;
 		d->flood_evicted++;
 	}
-	if (now < d->flood_until)
-		d->flood_quiet++;
-	else
+	if (stage1_line_ok(d, now, true))
 		door_log(LOG_INFO, ds, &ev->saddr, "stage 1");
 }
 
 /* Ends a flood window that is over with its summary line. */
 static void flood_report(struct doors *d, uint64_t now)
 {
-	if (now < d->flood_until || (d->flood_evicted == 0 && d->flood_quiet == 0))
+	if (now < d->flood_until ||
+	    (d->flood_evicted == 0 && d->flood_quiet == 0 && d->flood_quiet_other == 0))
 		return;
-	log_warn("attempt table full (StateLimit %zu): %" PRIu64 " attempts evicted, "
-		 "%" PRIu64 " \"stage 1\" lines not logged", attempts_limit(d->att),
-		 d->flood_evicted, d->flood_quiet);
-	d->flood_evicted = d->flood_quiet = 0;
+	log_warn("knock flood: %" PRIu64 " attempts evicted (StateLimit %zu); not logged: "
+		 "%" PRIu64 " \"stage 1\" lines, %" PRIu64 " other stage-1 lines",
+		 d->flood_evicted, attempts_limit(d->att), d->flood_quiet,
+		 d->flood_quiet_other);
+	d->flood_evicted = d->flood_quiet = d->flood_quiet_other = 0;
 }
 
 /* One door's decision for EV.  Returns the number of grants written. */
@@ -315,7 +343,8 @@ static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *e
 
 	if (a && now >= deadline(ds, a)) {
 		/* The timer has not fired yet, but the attempt is over. */
-		door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
+		if (a->stage > 1 || stage1_line_ok(d, now, false))
+			door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
 		attempts_remove(d->att, a);
 		a = NULL;
 	}
@@ -342,11 +371,13 @@ static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *e
 		door_log(LOG_INFO, ds, &ev->saddr, "stage %u", a->stage);
 		return 0;
 	}
-	door_log(LOG_INFO, ds, &ev->saddr, "wrong port %u:%s at stage %u",
-		 ev->dport, proto_name(ev->proto), a->stage);
+	if (a->stage > 1 || stage1_line_ok(d, now, false))
+		door_log(LOG_INFO, ds, &ev->saddr, "wrong port %u:%s at stage %u",
+			 ev->dport, proto_name(ev->proto), a->stage);
 	if (same_step(&ds->seq[0], ev)) {
 		attempts_restart(d->att, a, ev->sport, now);
-		door_log(LOG_INFO, ds, &ev->saddr, "stage 1");
+		if (stage1_line_ok(d, now, true))
+			door_log(LOG_INFO, ds, &ev->saddr, "stage 1");
 	} else {
 		attempts_remove(d->att, a);
 	}
@@ -375,7 +406,8 @@ int64_t doors_expire(struct doors *d, uint64_t now_ms)
 		const struct door_state *ds = &d->door[i];
 		struct attempt *a;
 		while ((a = attempts_oldest(d->att, i)) && deadline(ds, a) <= now_ms) {
-			door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
+			if (a->stage > 1 || stage1_line_ok(d, now_ms, false))
+				door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
 			attempts_remove(d->att, a);
 		}
 		if (a) {
@@ -386,7 +418,7 @@ int64_t doors_expire(struct doors *d, uint64_t now_ms)
 	}
 	/* The flood summary is due at the window's end, even if the
 	 * packets stopped. */
-	if (d->flood_evicted + d->flood_quiet) {
+	if (d->flood_evicted + d->flood_quiet + d->flood_quiet_other) {
 		int64_t left = (int64_t)(d->flood_until - now_ms);
 		if (next < 0 || left < next)
 			next = left;
@@ -446,6 +478,9 @@ int doors_reload(struct doors *d, const struct config *new_cfg)
 	n->flood_until = d->flood_until;
 	n->flood_evicted = d->flood_evicted;
 	n->flood_quiet = d->flood_quiet;
+	n->flood_quiet_other = d->flood_quiet_other;
+	n->s1_window = d->s1_window;
+	n->s1_lines = d->s1_lines;
 	/* Swap the innards so the caller's handle stays valid. */
 	struct doors tmp = *d;
 	*d = *n;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "stopstate.h"
 
 extern char **environ;
 
@@ -42,6 +43,8 @@ struct gate_cmd {
 	size_t nchildren;
 	struct pending *pending;
 	size_t npending;
+	size_t max_children;
+	char *state_dir;                /* NULL: stops are not recorded */
 };
 
 static const char *kind_name(enum cmd_kind k)
@@ -142,8 +145,8 @@ static int spawn(struct gate_cmd *g, enum cmd_kind kind, const char *door,
 	c->next = g->children;
 	g->children = c;
 	g->nchildren++;
-	log_info("door %s: %s: running %s command (pid %d)", door, ip, kind_name(kind),
-		 (int)pid);
+	log_info("door %s: %s: %srunning %s command (pid %d)", door, ip,
+		 kind == CMD_START ? "opened: " : "", kind_name(kind), (int)pid);
 	log_debug("door %s: %s: %s command: %s", door, ip, kind_name(kind), cmd);
 	return 0;
 }
@@ -160,7 +163,7 @@ static void child_done(struct gate_cmd *g, pid_t pid, int status)
 	g->nchildren--;
 	unsigned ms = (unsigned)(loop_now_ms() - c->started_ms);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		log_debug("door %s: %s: %s command done (%u ms)", c->door, c->ip,
+		log_info("door %s: %s: %s command done (%u ms)", c->door, c->ip,
 			  kind_name(c->kind), ms);
 	else if (WIFEXITED(status))
 		log_warn("door %s: %s: %s command failed: exit status %d", c->door,
@@ -171,12 +174,18 @@ static void child_done(struct gate_cmd *g, pid_t pid, int status)
 	free(c);
 }
 
+/* Only our own children: the daemon has another (its worker), whose exit
+ * status is its business. */
 void gate_cmd_reap(struct gate_cmd *g)
 {
-	int status;
-	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		child_done(g, pid, status);
+	struct child *c = g->children;
+	while (c) {
+		struct child *next = c->next;
+		int status;
+		if (waitpid(c->pid, &status, WNOHANG) == c->pid)
+			child_done(g, c->pid, status);
+		c = next;
+	}
 }
 
 static void pending_free(struct gate_cmd *g, struct pending *p)
@@ -190,16 +199,42 @@ static void pending_free(struct gate_cmd *g, struct pending *p)
 	free(p);
 }
 
+/* Runs P's stop command; its record goes once the command is started
+ * (a stop that could not even be started stays recorded for the next
+ * start to try again). */
+static void run_stop(struct gate_cmd *g, struct pending *p)
+{
+	if (spawn(g, CMD_STOP, p->door, &p->addr, p->stop) == 0 && g->state_dir) {
+		int rc = stopstate_remove(g->state_dir, p->door, &p->addr);
+		if (rc < 0)
+			log_warn("StateDir %s: cannot remove a stop record: %s",
+				 g->state_dir, strerror(-rc));
+	}
+	pending_free(g, p);
+}
+
 static void on_stop_timer(struct loop *l, struct loop_timer *t, void *ctx)
 {
 	(void)l; (void)t;
 	struct pending *p = ctx;
-	struct gate_cmd *g = p->g;
 	char ip[ADDR_STRLEN];
 	log_info("door %s: %s: closing after Cmd_Timeout", p->door,
 		 addr_format(&p->addr, ip, sizeof ip));
-	spawn(g, CMD_STOP, p->door, &p->addr, p->stop);
-	pending_free(g, p);
+	run_stop(p->g, p);
+}
+
+static int record(struct gate_cmd *g, const struct pending *p, unsigned timeout_s)
+{
+	if (!g->state_dir)
+		return 0;
+	int rc = stopstate_write(g->state_dir, p->door, &p->addr,
+				 stopstate_now_ms() + (uint64_t)timeout_s * 1000u, p->stop);
+	if (rc < 0) {
+		char ip[ADDR_STRLEN];
+		log_err("door %s: %s: cannot record the stop command in %s: %s", p->door,
+			addr_format(&p->addr, ip, sizeof ip), g->state_dir, strerror(-rc));
+	}
+	return rc;
 }
 
 static struct pending *pending_find(struct gate_cmd *g, const char *door,
@@ -225,43 +260,59 @@ int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
 		/* Still open from an earlier grant: the start command's effect
 		 * is in place, so only the closing moves. */
 		log_info("door %s: %s: already open, stop in %u s", d->name, ip, timeout_s);
+		record(g, p, timeout_s);
 		return loop_timer_set(g->loop, p->timer, deadline);
 	}
 
 	const char *start = pick(d->start_command, d->start_command6, &gr->addr);
 	const char *stop = pick(d->stop_command, d->stop_command6, &gr->addr);
 	int rc = 0;
+	if (start && g->nchildren >= g->max_children) {
+		log_warn("door %s: %s: not opened: %zu commands still running", d->name, ip,
+			 g->nchildren);
+		return -EAGAIN;
+	}
+	/* The stop is promised (and recorded on disk) before the start runs:
+	 * whatever happens next, what opens also closes. */
+	if (stop) {
+		p = calloc(1, sizeof *p);
+		if (p) {
+			p->stop = gate_cmd_expand(stop, &gr->addr);
+			p->timer = loop_timer_new(g->loop, on_stop_timer, p);
+		}
+		if (!p || !p->stop || !p->timer) {
+			if (p) {
+				free(p->stop);
+				loop_timer_free(g->loop, p->timer);
+				free(p);
+			}
+			log_err("door %s: %s: out of memory: not opened", d->name, ip);
+			return -ENOMEM;
+		}
+		p->g = g;
+		p->addr = gr->addr;
+		snprintf(p->door, sizeof p->door, "%s", d->name);
+		rc = record(g, p, timeout_s);
+		if (rc < 0) {
+			log_err("door %s: %s: not opened: its stop could not be recorded",
+				d->name, ip);
+			goto drop;
+		}
+	}
 	if (start) {
 		char *cmd = gate_cmd_expand(start, &gr->addr);
 		if (!cmd) {
 			log_err("door %s: %s: out of memory", d->name, ip);
-			return -ENOMEM;
+			rc = -ENOMEM;
+			goto unrecord;
 		}
 		rc = spawn(g, CMD_START, d->name, &gr->addr, cmd);
 		free(cmd);
 		if (rc < 0)
-			return rc;      /* nothing was opened: nothing to close */
+			goto unrecord;  /* nothing was opened: nothing to close */
 	}
-	if (!stop)
+	if (!p)
 		return 0;
-
-	p = calloc(1, sizeof *p);
-	if (p) {
-		p->stop = gate_cmd_expand(stop, &gr->addr);
-		p->timer = loop_timer_new(g->loop, on_stop_timer, p);
-	}
-	if (!p || !p->stop || !p->timer) {
-		if (p) {
-			free(p->stop);
-			loop_timer_free(g->loop, p->timer);
-			free(p);
-		}
-		log_err("door %s: %s: out of memory: stop command will not run", d->name, ip);
-		return -ENOMEM;
-	}
-	p->g = g;
-	p->addr = gr->addr;
-	snprintf(p->door, sizeof p->door, "%s", d->name);
 	p->next = g->pending;
 	if (p->next)
 		p->next->pprev = &p->next;
@@ -270,17 +321,25 @@ int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
 	g->npending++;
 	log_debug("door %s: %s: stop command in %u s", d->name, ip, timeout_s);
 	return loop_timer_set(g->loop, p->timer, deadline);
+
+unrecord:
+	if (p && g->state_dir)
+		stopstate_remove(g->state_dir, p->door, &p->addr);
+drop:
+	if (p) {
+		loop_timer_free(g->loop, p->timer);
+		free(p->stop);
+		free(p);
+	}
+	return rc;
 }
 
 void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms)
 {
 	if (g->npending)
 		log_info("running %zu pending stop command(s) before exit", g->npending);
-	while (g->pending) {
-		struct pending *p = g->pending;
-		spawn(g, CMD_STOP, p->door, &p->addr, p->stop);
-		pending_free(g, p);
-	}
+	while (g->pending)
+		run_stop(g, g->pending);
 	uint64_t deadline = loop_now_ms() + wait_ms;
 	gate_cmd_reap(g);
 	while (g->nchildren && loop_now_ms() < deadline) {
@@ -293,6 +352,7 @@ void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms)
 			 g->nchildren);
 }
 
+void gate_cmd_set_max_children(struct gate_cmd *g, size_t n) { g->max_children = n; }
 size_t gate_cmd_pending(const struct gate_cmd *g) { return g->npending; }
 size_t gate_cmd_running(const struct gate_cmd *g) { return g->nchildren; }
 
@@ -302,6 +362,7 @@ int gate_cmd_new(struct loop *l, struct gate_cmd **out)
 	if (!g)
 		return -ENOMEM;
 	g->loop = l;
+	g->max_children = GATE_CMD_MAX_CHILDREN;
 	*out = g;
 	return 0;
 }
@@ -317,5 +378,75 @@ void gate_cmd_free(struct gate_cmd *g)
 		g->children = c->next;
 		free(c);
 	}
+	free(g->state_dir);
 	free(g);
+}
+
+int gate_cmd_set_state_dir(struct gate_cmd *g, const char *dir)
+{
+	int rc = stopstate_dir_ok(dir);
+	if (rc < 0) {
+		log_err("StateDir %s: %s", dir, rc == -EPERM ?
+			"must be a directory of ours that no one else may write to" :
+			strerror(-rc));
+		return rc;
+	}
+	char *copy = strdup(dir);
+	if (!copy)
+		return -ENOMEM;
+	free(g->state_dir);
+	g->state_dir = copy;
+	return 0;
+}
+
+static void recover_one(void *ctx, const struct stop_record *r)
+{
+	struct gate_cmd *g = ctx;
+	char ip[ADDR_STRLEN];
+	addr_format(&r->addr, ip, sizeof ip);
+	uint64_t now = stopstate_now_ms();
+	struct pending *p = calloc(1, sizeof *p);
+	if (p) {
+		p->stop = strdup(r->cmd);
+		p->timer = loop_timer_new(g->loop, on_stop_timer, p);
+	}
+	if (!p || !p->stop || !p->timer) {
+		if (p) {
+			free(p->stop);
+			loop_timer_free(g->loop, p->timer);
+			free(p);
+		}
+		log_err("door %s: %s: out of memory: recorded stop not run now", r->door, ip);
+		return;
+	}
+	p->g = g;
+	p->addr = r->addr;
+	memcpy(p->door, r->door, sizeof p->door);
+	p->next = g->pending;
+	if (p->next)
+		p->next->pprev = &p->next;
+	p->pprev = &g->pending;
+	g->pending = p;
+	g->npending++;
+	if (r->deadline_ms <= now) {
+		log_msg(LOG_NOTICE, "door %s: %s: stop command overdue since %llu s (recorded before "
+			   "a restart): running it now", r->door, ip,
+			   (unsigned long long)((now - r->deadline_ms) / 1000));
+		run_stop(g, p);
+		return;
+	}
+	uint64_t left = r->deadline_ms - now;
+	log_msg(LOG_NOTICE, "door %s: %s: stop command recorded before a restart runs in %llu s",
+		   r->door, ip, (unsigned long long)((left + 999) / 1000));
+	loop_timer_set(g->loop, p->timer, loop_now_ms() + left);
+}
+
+int gate_cmd_recover(struct gate_cmd *g)
+{
+	if (!g->state_dir)
+		return 0;
+	int n = stopstate_scan(g->state_dir, recover_one, g);
+	if (n < 0)
+		log_err("StateDir %s: %s", g->state_dir, strerror(-n));
+	return n;
 }

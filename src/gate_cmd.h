@@ -12,6 +12,9 @@
  * %IP% in a command becomes the grant's address as inet_ntop writes it:
  * only digits, hex letters, '.' and ':' ever reach the shell.
  *
+ * With a StateDir (gate_cmd_set_state_dir), every pending stop is also on
+ * disk, so a crash does not leave a door open for good.
+ *
  * Pending stops own copies of their door name and expanded command, so a
  * config reload never changes or drops a stop already promised.
  */
@@ -45,6 +48,25 @@ void gate_cmd_reap(struct gate_cmd *g);
 /* At exit: runs every pending stop command now, then waits at most
  * WAIT_MS for all children to end. */
 void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms);
+
+/* At most N start commands may run at once (default
+ * GATE_CMD_MAX_CHILDREN): past that a grant is refused and logged, so a
+ * knocker who knows the sequence cannot make us fork without bound.
+ * Stop commands always run. */
+#define GATE_CMD_MAX_CHILDREN 256
+void gate_cmd_set_max_children(struct gate_cmd *g, size_t n);
+
+/* Pending stops are recorded in DIR (stopstate.h) from now on: each one
+ * before its start command runs, removed once the stop has run.  DIR is
+ * created if missing and refused (-EPERM, logged) when others may write
+ * to it.  Returns 0 or -errno (logged). */
+int gate_cmd_set_state_dir(struct gate_cmd *g, const char *dir);
+
+/* At start: the stops recorded by an earlier run that did not get to run
+ * them (crash, SIGKILL): overdue ones run now, the others are pending
+ * again with their remaining time.  Returns how many were found, or
+ * -errno (logged). */
+int gate_cmd_recover(struct gate_cmd *g);
 
 size_t gate_cmd_pending(const struct gate_cmd *g);
 size_t gate_cmd_running(const struct gate_cmd *g);

@@ -287,9 +287,14 @@ int gate_nft_verify(struct gate_nft *g, const struct config *cfg)
 {
 	uint32_t gen;
 	int rc = nftq_genid(&g->q, &gen);
-	if (rc == 0 && gen == g->gen)
+	if (rc < 0) {
+		/* Cannot tell; let the grant try (its failure is checked again). */
+		log_warn("gate: cannot read the ruleset generation: %s", strerror(-rc));
+		return 0;
+	}
+	if (gen == g->gen)
 		return 0;               /* nobody committed anything since us */
-	if (rc == 0 && intact(g, cfg)) {
+	if (intact(g, cfg)) {
 		g->gen = gen;
 		return 0;
 	}

@@ -5,8 +5,8 @@
  * values and calls gates_dispatch(); nothing else in the daemon acts on a
  * grant.  A door with commands goes to gate_cmd.  The native nftables gate
  * (issue 4, gate_nft.h) plugs in here beside it: a door with Open goes to
- * gate_nft.  With privilege separation (issue 8) this is the call that
- * moves to the privileged side, behind grant_validate().
+ * gate_nft.  It runs in the privileged parent, on grants that crossed
+ * from the worker and passed privsep_check() (privsep.h).
  */
 #ifndef SESAME_GATES_H
 #define SESAME_GATES_H

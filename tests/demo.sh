@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/demo.sh — `make demo`: the user's story, played in two network
-# namespaces on this machine (nothing leaves it), with no daemon yet: the
+# namespaces on this machine (nothing leaves it), with no daemon at all: the
 # firewall alone does the knock checking, using iptables' `recent` module
 # (the ArchWiki scheme, tests/e2e/knock_archwiki.rules).
 #

@@ -7,7 +7,7 @@
 # failure counts as one failure, so a crash can never look like a pass.
 #
 #   tests/run.sh                 everything
-#   tests/run.sh unit|e2e|fuzz   one kind
+#   tests/run.sh unit|e2e|fuzz   some kinds (several may be given)
 #   tests/run.sh tests/e2e/test_knock.sh ...   given programs
 set -u
 cd "$(dirname "$0")/.."
@@ -45,16 +45,18 @@ run_one() {  # name, command...
 	fi
 }
 
-want=${1:-all}
 units=() e2es=() fuzzes=()
-case $want in
-all|unit|e2e|fuzz)
-	[ "$want" = all ] || [ "$want" = unit ] && units=("$BUILD"/tests/test_*)
-	[ "$want" = all ] || [ "$want" = e2e ] && e2es=(tests/e2e/test_*.sh)
-	[ "$want" = all ] || [ "$want" = fuzz ] && fuzzes=(build/fuzz/fuzz_*)
-	;;
-*)	for t in "$@"; do case $t in *.sh) e2es+=("$t");; *) units+=("$t");; esac; done ;;
-esac
+[ $# -gt 0 ] || set -- all
+for want in "$@"; do
+	case $want in
+	all|unit)  units+=("$BUILD"/tests/test_*) ;;&
+	all|e2e)   e2es+=(tests/e2e/test_*.sh) ;;&
+	all|fuzz)  fuzzes+=(build/fuzz/fuzz_*) ;;&
+	all|unit|e2e|fuzz) ;;
+	*.sh)      e2es+=("$want") ;;
+	*)         units+=("$want") ;;
+	esac
+done
 
 for t in "${units[@]}"; do
 	[ -x "$t" ] || continue

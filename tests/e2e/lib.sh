@@ -179,3 +179,25 @@ capture_count() {
 	local name=$1; shift
 	tcpdump -n -r "$TMP/$name.pcap" "$@" 2>/dev/null | wc -l
 }
+
+# --- daemon resources --------------------------------------------------
+# A daemon is its process and its children of the same name (sesamed's
+# unprivileged worker does the packet work): rss_kb PID sums their VmRSS
+# in KiB, cpu_ticks PID their utime + stime in clock ticks.
+_daemon_pids() { echo "$1"; pgrep -P "$1" -x "$(cat "/proc/$1/comm" 2>/dev/null)" 2>/dev/null; }
+rss_kb() {
+	local s=0 p v
+	for p in $(_daemon_pids "$1"); do
+		v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null)
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
+cpu_ticks() {
+	local s=0 p v
+	for p in $(_daemon_pids "$1"); do
+		v=$(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null)
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}

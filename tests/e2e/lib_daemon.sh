@@ -10,11 +10,33 @@
 #   log_has NAME REGEX                 grep -E in its log
 #   knock_tcp HOST PORT... [NS]        one SYN per port with our nmap recipe
 #   lines FILE                         number of lines (0 if missing)
+#   conf_isolate CONF [NAME]           adds ControlSocket and StateDir under
+#                                      $TMP to CONF unless it sets them, so a
+#                                      test never touches /run/sesame or
+#                                      /var/lib/sesame (daemon_start does it)
 
 daemon_log() { echo "$TMP/$1.log"; }
 
+conf_isolate() {
+	local conf=$1 name=${2:-sesamed} add=()
+	grep -qiE '^[[:space:]]*ControlSocket[[:space:]]*=' "$conf" ||
+		add+=("	ControlSocket = $TMP/$name.control")
+	grep -qiE '^[[:space:]]*StateDir[[:space:]]*=' "$conf" ||
+		add+=("	StateDir = $TMP/$name.state")
+	[ ${#add[@]} -gt 0 ] || return 0
+	if grep -qiE '^[[:space:]]*\[options\]' "$conf"; then
+		awk -v add="$(printf '%s\n' "${add[@]}")" '
+			!done && tolower($0) ~ /^[[:space:]]*\[options\]/ { print; print add; done = 1; next }
+			{ print }' "$conf" >"$conf.iso"
+	else
+		{ echo "[options]"; printf '%s\n' "${add[@]}"; cat "$conf"; } >"$conf.iso"
+	fi
+	mv "$conf.iso" "$conf"
+}
+
 daemon_start() {
 	local name=$1 conf=$2; shift 2
+	conf_isolate "$conf" "$name"
 	: >"$TMP/$name.log"
 	ip netns exec "$SRV_NS" "$SESAMED" -c "$conf" -i "$SRV_IF" -v \
 		-p "$TMP/$name.pid" "$@" >>"$TMP/$name.log" 2>&1 &

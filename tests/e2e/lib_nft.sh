@@ -34,24 +34,3 @@ chat_server() {
 	wait_until 5 listening "$SRV_NS" "$1"
 }
 
-# cap_start NAME FILTER... / cap_stop NAME: like lib.sh's capture_start /
-# capture_stop, but the pid kept is tcpdump's own (started through bg, no
-# subshell in between) and it is stopped with SIGTERM, on which tcpdump
-# also flushes its file; --immediate-mode so that no packet waits in the
-# kernel ring for a block timeout when tcpdump is stopped.  (lib.sh's capture_stop signals the subshell that
-# runs tcpdump, which waits for tcpdump and never passes the signal on.)
-# capture_count from lib.sh reads the result.
-cap_start() {
-	local name=$1; shift
-	bg "$SRV_NS" tcpdump -i "$SRV_IF" --immediate-mode -U -n -w "$TMP/$name.pcap" "$@" >"$TMP/$name.tcpdump.log" 2>&1
-	eval "_CAPN_$name=$BG_PID"
-	wait_until 5 grep -q "listening on" "$TMP/$name.tcpdump.log"
-}
-cap_stop() {
-	local pid; eval "pid=\$_CAPN_$1"
-	sleep 0.2
-	kill -TERM "$pid" 2>/dev/null
-	local i
-	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-	kill -KILL "$pid" 2>/dev/null
-}

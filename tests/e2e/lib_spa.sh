@@ -56,24 +56,3 @@ s = socket.socket(fam, socket.SOCK_DGRAM)
 s.sendto(bytes(b), (host, port))
 PY
 }
-
-
-# spa_capture_start NAME FILTER...: like capture_start, with --immediate-mode
-# (otherwise the last packets may sit in the kernel's ring buffer when the
-# capture stops).
-spa_capture_start() {
-	local name=$1; shift
-	: >"$TMP/$name.tcpdump.log"
-	in_srv tcpdump -i "$SRV_IF" --immediate-mode -U -n -w "$TMP/$name.pcap" "$@" \
-		>"$TMP/$name.tcpdump.log" 2>&1 &
-	eval "_CAP_$name=$!"
-	wait_until 5 grep -q "listening on" "$TMP/$name.tcpdump.log"
-}
-
-# spa_capture_stop NAME: like capture_stop, with SIGTERM: a background job
-# of a non-interactive shell starts with SIGINT ignored, so tcpdump may
-# never see capture_stop's SIGINT.
-spa_capture_stop() {
-	local pid; eval "pid=\$_CAP_$1"
-	sleep 0.2; kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-}

@@ -67,5 +67,29 @@ check "the log file names door, source and decision" \
 	grep -q "door tcpdoor: $CLI4: stage 2" "$TMP/sesamed-file.log"
 check "sesamed stops on SIGTERM" daemon_stop d
 check "exit line logged" log_has d "stopped"
+
+# -4 (knockd's --only-ip-v4): IPv6 knocks are ignored.  -l is accepted.
+check "sesamed -4 -l starts" daemon_start d4 "$TMP/sesamed.conf" -4 -l
+check "-l says names are not looked up" log_has d4 "DNS names are not looked up"
+n=$(lines "$T")
+in_cli knock -6 "$SRV6" 7000 8000 9000
+sleep 0.5
+check "-4: an IPv6 knock opens nothing" test "$(lines "$T")" -eq "$n"
+in_cli knock -4 "$SRV4" 7000 8000 9000
+check "-4: an IPv4 knock still opens" opened_by "$T" $((n + 1)) "$CLI4"
+daemon_stop d4
+
+# -i any: libpcap's cooked headers; a bridged packet is seen on the port
+# and on the bridge, and the copy is ignored as a repeat.
+check "sesamed -i any starts" daemon_start dany "$TMP/sesamed.conf" -i any
+n=$(lines "$T")
+in_cli knock -4 "$SRV4" 7000 8000 9000
+check "-i any: an IPv4 knock opens" opened_by "$T" $((n + 1)) "$CLI4"
+in_cli knock -6 "$SRV6" 7000 8000 9000
+check "-i any: an IPv6 knock opens" opened_by "$T" $((n + 2)) "$CLI6"
+sleep 0.3
+check "-i any: once each, not once per copy" test "$(lines "$T")" -eq $((n + 2))
+daemon_stop dany
 daemon_show d
+daemon_show d4 20
 finish

@@ -5,6 +5,7 @@
 # they count), syn,ack needing both flags.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_daemon.sh"
+. "$(dirname "$0")/lib_knock.sh"        # kcap_start/kcap_stop
 ns_setup
 ns_add_host third 3
 
@@ -53,6 +54,30 @@ check "the timer ends the attempt at 3 s, before any further packet" \
 	log_has d "door seq: $CLI4: timeout at stage 2"
 k "$CLI_NS" 9000
 check "a 3.2 s sequence stays closed" stays "$S" 1
+
+# A retransmitted SYN (same source port, the step just accepted) is not a
+# wrong step: with port 8000 dropped, nc's connect retransmits its SYN.
+firewall_nft - <<'NFT'
+table inet drop8000 {
+	chain input {
+		type filter hook input priority 0;
+		tcp dport 8000 drop
+	}
+}
+NFT
+kcap_start retr tcp dst port 8000
+k "$CLI_NS" 7000
+in_cli timeout 3 nc -z -w 2 "$SRV4" 8000 &
+ncpid=$!
+sleep 1.6
+k "$CLI_NS" 9000
+wait "$ncpid"
+kcap_stop retr
+in_srv nft delete table inet drop8000
+check "nc's SYN to 8000 was retransmitted (same source port)" \
+	test "$(capture_count retr)" -ge 2
+check "a retransmitted step is ignored, the sequence still opens" has_lines "$S" 2
+echo x >"$S"           # back to one line, as before this block
 
 # TCPFlags = syn: an ACK to a sequence port is not a knock at all.
 ack() { ip netns exec "$CLI_NS" nmap -n -Pn --max-retries 0 -sA -p "$1" "$SRV4" >/dev/null 2>&1; }

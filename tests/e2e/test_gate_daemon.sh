@@ -13,11 +13,14 @@ ns_setup
 ns_add_host third 3
 tcp_service 2222
 SOCK=$TMP/run/sesame/control
-write_conf() {  # extra door text appended
+write_conf() {  # extra door text appended; TABLE= picks NftTable
 	cat >"$TMP/sesamed.conf" <<EOF
 [options]
-	NftTable      = sesame_t
+	NftTable      = ${TABLE:-sesame_t}
 	ControlSocket = $SOCK
+[cmd]
+	Sequence      = 7500
+	Command       = touch $TMP/cmd_ran
 [ssh]
 	Sequence      = 7000,8000,9000
 	Seq_Timeout   = 3
@@ -42,6 +45,9 @@ check "a knock port answers nothing to a stranger (no RST)" silent_connect "$thi
 knock "$SRV4" 7000 8000 9000
 check "knock: open for the knocker" wait_until 2 reach "$SRV4" 2222
 check "still closed for a third host" not reach "$SRV4" 2222 1 "$third_NS"
+knock "$SRV4" 7500
+check "a command door works beside the gated ones (its knock port dropped)" \
+	wait_until 2 test -e "$TMP/cmd_ran"
 check "the grant is one element in ssh_v4" [ "$(elems4 | grep -c "^$CLI4 . tcp . 2222 ")" -eq 1 ]
 
 # --- status ------------------------------------------------------------
@@ -114,11 +120,19 @@ check "SIGHUP: the set of a removed door is gone" \
 check "SIGHUP: the new door has its sets" in_srv nft list set inet sesame_t new_v4
 check "SIGHUP: the grant of door ssh survived" [ "$(elems4 | grep -c "^$CLI4 ")" -eq 1 ]
 check "SIGHUP: still open for the knocker" reach "$SRV4" 2222
+TABLE=sesame_u write_conf ""
+daemon_hup d3
+check "SIGHUP with a new NftTable: the new table is loaded" \
+	wait_until 3 in_srv nft list table inet sesame_u
+check "... and the old one is gone" not in_srv nft list table inet sesame_t
+check "... and it guards (third host closed)" not reach "$SRV4" 2222 1 "$third_NS"
 daemon_stop d3
+TABLE=sesame_u write_conf ""
 
 # --- removal on purpose, and clear errors ----------------------------
 check "--remove-gate deletes the table" in_srv "$SESAMED" -c "$TMP/sesamed.conf" --remove-gate
-check "no table left" not in_srv nft list table inet sesame_t
+check "no table left" not in_srv nft list table inet sesame_u
+conf_isolate "$TMP/sesamed.conf"
 out=$(in_srv setpriv --bounding-set -net_admin "$SESAMED" -c "$TMP/sesamed.conf" -i "$SRV_IF" 2>&1)
 rc=$?
 diag "$out"

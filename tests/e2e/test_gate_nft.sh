@@ -54,14 +54,14 @@ kill "$chat_pid" 2>/dev/null
 exec 7>&-
 
 # --- stealth: nothing answers a stranger -----------------------------
-cap_start stealth host 198.18.0.3 or host 2001:db8:5e5::3
+capture_start stealth host 198.18.0.3 or host 2001:db8:5e5::3
 check "guarded port: a stranger's connect times out (no RST)" silent_connect "$third_NS" "$SRV4" 2222
 check "knock port: a stranger's connect times out (no RST)" silent_connect "$third_NS" "$SRV4" 7000
 check "guarded port over IPv6: times out too" silent_connect "$third_NS" "$SRV6" 2222
 in_ns "$third_NS" bash -c "echo x | nc -u -w 1 $SRV4 62201" >/dev/null 2>&1
 in_ns "$third_NS" bash -c "echo x | nc -u -w 1 $SRV4 5999" >/dev/null 2>&1
 in_ns "$third_NS" nc -z -w 1 "$SRV4" 2999 >/dev/null 2>&1
-cap_stop stealth
+capture_stop stealth
 check "the capture saw the stranger's packets to guarded, knock and SPA ports" \
 	[ "$(capture_count stealth 'dst host 198.18.0.1 and (tcp dst port 2222 or tcp dst port 7000 or udp dst port 62201)')" -ge 3 ]
 check "control: an unguarded closed port answers (RST / ICMP), so the capture sees replies" \

@@ -55,7 +55,7 @@ check "guarded port closed before" not reach "$SRV4" 2222
 check "no socket listens on the SPA port (ss -uln)" \
 	not bash -c "ip netns exec '$SRV_NS' ss -Huln | grep -q ':6220[12]\b'"
 
-spa_capture_start spa "udp port 62201 or icmp or (icmp6 and ip6[40] == 1)"
+capture_start spa "udp port 62201 or icmp or (icmp6 and ip6[40] == 1)"
 check "sesame spa sends and exits 0" spa "$SRV4"
 check "IPv4: the door opens for the client" wait_until 2 reach "$SRV4" 2222
 check "... logged with the key's name" log_has d "door ssh: $CLI4: SPA accepted: key alice"
@@ -65,7 +65,7 @@ check "... not for IPv6" not reach "$SRV6" 2222
 check "IPv6: sesame spa -6 opens for the v6 address" \
 	spa -6 "$SRV6"
 check "... reachable over IPv6" wait_until 2 reach "$SRV6" 2222
-spa_capture_stop spa
+capture_stop spa
 check "the server answered nothing (no UDP, no ICMP unreachable)" \
 	test "$(capture_count spa "src host $SRV4 or src host $SRV6")" -eq 0
 check "two SPA datagrams were on the wire" \
@@ -128,6 +128,18 @@ spa "$SRV4" --port 62202 --allow 192.0.2.1
 check "... an address outside the list is refused" \
 	wait_until 2 log_has d2 "door nat: $CLI4: SPA refused: address not allowed"
 
+# SIGHUP rereads SPA_Keys: bob, refused above, is let in after his line
+# is added; the replay cache carries over.
+"$SESAME" keygen --name bob2 -o "$TMP/bob2.key" >>"$TMP/spa_keys" 2>/dev/null
+daemon_hup d2
+check "SIGHUP: reloaded" wait_until 3 log_has d2 "reloaded"
+in_cli "$SESAME" spa "$SRV4" --key "$TMP/bob2.key" --port 62202 --allow 198.18.0.3
+check "... a key added to SPA_Keys opens after SIGHUP" \
+	wait_until 2 log_has d2 "door nat: $CLI4: SPA accepted: key bob2, for 198.18.0.3"
+spa_send "$CLI_NS" "$SRV4" 62201 "$TMP/pkts/0.bin"
+check "... and the replay cache still refuses the old packet" \
+	wait_until 2 eval '[ "$(grep -c "door ssh: $CLI4: SPA refused: replayed packet" "$TMP/d2.log")" -ge 2 ]'
+
 check "a fresh packet still opens after all that" spa "$SRV4"
 check "... it does" wait_until 2 reach "$SRV4" 2222
 check "sesamed still running" daemon_alive d2
@@ -136,6 +148,7 @@ daemon_show d2 40
 
 # Key files the daemon refuses to start with, naming the file (and line).
 start_fails() {  # regex
+	conf_isolate "$TMP/sesamed.conf"
 	in_srv timeout 5 "$SESAMED" -c "$TMP/sesamed.conf" -i "$SRV_IF" >"$TMP/fail.out" 2>&1
 	local rc=$?
 	sed 's/^/# /' "$TMP/fail.out" | tail -n 3
@@ -146,7 +159,8 @@ check "a world-readable SPA_Keys file: sesamed refuses to start" \
 	start_fails "$TMP/spa_keys: accessible by others"
 chmod 0600 "$TMP/spa_keys"
 echo "bob 0000 not-a-key" >>"$TMP/spa_keys"
-check "a malformed line: refused with file:line" start_fails "$TMP/spa_keys:2: "
+check "a malformed line: refused with file:line" \
+	start_fails "$TMP/spa_keys:$(wc -l <"$TMP/spa_keys"): key id must be"
 rm -f "$TMP/spa_keys"
 check "a missing SPA_Keys file: refused with its name" start_fails "$TMP/spa_keys: cannot open"
 finish

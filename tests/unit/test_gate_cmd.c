@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -225,6 +226,33 @@ static void failing_command_is_logged(void **state)
 	loop_free(l);
 }
 
+static void running_starts_are_bounded(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	fixture_init(&fx, 10);
+	fx.door.start_command = "sleep 0.3";
+	fx.door.stop_command = NULL;
+	struct loop *l;
+	struct gate_cmd *g;
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(gate_cmd_new(l, &g), 0);
+	gate_cmd_set_max_children(g, 2);
+	struct grant gr = { .door = 0, .addr = a4("198.18.0.10") };
+	assert_int_equal(gate_cmd_grant(g, &fx.cfg, &gr), 0);
+	gr.addr = a4("198.18.0.11");
+	assert_int_equal(gate_cmd_grant(g, &fx.cfg, &gr), 0);
+	gr.addr = a4("198.18.0.12");
+	assert_int_equal(gate_cmd_grant(g, &fx.cfg, &gr), -EAGAIN);
+	assert_int_equal(gate_cmd_running(g), 2);
+	gate_cmd_shutdown(g, 2000);             /* both end; room again */
+	assert_int_equal(gate_cmd_running(g), 0);
+	assert_int_equal(gate_cmd_grant(g, &fx.cfg, &gr), 0);
+	gate_cmd_shutdown(g, 2000);
+	gate_cmd_free(g);
+	loop_free(l);
+}
+
 static void grants_are_validated(void **state)
 {
 	(void)state;
@@ -264,6 +292,7 @@ int main(void)
 		cmocka_unit_test(start_stop_and_refresh),
 		cmocka_unit_test(v6_falls_back_and_empty_runs_nothing),
 		cmocka_unit_test(failing_command_is_logged),
+		cmocka_unit_test(running_starts_are_bounded),
 		cmocka_unit_test(grants_are_validated),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,16 +5,9 @@
 # without an HMAC, a command message, a NAT message and a port outside
 # Open are refused, each with its reason in the log.  sesame's own
 # --fwknop client opens the door too.
-#
-# PENDING: needs sesamed with both the native gate (branch nft) and SPA
-# doors in its dispatch (branch spa), and `sesame spa` handing --fwknop
-# over (cmd_spa.c without the weak reference).  Then `git mv` this file
-# to tests/e2e/.  Checked with those merged by hand: 32 passed, 0 failed.
-# Works from tests/e2e/pending/ and, once moved, from tests/e2e/.
-_d=$(dirname "$0"); [ -f "$_d/lib.sh" ] || _d=$_d/..
-. "$_d/lib.sh"
-. "$_d/lib_daemon.sh"
-. "$_d/lib_fwknop.sh"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_daemon.sh"
+. "$(dirname "$0")/lib_fwknop.sh"
 ns_setup
 tcp_service 2222
 tcp_service 2223

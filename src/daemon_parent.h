@@ -1,0 +1,75 @@
+/* daemon_parent — inside sesamed's privileged parent: its state, shared
+ * by daemon.c (life cycle, reload, signals, control socket) and
+ * daemon_worker.c (starting, watching and stopping the worker).  Not an
+ * interface for anything else.
+ */
+#ifndef SESAME_DAEMON_PARENT_H
+#define SESAME_DAEMON_PARENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "capture.h"
+#include "config.h"
+#include "control.h"
+#include "daemon.h"
+#include "gates.h"
+#include "log.h"
+#include "loop.h"
+#include "privsep.h"
+#include "sandbox.h"
+
+/* Start, stop and reload lines: shown even without -v. */
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+
+/* How often a lost interface is looked for again. */
+#define REOPEN_MS 1000
+
+struct daemon {
+	const struct daemon_opts *opts;
+	struct config *cfg;
+	char ifname[64];
+	char *filter;                   /* text the capture was opened with */
+	struct capture *cap;            /* NULL while the interface is gone */
+	struct gates gates;
+	struct loop *loop;
+	struct loop_timer *reopen;      /* capture lost or worker gone: try again */
+	char *pidfile;                  /* written by us, removed at exit */
+	char *config_path;              /* absolute */
+	struct control *control;        /* NULL when it could not be opened */
+	uint64_t started_ms;
+	bool state_dir_set;             /* gate_cmd records stops in StateDir */
+	/* The worker (worker.h) and our end of its socketpair. */
+	struct sandbox_user user;
+	pid_t worker;                   /* 0: none */
+	int ipc;                        /* -1: none */
+	bool lost;                      /* the capture's interface went away */
+	bool waiting;                   /* ... or was not there at start */
+	unsigned restarts;              /* worker failures in a row */
+	/* The worker's last answer to a status request. */
+	uint32_t attempts[CONFIG_DOORS_MAX];
+	bool attempts_known;
+	/* Knocks from a stopped worker, for the next one (privsep.h). */
+	struct ps_event history[PS_HISTORY_MAX];
+	size_t nhistory;
+};
+
+/* Forks a worker for CFG on dm->cap (a capture no worker has read) and
+ * waits until it is ready, first handing it dm->history.  Returns 0,
+ * -ENETDOWN when the interface went away meanwhile, or -errno (logged). */
+int worker_spawn(struct daemon *dm, const struct config *cfg);
+
+/* SIGTERM to the worker; the grants it still sends are taken under CFG,
+ * its knock history is kept in dm->history, then it is reaped. */
+void worker_stop(struct daemon *dm, const struct config *cfg);
+
+/* Asks the worker for its attempts per door (dm->attempts,
+ * dm->attempts_known), taking the grants that arrive meanwhile. */
+void worker_ask_status(struct daemon *dm);
+
+/* The reopen timer: reopens a lost capture, or starts a worker after a
+ * failure, on a new capture. */
+void worker_on_reopen(struct loop *l, struct loop_timer *t, void *ctx);
+
+#endif

@@ -1,0 +1,93 @@
+/* privsep — see privsep.h. */
+#include "privsep.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+int privsep_send(int fd, const struct ps_msg *m)
+{
+	for (;;) {
+		ssize_t n = send(fd, m, sizeof *m, MSG_NOSIGNAL);
+		if (n == (ssize_t)sizeof *m)
+			return 0;
+		if (n >= 0)
+			return -EIO;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+ssize_t privsep_recv(int fd, struct ps_msg *m)
+{
+	for (;;) {
+		/* MSG_TRUNC: the datagram's real length, so an oversized one
+		 * is seen as such rather than as a well-formed prefix. */
+		ssize_t n = recv(fd, m, sizeof *m, MSG_DONTWAIT | MSG_TRUNC);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+}
+
+static bool zero_attempts(const struct ps_msg *m)
+{
+	for (size_t i = 0; i < CONFIG_DOORS_MAX; i++)
+		if (m->attempts[i])
+			return false;
+	return true;
+}
+
+/* Fields a message of another type must leave zero. */
+static bool no_status(const struct ps_msg *m) { return !m->ndoors && zero_attempts(m); }
+static bool no_events(const struct ps_msg *m) { return m->nevents == 0; }
+
+const char *privsep_check(const struct ps_msg *m, size_t len, const struct config *cfg,
+			  enum ps_expect expect)
+{
+	if (len != sizeof *m)
+		return "wrong length";
+	switch (m->type) {
+	case PS_READY:
+		if (expect != PS_EXPECT_READY)
+			return "ready: not now";
+		if (!no_status(m) || !no_events(m))
+			return "ready: stray fields";
+		return NULL;
+	case PS_GRANT:
+		if (expect == PS_EXPECT_READY)
+			return "grant: before ready";
+		if (!no_status(m) || !no_events(m))
+			return "grant: stray fields";
+		if (m->grant.door >= cfg->ndoors)
+			return "grant: door index out of range";
+		if (!grant_validate(&m->grant, cfg))
+			return "grant: not a grant this door can give";
+		return NULL;
+	case PS_HISTORY:
+		if (expect != PS_EXPECT_HISTORY)
+			return "history: not now";
+		if (!no_status(m))
+			return "history: stray fields";
+		if (m->nevents == 0 || m->nevents > PS_EVENTS)
+			return "history: wrong number of events";
+		return NULL;
+	case PS_STATUS:
+		if (expect != PS_EXPECT_STATUS)
+			return "status: not asked for";
+		if (!no_events(m))
+			return "status: stray fields";
+		if (m->ndoors != cfg->ndoors || m->ndoors > CONFIG_DOORS_MAX)
+			return "status: wrong number of doors";
+		for (uint32_t i = 0; i < m->ndoors; i++)
+			if (m->attempts[i] > cfg->state_limit)
+				return "status: more attempts than StateLimit";
+		for (size_t i = m->ndoors; i < CONFIG_DOORS_MAX; i++)
+			if (m->attempts[i])
+				return "status: stray fields";
+		return NULL;
+	default:
+		return "unknown type";
+	}
+}

@@ -1,0 +1,366 @@
+/* worker — see worker.h. */
+#include "worker.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "door.h"
+#include "log.h"
+#include "loop.h"
+#include "privsep.h"
+#include "spa_door.h"
+
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+
+struct worker {
+	const struct worker_args *a;
+	const struct config *cfg;
+	struct doors *doors;
+	struct spa_doors *spa;          /* NULL: no SPA door */
+	struct loop *loop;
+	struct loop_timer *expire;
+	unsigned min_seq_timeout_ms;
+	struct grant *grants;
+	size_t ngrants;
+	int status;                     /* exit status */
+	/* The newest knocks, for the next worker (privsep.h). */
+	struct ps_event history[PS_HISTORY_MAX];
+	size_t hnext, hlen;
+	unsigned max_seq_timeout_ms;
+};
+
+static unsigned min_seq_timeout(const struct config *cfg)
+{
+	unsigned m = 0;
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		if (door_is_sequence(d) && (m == 0 || d->seq_timeout_ms < m))
+			m = d->seq_timeout_ms;
+	}
+	return m ? m : 1;
+}
+
+static unsigned max_seq_timeout(const struct config *cfg)
+{
+	unsigned m = 0;
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		if (door_is_sequence(d) && d->seq_timeout_ms > m)
+			m = d->seq_timeout_ms;
+	}
+	return m;
+}
+
+static bool has_spa(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		if (door_is_spa(&cfg->doors[i]))
+			return true;
+	return false;
+}
+
+static bool has_onetime(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		if (cfg->doors[i].one_time_file)
+			return true;
+	return false;
+}
+
+/* The grant goes to the parent as it is; a parent that cannot take it
+ * any more is gone, and so are we. */
+static void send_grant(struct worker *w, const struct grant *gr)
+{
+	struct ps_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PS_GRANT;
+	memcpy(&m.grant, gr, sizeof m.grant);
+	int rc = privsep_send(w->a->ipc, &m);
+	if (rc < 0) {
+		log_err("worker: cannot hand a grant to the parent: %s", strerror(-rc));
+		_exit(1);
+	}
+}
+
+static void on_expire(struct loop *l, struct loop_timer *t, void *ctx)
+{
+	struct worker *w = ctx;
+	uint64_t now = loop_now_ms();
+	int64_t next = doors_expire(w->doors, now);
+	if (next >= 0)
+		loop_timer_set(l, t, now + (uint64_t)next);
+}
+
+/* After a packet: an attempt it may have started ends no sooner than the
+ * shortest Seq_Timeout from now (O(1); doors_expire says the exact next). */
+static void expire_after_packet(struct worker *w, uint64_t now)
+{
+	uint64_t want = now + w->min_seq_timeout_ms;
+	if (!loop_timer_armed(w->expire) || loop_timer_deadline(w->expire) > want)
+		loop_timer_set(w->loop, w->expire, want);
+}
+
+static int64_t since_capture_us(const struct knock_event *ev)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - (int64_t)ev->time_us;
+}
+
+/* Every decoded packet the filter let through: SPA doors take UDP to
+ * their SPA_Port, sequence doors take the rest. */
+static void on_packet(void *ctx, const struct knock_event *ev)
+{
+	struct worker *w = ctx;
+	if (w->a->only_v4 && ev->saddr.family != AF_INET)
+		return;
+	if (log_get_level() >= LOG_DEBUG) {
+		char s[ADDR_STRLEN], d[ADDR_STRLEN];
+		log_debug("packet %s:%u -> %s:%u/%s flags 0x%02x",
+			  addr_format(&ev->saddr, s, sizeof s), ev->sport,
+			  addr_format(&ev->daddr, d, sizeof d), ev->dport,
+			  port_proto_name(ev->proto), ev->tcpflags);
+	}
+	if (w->spa && ev->proto == PROTO_UDP) {
+		struct grant gr;
+		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), &gr))
+			send_grant(w, &gr);
+	}
+	uint64_t now = loop_now_ms();
+	if (w->max_seq_timeout_ms) {
+		struct ps_event *h = &w->history[w->hnext];
+		*h = (struct ps_event){ .saddr = ev->saddr, .daddr = ev->daddr, .mono_ms = now,
+					.sport = ev->sport, .dport = ev->dport, .proto = ev->proto,
+					.tcpflags = ev->tcpflags };
+		w->hnext = (w->hnext + 1) % PS_HISTORY_MAX;
+		if (w->hlen < PS_HISTORY_MAX)
+			w->hlen++;
+	}
+	size_t n = doors_feed(w->doors, ev, now, w->grants, w->ngrants);
+	for (size_t i = 0; i < n; i++)
+		send_grant(w, &w->grants[i]);
+	if (n && log_get_level() >= LOG_DEBUG)
+		/* The worker's share of knock-to-open (bench/knock_latency.sh
+		 * measures the whole, command included). */
+		log_debug("capture to decision %lld us", (long long)since_capture_us(ev));
+	expire_after_packet(w, now);
+}
+
+static void on_capture(struct loop *l, int fd, uint32_t events, void *ctx)
+{
+	(void)fd; (void)events;
+	struct worker *w = ctx;
+	/* Bounded per turn so timers and the parent keep their turn. */
+	int rc = capture_dispatch(w->a->cap, 256, on_packet, w);
+	if (rc == -ENODEV || rc == -ENETDOWN) {
+		log_warn("capture on %s: %s; waiting for it to come back", w->a->ifname,
+			 strerror(-rc));
+		w->status = WORKER_EXIT_LOST;
+		loop_stop(l, 0);
+	} else if (rc < 0) {
+		log_warn("capture on %s: %s", w->a->ifname, strerror(-rc));
+	}
+}
+
+/* At SIGTERM: the knocks of the last Seq_Timeout, oldest first. */
+static void send_history(struct worker *w)
+{
+	uint64_t now = loop_now_ms();
+	struct ps_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PS_HISTORY;
+	size_t first = (w->hnext + PS_HISTORY_MAX - w->hlen) % PS_HISTORY_MAX;
+	for (size_t i = 0; i < w->hlen; i++) {
+		const struct ps_event *e = &w->history[(first + i) % PS_HISTORY_MAX];
+		if (e->mono_ms + w->max_seq_timeout_ms < now)
+			continue;
+		m.events[m.nevents++] = *e;
+		if (m.nevents == PS_EVENTS) {
+			if (privsep_send(w->a->ipc, &m) < 0)
+				return;
+			m.nevents = 0;
+		}
+	}
+	if (m.nevents)
+		privsep_send(w->a->ipc, &m);
+}
+
+/* Before the first packet: the previous worker's knocks, replayed
+ * through our doors with their grants discarded (they were given). */
+static int take_history(struct worker *w)
+{
+	for (;;) {
+		struct pollfd p = { .fd = w->a->ipc, .events = POLLIN };
+		int n = poll(&p, 1, 5000);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ETIMEDOUT;
+		struct ps_msg m;
+		ssize_t len = privsep_recv(w->a->ipc, &m);
+		if (len == -EAGAIN)
+			continue;
+		if (len != (ssize_t)sizeof m)
+			return -EPROTO;
+		if (m.type == PS_HISTORY_END)
+			return 0;
+		if (m.type != PS_HISTORY || m.nevents > PS_EVENTS)
+			return -EPROTO;
+		for (uint32_t i = 0; i < m.nevents; i++) {
+			const struct ps_event *e = &m.events[i];
+			struct knock_event ev = {
+				.saddr = e->saddr, .daddr = e->daddr, .proto = e->proto,
+				.sport = e->sport, .dport = e->dport, .tcpflags = e->tcpflags,
+			};
+			if (ev.saddr.family != AF_INET && ev.saddr.family != AF_INET6)
+				continue;
+			if (ev.daddr.family != AF_INET && ev.daddr.family != AF_INET6)
+				continue;
+			if (ev.proto != PROTO_TCP && ev.proto != PROTO_UDP)
+				continue;
+			doors_feed(w->doors, &ev, e->mono_ms, w->grants, w->ngrants);
+		}
+	}
+}
+
+static void on_parent(struct loop *l, int fd, uint32_t events, void *ctx)
+{
+	(void)events;
+	struct worker *w = ctx;
+	struct ps_msg m;
+	ssize_t n = privsep_recv(fd, &m);
+	if (n == -EAGAIN)
+		return;
+	if (n == 0 || n < 0) {
+		loop_stop(l, 0);        /* the parent is gone */
+		return;
+	}
+	if ((size_t)n == sizeof m && m.type == PS_HISTORY_END)
+		return;
+	if ((size_t)n != sizeof m || m.type != PS_STATUS_REQ) {
+		log_err("worker: malformed message from the parent; exiting");
+		w->status = 1;
+		loop_stop(l, 0);
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = PS_STATUS;
+	m.ndoors = (uint32_t)w->cfg->ndoors;
+	for (size_t i = 0; i < w->cfg->ndoors && i < CONFIG_DOORS_MAX; i++)
+		m.attempts[i] = (uint32_t)doors_attempts(w->doors, i);
+	if (privsep_send(fd, &m) < 0)
+		loop_stop(l, 0);
+}
+
+static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *ctx)
+{
+	(void)si; (void)ctx;
+	loop_stop(l, 0);
+}
+
+/* Things libraries would otherwise fetch from the file system on first
+ * use, after the sandbox forbids it: the time zone for log lines and
+ * OpenSSL's config and default provider. */
+static void preload(void)
+{
+	tzset();
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+	EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	EVP_MD_free(md);
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_free(mac);
+}
+
+static void log_spa_counters(struct worker *w)
+{
+	if (!w->spa)
+		return;
+	struct spa_stats st;
+	struct capture_stats cs = { 0 };
+	spa_doors_stats(w->spa, &st);
+	capture_stats(w->a->cap, &cs);
+	log_notice("spa counters: %llu seen, %llu granted, %llu replayed, %llu rejected; "
+		   "capture: %llu frames, %llu kernel drops",
+		   (unsigned long long)st.seen, (unsigned long long)st.granted,
+		   (unsigned long long)st.replayed, (unsigned long long)st.rejected,
+		   (unsigned long long)cs.seen, (unsigned long long)cs.kernel_drops);
+}
+
+static int setup(struct worker *w)
+{
+	const struct config *cfg = w->cfg;
+	int rc = doors_new(cfg, &w->doors);
+	if (rc < 0)
+		return rc;
+	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &w->spa)) < 0)
+		return rc;
+	w->ngrants = cfg->ndoors ? cfg->ndoors : 1;
+	w->grants = calloc(w->ngrants, sizeof *w->grants);
+	if (!w->grants)
+		return -ENOMEM;
+	w->min_seq_timeout_ms = min_seq_timeout(cfg);
+	w->max_seq_timeout_ms = max_seq_timeout(cfg);
+	if ((rc = loop_new(&w->loop)) < 0)
+		return rc;
+	static const int sigs[] = { SIGTERM };
+	if ((rc = loop_signals(w->loop, sigs, 1, on_signal, w)) < 0)
+		return rc;
+	w->expire = loop_timer_new(w->loop, on_expire, w);
+	if (!w->expire)
+		return -ENOMEM;
+	if ((rc = loop_add_fd(w->loop, capture_fd(w->a->cap), EPOLLIN, on_capture, w)) < 0 ||
+	    (rc = loop_add_fd(w->loop, w->a->ipc, EPOLLIN, on_parent, w)) < 0)
+		return rc;
+	preload();
+	if ((rc = sandbox_enter(w->a->user, has_onetime(cfg), w->a->parent)) < 0)
+		return rc;
+	if ((rc = take_history(w)) < 0)
+		return rc;
+	on_expire(w->loop, w->expire, w);
+	return 0;
+}
+
+_Noreturn void worker_run(const struct worker_args *a)
+{
+	/* The parent decides about SIGHUP and ^C; it ends us with SIGTERM. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	struct worker w = { .a = a, .cfg = a->cfg };
+	int rc = setup(&w);
+	if (rc < 0) {
+		log_err("worker: cannot start: %s", strerror(-rc));
+		_exit(WORKER_EXIT_INIT);
+	}
+	struct ps_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PS_READY;
+	if (privsep_send(a->ipc, &m) < 0)
+		_exit(1);
+	rc = loop_run(w.loop);
+	if (rc < 0) {
+		log_err("worker: event loop: %s", strerror(-rc));
+		w.status = 1;
+	}
+	/* What is still queued was sent under this config: decide it now
+	 * (SIGTERM at a reload or at exit). */
+	if (w.status == 0) {
+		capture_dispatch(a->cap, 0, on_packet, &w);
+		send_history(&w);
+	}
+	log_spa_counters(&w);
+	/* No cleanup: the memory is the parent's copy and goes with us. */
+	_exit(w.status);
+}
