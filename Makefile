@@ -84,7 +84,7 @@ build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
 	libssl-dev libseccomp-dev libcmocka-dev nftables iptables iproute2 \
 	knockd fwknop-client fwknop-server openssh-server openssh-client \
-	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux
+	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind
 deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -99,6 +99,8 @@ deps:
 unit: $(UNIT_BINS)
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@# test_valgrind runs the plain daemon, whichever build is tested.
+	$(if $(filter 1,$(SANITIZE)),$(Q)$(MAKE) --no-print-directory SANITIZE= build/sesamed)
 	$(Q)$(MAKE) --no-print-directory fuzz
 	$(Q)SESAME_BUILD=$(BUILD) tests/run.sh
 

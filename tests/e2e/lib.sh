@@ -201,3 +201,6 @@ cpu_ticks() {
 	done
 	echo "$s"
 }
+
+# Sanitizer reports of our binaries fail the test (tests/e2e/lib_sanitize.sh).
+. "$SESAME_ROOT/tests/e2e/lib_sanitize.sh"
