@@ -117,51 +117,10 @@ next_source() {
 	ip -n "$CLI_NS" route replace "$SRV4/32" dev eth0 src "198.18.0.$((SRC_FIRST + $1 % SRC_MAX))"
 }
 
-conf_sesamed_gate() {
-	cat >"$1" <<EOF
-[options]
-	StateDir      = $TMP/state
-	ReplayCache   = $TMP/replay
-	ControlSocket = $TMP/control
-	NftTable      = sbench
-[door]
-	Sequence     = 7001,7002,7003
-	Seq_Timeout  = 5
-	TCPFlags     = syn
-	Open         = $GUARD/tcp
-	Open_Timeout = 60
-EOF
-}
-
-conf_sesamed_cmd() {
-	cat >"$1" <<EOF
-[options]
-	StateDir      = $TMP/state
-	ReplayCache   = $TMP/replay
-	ControlSocket = $TMP/control
-[door]
-	Sequence        = 7001,7002,7003
-	Seq_Timeout     = 5
-	TCPFlags        = syn
-	Start_Command   = nft add element inet bk open4 { %IP% }
-	Start_Command_6 = nft add element inet bk open6 { %IP% }
-EOF
-}
-
-conf_knockd() {
-	cat >"$1" <<EOF
-[options]
-	LogFile   = $TMP/knockd.log
-	PidFile   = $TMP/knockd.pid
-	Interface = $SRV_IF
-[door]
-	Sequence        = 7001,7002,7003
-	Seq_Timeout     = 5
-	TCPFlags        = syn
-	Start_Command   = nft add element inet bk open4 { %IP% }
-	Start_Command_6 = nft add element inet bk open6 { %IP% }
-EOF
-}
+. "$SESAME_ROOT/tests/e2e/lib_benchdoor.sh"
+conf_sesamed_gate() { benchdoor_conf gate "$1" bk "NftTable = sbench"; }
+conf_sesamed_cmd() { benchdoor_conf cmd "$1" bk; }
+conf_knockd() { benchdoor_conf knockd "$1" bk; }
 
 bk_table() {
 	in_srv nft -f - <<NFT

@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "durable.h"
 #include "log.h"
 #include "numparse.h"
 
@@ -164,41 +165,6 @@ static bool record_decode(const uint8_t rec[REC_LEN], uint64_t *expire, uint8_t 
 	return true;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int fsync_parent(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == path)
-		snprintf(dir, sizeof dir, "/");
-	else if ((size_t)(slash - path) < sizeof dir)
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-	else
-		return -ENAMETOOLONG;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = fsync(fd) < 0 ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
 /* Rewrites the file with the live entries only: temp file, fsync, rename,
  * fsync of the directory.  The lock moves to the new file. */
 static int compact(struct replay *r, uint64_t now_s)
@@ -211,7 +177,7 @@ static int compact(struct replay *r, uint64_t now_s)
 		return -errno;
 	int rc = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -errno : 0;
 	if (rc == 0)
-		rc = write_all(fd, (const uint8_t *)HDR, HDR_LEN);
+		rc = durable_write_all(fd, HDR, HDR_LEN);
 	size_t n = 0;
 	uint8_t buf[REC_LEN * 256];
 	size_t fill = 0;
@@ -222,12 +188,12 @@ static int compact(struct replay *r, uint64_t now_s)
 		fill += REC_LEN;
 		n++;
 		if (fill == sizeof buf) {
-			rc = write_all(fd, buf, fill);
+			rc = durable_write_all(fd, buf, fill);
 			fill = 0;
 		}
 	}
 	if (rc == 0 && fill)
-		rc = write_all(fd, buf, fill);
+		rc = durable_write_all(fd, buf, fill);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (rc == 0 && rename(tmp, r->path) < 0)
@@ -237,7 +203,7 @@ static int compact(struct replay *r, uint64_t now_s)
 		unlink(tmp);
 		return rc;
 	}
-	fsync_parent(r->path);
+	durable_fsync_parent(r->path);
 	close(r->fd);
 	r->fd = fd;
 	r->file_records = n;
@@ -254,7 +220,7 @@ int replay_check_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
 		return rc;
 	uint8_t rec[REC_LEN];
 	record_encode(expire_s, id, rec);
-	rc = write_all(r->fd, rec, REC_LEN);
+	rc = durable_write_all(r->fd, rec, REC_LEN);
 	if (rc == 0 && fdatasync(r->fd) < 0)
 		rc = -errno;
 	if (rc < 0) {
@@ -344,11 +310,11 @@ static int open_file(struct replay *r, uint64_t now_s)
 		/* New, or a crash while the header was being written. */
 		if (ftruncate(r->fd, 0) < 0)
 			return -errno;
-		int rc = write_all(r->fd, (const uint8_t *)HDR, HDR_LEN);
+		int rc = durable_write_all(r->fd, HDR, HDR_LEN);
 		if (rc == 0 && fsync(r->fd) < 0)
 			rc = -errno;
 		if (rc == 0)
-			rc = fsync_parent(r->path);
+			rc = durable_fsync_parent(r->path);
 		return rc;
 	}
 	return -EINVAL;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "log.h"
 #include "numparse.h"
 
@@ -54,30 +55,6 @@ static bool record_path(const char *dir, const char *door, const struct addr *a,
 			     (unsigned long long)h, suffix);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static void fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 int stopstate_write(const char *dir, const char *door, const struct addr *a,
 		    uint64_t deadline_ms, const char *cmd)
 {
@@ -100,7 +77,7 @@ int stopstate_write(const char *dir, const char *door, const struct addr *a,
 		free(text);
 		return e;
 	}
-	int rc = write_all(fd, text, (size_t)len);
+	int rc = durable_write_all(fd, text, (size_t)len);
 	free(text);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
@@ -112,7 +89,7 @@ int stopstate_write(const char *dir, const char *door, const struct addr *a,
 		unlink(tmp);
 		return rc;
 	}
-	fsync_dir(dir);
+	durable_fsync_dir(dir);
 	return 0;
 }
 
@@ -123,7 +100,7 @@ int stopstate_remove(const char *dir, const char *door, const struct addr *a)
 		return -ENAMETOOLONG;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
-	fsync_dir(dir);
+	durable_fsync_dir(dir);
 	return 0;
 }
 

@@ -69,53 +69,13 @@ NFT
 # flood_conf_sesamed FILE STATELIMIT [nft|cmd]: with nft (the default) the
 # door guards 2222 through sesamed's own nft gate (Open = 2222/tcp); with
 # cmd, through the same Start_Command as the knockd.conf.
+. "$SESAME_ROOT/tests/e2e/lib_benchdoor.sh"
 flood_conf_sesamed() {
 	local gate=${3:-nft}
-	if [ "$gate" = nft ]; then
-		cat >"$1" <<EOF
-[options]
-	StateLimit    = $2
-	StateDir      = $TMP/state
-	ReplayCache   = $TMP/replay
-	ControlSocket = $TMP/control
-[door]
-	Sequence     = 7001,7002,7003
-	Seq_Timeout  = 5
-	TCPFlags     = syn
-	Open         = 2222/tcp
-	Open_Timeout = 60
-EOF
-		return
-	fi
-	cat >"$1" <<EOF
-[options]
-	StateLimit    = $2
-	StateDir      = $TMP/state
-	ReplayCache   = $TMP/replay
-	ControlSocket = $TMP/control
-[door]
-	Sequence        = 7001,7002,7003
-	Seq_Timeout     = 5
-	TCPFlags        = syn
-	Start_Command   = nft add element inet fb open4 { %IP% }
-	Start_Command_6 = nft add element inet fb open6 { %IP% }
-EOF
+	[ "$gate" = nft ] && gate=gate
+	benchdoor_conf "$gate" "$1" fb "StateLimit = $2"
 }
-
-flood_conf_knockd() {
-	cat >"$1" <<EOF
-[options]
-	LogFile   = $TMP/knockd.log
-	PidFile   = $TMP/knockd.pid
-	Interface = $SRV_IF
-[door]
-	Sequence        = 7001,7002,7003
-	Seq_Timeout     = 5
-	TCPFlags        = syn
-	Start_Command   = nft add element inet fb open4 { %IP% }
-	Start_Command_6 = nft add element inet fb open6 { %IP% }
-EOF
-}
+flood_conf_knockd() { benchdoor_conf knockd "$1" fb; }
 
 # flood_send ARGS... : the flood tool in the flood namespace, towards the
 # server's br0, IPv6 spoofed sources from 2001:db8:f100::/48.
