@@ -9,6 +9,7 @@
 #
 # Exits 0 only when every step of the story happened as told.
 . "$(dirname "$0")/e2e/lib.sh"
+. "$(dirname "$0")/e2e/lib_sshd.sh"
 RULES=$(dirname "$0")/e2e/knock_archwiki.rules
 
 bold= plain=
@@ -37,25 +38,7 @@ SSHD=no
 start_sshd() {
 	[ "${SESAME_DEMO_NO_SSHD:-0}" = 1 ] && return 1
 	command -v sshd >/dev/null && command -v ssh >/dev/null || return 1
-	ssh-keygen -q -t ed25519 -N '' -f "$TMP/host_key" || return 1
-	ssh-keygen -q -t ed25519 -N '' -f "$TMP/client_key" || return 1
-	cp "$TMP/client_key.pub" "$TMP/authorized_keys"
-	cat >"$TMP/sshd_config" <<-CONF
-		Port 22
-		ListenAddress $SRV4
-		HostKey $TMP/host_key
-		PidFile $TMP/sshd.pid
-		AuthorizedKeysFile $TMP/authorized_keys
-		PermitRootLogin prohibit-password
-		PasswordAuthentication no
-		KbdInteractiveAuthentication no
-		UsePAM no
-		StrictModes no
-	CONF
-	bg "$SRV_NS" unshare -m sh -c \
-		'mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/sshd && exec "$(command -v sshd)" -D -e -f "$1"' \
-		_ "$TMP/sshd_config" >"$TMP/sshd.log" 2>&1
-	wait_until 3 listening "$SRV_NS" 22
+	sshd_start
 }
 if start_sshd; then
 	SSHD=yes

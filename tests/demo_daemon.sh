@@ -10,6 +10,7 @@
 #   client 198.18.0.2: ssh, and `sesame knock` (Debian's knock if absent)
 . "$(dirname "$0")/e2e/lib.sh"
 . "$(dirname "$0")/e2e/lib_daemon.sh"
+. "$(dirname "$0")/e2e/lib_sshd.sh"
 
 bold= plain=
 if [ -t 1 ]; then bold=$(tput bold 2>/dev/null) plain=$(tput sgr0 2>/dev/null); fi
@@ -39,26 +40,7 @@ NFT
 in_srv nft list ruleset | sed 's/^/    | /'
 
 say "Server: sshd on port 22 (throw-away host key and client key)"
-ssh-keygen -q -t ed25519 -N '' -f "$TMP/host_key" || fail "ssh-keygen"
-ssh-keygen -q -t ed25519 -N '' -f "$TMP/client_key" || fail "ssh-keygen"
-cp "$TMP/client_key.pub" "$TMP/authorized_keys"
-cat >"$TMP/sshd_config" <<EOF
-Port 22
-ListenAddress $SRV4
-HostKey $TMP/host_key
-PidFile $TMP/sshd.pid
-AuthorizedKeysFile $TMP/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-EOF
-# sshd wants /run/sshd: a private mount namespace with its own /run.
-bg "$SRV_NS" unshare -m sh -c \
-	'mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/sshd && exec "$(command -v sshd)" -D -e -f "$1"' \
-	_ "$TMP/sshd_config" >"$TMP/sshd.log" 2>&1
-wait_until 3 listening "$SRV_NS" 22 || fail "sshd did not start: $(cat "$TMP/sshd.log")"
+sshd_start || fail "sshd did not start: $(cat "$TMP/sshd.log")"
 good "sshd listening on $SRV4:22"
 
 say "Server: sesamed with a knockd-style door"
