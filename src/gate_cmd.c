@@ -223,6 +223,28 @@ static void on_stop_timer(struct loop *l, struct loop_timer *t, void *ctx)
 	run_stop(p->g, p);
 }
 
+/* A pending stop that owns STOP (an expanded command, freed here on
+ * failure); NULL when out of memory. */
+static struct pending *pending_new(struct gate_cmd *g, char *stop, const struct addr *a,
+				   const char *door)
+{
+	struct pending *p = calloc(1, sizeof *p);
+	if (p)
+		p->timer = loop_timer_new(g->loop, on_stop_timer, p);
+	if (!p || !p->timer || !stop) {
+		if (p)
+			loop_timer_free(g->loop, p->timer);
+		free(p);
+		free(stop);
+		return NULL;
+	}
+	p->g = g;
+	p->stop = stop;
+	p->addr = *a;
+	snprintf(p->door, sizeof p->door, "%s", door);
+	return p;
+}
+
 static int record(struct gate_cmd *g, const struct pending *p, unsigned timeout_s)
 {
 	if (!g->state_dir)
@@ -275,23 +297,11 @@ int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
 	/* The stop is promised (and recorded on disk) before the start runs:
 	 * whatever happens next, what opens also closes. */
 	if (stop) {
-		p = calloc(1, sizeof *p);
-		if (p) {
-			p->stop = gate_cmd_expand(stop, &gr->addr);
-			p->timer = loop_timer_new(g->loop, on_stop_timer, p);
-		}
-		if (!p || !p->stop || !p->timer) {
-			if (p) {
-				free(p->stop);
-				loop_timer_free(g->loop, p->timer);
-				free(p);
-			}
+		p = pending_new(g, gate_cmd_expand(stop, &gr->addr), &gr->addr, d->name);
+		if (!p) {
 			log_err("door %s: %s: out of memory: not opened", d->name, ip);
 			return -ENOMEM;
 		}
-		p->g = g;
-		p->addr = gr->addr;
-		snprintf(p->door, sizeof p->door, "%s", d->name);
 		rc = record(g, p, timeout_s);
 		if (rc < 0) {
 			log_err("door %s: %s: not opened: its stop could not be recorded",
@@ -405,23 +415,11 @@ static void recover_one(void *ctx, const struct stop_record *r)
 	char ip[ADDR_STRLEN];
 	addr_format(&r->addr, ip, sizeof ip);
 	uint64_t now = stopstate_now_ms();
-	struct pending *p = calloc(1, sizeof *p);
-	if (p) {
-		p->stop = strdup(r->cmd);
-		p->timer = loop_timer_new(g->loop, on_stop_timer, p);
-	}
-	if (!p || !p->stop || !p->timer) {
-		if (p) {
-			free(p->stop);
-			loop_timer_free(g->loop, p->timer);
-			free(p);
-		}
+	struct pending *p = pending_new(g, strdup(r->cmd), &r->addr, r->door);
+	if (!p) {
 		log_err("door %s: %s: out of memory: recorded stop not run now", r->door, ip);
 		return;
 	}
-	p->g = g;
-	p->addr = r->addr;
-	memcpy(p->door, r->door, sizeof p->door);
 	p->next = g->pending;
 	if (p->next)
 		p->next->pprev = &p->next;
