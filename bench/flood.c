@@ -139,15 +139,6 @@ static bool parse_steps(const char *s, struct opts *o)
 	return o->nsteps > 0;
 }
 
-/* The only networks this tool may ever put in a packet. */
-static bool in_bench_range(const struct addr *a)
-{
-	struct cidr v4, v6;
-	if (!cidr_parse("198.18.0.0/15", &v4) || !cidr_parse("2001:db8::/32", &v6))
-		return false;
-	return cidr_contains(a->family == AF_INET ? &v4 : &v6, a);
-}
-
 static bool srcnet_ok(const struct opts *o, char *why, size_t len)
 {
 	const struct cidr *n = &o->srcnet;
@@ -157,7 +148,7 @@ static bool srcnet_ok(const struct opts *o, char *why, size_t len)
 		snprintf_safe(why, len, "source network and destination differ in family");
 		return false;
 	}
-	if (n->prefix < minpfx || !in_bench_range(&n->addr)) {
+	if (n->prefix < minpfx || !netns_target_allowed(&n->addr)) {
 		snprintf_safe(why, len, "source network outside 198.18.0.0/15 and 2001:db8::/32");
 		return false;
 	}
@@ -218,7 +209,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "flood: '%s' is not an IP address\n", argv[optind]);
 		return -1;
 	}
-	if (!in_bench_range(&o->dst)) {
+	if (!netns_target_allowed(&o->dst)) {
 		fprintf(stderr, "flood: refusing destination %s: outside 198.18.0.0/15 and "
 			"2001:db8::/32\n", argv[optind]);
 		return -1;

@@ -79,24 +79,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "knock_probe: HOST and PORT needed\n");
 		return 2;
 	}
-	struct addr host;
-	unsigned port;
-	struct cidr v4, v6;
-	if (!addr_parse(argv[optind], &host) || !parse_port(argv[optind + 1], &port) ||
-	    !cidr_parse("198.18.0.0/15", &v4) || !cidr_parse("2001:db8::/32", &v6)) {
-		fprintf(stderr, "knock_probe: bad HOST or PORT\n");
+	struct sockaddr_storage ss;
+	socklen_t len;
+	if (!netns_sender_target("knock_probe", argv[optind], argv[optind + 1], &ss, &len))
 		return 2;
-	}
-	if (!cidr_contains(host.family == AF_INET ? &v4 : &v6, &host)) {
-		fprintf(stderr, "knock_probe: refusing %s: outside 198.18.0.0/15 and "
-			"2001:db8::/32\n", argv[optind]);
-		return 2;
-	}
-	char why[256];
-	if (!netns_check_sandboxed(why, sizeof why)) {
-		fprintf(stderr, "knock_probe: refusing to run: %s\n", why);
-		return 3;
-	}
 	char **cmd = NULL;
 	if (argc - optind > 2) {
 		if (strcmp(argv[optind + 2], "--") != 0 || argc - optind < 4) {
@@ -106,21 +92,6 @@ int main(int argc, char **argv)
 		cmd = &argv[optind + 3];
 	}
 
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len;
-	if (host.family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		sin->sin_addr = host.v4;
-		len = sizeof *sin;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		sin6->sin6_addr = host.v6;
-		len = sizeof *sin6;
-	}
 
 	double t0 = now_ms(), sent = t0;
 	if (cmd) {

@@ -110,24 +110,10 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2 || (file != NULL) + (hex != NULL) + (glen != 0) != 1)
 		return usage();
-	struct addr host;
-	unsigned port;
-	struct cidr v4, v6;
-	if (!addr_parse(argv[optind], &host) || !parse_port(argv[optind + 1], &port) ||
-	    !cidr_parse("198.18.0.0/15", &v4) || !cidr_parse("2001:db8::/32", &v6)) {
-		fprintf(stderr, "udp_burst: bad HOST or PORT\n");
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (!netns_sender_target("udp_burst", argv[optind], argv[optind + 1], &ss, &sl))
 		return 2;
-	}
-	if (!cidr_contains(host.family == AF_INET ? &v4 : &v6, &host)) {
-		fprintf(stderr, "udp_burst: refusing %s: outside 198.18.0.0/15 and 2001:db8::/32\n",
-			argv[optind]);
-		return 2;
-	}
-	char why[256];
-	if (!netns_check_sandboxed(why, sizeof why)) {
-		fprintf(stderr, "udp_burst: refusing to run: %s\n", why);
-		return 2;
-	}
 
 	static uint8_t pay[BATCH][MAX_PAYLOAD];
 	size_t plen;
@@ -152,21 +138,6 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
-	if (host.family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		sin->sin_addr = host.v4;
-		sl = sizeof *sin;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		sin6->sin6_addr = host.v6;
-		sl = sizeof *sin6;
-	}
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) < 0) {
 		perror("udp_burst: socket");
