@@ -14,6 +14,7 @@ DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
 PKGS    := libpcap libnftables libcrypto libseccomp
@@ -122,9 +123,12 @@ install: $(BUILD)/sesamed $(BUILD)/sesame
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/sesamed $(DESTDIR)$(SBINDIR)/sesamed
 	install -m 0755 $(BUILD)/sesame $(DESTDIR)$(BINDIR)/sesame
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/sesamed.service.in >$(DESTDIR)$(UNITDIR)/sesamed.service
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/sesamed $(DESTDIR)$(BINDIR)/sesame
+	rm -f $(DESTDIR)$(SBINDIR)/sesamed $(DESTDIR)$(BINDIR)/sesame \
+		$(DESTDIR)$(UNITDIR)/sesamed.service
 
 clean:
 	rm -rf build
