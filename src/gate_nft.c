@@ -206,10 +206,12 @@ static void probe_max(void *ctx, const uint8_t *key, size_t keylen, uint64_t exp
 		*max = expires_ms;
 }
 
-/* Does a plain "add element" renew the timeout of an existing element?
- * (Linux 6.x: yes.)  Asked once at start: an element added with 1000 s,
- * then again with 2000 s; more than 1000 s left means yes.  On any doubt
- * we use the slower add-delete-add, which is right everywhere. */
+/* Does an "add element ... timeout T expires T" renew the expiry of an
+ * existing element?  (Linux 6.x: yes; without "expires", an add with an
+ * unchanged timeout does not.)  Asked once at start: an element added to
+ * expire in 500 s, then again to expire in 1000 s; more than 750 s left
+ * means yes.  On any doubt we use the slower add-delete-add, which is
+ * right everywhere. */
 static void probe_refresh(struct gate_nft *g, const char *table)
 {
 	uint64_t left = 0;
@@ -221,7 +223,7 @@ static void probe_refresh(struct gate_nft *g, const char *table)
 			goto out;
 	}
 	if (nftq_elems(&g->q, table, NFT_PROBE_SET, probe_max, &left) == 0)
-		g->add_refreshes = left > 1000 * 1000;
+		g->add_refreshes = left > 750 * 1000;
 out:
 	strbuf_reset(&g->sb);
 	nft_render_probe(table, 2, &g->sb);

@@ -200,8 +200,11 @@ void nft_render_load(const struct config *cfg, const char *const *drop_sets,
 	free(silent);
 }
 
+/* With EXPIRES, "timeout Ns expires Ns": the kernel renews an existing
+ * element's expiry on add only when told the expiry (a repeated add with
+ * the same timeout alone leaves it running down). */
 static void grant_elements(const struct config *cfg, const struct grant *gr,
-			   uint32_t timeout_s, struct strbuf *out)
+			   uint32_t timeout_s, bool expires, struct strbuf *out)
 {
 	const struct door *d = &cfg->doors[gr->door];
 	const struct port_proto *p = gr->nports ? gr->ports : d->open;
@@ -214,6 +217,8 @@ static void grant_elements(const struct config *cfg, const struct grant *gr,
 			      proto_name(p[i].proto), (unsigned)p[i].port);
 		if (timeout_s)
 			strbuf_printf(out, " timeout %us", (unsigned)timeout_s);
+		if (timeout_s && expires)
+			strbuf_printf(out, " expires %us", (unsigned)timeout_s);
 	}
 	strbuf_puts(out, " }");
 }
@@ -228,7 +233,7 @@ void nft_render_grant(const struct config *cfg, const struct grant *gr,
 	static const char *const verb[] = { "add", "delete", "add" };
 	for (size_t k = 0; k < (add_refreshes ? 1 : 3); k++) {
 		strbuf_printf(out, "%s element inet %s %s ", verb[k], cfg->nft_table, set);
-		grant_elements(cfg, gr, k == 1 ? 0 : timeout, out);
+		grant_elements(cfg, gr, k == 1 ? 0 : timeout, add_refreshes, out);
 		strbuf_puts(out, "\n");
 	}
 }
@@ -243,11 +248,11 @@ void nft_render_probe(const char *table, int step, struct strbuf *out)
 	switch (step) {
 	case 0:
 		strbuf_printf(out, "add set inet %s %s { type inet_service; flags timeout; }\n"
-			      "add element inet %s %s { 1 timeout 1000s }\n",
+			      "add element inet %s %s { 1 timeout 1000s expires 500s }\n",
 			      table, NFT_PROBE_SET, table, NFT_PROBE_SET);
 		break;
 	case 1:
-		strbuf_printf(out, "add element inet %s %s { 1 timeout 2000s }\n",
+		strbuf_printf(out, "add element inet %s %s { 1 timeout 1000s expires 1000s }\n",
 			      table, NFT_PROBE_SET);
 		break;
 	default:

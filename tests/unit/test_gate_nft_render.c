@@ -133,8 +133,8 @@ static void grant_whole_door_v4(void **state)
 	struct strbuf sb = STRBUF_INIT;
 	nft_render_grant(&cfg, &gr, true, &sb);
 	assert_string_equal(strbuf_str(&sb),
-		"add element inet sesame web_spa_v4 { 198.18.0.2 . tcp . 443 timeout 10s, "
-		"198.18.0.2 . tcp . 22 timeout 10s }\n");
+		"add element inet sesame web_spa_v4 { 198.18.0.2 . tcp . 443 timeout 10s expires 10s, "
+		"198.18.0.2 . tcp . 22 timeout 10s expires 10s }\n");
 	strbuf_fini(&sb);
 }
 
@@ -147,7 +147,7 @@ static void grant_subset_v6_with_timeout(void **state)
 	struct strbuf sb = STRBUF_INIT;
 	nft_render_grant(&cfg, &gr, true, &sb);
 	assert_string_equal(strbuf_str(&sb),
-		"add element inet sesame web_spa_v6 { 2001:db8:5e5::2 . tcp . 22 timeout 5s }\n");
+		"add element inet sesame web_spa_v6 { 2001:db8:5e5::2 . tcp . 22 timeout 5s expires 5s }\n");
 	strbuf_fini(&sb);
 }
 
