@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
 
 enum { TAG_LISTEN = 0, TAG_TIMER = 1, TAG_CLIENT = 2 };
 
@@ -37,13 +38,6 @@ struct control {
 	void *ctx;
 	struct client cl[CONTROL_CLIENTS];
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* mkdir -p of PATH's directory; existing directories are left as they are. */
 static int make_parent(const char *path)
@@ -213,7 +207,7 @@ static void accept_all(struct control *c)
 		struct client *cl = &c->cl[i];
 		memset(cl, 0, sizeof *cl);
 		cl->fd = fd;
-		cl->deadline_ms = now_ms() + CONTROL_CLIENT_MS;
+		cl->deadline_ms = loop_now_ms() + CONTROL_CLIENT_MS;
 		if (ep_add(c->ep, fd, EPOLLIN, TAG_CLIENT + (uint32_t)i) < 0) {
 			close(fd);
 			cl->fd = -1;
@@ -288,7 +282,7 @@ void control_dispatch(struct control *c)
 		if (tag == TAG_TIMER) {
 			uint64_t ticks;
 			if (read(c->tfd, &ticks, sizeof ticks) < 0) { /* spurious: fine */ }
-			uint64_t now = now_ms();
+			uint64_t now = loop_now_ms();
 			for (size_t i = 0; i < CONTROL_CLIENTS; i++)
 				if (c->cl[i].fd >= 0 && c->cl[i].deadline_ms <= now)
 					client_close(c, &c->cl[i]);

@@ -28,16 +28,13 @@ bool nft_door_gated(const struct door *d)
 	return d->open_len > 0;
 }
 
-const char *nft_set_name(const struct config *cfg, size_t i, int family,
-			 char *buf, size_t len)
+size_t nft_ident(const char *name, char *buf, size_t len)
 {
-	const char *name = cfg->doors[i].name;
 	size_t n = strnlen(name, CONFIG_NAME_MAX - 1), o = 0;
-	/* Room for '_' prefix, the name, "_v4" and NUL. */
-	if (len < n + 5) {
+	if (len < n + 2) {
 		if (len)
 			buf[0] = '\0';
-		return buf;
+		return 0;
 	}
 	if (n == 0 || (name[0] >= '0' && name[0] <= '9'))
 		buf[o++] = '_';
@@ -47,6 +44,21 @@ const char *nft_set_name(const struct config *cfg, size_t i, int family,
 			    (c >= '0' && c <= '9') || c == '_';
 		buf[o++] = keep ? c : '_';
 	}
+	buf[o] = '\0';
+	return o;
+}
+
+const char *nft_set_name(const struct config *cfg, size_t i, int family,
+			 char *buf, size_t len)
+{
+	const char *name = cfg->doors[i].name;
+	/* Room for '_' prefix, the name, "_v4" and NUL. */
+	if (len < strnlen(name, CONFIG_NAME_MAX - 1) + 5) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	size_t o = nft_ident(name, buf, len);
 	memcpy(buf + o, family == AF_INET6 ? "_v6" : "_v4", 4);
 	return buf;
 }

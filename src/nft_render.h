@@ -51,6 +51,10 @@ bool nft_table_name_ok(const char *name);
 const char *nft_set_name(const struct config *cfg, size_t i, int family,
 			 char *buf, size_t len);
 
+/* NAME as an nft identifier (the same mapping): written to BUF, which
+ * must hold strlen(NAME) + 2 bytes.  Returns the length written. */
+size_t nft_ident(const char *name, char *buf, size_t len);
+
 /* Checks what the kernel would refuse or what would be ambiguous: the
  * table name, and two gated doors whose names map to the same set.
  * Returns true, or false with one line in ERR. */

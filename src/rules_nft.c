@@ -8,20 +8,12 @@
 #include <string.h>
 
 #include "addr.h"
+#include "nft_render.h"
 
-/* nft identifiers: letters, digits and '_'; door names may hold more. */
+/* The door's nft identifier, as the gate names its sets. */
 static void ident(char *buf, size_t len, const struct rules_door *rd)
 {
-	size_t o = 0;
-	for (const char *p = rd->door->name; *p && o + 1 < len; p++) {
-		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '_';
-		buf[o++] = ok ? c : '_';
-	}
-	buf[o] = '\0';
-	if (o == 0 || (buf[0] >= '0' && buf[0] <= '9'))
-		snprintf(buf, len, "door%u", rd->index);
+	nft_ident(rd->door->name, buf, len);
 }
 
 struct fam {
