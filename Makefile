@@ -1,13 +1,25 @@
 # sesame — hand-written GNU Makefile.  `make V=1` shows commands.
 #
-# Layout the rules below rely on (add files, not rules):
-#   src/sesamed.c          daemon entry point      -> build/sesamed
-#   src/sesame.c           client entry point      -> build/sesame
-#   src/*.c (the rest)     modules, archived in    -> build/libsesame.a
-#   tests/unit/test_*.c    one cmocka binary each  -> build/tests/test_*
+# The source tree is cut by the process that runs the code (docs/layout.md
+# has the map).  Add files, not rules:
+#   src/common/            shared by both programs: config parser, codecs,
+#                          addresses, logging, key files    -> libcommon.a
+#   src/sesame/            the client, `sesame`             -> build/sesame
+#   src/sesamed/           both daemon processes: entry point, event loop,
+#                          IPC protocol, capture handle, sandbox
+#   src/sesamed/parent/    the privileged parent (root): gates, control
+#                          socket, state files, worker supervision
+#   src/sesamed/worker/    the unprivileged worker: decoding, doors, SPA
+#                          checks, replay cache           -> build/sesamed
+#   tests/unit/test_*.c    one cmocka binary each           -> build/tests/test_*
 #   tests/e2e/test_*.sh    e2e scripts (TAP), run by tests/run.sh
-#   fuzz/fuzz_*.c          one libFuzzer harness   -> build/fuzz/fuzz_*
-#   bench/*.c              benchmark tools         -> build/bench/*
+#   fuzz/fuzz_*.c          one libFuzzer harness            -> build/fuzz/fuzz_*
+#   bench/*.c              benchmark tools                  -> build/bench/*
+#
+# Each role compiles with only the include paths it may use, so a worker
+# file that includes a parent header (or the reverse) does not build; the
+# client links libcommon.a and its own objects only.  tests/check_layout.sh
+# (run by `make check`) checks both rules once more from the outside.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -20,7 +32,7 @@ CC      ?= cc
 PKGS    := libpcap libnftables libcrypto libseccomp
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c17 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
-	-fno-strict-aliasing -Isrc $(shell pkg-config --cflags $(PKGS))
+	-fno-strict-aliasing $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS))
 
 ifeq ($(SANITIZE),1)
@@ -36,10 +48,30 @@ Q := @
 quiet = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
-MAINS    := src/sesamed.c src/sesame.c
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*.c))
-LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
-LIB      := $(BUILD)/libsesame.a
+# Which headers each role may include.  The parent reaches the worker only
+# through "worker/worker.h", the entry point its forked child runs.
+INC_common := -Isrc/common
+INC_sesame := $(INC_common) -Isrc/sesame
+INC_sesamed := $(INC_common) -Isrc/sesamed
+INC_parent := $(INC_sesamed) -Isrc/sesamed/parent
+INC_worker := $(INC_sesamed) -Isrc/sesamed/worker
+INC_ALL    := $(INC_common) -Isrc/sesame -Isrc/sesamed -Isrc/sesamed/parent -Isrc/sesamed/worker
+inc_of = $(strip $(if $(filter src/common/%,$(1)),$(INC_common),\
+	$(if $(filter src/sesame/%,$(1)),$(INC_sesame),\
+	$(if $(filter src/sesamed/parent/%,$(1)),$(INC_parent),\
+	$(if $(filter src/sesamed/worker/%,$(1)),$(INC_worker),$(INC_sesamed))))))
+
+MAINS         := src/sesamed/parent/sesamed.c src/sesame/sesame.c
+COMMON_SRCS   := $(wildcard src/common/*.c)
+CLIENT_SRCS   := $(filter-out $(MAINS),$(wildcard src/sesame/*.c))
+DAEMON_SRCS   := $(filter-out $(MAINS),$(wildcard src/sesamed/*.c src/sesamed/parent/*.c src/sesamed/worker/*.c))
+LIB_SRCS      := $(COMMON_SRCS) $(CLIENT_SRCS) $(DAEMON_SRCS)
+obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
+COMMON_LIB    := $(BUILD)/libcommon.a
+CLIENT_LIB    := $(BUILD)/libclient.a
+DAEMON_LIB    := $(BUILD)/libdaemon.a
+# Tests, benchmarks and fuzzers may call any module.
+LIB           := $(BUILD)/libsesame.a
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -53,26 +85,32 @@ all: $(BUILD)/sesamed $(BUILD)/sesame $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(call quiet,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(call inc_of,$<) -c -o $@ $<
 
-$(LIB): $(LIB_OBJS)
+$(COMMON_LIB): $(call obj,$(COMMON_SRCS))
+$(CLIENT_LIB): $(call obj,$(CLIENT_SRCS))
+$(DAEMON_LIB): $(call obj,$(DAEMON_SRCS))
+$(LIB): $(call obj,$(LIB_SRCS))
+$(COMMON_LIB) $(CLIENT_LIB) $(DAEMON_LIB) $(LIB):
 	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/sesamed $(BUILD)/sesame: $(BUILD)/%: $(BUILD)/obj/%.o $(LIB)
+$(BUILD)/sesamed: $(call obj,src/sesamed/parent/sesamed.c) $(DAEMON_LIB) $(COMMON_LIB)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/sesame: $(call obj,src/sesame/sesame.c) $(CLIENT_LIB) $(COMMON_LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
-	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(@D)
-	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lm
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lm
 
 # Fuzzers use clang and their own instrumented objects.
-FUZZ_FLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -DSESAME_FUZZ -Isrc \
+FUZZ_FLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -DSESAME_FUZZ $(INC_ALL) \
 	$(shell pkg-config --cflags $(PKGS))
-FUZZ_OBJS  := $(LIB_SRCS:src/%.c=build/fuzz/obj/%.o)
+FUZZ_OBJS  := $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRCS))
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<

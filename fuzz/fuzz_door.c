@@ -30,7 +30,7 @@
 #include "addr.h"
 #include "config.h"
 #include "door.h"
-#include "gate.h"
+#include "grant.h"
 #include "log.h"
 
 #define STATE_LIMIT 16

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "gate_cmd.h"
-#include "gates.h"
+#include "gate.h"
 #include "log.h"
 
 static char dir[64];

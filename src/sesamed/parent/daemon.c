@@ -18,20 +18,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "worker/capture.h"
 #include "config.h"
 #include "control.h"
-#include "door.h"
-#include "gates.h"
+#include "gate.h"
 #include "log.h"
-#include "spa_door.h"
 #include "loop.h"
 #include "privsep.h"
 #include "sandbox.h"
 #include "status.h"
 #include "stopstate.h"
 #include "version.h"
-#include "worker.h"
+#include "worker/worker.h"
 #include "daemon_parent.h"
 
 /* --- config diagnostics ------------------------------------------------ */
@@ -76,14 +74,6 @@ int daemon_check(const char *path)
 	       cfg->ndoors == 1 ? "" : "s", nseq, n.warnings, n.warnings == 1 ? "" : "s");
 	config_free(cfg);
 	return 0;
-}
-
-static bool has_spa(const struct config *cfg)
-{
-	for (size_t i = 0; i < cfg->ndoors; i++)
-		if (door_is_spa(&cfg->doors[i]))
-			return true;
-	return false;
 }
 
 static int capture_start(struct daemon *dm, const struct config *cfg, const char *filter,
@@ -382,23 +372,6 @@ static int daemonize(void)
 	return 0;
 }
 
-/* A worker of a sesamed that was just killed may live a moment longer
- * (until its PR_SET_PDEATHSIG lands) and still hold the replay cache's
- * lock: wait for it (up to 3 s) rather than refuse to start. */
-static void replay_lock_wait(const char *path)
-{
-	if (!path)
-		return;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return;
-	for (int i = 0; i < 60 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++) {
-		struct timespec ts = { 0, 50 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-	close(fd);
-}
-
 /* --- run ------------------------------------------------------------------- */
 
 static void teardown(struct daemon *dm)
@@ -484,19 +457,10 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		return rc;
 	}
 	dm->cap = c;                    /* the worker's, once it runs */
-	/* The worker builds its doors again after the fork; built here once
-	 * so that a key or one-time file problem is one line on the terminal
-	 * before detaching.  And the worker's user must exist. */
-	struct doors *doors = NULL;
-	if ((rc = doors_new(cfg, &doors)) < 0)
+	/* A key or one-time file problem is one line on the terminal before
+	 * detaching.  And the worker's user must exist. */
+	if ((rc = worker_check_doors(cfg)) < 0)
 		return rc;
-	doors_free(doors);
-	struct spa_doors *spa = NULL;
-	if (has_spa(cfg))
-		replay_lock_wait(cfg->replay_cache);
-	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &spa)) < 0)
-		return rc;
-	spa_doors_free(spa);
 	if ((rc = sandbox_lookup(cfg->user, &dm->user)) < 0)
 		return rc;
 	/* Before daemonizing: a kernel or permission problem is one line on

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +60,23 @@ static unsigned max_seq_timeout(const struct config *cfg)
 			m = d->seq_timeout_ms;
 	}
 	return m;
+}
+
+/* A worker of a sesamed that was just killed may live a moment longer
+ * (until its PR_SET_PDEATHSIG lands) and still hold the replay cache's
+ * lock: wait for it (up to 3 s) rather than refuse to start. */
+static void replay_lock_wait(const char *path)
+{
+	if (!path)
+		return;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 60 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++) {
+		struct timespec ts = { 0, 50 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
 }
 
 static bool has_spa(const struct config *cfg)
@@ -363,4 +382,23 @@ _Noreturn void worker_run(const struct worker_args *a)
 	log_spa_counters(&w);
 	/* No cleanup: the memory is the parent's copy and goes with us. */
 	_exit(w.status);
+}
+
+int worker_check_doors(const struct config *cfg)
+{
+	/* The worker builds its doors again after the fork; built here once
+	 * so that the parent can refuse to start. */
+	struct doors *doors = NULL;
+	int rc = doors_new(cfg, &doors);
+	if (rc < 0)
+		return rc;
+	doors_free(doors);
+	if (!has_spa(cfg))
+		return 0;
+	replay_lock_wait(cfg->replay_cache);
+	struct spa_doors *spa = NULL;
+	if ((rc = spa_doors_new(cfg, &spa)) < 0)
+		return rc;
+	spa_doors_free(spa);
+	return 0;
 }

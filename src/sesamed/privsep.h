@@ -36,7 +36,7 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "gate.h"
+#include "grant.h"
 
 enum ps_type {
 	PS_READY = 1,

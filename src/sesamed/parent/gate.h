@@ -1,4 +1,4 @@
-/* gates — where every grant goes: validated once, then handed to the gate
+/* gate — where every grant goes: validated once, then handed to the gate
  * of its door.
  *
  * The deciding side (sequence doors, SPA doors) produces struct grant
@@ -8,11 +8,11 @@
  * gate_nft.  It runs in the privileged parent, on grants that crossed
  * from the worker and passed privsep_check() (privsep.h).
  */
-#ifndef SESAME_GATES_H
-#define SESAME_GATES_H
+#ifndef SESAME_GATE_GATES_H
+#define SESAME_GATE_GATES_H
 
 #include "config.h"
-#include "gate.h"
+#include "grant.h"
 #include "gate_cmd.h"
 #include "gate_nft.h"
 

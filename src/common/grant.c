@@ -1,11 +1,7 @@
-/* gate — grant_validate() (gate.h) and the dispatcher (gates.h). */
-#include "gate.h"
-#include "gates.h"
+/* grant — the one check every grant passes before a gate acts on it. */
+#include "grant.h"
 
-#include <errno.h>
 #include <sys/socket.h>
-
-#include "log.h"
 
 static bool door_opens(const struct door *d, const struct port_proto *pp)
 {
@@ -32,23 +28,4 @@ bool grant_validate(const struct grant *gr, const struct config *cfg)
 	if (d->open_len && d->open_timeout_s > max)
 		max = d->open_timeout_s;
 	return gr->timeout_s <= max;
-}
-
-int gates_dispatch(struct gates *g, const struct config *cfg,
-		   const struct grant *gr)
-{
-	if (!grant_validate(gr, cfg)) {
-		log_err("refusing a malformed grant (door index %u)", gr ? gr->door : 0);
-		return -EINVAL;
-	}
-	const struct door *d = &cfg->doors[gr->door];
-	int rc = 0;
-	if (d->open_len && g->nft)
-		rc = gate_nft_grant(g->nft, cfg, gr);
-	if (gate_cmd_door_has_commands(d)) {
-		int r = gate_cmd_grant(g->cmd, cfg, gr);
-		if (r < 0 && rc == 0)
-			rc = r;
-	}
-	return rc;
 }

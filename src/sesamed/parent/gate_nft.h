@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "gate.h"
+#include "grant.h"
 
 struct gate_nft;
 

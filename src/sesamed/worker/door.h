@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "gate.h"
+#include "grant.h"
 #include "packet.h"
 
 struct doors;

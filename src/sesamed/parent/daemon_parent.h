@@ -10,11 +10,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "capture.h"
+#include "worker/capture.h"
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
-#include "gates.h"
+#include "gate.h"
 #include "log.h"
 #include "loop.h"
 #include "privsep.h"

@@ -1,4 +1,4 @@
-/* gate — what doors ask for, and nothing else.
+/* grant — what doors ask for, and nothing else.
  *
  * Doors decide, the gate acts.  The deciding side (packet decoding,
  * attempt state, SPA verification) only ever produces a `struct grant`:
@@ -8,8 +8,8 @@
  * (grant_validate).  The acting side (gate_nft, gate_cmd) never sees
  * packet bytes.
  */
-#ifndef SESAME_GATE_H
-#define SESAME_GATE_H
+#ifndef SESAME_GRANT_H
+#define SESAME_GRANT_H
 
 #include <stdbool.h>
 #include <stdint.h>

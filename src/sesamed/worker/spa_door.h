@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "gate.h"
+#include "grant.h"
 #include "packet.h"
 
 struct spa_doors;

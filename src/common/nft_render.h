@@ -31,7 +31,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "gate.h"
+#include "grant.h"
 #include "strbuf.h"
 
 #define NFT_CHAIN        "input"

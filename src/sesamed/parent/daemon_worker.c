@@ -15,7 +15,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "worker.h"
+#include "worker/worker.h"
 
 /* How long the parent waits for a new worker to say it is ready, and for
  * an old one to finish after SIGTERM. */

@@ -25,7 +25,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "gate.h"
+#include "grant.h"
 #include "loop.h"
 
 struct gate_cmd;
