@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sesame — hand-written GNU Makefile.  `make V=1` shows commands.
 #
 # The source tree is cut by the process that runs the code (docs/layout.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* capture_ring — how many frames sesamed's capture holds for a reader
  * that stops reading.
  *

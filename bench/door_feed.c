@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* door_feed — how long doors_feed() takes per packet.
  *
  * Feeds synthetic knock_events (nothing goes on the network) through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* flood — spoofed-source knock and noise generator for the benchmarks.
  *
  * Builds Ethernet frames itself and hands them to an AF_PACKET socket with

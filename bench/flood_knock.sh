@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/flood_knock.sh — issue 8's flood benchmark: a real knock during a
 # flood of spoofed first knocks, sesamed against Debian's knockd.
 #

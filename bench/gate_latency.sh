@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/gate_latency.sh [ROUNDS] — knock-to-open latency of the native gate:
 # sesamed (Open, libnftables in-process) against Debian's knockd with a
 # Start_Command running `nft add element` (the usual knockd + nftables

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gate_probe — the client half of bench/gate_latency.sh: knocks, then asks
  * "is the guarded port reachable yet?" every INTERVAL microseconds until
  * it is.  It sends packets, so it refuses to run outside a namespace made

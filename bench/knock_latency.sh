@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/knock_latency.sh [ROUNDS] — knock-to-open latency with a shell
 # Start_Command, sesamed against Debian's knockd, same config, same
 # machine, same client, in one run.

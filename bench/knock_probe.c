@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* knock_probe — how long after a knock does a guarded port open?
  *
  * Runs the knock client given after `--` (any program: `sesame knock`,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/lib_bench.sh — the pieces bench/run.sh's scenarios share.  Source
 # after tests/e2e/lib.sh (namespaces, cleanup) in a scenario process.
 #

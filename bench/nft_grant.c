@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nft_grant — drives the native gate without the daemon: loads the table
  * for a built-in config and grants, refreshes or lists addresses.  It is
  * the gate's grant-rate benchmark and a test driver.  It changes the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* poll_open — the "open" end of the latency benchmarks: when does a
  * guarded port first accept a connection, in CLOCK_REALTIME, so that it
  * can be set against the kernel capture timestamp (also CLOCK_REALTIME)

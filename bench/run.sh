@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/run.sh — `make bench`: sesame side by side with Debian's knockd and
 # fwknopd, one table.  BENCH_QUICK=1 is the short run (< 3 min).
 #

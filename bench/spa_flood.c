@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spa_flood — UDP flood for the SPA benchmark (bench/spa_rate.sh).
  *
  *   spa_flood HOST PORT SECONDS garbage|FILE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spa_rate — SPA packets verified per second by spa_doors_check(), in
  * process (no capture, no kernel): the cost of the verification pipeline
  * itself.  Classes:

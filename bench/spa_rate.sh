@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/spa_rate.sh — SPA packets per second through sesamed itself
 # (libpcap capture, decoding, spa_doors_check), read from sesamed's own
 # counters (logged at exit), and the latency of a valid SPA sent during a

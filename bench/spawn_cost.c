@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spawn_cost N — the floor under any command gate: how long from just
  * before spawning `/bin/sh -c 'date +%s%N'` to the time that date prints,
  * spawned the way gate_cmd does it (posix_spawn).  Prints one latency in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* udp_burst — sends the same UDP payload many times: replayed or garbage
  * SPA packets for the SPA processing-rate benchmark.  An ordinary UDP
  * socket (the packets are real, with this namespace's source address) and

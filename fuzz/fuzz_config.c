@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_config — config_parse() and config_lint() on arbitrary bytes.
  * Diagnostics are formatted (so the message paths run) and dropped. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_door — the sequence-door logic (door.c, attempts.c) driven by a
  * stream of synthetic knock_events decoded from the input, with time
  * advancing, timer expiry and SIGHUP reloads between two configs.  Both

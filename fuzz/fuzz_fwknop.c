@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness of the fwknop codec.  The first input byte picks what
  * the rest is:
  *   0: a wire packet, decoded with fixed keys (the HMAC gate itself);

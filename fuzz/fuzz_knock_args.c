@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness of knock_args: the input, split at NUL bytes, is the
  * argument list after `sesame knock`.  Checks the parser's promises: a
  * result within bounds, or a terminated one-line message. */

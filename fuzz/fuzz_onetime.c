@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_onetime — onetime_parse() on arbitrary bytes (the buffer entry
  * point: the same code onetime_next() runs on a file's contents). */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness for packet_decode: the first byte picks the link type,
  * the rest is the frame.  A decoded event must point inside the frame. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_spa — libFuzzer harness for the native SPA side: the codec
  * (spa_parse_header/spa_open), the key-file parser (spa_keys_parse) and
  * the whole door pipeline (spa_doors_check, native and fwknop doors on

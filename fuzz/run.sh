@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # fuzz/run.sh SECONDS [TARGET...] — runs each libFuzzer harness for SECONDS
 # on a copy of its seed corpus; fails on any crash, leak or timeout.
 # Prints TAP so tests/run.sh can count it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/demo.sh — `make demo`: the user's story, played in two network
 # namespaces on this machine (nothing leaves it), with no daemon at all: the
 # firewall alone does the knock checking, using iptables' `recent` module

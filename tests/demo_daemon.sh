@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/demo_daemon.sh — the user's story with the daemon: sesamed guards a
 # real OpenSSH server behind a default-drop nftables firewall; its
 # Start_Command lets the knocker's address in, its Stop_Command takes it

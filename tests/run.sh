@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs every test of `make check` and ends with one line "N passed, N failed".
 #
 # Each test program speaks TAP: lines "ok N - ..." and "not ok N - ...".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* addr — an IPv4 or IPv6 host address, the unit every door, gate and
  * attempt table is keyed by.  Plain value type: copy it freely. */
 #ifndef SESAME_ADDR_H

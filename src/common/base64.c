@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* base64 — see base64.h.  Written for untrusted input: every index is
  * checked, no lookup reads past the input. */
 #include "base64.h"

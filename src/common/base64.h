@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* base64 — RFC 4648 standard alphabet, for keys in config files and for
  * fwknop's wire format (which drops the '=' padding). */
 #ifndef SESAME_BASE64_H

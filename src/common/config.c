@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config — the knockd.conf parser; see config.h and docs/config.md.
  *
  * Lines are read one at a time into a fixed buffer (a file is streamed, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config — knockd.conf-compatible configuration, plus sesame's own keys.
  *
  * The parser builds plain data and starts nothing: no sockets, no

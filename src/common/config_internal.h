@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config_internal — shared by config.c, config_keys.c, config_lint.c and
  * onetime.c only; not an interface for other modules. */
 #ifndef SESAME_CONFIG_INTERNAL_H

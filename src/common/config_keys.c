@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config_keys — the key table of config.c and one setter per key: value
  * syntax, ranges and per-key messages live here, structure in config.c. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config_lint — `sesamed -t`'s extra checks, and the checks of files a
  * config names.  Warnings only: everything here is legal, and knockd
  * would run it, but it is almost surely not what the author meant. */

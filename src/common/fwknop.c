@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fwknop — see fwknop.h and docs/fwknop.md.  Written from the format
  * facts (the man pages and packets made by the 2.6.10 client), not from
  * fwknop's sources.  Every length is checked before use; plaintext never

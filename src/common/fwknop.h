@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fwknop — the wire format of fwknop 2.x SPA packets (Rijndael + HMAC),
  * shared by the daemon (SPA_Format = fwknop doors) and the client
  * (`sesame spa --fwknop`).  It knows nothing of doors or firewalls.

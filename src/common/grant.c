@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* grant — the one check every grant passes before a gate acts on it. */
 #include "grant.h"
 

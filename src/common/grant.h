@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* grant — what doors ask for, and nothing else.
  *
  * Doors decide, the gate acts.  The deciding side (packet decoding,

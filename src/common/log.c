@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log — see log.h.  Kept deliberately simple: no buffering beyond stdio
  * line buffering, so a crash never loses the line that explains it. */
 #include "log.h"

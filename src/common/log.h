@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log — one line per event, to stderr, a log file and/or syslog.
  *
  * Levels are syslog's (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG).  Lines

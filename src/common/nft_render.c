@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nft_render — see nft_render.h. */
 #include "nft_render.h"
 

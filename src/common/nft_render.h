@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nft_render — the nftables text of the native gate.  Pure: it builds
  * libnftables scripts from a config and never talks to the kernel, so
  * the exact rules are checked by unit tests (tests/unit/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* numparse — locale-independent number parsing for config and argv.
  * Never atoi: "abc", "", "12x", "-1" and out-of-range values are refused. */
 #ifndef SESAME_NUMPARSE_H

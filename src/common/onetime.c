@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* onetime — see onetime.h.
  *
  * The file is small and read whole (bounded by ONETIME_FILE_MAX) each time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* onetime — knockd's One_Time_Sequences file.
  *
  * One sequence per line, in the Sequence syntax ("8881:tcp,7777,9991:udp").

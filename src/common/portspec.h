@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* portspec — the two ways a port and protocol are written:
  *   knock style  "8881", "8881:tcp", "7777:udp"   (knockd Sequence, knock)
  *   open style   "22/tcp", "tcp/22", "22"          (Open, sesame spa --open)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spa — see spa.h and docs/spa-protocol.md.
  *
  * The body is fixed-size and canonical: every unused byte must be zero,

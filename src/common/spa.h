@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spa — sesame's native single-packet-authorization wire format.
  *
  * Shared by the client (`sesame spa`) and the daemon; it knows nothing of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spa_keys — see spa_keys.h. */
 #include "spa_keys.h"
 

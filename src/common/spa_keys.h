@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spa_keys — native SPA key files.
  *
  * One format for both sides: a line

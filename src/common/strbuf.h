@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* strbuf — a growable NUL-terminated text buffer for building nftables
  * scripts and control-socket answers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef SESAME_VERSION_H
 #define SESAME_VERSION_H
 #define SESAME_VERSION "0.1.0"

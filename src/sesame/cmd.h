@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd — the subcommands of the `sesame` client, one file each
  * (cmd_knock.c, cmd_spa.c, ...).  Each takes the arguments after the
  * command name (argv[0] is the command) and returns the exit status. */

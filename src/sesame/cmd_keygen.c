@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sesame keygen [--name NAME] [-o FILE]
  *
  * Makes a new native SPA client key: writes the key file (mode 0600,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_knock — `sesame knock`: knockd's `knock`, one packet per hit.
  *
  * A TCP hit is a non-blocking connect() whose socket is closed as soon as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_rules — `sesame rules [--format nft|iptables] [--family 4|6]
  * [-c FILE] [--open PROTO/PORT,...] [--timeout N] [--table NAME] [DOOR...]`:
  * prints a ruleset that does the doors' knocking in the kernel alone. */

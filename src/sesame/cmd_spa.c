@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sesame spa HOST [--key FILE] [--port N] [--open PROTO/PORT[,...]]
  *                 [--allow ADDR] [-4|-6] [-v]
  *

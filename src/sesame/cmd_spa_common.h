@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_spa_common — what `sesame keygen` and `sesame spa` agree on: the
  * default key name (USER@HOST) and where a client key lives by default
  * (~/.config/sesame/NAME.key). */

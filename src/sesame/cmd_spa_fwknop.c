@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `sesame spa --fwknop HOST ...` — one fwknop-format SPA packet (Rijndael
  * + HMAC, what fwknopd 2.6 accepts by default), sent as one UDP datagram.
  * It never waits for an answer: fwknopd sends none. */

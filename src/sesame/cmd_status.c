@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sesame status [--socket PATH] [--json] — asks a running sesamed, over
  * its control socket, for its doors, attempts in progress and the
  * addresses granted with the seconds they have left.  Protocol: control.h. */

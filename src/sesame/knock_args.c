@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* knock_args — see knock_args.h. */
 #include "knock_args.h"
 

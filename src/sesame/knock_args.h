@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* knock_args — the command line of `sesame knock`, parsed without side
  * effects so it can be unit-tested and fuzzed:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netns — the safety catch of every packet-sending tool of ours used by
  * tests and benchmarks (flood generators, bench senders).
  *

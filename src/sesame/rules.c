@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rules — the checks shared by both back ends; see rules.h. */
 #include "rules.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rules — compiles sequence doors into firewall rules that knock with no
  * daemon at all (DESIGN.md section 7, `sesame rules`).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rules_ipt — `sesame rules --format iptables`: the xt_recent scheme
  * popularised by the ArchWiki, compiled per door, for iptables-restore
  * (--family 4) or ip6tables-restore (--family 6).  See rules.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rules_nft — `sesame rules --format nft`: one `table inet` for every
  * door, both address families, loadable with `nft -f`.  See rules.h for
  * the model; the comments printed in the output explain each rule to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sesame — the client: knock, spa, keygen, rules, status.
  * A static table of subcommands, one file each (cmd_*.c). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* durable — see durable.h. */
 #include "durable.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* durable — the steps that make a file write survive a crash or power
  * loss, shared by the replay cache and the pending-stop records. */
 #ifndef SESAME_DURABLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* loop — see loop.h.
  *
  * Timers live in a binary min-heap ordered by deadline; each timer knows

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* loop — the daemon's one event loop: epoll over file descriptors, a
  * timer list driven by one timerfd, and a signalfd.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* privsep — the messages between sesamed's two processes.
  *
  * The privileged parent (daemon.c) holds the firewall, the commands, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sandbox — what sesamed's worker gives up before it reads a packet.
  *
  * The worker (worker.h) decodes packets from the whole internet, so it

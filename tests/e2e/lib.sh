@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/lib.sh — the network-namespace harness of the e2e tests.
 # Source it from a test script; it prints TAP that tests/run.sh counts.
 #

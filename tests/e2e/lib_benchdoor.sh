@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/lib_benchdoor.sh — the one knock door of the benchmarks and the
 # flood test (7001,7002,7003 -> 2222/tcp), written for each daemon so that
 # they are compared on the very same door.  Source after lib.sh.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/lib_daemon.sh — running sesamed (or knockd) in the server
 # namespace of an e2e test.  Source it after lib.sh.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/lib_flood.sh — a spoofed first-knock flood against a knock
 # daemon (sesamed or Debian's knockd) while a real knocker knocks.  Used by
 # tests/e2e/test_flood.sh and bench/flood_knock.sh.  Source after lib.sh.

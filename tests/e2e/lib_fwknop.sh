@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/lib_fwknop.sh — shared by the fwknop interop tests (source
 # after lib.sh).  Keys are the base64 pair of the shared vectors; the
 # WRONG_* pair is another valid pair the servers do not know.

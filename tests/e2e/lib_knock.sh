@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/lib_knock.sh — helpers of the knock tests, sourced after lib.sh.
 #
 # kcap_start/kcap_stop replace lib.sh's capture_start/capture_stop, whose

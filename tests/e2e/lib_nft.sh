@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/lib_nft.sh — shell helpers of the gate tests (test_gate_*.sh).
 # Source after lib.sh.
 

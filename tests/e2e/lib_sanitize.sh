@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/lib_sanitize.sh — makes an ASan/UBSan/LSan report of any of our
 # binaries (sesamed, sesame) fail the e2e test that ran it.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/lib_spa.sh — SPA helpers for e2e tests.  Source after lib.sh.
 #
 #   spa_payloads PCAP OUTDIR   writes the UDP payload of every packet in

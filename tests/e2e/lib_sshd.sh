@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/lib_sshd.sh — a real OpenSSH server in the server namespace,
 # for the demos.  Source after lib.sh.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_bench_quick.sh — a smoke test of the benchmark pipeline (make bench):
 # two of its scenarios with 5 knocks each, the table written to a file of
 # this test (never bench/results/latest.md).  It checks that the pipeline

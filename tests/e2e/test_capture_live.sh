@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The capture module live on the server's bridge: real knock clients
 # (Debian's knock, nc, nmap) over IPv4 and IPv6 produce exactly the events
 # of the door ports, and the capture survives its interface being deleted

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The config corpus against Debian's knockd: the knockd-*.conf examples in
 # tests/configs/good are valid for knockd itself (so "the same file works in
 # both" is tested, not assumed), and knockd silently accepts some of the

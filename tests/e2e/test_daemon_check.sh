@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sesamed's command line: -t over the config corpus (good configs pass,
 # every broken one fails with its file:line), the syn,ack warning, and the
 # knockd flags (-V, -h, -d with a pid file, one-line reasons to exit 1).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sesamed opens a door for every usual knock client, over IPv4 and IPv6:
 # Debian's knock (TCP and UDP), sesame knock, nmap (one SYN probe per
 # port) and nc -z.  The knock ports are dropped by the server's firewall,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The command gate against a real firewall: a Start_Command adds %IP% to
 # an nft set that guards a real TCP service, Stop_Command removes it after
 # Cmd_Timeout; a second knock while open refreshes instead of starting

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Durable stops: a pending Stop_Command is recorded in StateDir before the
 # start command runs; after kill -9 the next sesamed runs an overdue stop
 # at once and a not-yet-due one on time; the record goes once it has run.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The capture interface goes down and up, then is deleted and re-created:
 # sesamed logs it, keeps running, captures again and opens the door.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One_Time_Sequences: knockd's file format, consumed line by line by v4
 # and v6 knockers alike, each used line marked with '#'; the last one used
 # up disables the door with a log line, and sesamed keeps running (knockd

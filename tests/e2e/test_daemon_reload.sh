@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SIGHUP: a broken new config is refused and the old doors keep working;
 # a good one switches atomically (new capture filter: the new ports are
 # seen, the old sequence no longer opens); an attempt in progress on an

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sesamed's sequence rules, end to end with real packets: wrong order,
 # interleaved knockers, Seq_Timeout measured from the first knock and
 # enforced by a timer, TCPFlags (failing packets ignored; without TCPFlags

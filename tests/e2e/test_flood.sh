@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A bounded flood of spoofed first knocks (200,000 IPv6 sources at up to
 # 50,000 pps, 4 s) against sesamed with StateLimit 1024: the table is full
 # and evicting all along, yet a real `sesame knock` sent mid-flood opens

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Interop: `sesame spa --fwknop` against Debian's fwknopd (2.6.10, pcap on
 # the bridge, iptables backend) in the server namespace.  The right keys
 # open the guarded port (HMAC sha256, and sha3_512 with a second fwknopd);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Interop: Debian's fwknop client (2.6.10) opens a sesamed door with
 # SPA_Format = fwknop (native nftables gate).  The same packet replayed is
 # refused, also after a restart; a tampered HMAC, wrong keys, a packet

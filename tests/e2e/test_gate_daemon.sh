@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sesamed with the native gate: a door with Open guards a real TCP service
 # through table inet <NftTable>, knocks come from `sesame knock`, and
 # `sesame status` reads the grants back from the kernel.  Covers: open for

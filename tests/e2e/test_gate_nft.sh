@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The native nftables gate against the real kernel, driven directly through
 # its own interface (build/bench/nft_grant: gate_nft_new, gate_nft_grant,
 # gate_nft_list in a namespace; no daemon, so what is shown here is the

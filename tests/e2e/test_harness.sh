@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The harness itself: namespaces, addresses, the service, a firewall, and
 # that a DROP really makes the service unreachable (else every "closed"
 # check elsewhere could pass for the wrong reason).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Must show 1: the ArchWiki iptables `recent` ruleset (no daemon) in the
 # server; `sesame knock` in the wrong order leaves port 22 closed, in the
 # right order opens it, for the knocker only and for 5 seconds.

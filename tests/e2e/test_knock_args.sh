@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Must show 4: bad input gets a one-line error naming the bad token and
 # exit status 1, and no knock leaves (a capture in the server shows
 # nothing from the client); `sesame` usage and unknown commands; the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Must show 3: a capture in the server shows exactly one packet per hit,
 # TCP and UDP, IPv4 and IPv6, and nothing more from the client (no SYN
 # retransmission, no RST, no FIN) within 2 s, when the knock ports are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Must show 2: interop with Debian's knockd.  knockd listens on the
 # server's br0; its Start_Command (Start_Command_6 for IPv6, knockd 0.8's
 # IPv6 support) adds %IP% to an nft set that accepts port 22, which is

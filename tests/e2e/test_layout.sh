@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The source tree's process boundary, checked from outside the compiler:
 # which folder may include which headers, and that the client binary holds
 # no daemon code.  The Makefile already compiles each role with only its

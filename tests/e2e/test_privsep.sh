@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Privilege separation: sesamed's packet-reading worker runs as User
 # (nobody here) with no capabilities, no_new_privs and a seccomp filter,
 # read from /proc/<worker>/status; knocking and SPA still open end to end;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `sesame rules`: the generated rulesets load as they are and knock like
 # the daemon, on the real kernel, for nft and iptables, IPv4 and IPv6.
 . "$(dirname "$0")/lib.sh"

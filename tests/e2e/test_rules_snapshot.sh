@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Snapshots of `sesame rules` output: a change to the generated rules shows
 # up as a diff to review (regenerate with SNAPSHOT_UPDATE=1).  Each snapshot
 # must also pass the firewall's own syntax check (nft -c, *tables-restore

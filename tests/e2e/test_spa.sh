@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Native SPA end to end: sesame keygen -> the server's SPA_Keys line ->
 # `sesame spa` opens the native nft gate (table inet sesame_spa, a set
 # element per grant) over IPv4 and IPv6, with nothing listening on the SPA port and

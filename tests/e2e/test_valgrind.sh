@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sesamed under valgrind's memcheck for one real scenario: a command door
 # (Start_Command touches a file, Stop_Command another) and a native nft
 # gate door (Open), both opened by real `sesame knock`s, plus wrong knocks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared by the config unit tests: collect diagnostics from the parser
  * and assert on them.  Included by one test program each (static state). */
 #ifndef SESAME_TEST_CONFIG_DIAGS_H

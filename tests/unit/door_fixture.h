@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared fixtures of the door unit tests: configs built as structs,
  * synthetic knock_events, fake time, and log capture to a scratch file.
  * Included by tests/unit/test_door*.c (each its own binary). */

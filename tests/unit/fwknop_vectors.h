@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fwknop_vectors.h — loads tests/vectors/fwknop/{vectors,extra_vectors}.json
  * (packets made by the real fwknop 2.6.10 client) for the unit tests.
  * Included by one test file each; static on purpose. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the bounded attempt table: lookups, lists, eviction order,
  * and a randomized comparison against a naive model. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the small shared modules: numparse, addr, portspec. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of capture: the BPF filter built from a config, savefiles
  * through the dispatch path, and (as root, in a private network
  * namespace of this process) live capture, the locked filter, interface

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of config: every key (good and bad values), aliases, case,
  * defaults, error lines, all errors reported.  Lint and the corpus are in
  * test_config_lint.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of config_lint() and config_load(): every warning, the
  * tests/configs corpus (good configs load; each bad one reports the error
  * its first line announces) and the files a config names. */

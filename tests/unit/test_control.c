@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of control (the control socket's protocol and file handling)
  * and status (the text and JSON it answers with), on a socket under a
  * private temporary directory. */

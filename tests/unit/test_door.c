@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the sequence doors: synthetic knock_events, fake time.
  * Configs are built as structs here, independent of the parser (except
  * one end-to-end test through config_parse).  One-time sequences are in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Randomized comparison of doors_feed/doors_expire with a naive,
  * unbounded reading of the rules in docs/knocking.md: a list of attempts
  * searched linearly, no table, no eviction (the table is large enough

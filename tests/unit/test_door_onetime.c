@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the doors' One_Time_Sequences: files consumed line by
  * line, shared by IPv4 and IPv6, a used-up door disabled, reload. */
 #include "door_fixture.h"

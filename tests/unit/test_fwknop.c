@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the fwknop codec against packets made by the real fwknop
  * 2.6.10 client (tests/vectors/fwknop/), plus tampering, truncation,
  * wrong keys and malformed plaintexts sealed by an independent builder

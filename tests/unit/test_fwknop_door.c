@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The fwknop client's real packets (tests/vectors/fwknop/) through the
  * whole server side: a config with SPA_Format = fwknop doors as a user
  * writes it (config_parse), the SPA door pipeline (spa_door.c) with its

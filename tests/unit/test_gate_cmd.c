@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the command gate and grant validation: %IP% expansion,
  * start/stop with Cmd_Timeout, refresh without a second start, the _6
  * fallback, empty commands, exit status logging, stop-all at shutdown. */

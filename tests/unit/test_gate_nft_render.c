@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of nft_render: the exact nftables text the native gate loads
  * and grants with (snapshots), the names it makes, and that libnftables
  * accepts the table script (dry run: parsed and evaluated, never sent). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of knock_args: the command line of `sesame knock`. */
 #include <stdarg.h>
 #include <stddef.h>

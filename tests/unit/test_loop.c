@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the event loop: timer order, re-arming, cancelling, fds
  * and signals. */
 #include <stdarg.h>

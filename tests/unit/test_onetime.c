@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of onetime: knockd's One_Time_Sequences file, parsed from a
  * buffer and used through real files (next, mark used, used up). */
 #include <stdarg.h>

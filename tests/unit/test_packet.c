@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of packet_decode on hand-built frames. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the parent's side of privilege separation: every message
  * from the worker is checked field by field (privsep_check) and anything
  * out of range is refused; messages cross a real SOCK_SEQPACKET pair with

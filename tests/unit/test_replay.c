@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the persistent replay cache (replay.c): refusal within a
  * run, after a reload from the file, expiry, bounds, a torn last record,
  * damaged records, foreign files, compaction and the single-owner lock. */

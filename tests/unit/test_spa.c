@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the native SPA codec (spa.c): the documented test vectors
  * of docs/spa-protocol.md byte for byte, round trips, and refusal of every
  * changed, shortened or lengthened packet. */

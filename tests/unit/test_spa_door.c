@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the SPA doors (spa_door.c): every rejection reason with
  * its log line, grants and their policy, replay within a run and after a
  * reload from the cache file, the rate limiter, the log limiter, key file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of SPA key files (spa_keys.c): generation and the line
  * format, the server file's and the client file's checks, each error
  * reported as file:line. */

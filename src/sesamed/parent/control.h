@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* control — sesamed's control socket (ControlSocket, default
  * /run/sesame/control): a unix stream socket, mode 0600 in a directory
  * created if missing, answering `sesame status`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* daemon — sesamed's privileged parent: start-up, the worker, the gates,
  * reload and shutdown.  sesamed.c parses the command line and calls
  * daemon_run().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* daemon_parent — inside sesamed's privileged parent: its state, shared
  * by daemon.c (life cycle, reload, signals, control socket) and
  * daemon_worker.c (starting, watching and stopping the worker).  Not an

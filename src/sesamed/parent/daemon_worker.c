@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* daemon_worker — the parent's side of the worker: see daemon_parent.h,
  * privsep.h and docs/sesamed.md "Privilege separation". */
 #include "daemon_parent.h"

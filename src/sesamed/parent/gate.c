@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gate — the dispatcher: every grant, validated, to its door's gate. */
 #include "gate.h"
 

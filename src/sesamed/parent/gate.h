@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gate — where every grant goes: validated once, then handed to the gate
  * of its door.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gate_cmd — see gate_cmd.h. */
 #include "gate_cmd.h"
 

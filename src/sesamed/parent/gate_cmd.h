@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gate_cmd — the knockd-style command gate.
  *
  * A grant runs the door's Start_Command (Start_Command_6 for an IPv6

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gate_nft — see gate_nft.h.  Text of the table and of grants: nft_render.c;
  * read-only kernel questions: nft_query.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gate_nft — the native gate: one nftables table owned by sesamed,
  * driven in-process through libnftables (no fork, no nft CLI).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nft_query — see nft_query.h. */
 #include "nft_query.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nft_query — read-only questions to nf_tables over a raw netlink socket:
  * the ruleset generation, the sets and rules of our table, and the live
  * elements of a set with the milliseconds they have left.

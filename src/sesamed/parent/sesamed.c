@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sesamed — the sesame daemon: command line, then daemon_run().
  * Flags are knockd's, with knockd's meanings, plus -p and -t. */
 #include <getopt.h>

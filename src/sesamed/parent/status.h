@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* status — the answer to `sesame status`: the doors, attempts in progress
  * per door, and every granted address with the time it has left, read
  * back from the kernel's sets at the moment of asking (the truth, not a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* stopstate — pending Stop_Commands recorded on disk (StateDir).
  *
  * A command door's stop is a promise: "in Cmd_Timeout seconds, run this".

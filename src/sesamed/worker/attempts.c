@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* attempts — see attempts.h.
  *
  * Layout: one array of slots (the pool), one array of bucket heads (a

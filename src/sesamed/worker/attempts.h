@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* attempts — the bounded table of knock attempts in progress.
  *
  * One entry per (source address, door) pair that has accepted at least one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* capture — libpcap handles, the BPF filter built from the doors, and the
  * glue to packet_decode().  See capture.h. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* capture — libpcap front end: the packets the doors need, decoded.
  *
  * A capture is a live interface (or "any") opened in immediate mode,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* door — see door.h; the rules are spelled out in docs/knocking.md.
  *
  * Per packet: a bitmap answers "is this port/proto a step of any door" in

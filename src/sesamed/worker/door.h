@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* door — the sequence doors: per-source knock attempts and their rules.
  *
  * Pure decision logic: it is fed decoded packets (knock_event) and the

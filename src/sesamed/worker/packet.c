@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* packet — link, network and transport headers of one captured frame.
  *
  * Every byte of the frame is hostile.  It is read only through the cursor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* packet — decodes one captured frame into a knock_event.
  *
  * Knows nothing of libpcap: it takes bytes and a DLT_* link type

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replay — see replay.h.
  *
  * File: a 16-byte header "sesame-replay-1\n", then 48-byte records

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replay — the persistent replay cache of the SPA doors.
  *
  * A set of 32-byte packet ids (native SPA: key id and nonce; fwknop: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spa_door — see spa_door.h.
  *
  * Hot-path budget: a garbage packet costs a length compare; a packet with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spa_door — the SPA doors: verify one captured datagram and answer with
  * a grant.  Native format (spa.h) and fwknop format (fwknop.h) alike.
  *

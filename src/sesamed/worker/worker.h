@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* worker — sesamed's unprivileged process: packets in, grants out.
  *
  * Forked by the parent (daemon.c) once the capture is open with its
