@@ -16,6 +16,7 @@
 #   tests/e2e/test_*.sh    e2e scripts (TAP), run by tests/run.sh
 #   fuzz/fuzz_*.c          one libFuzzer harness            -> build/fuzz/fuzz_*
 #   bench/*.c              benchmark tools                  -> build/bench/*
+#   bench/lib/*.c          helpers linked into every benchmark tool
 #
 # Each role compiles with only the include paths it may use, so a worker
 # file that includes a parent header (or the reverse) does not build; the
@@ -104,9 +105,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
-$(BUILD)/bench/%: bench/%.c $(LIB)
+# Helpers shared by the benchmark tools (bench/lib/), not part of the product.
+BENCH_LIB_SRCS := $(wildcard bench/lib/*.c)
+$(BUILD)/bench/%: bench/%.c $(BENCH_LIB_SRCS) $(LIB)
 	@mkdir -p $(@D)
-	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lm
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) -Ibench/lib $(LDFLAGS) -o $@ $< $(BENCH_LIB_SRCS) $(LIB) $(LDLIBS) -lm
 
 # Fuzzers use clang and their own instrumented objects.
 FUZZ_FLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -DSESAME_FUZZ $(INC_ALL) \
