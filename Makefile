@@ -82,7 +82,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all deps check unit e2e demo bench fuzz fuzz-run install uninstall clean
+.PHONY: all deps check unit e2e demo bench soak fuzz fuzz-run install uninstall clean
 all: $(BUILD)/sesamed $(BUILD)/sesame $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -155,6 +155,10 @@ demo: deps all
 
 bench: all
 	$(Q)SESAME_BUILD=$(BUILD) bench/run.sh
+
+# sesamed under a long mixed load with faults; SOAK_MINUTES=N (default 30).
+soak: all
+	$(Q)SESAME_BUILD=$(BUILD) bench/soak.sh
 
 fuzz: $(FUZZ_BINS)
 SECONDS ?= 60
