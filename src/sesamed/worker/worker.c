@@ -214,9 +214,7 @@ static void send_history(struct worker *w)
 		privsep_send(w->a->ipc, &m);
 }
 
-/* Before the first packet: the previous worker's knocks, replayed
- * through our doors with their grants discarded (they were given). */
-static int take_history(struct worker *w)
+static int replay_history(struct worker *w)
 {
 	for (;;) {
 		struct pollfd p = { .fd = w->a->ipc, .events = POLLIN };
@@ -250,6 +248,21 @@ static int take_history(struct worker *w)
 			doors_feed(w->doors, &ev, e->mono_ms, w->grants, w->ngrants);
 		}
 	}
+}
+
+/* Before the first packet: the previous worker's knocks, replayed
+ * through our doors with their grants discarded (they were given) and
+ * their decision lines dropped: the old worker logged each of them once,
+ * and whatever counts log lines (fail2ban) must not count them twice on
+ * every reload.  Warnings and errors still show. */
+static int take_history(struct worker *w)
+{
+	int level = log_get_level();
+	if (level > LOG_WARNING)
+		log_set_level(LOG_WARNING);
+	int rc = replay_history(w);
+	log_set_level(level);
+	return rc;
 }
 
 static void on_parent(struct loop *l, int fd, uint32_t events, void *ctx)
