@@ -30,7 +30,7 @@ MANDIR  ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
-PKGS    := libpcap libnftables libcrypto libseccomp
+PKGS    := libpcap libnftables libcrypto libseccomp libsystemd
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c17 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
 	-fno-strict-aliasing $(shell pkg-config --cflags $(PKGS))
@@ -122,7 +122,7 @@ build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
 
 # The Debian packages the build, the tests, the demo and the benchmarks need.
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
-	libssl-dev libseccomp-dev libcmocka-dev nftables iptables iproute2 \
+	libssl-dev libseccomp-dev libsystemd-dev libcmocka-dev nftables iptables iproute2 \
 	knockd fwknop-client fwknop-server openssh-server openssh-client \
 	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind
 deps:
