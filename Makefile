@@ -220,6 +220,7 @@ deb:
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/sesame-$(VERSION)
 	$(Q)cp -a $(DEB_SRCS) $(BUILD)/deb/sesame-$(VERSION)/
 	$(Q)cd $(BUILD)/deb/sesame-$(VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		dpkg-buildpackage -b -us -uc --no-pre-clean >../build.log 2>&1 || \
 		{ tail -n 40 ../build.log; exit 1; }
 	$(Q)cp $(BUILD)/deb/sesame_$(VERSION)_$(DEB_ARCH).deb $(BUILD)/
