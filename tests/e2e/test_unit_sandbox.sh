@@ -51,6 +51,11 @@ cat >"$CONF" <<EOF
 	Start_Command = iptables -I INPUT -s %IP% -p tcp --dport 2223 -j ACCEPT
 	Cmd_Timeout   = 2
 	Stop_Command  = iptables -D INPUT -s %IP% -p tcp --dport 2223 -j ACCEPT
+[legacy]
+	Sequence      = 7700,7800
+	Start_Command = iptables-legacy -I INPUT -s %IP% -p tcp --dport 2224 -j ACCEPT
+	Cmd_Timeout   = 2
+	Stop_Command  = iptables-legacy -D INPUT -s %IP% -p tcp --dport 2224 -j ACCEPT
 [outside]
 	Sequence      = 7500,7600
 	Start_Command = touch $TMP/outside || touch $TMP/state/outside_refused
@@ -59,11 +64,14 @@ in_srv nft add table inet knock_t
 in_srv nft add set inet knock_t allowed '{ type ipv4_addr; }'
 
 # The confinement, then sesamed in the foreground as the unit runs it.
+# iptables-legacy's lock: the unit's ReadWritePaths, made by tmpfiles.d.
+[ -e /run/xtables.lock ] || install -m 0600 /dev/null /run/xtables.lock
 cat >"$TMP/confined.sh" <<EOF
 set -e
 mount --make-rprivate /
 mount --bind "$TMP/state" "$TMP/state"
 mount --bind "$TMP/run" "$TMP/run"
+mount --bind /run/xtables.lock /run/xtables.lock
 mount -o remount,bind,ro /
 exec setpriv --bounding-set "$bset" --inh-caps -all ${nnp[*]} -- \
 	"$SESAMED" -c "$CONF" -i "$SRV_IF" -v
@@ -98,6 +106,10 @@ check "a Start_Command calling iptables works" \
 	wait_until 3 eval 'in_srv iptables -S INPUT | grep -q -- "-s $CLI4/32 .*--dport 2223 -j ACCEPT"'
 check "the Stop_Commands remove both after Cmd_Timeout" wait_until 5 eval \
 	'! in_srv iptables -S INPUT | grep -q -- "-s $CLI4/32" && ! in_srv nft list set inet knock_t allowed | grep -q "$CLI4"'
+knock 7700 7800
+check "a Start_Command calling iptables-legacy works (its lock is writable)" \
+	wait_until 3 eval 'in_srv iptables-legacy -S INPUT | grep -q -- "-s $CLI4/32 .*--dport 2224 -j ACCEPT"'
+check "... and its Stop_Command" wait_until 5 eval '! in_srv iptables-legacy -S INPUT | grep -q -- "-s $CLI4/32"'
 knock 7500 7600
 check "a command writing outside the writable paths fails" \
 	wait_until 3 test -e "$TMP/state/outside_refused"
