@@ -89,16 +89,16 @@ _sesame()
 	status)
 		case $prev in
 		-s | --socket) _filedir; return ;;
-		--format) COMPREPLY=($(compgen -W "text json prometheus" -- "$cur")); return ;;
+		-f | --format) COMPREPLY=($(compgen -W "text json prometheus" -- "$cur")); return ;;
 		esac
-		COMPREPLY=($(compgen -W "-s --socket -j --json --format -h --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "-s --socket -j --json -f --format -h --help" -- "$cur"))
 		;;
 	revoke)
 		case $prev in
 		-s | --socket) _filedir; return ;;
-		--door) COMPREPLY=($(compgen -W "$(_sesame_doors)" -- "$cur")); return ;;
+		-d | --door) COMPREPLY=($(compgen -W "$(_sesame_doors)" -- "$cur")); return ;;
 		esac
-		COMPREPLY=($(compgen -W "--door --all -s --socket -h --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "-a --all -d --door -s --socket -h --help" -- "$cur"))
 		;;
 	esac
 } &&
@@ -117,7 +117,8 @@ _sesamed()
 	esac
 	COMPREPLY=($(compgen -W "-i --interface -d --daemon -c --config -D
 		--debug -l --lookup -4 --only-ip-v4 -v --verbose -p --pidfile
-		-g --logfile -t --check --remove-gate -V --version -h --help" \
+		-g --logfile -t --check --dump-config --remove-gate -V --version
+		-h --help" \
 		-- "$cur"))
 } &&
 	complete -F _sesamed sesamed
