@@ -129,7 +129,8 @@ build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
 	libssl-dev libseccomp-dev libsystemd-dev libcmocka-dev nftables iptables iproute2 \
 	knockd fwknop-client fwknop-server openssh-server openssh-client \
-	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind
+	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind \
+	mandoc lintian debhelper dpkg-dev systemd
 deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
