@@ -205,5 +205,27 @@ if [ -f "$DEB" ]; then
 		eval 'dpkg-deb -I "$DEB" postinst | grep -q "systemd-sysusers.*sesame.conf"'
 	check "installing does not enable or start the service (it would close port 22)" \
 		not eval 'dpkg-deb -I "$DEB" postinst | grep -qE "deb-systemd-invoke (start|restart)|systemctl.*start"'
+
+	# A real installation, maintainer scripts included, into an empty
+	# root: dpkg --root with DPKG_ROOT honoured by systemd-sysusers,
+	# systemd-tmpfiles and deb-systemd-helper, so the host is not touched.
+	R=$TMP/dpkg-root
+	mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/etc"
+	: >"$R/var/lib/dpkg/status"
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
+	echo 'root:x:0:' >"$R/etc/group"
+	dpkg --root="$R" --force-depends --force-script-chrootless -i "$DEB" >"$TMP/dpkg.log" 2>&1
+	check "dpkg --root -i installs the package" [ $? -eq 0 ]
+	sed 's/^/# dpkg: /' "$TMP/dpkg.log" | grep -v '^# dpkg: *$' | tail -n 5
+	check "... its postinst creates the system user sesame" \
+		grep -qE '^sesame:x:[0-9]+:[0-9]+:.*:/usr/sbin/nologin$' "$R/etc/passwd"
+	check "... and /var/lib/sesame, mode 0700" [ "$(stat -c %a "$R/var/lib/sesame" 2>/dev/null)" = 700 ]
+	check "... and the config, mode 0600" [ "$(stat -c %a "$R/etc/sesame/sesamed.conf" 2>/dev/null)" = 600 ]
+	check "... which the installed sesamed -t accepts" \
+		eval '"$R/usr/sbin/sesamed" -t -c "$R/etc/sesame/sesamed.conf" 2>&1 | grep -q ": OK, 1 door"'
+	dpkg --root="$R" --force-script-chrootless --purge sesame >"$TMP/dpkg.log" 2>&1
+	rc=$?
+	check "dpkg --purge removes it, config included" \
+		eval '[ $rc -eq 0 ] && ! [ -e "$R/usr/sbin/sesamed" ] && ! [ -e "$R/etc/sesame/sesamed.conf" ]'
 fi
 finish
