@@ -72,6 +72,17 @@ check "... RELOADING=1 comes before that READY=1" \
 
 daemon_stop d
 check "SIGTERM: STOPPING=1" wait_until 3 grep -q '^STOPPING=1' "$MSGS"
+
+# An interface that is not there yet is waited for by a running daemon:
+# ready, saying so (a unit for a ppp link must not time out at boot).
+: >"$MSGS"
+NOTIFY_SOCKET=$SOCK ip netns exec "$SRV_NS" "$SESAMED" -c "$CONF" -i ppp7 \
+	-p "$TMP/w.pid" >>"$TMP/w.log" 2>&1 &
+_DAEMON_w=$!
+disown $!
+check "waiting for an interface: READY=1 with a STATUS saying so" \
+	wait_until 5 grep -q '^READY=1|STATUS=waiting for ppp7, 1 door ' "$MSGS"
+daemon_stop w
 sed 's/^/# /' "$MSGS"
 daemon_show d 20
 finish
