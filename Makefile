@@ -86,7 +86,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all deps check unit e2e demo bench fuzz fuzz-run install uninstall deb clean
+.PHONY: all deps check unit e2e demo bench fuzz fuzz-run install uninstall clean
 all: $(BUILD)/sesamed $(BUILD)/sesame $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -217,6 +217,7 @@ uninstall:
 VERSION := $(shell sed -n 's/^\#define SESAME_VERSION "\(.*\)"/\1/p' src/common/version.h)
 DEB_ARCH = $(shell dpkg --print-architecture)
 DEB_SRCS := Makefile LICENSE README.md src dist debian
+.PHONY: deb
 deb:
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/sesame-$(VERSION)
 	$(Q)cp -a $(DEB_SRCS) $(BUILD)/deb/sesame-$(VERSION)/
