@@ -127,10 +127,9 @@ build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
 
 # The Debian packages the build, the tests, the demo and the benchmarks need.
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
-	libssl-dev libseccomp-dev libsystemd-dev libcmocka-dev nftables iptables iproute2 \
+	libssl-dev libseccomp-dev libcmocka-dev nftables iptables iproute2 \
 	knockd fwknop-client fwknop-server openssh-server openssh-client \
-	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind \
-	mandoc lintian debhelper dpkg-dev systemd
+	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind
 deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -210,6 +209,11 @@ uninstall:
 		$(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 		$(foreach f,$(F2B_FILES),$(DESTDIR)$(SYSCONFDIR)/fail2ban/$(f))
 	@echo "uninstall: $(SYSCONFDIR)/sesame/sesamed.conf and $(DESTDIR)/var/lib/sesame are left in place"
+
+# sd_notify (libsystemd); the man pages' lint, the package build and the
+# checks of tests/e2e/test_dist.sh.  (A variable: the deps rule reads it
+# when it runs.)
+DEB_PKGS += libsystemd-dev mandoc lintian debhelper dpkg-dev systemd
 
 # The Debian package, built by dpkg-buildpackage from debian/ in a copy of
 # the sources under $(BUILD)/deb (its clean step would remove build/):
