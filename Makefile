@@ -109,6 +109,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
+# Helpers of the e2e tests.
+TEST_TOOLS := $(BUILD)/tests/syscall_allow
+$(BUILD)/tests/syscall_allow: tests/e2e/syscall_allow.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lm
@@ -143,7 +149,7 @@ deps:
 
 unit: $(UNIT_BINS)
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(TEST_TOOLS)
 	@# test_valgrind runs the plain daemon, whichever build is tested.
 	$(if $(filter 1,$(SANITIZE)),$(Q)$(MAKE) --no-print-directory SANITIZE= build/sesamed)
 	$(Q)$(MAKE) --no-print-directory fuzz

@@ -3,10 +3,13 @@
 # Does sesamed still work inside the confinement of dist/sesamed.service.in?
 # Without systemd, the test builds that confinement by hand from the unit's
 # own lines: the capability bounding set of CapabilityBoundingSet= and
-# no_new_privs (setpriv), and a read-only file system where only the
-# StateDir and the ControlSocket's directory may be written (a private
-# mount namespace, like ProtectSystem=strict with StateDirectory= and
-# RuntimeDirectory=).  Then, in the namespace harness: the worker drops to
+# no_new_privs (setpriv); the system calls of SystemCallFilter=, expanded
+# by systemd-analyze and combined as systemd does (the first line is the
+# allow list, a later "~" line takes away, a later plain line adds back),
+# every other call failing with EPERM (syscall_allow.c); and a read-only
+# file system where only the StateDir and the ControlSocket's directory
+# may be written (a private mount namespace, like ProtectSystem=strict
+# with StateDirectory= and RuntimeDirectory=).  Then, in the namespace harness: the worker drops to
 # its user and loads its seccomp filter, the nft gate opens for a knock,
 # knockd-style commands calling nft and iptables add and remove their
 # rules, status answers, SIGHUP reloads, SIGTERM ends both processes; and
@@ -27,6 +30,47 @@ check "the unit names a capability bounding set ($caps)" [ -n "$caps" ]
 check "the unit sets NoNewPrivileges=yes" [ ${#nnp[@]} -eq 1 ]
 check "the unit mounts the system read-only (ProtectSystem=strict)" \
 	grep -qx 'ProtectSystem=strict' "$UNIT"
+
+# SystemCallFilter= as one list of names.
+declare -A expanded=()
+expand() {  # NAME...: prints the system calls of each name or @group
+	local n
+	for n in "$@"; do
+		case $n in
+		@*)
+			[ -z "${expanded[$n]:-}" ] || continue
+			expanded[$n]=1
+			# shellcheck disable=SC2046
+			expand $(systemd-analyze syscall-filter "$n" 2>/dev/null |
+				sed -n '2,$ { /^ *#/d; s/^ *//p }')
+			;;
+		*) echo "$n" ;;
+		esac
+	done
+}
+declare -A allow=()
+first=1
+while read -r line; do
+	deny=0
+	case $line in "~"*) deny=1; line=${line#\~} ;; esac
+	expanded=()
+	# shellcheck disable=SC2086
+	for c in $(expand $line | sort -u); do
+		if [ $deny = 1 ]; then unset "allow[$c]"; else allow[$c]=1; fi
+	done
+	[ $first = 1 ] && [ $deny = 1 ] && { diag "a deny list first: not handled"; }
+	first=0
+done < <(sed -n 's/^SystemCallFilter=//p' "$UNIT")
+printf '%s\n' "${!allow[@]}" | sort >"$TMP/syscalls"
+check "the unit has a system call allow list ($(wc -l <"$TMP/syscalls") calls)" \
+	[ "$(wc -l <"$TMP/syscalls")" -gt 100 ]
+for c in capset setresuid seccomp; do
+	check "... which lets the worker drop privileges: $c" grep -qx "$c" "$TMP/syscalls"
+done
+check "... and keeps out @privileged calls the parent does not need: chroot" \
+	not grep -qx chroot "$TMP/syscalls"
+SYSCALL_ALLOW=$BIN/tests/syscall_allow
+[ -x "$SYSCALL_ALLOW" ] || { not_ok "$SYSCALL_ALLOW is built (make $SESAME_BUILD/tests/syscall_allow)"; finish; }
 
 ns_setup
 tcp_service 2222
@@ -74,7 +118,7 @@ mount --bind "$TMP/run" "$TMP/run"
 mount --bind /run/xtables.lock /run/xtables.lock
 mount -o remount,bind,ro /
 exec setpriv --bounding-set "$bset" --inh-caps -all ${nnp[*]} -- \
-	"$SESAMED" -c "$CONF" -i "$SRV_IF" -v
+	"$SYSCALL_ALLOW" "$TMP/syscalls" "$SESAMED" -c "$CONF" -i "$SRV_IF" -v
 EOF
 : >"$TMP/d.log"
 ip netns exec "$SRV_NS" unshare -m sh "$TMP/confined.sh" >>"$TMP/d.log" 2>&1 &
@@ -90,6 +134,7 @@ diag "parent $pid: $(grep -E '^(CapBnd|NoNewPrivs)' "/proc/$pid/status" | tr '\n
 check "the parent runs with the unit's bounding set" \
 	[ "$(awk '/^CapBnd/ {print $2}' "/proc/$pid/status")" != 000001ffffffffff ]
 check "... and no_new_privs" grep -qE '^NoNewPrivs:[[:space:]]+1' "/proc/$pid/status"
+check "... under the unit's system call filter" grep -qE '^Seccomp:[[:space:]]+2' "/proc/$pid/status"
 check "the worker dropped root" not grep -qE '^Uid:[[:space:]]+0[[:space:]]' "/proc/$worker/status"
 check "... and runs under its seccomp filter" grep -qE '^Seccomp:[[:space:]]+2' "/proc/$worker/status"
 check "... with no capability" grep -qE '^CapEff:[[:space:]]+0+$' "/proc/$worker/status"
