@@ -109,12 +109,6 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
-# Helpers of the e2e tests.
-TEST_TOOLS := $(BUILD)/tests/syscall_allow
-$(BUILD)/tests/syscall_allow: tests/e2e/syscall_allow.c
-	@mkdir -p $(@D)
-	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
-
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lm
@@ -146,6 +140,12 @@ deps:
 	else echo "deps: not root or no apt-get; install by hand: $(DEB_PKGS)"; fi
 	@# knockd's package enables a service; tests start their own instances.
 	-@systemctl disable --now knockd >/dev/null 2>&1 || true
+
+# Helpers of the e2e tests.
+TEST_TOOLS := $(BUILD)/tests/syscall_allow
+$(BUILD)/tests/syscall_allow: tests/e2e/syscall_allow.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 unit: $(UNIT_BINS)
 check: deps
