@@ -224,6 +224,7 @@ DEB_PKGS += libsystemd-dev mandoc lintian debhelper dpkg-dev systemd
 # The Debian package, built by dpkg-buildpackage from debian/ in a copy of
 # the sources under $(BUILD)/deb (its clean step would remove build/):
 # $(BUILD)/sesame_VERSION_ARCH.deb.
+# debian/changelog carries the same version (test_dist.sh checks it).
 VERSION := $(shell sed -n 's/^\#define SESAME_VERSION "\(.*\)"/\1/p' src/common/version.h)
 DEB_ARCH = $(shell dpkg --print-architecture)
 DEB_SRCS := Makefile LICENSE README.md src dist debian

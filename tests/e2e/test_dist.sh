@@ -165,10 +165,12 @@ for f in dist/sysusers.d/sesame.conf dist/tmpfiles.d/sesame.conf \
 done
 
 # --- make deb ------------------------------------------------------------
+VERSION=$(sed -n 's/^#define SESAME_VERSION "\(.*\)"/\1/p' src/common/version.h)
+check "debian/changelog is at version $VERSION (src/common/version.h)" \
+	[ "$(dpkg-parsechangelog -l debian/changelog -S Version)" = "$VERSION" ]
 DEBB=$TMP/debbuild
 make --no-print-directory deb BUILD="$DEBB" >"$TMP/deb.log" 2>&1
 rc=$?
-VERSION=$(sed -n 's/^#define SESAME_VERSION "\(.*\)"/\1/p' src/common/version.h)
 DEB=$DEBB/sesame_${VERSION}_$(dpkg --print-architecture).deb
 check "make deb builds sesame_${VERSION}_ARCH.deb" [ $rc -eq 0 -a -f "$DEB" ]
 [ $rc -eq 0 ] || sed 's/^/# /' "$TMP/deb.log" | tail -n 30
