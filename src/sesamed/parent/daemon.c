@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "worker/capture.h"
 #include "config.h"
 #include "control.h"
@@ -305,7 +307,11 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 	struct daemon *dm = ctx;
 	switch (si->ssi_signo) {
 	case SIGHUP:
+		/* systemd (Type=notify) holds `systemctl reload` until READY=1. */
+		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+			   (unsigned long long)loop_now_ms() * 1000ull);
 		reload(dm);
+		sd_notify(0, "READY=1");
 		break;
 	case SIGCHLD:
 		gate_cmd_reap(dm->gates.cmd);
@@ -313,6 +319,7 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 	case SIGTERM:
 	case SIGINT:
 		log_notice("%s: shutting down", strsignal((int)si->ssi_signo));
+		sd_notify(0, "STOPPING=1");
 		loop_stop(l, 0);
 		break;
 	}
@@ -570,6 +577,12 @@ int daemon_run(const struct daemon_opts *o)
 		log_info("packets are read by worker %d as user %s (uid %u)%s", (int)dm.worker,
 		 dm.user.name, (unsigned)dm.user.uid,
 		 strcmp(dm.user.name, dm.cfg->user) ? ": no account named by User" : "");
+	/* Ready for systemd once the gate is loaded and the worker reads the
+	 * capture (worker_spawn waited for its READY).  An interface that is
+	 * not there yet is waited for by a running daemon: ready too, or a
+	 * unit for a ppp or wifi link would time out at boot. */
+	sd_notifyf(0, "READY=1\nSTATUS=%s %s, %zu door%s", dm.cap ? "capturing on" :
+		   "waiting for", dm.ifname, dm.cfg->ndoors, dm.cfg->ndoors == 1 ? "" : "s");
 	int rc = loop_run(dm.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
