@@ -40,6 +40,8 @@ static const struct keyword keywords[] = {
 	{ "Target", K_TARGET, IN_DOOR },
 	{ "Open", K_OPEN, IN_DOOR },
 	{ "Open_Timeout", K_OPEN_TIMEOUT, IN_DOOR },
+	{ "Forward", K_FORWARD, IN_DOOR },
+	{ "Forward_To", K_FORWARD_TO, IN_DOOR },
 	{ "SPA_Port", K_SPA_PORT, IN_DOOR },
 	{ "SPA_Format", K_SPA_FORMAT, IN_DOOR },
 	{ "SPA_Keys", K_SPA_KEYS, IN_DOOR },
@@ -352,6 +354,42 @@ const char *hmac_digest_name(enum hmac_digest d)
 	return digest_names[d];
 }
 
+/* "ADDR", "IPV4:PORT", "[IPV6]" or "[IPV6]:PORT"; a bare IPv6 address
+ * has no port (its colons would be ambiguous). */
+static bool parse_forward_to(const char *v, struct addr *a, uint16_t *port)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon;
+	size_t hlen;
+	bool bracket = v[0] == '[';
+	if (bracket) {
+		const char *end = strchr(v, ']');
+		if (!end || (end[1] != '\0' && end[1] != ':'))
+			return false;
+		hlen = (size_t)(end - v - 1);
+		colon = end[1] == ':' ? end + 1 : NULL;
+		v++;
+	} else {
+		const char *c = strchr(v, ':');
+		colon = c && !strchr(c + 1, ':') ? c : NULL;
+		hlen = colon ? (size_t)(colon - v) : strlen(v);
+	}
+	if (hlen == 0 || hlen >= sizeof host)
+		return false;
+	memcpy(host, v, hlen);
+	host[hlen] = '\0';
+	if (!addr_parse(host, a) || (bracket && a->family != AF_INET6))
+		return false;
+	*port = 0;
+	if (!colon)
+		return true;
+	unsigned n;
+	if (!parse_port(colon + 1, &n))
+		return false;
+	*port = (uint16_t)n;
+	return true;
+}
+
 /* V is never empty here except for the command keys: parse_line() refused
  * empty values already. */
 void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
@@ -450,6 +488,24 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 			d->open_timeout_s = (unsigned)n;
 			d->lines.open_timeout = p->line;
 		}
+		return;
+	case K_FORWARD:
+		if (!parse_bool(v, &d->forward)) {
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected yes or no)",
+				    k->name, VAL(v));
+			return;
+		}
+		d->lines.forward = p->line;
+		return;
+	case K_FORWARD_TO:
+		if (!parse_forward_to(v, &d->forward_to, &d->forward_to_port)) {
+			memset(&d->forward_to, 0, sizeof d->forward_to);
+			d->forward_to_port = 0;
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected ADDR, ADDR:PORT "
+				    "or [IPV6]:PORT, numeric)", k->name, VAL(v));
+			return;
+		}
+		d->lines.forward_to = p->line;
 		return;
 	case K_SPA_PORT:
 		if (num(p, k, v, 1, 65535, "a port", &n)) {
