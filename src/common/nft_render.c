@@ -173,21 +173,16 @@ size_t nft_render_rule_count(const struct config *cfg)
 	return n + any;
 }
 
-static const uint8_t protos[] = { PROTO_TCP, PROTO_UDP };
-
-static bool door_has_proto(const struct door *d, uint8_t proto)
-{
-	for (size_t k = 0; k < d->open_len && k < CONFIG_OPEN_MAX; k++)
-		if (d->open[k].proto == proto)
-			return true;
-	return false;
-}
-
 /* Address families a forwarded door's accept rules cover: its Forward_To's
  * only, or both. */
 static size_t forward_families(const struct door *d)
 {
 	return d->forward_to.family ? 1 : 2;
+}
+
+static size_t forward_ports(const struct door *d)
+{
+	return d->open_len < CONFIG_OPEN_MAX ? d->open_len : CONFIG_OPEN_MAX;
 }
 
 size_t nft_render_forward_rule_count(const struct config *cfg)
@@ -197,23 +192,21 @@ size_t nft_render_forward_rule_count(const struct config *cfg)
 	size_t n = 1;                           /* ct state */
 	for (size_t i = 0; i < cfg->ndoors; i++) {
 		const struct door *d = &cfg->doors[i];
-		if (!nft_door_forwarded(d))
-			continue;
-		for (size_t p = 0; p < sizeof protos; p++)
-			if (door_has_proto(d, protos[p]))
-				n += forward_families(d) + 1;   /* accepts, drop */
+		if (nft_door_forwarded(d))
+			n += forward_ports(d) * (forward_families(d) + 1);     /* accepts, drop */
 	}
 	return n;
 }
 
-/* Which forwarded connections door D guards for PROTO: "meta l4proto tcp",
- * then either "ct status dnat" (any port forward) or its Forward_To
- * destination as the packet now has it (after any DNAT), then the guarded
- * ports as the client sent them, "ct original proto-dst { ... }".  The
- * protocol comes first: nft types proto-dst only within one protocol. */
-static void forward_match(struct strbuf *out, const struct door *d, uint8_t proto)
+/* Which forwarded connections door D guards for its port PP: "meta
+ * l4proto tcp", then either "ct status dnat" (any port forward) or its
+ * Forward_To destination as the packet now has it (after any DNAT), then
+ * the port as the client sent it, "ct original proto-dst 2222".  nft types
+ * proto-dst only after the protocol, and prints a set of such ports in a
+ * form it cannot read back, hence one rule per port. */
+static void forward_match(struct strbuf *out, const struct door *d, const struct port_proto *pp)
 {
-	strbuf_printf(out, "meta l4proto %s", proto_name(proto));
+	strbuf_printf(out, "meta l4proto %s", proto_name(pp->proto));
 	if (d->forward_to.family) {
 		char a[ADDR_STRLEN];
 		strbuf_printf(out, " %s %s", d->forward_to.family == AF_INET6 ? "ip6 daddr" : "ip daddr",
@@ -223,15 +216,7 @@ static void forward_match(struct strbuf *out, const struct door *d, uint8_t prot
 	} else {
 		strbuf_puts(out, " ct status dnat");
 	}
-	strbuf_puts(out, " ct original proto-dst { ");
-	const char *sep = "";
-	for (size_t k = 0; k < d->open_len && k < CONFIG_OPEN_MAX; k++) {
-		if (d->open[k].proto != proto)
-			continue;
-		strbuf_printf(out, "%s%u", sep, (unsigned)d->open[k].port);
-		sep = ", ";
-	}
-	strbuf_puts(out, " }");
+	strbuf_printf(out, " ct original proto-dst %u", (unsigned)pp->port);
 }
 
 static void forward_rules(const struct config *cfg, struct strbuf *out)
@@ -250,12 +235,10 @@ static void forward_rules(const struct config *cfg, struct strbuf *out)
 			const struct door *d = &cfg->doors[i];
 			if (!nft_door_forwarded(d))
 				continue;
-			for (size_t p = 0; p < sizeof protos; p++) {
-				if (!door_has_proto(d, protos[p]))
-					continue;
+			for (size_t k = 0; k < forward_ports(d); k++) {
 				if (drop) {
 					strbuf_printf(out, "add rule inet %s %s ", t, NFT_FORWARD_CHAIN);
-					forward_match(out, d, protos[p]);
+					forward_match(out, d, &d->open[k]);
 					strbuf_puts(out, " drop\n");
 					continue;
 				}
@@ -263,7 +246,7 @@ static void forward_rules(const struct config *cfg, struct strbuf *out)
 					if (d->forward_to.family && d->forward_to.family != fam[f].family)
 						continue;
 					strbuf_printf(out, "add rule inet %s %s ", t, NFT_FORWARD_CHAIN);
-					forward_match(out, d, protos[p]);
+					forward_match(out, d, &d->open[k]);
 					strbuf_printf(out, " %s . meta l4proto . ct original proto-dst @%s accept\n",
 						      fam[f].match,
 						      nft_set_name(cfg, i, fam[f].family, set, sizeof set));

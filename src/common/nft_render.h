@@ -20,9 +20,9 @@
  *     chain forward {                          (only with a Forward door)
  *       type filter hook forward priority filter - 10; policy accept;
  *       ct state established,related accept
- *       meta l4proto tcp <scope> ct original proto-dst { <door's tcp Open> } ip saddr . meta l4proto . ct original proto-dst @<door>_v4 accept
- *       ... (v6 likewise; udp likewise; every door's accepts, then:)
- *       meta l4proto tcp <scope> ct original proto-dst { <door's tcp Open> } drop
+ *       meta l4proto tcp <scope> ct original proto-dst 2222 ip saddr . meta l4proto . ct original proto-dst @<door>_v4 accept
+ *       ... (v6 likewise; one rule per port of Open; every door's accepts, then:)
+ *       meta l4proto tcp <scope> ct original proto-dst 2222 drop
  *     }
  *   }
  *

@@ -227,14 +227,16 @@ static const char forward_expected[] =
 
 static const char forward_rules_expected[] =
 	"add rule inet sesame forward ct state established,related accept\n"
-	"add rule inet sesame forward meta l4proto tcp ct status dnat ct original proto-dst { 2222 } ip saddr . meta l4proto . ct original proto-dst @openSSH_v4 accept\n"
-	"add rule inet sesame forward meta l4proto tcp ct status dnat ct original proto-dst { 2222 } ip6 saddr . meta l4proto . ct original proto-dst @openSSH_v6 accept\n"
-	"add rule inet sesame forward meta l4proto udp ct status dnat ct original proto-dst { 53 } ip saddr . meta l4proto . ct original proto-dst @openSSH_v4 accept\n"
-	"add rule inet sesame forward meta l4proto udp ct status dnat ct original proto-dst { 53 } ip6 saddr . meta l4proto . ct original proto-dst @openSSH_v6 accept\n"
-	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst { 443, 22 } ip6 saddr . meta l4proto . ct original proto-dst @web_spa_v6 accept\n"
-	"add rule inet sesame forward meta l4proto tcp ct status dnat ct original proto-dst { 2222 } drop\n"
-	"add rule inet sesame forward meta l4proto udp ct status dnat ct original proto-dst { 53 } drop\n"
-	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst { 443, 22 } drop\n"
+	"add rule inet sesame forward meta l4proto tcp ct status dnat ct original proto-dst 2222 ip saddr . meta l4proto . ct original proto-dst @openSSH_v4 accept\n"
+	"add rule inet sesame forward meta l4proto tcp ct status dnat ct original proto-dst 2222 ip6 saddr . meta l4proto . ct original proto-dst @openSSH_v6 accept\n"
+	"add rule inet sesame forward meta l4proto udp ct status dnat ct original proto-dst 53 ip saddr . meta l4proto . ct original proto-dst @openSSH_v4 accept\n"
+	"add rule inet sesame forward meta l4proto udp ct status dnat ct original proto-dst 53 ip6 saddr . meta l4proto . ct original proto-dst @openSSH_v6 accept\n"
+	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst 443 ip6 saddr . meta l4proto . ct original proto-dst @web_spa_v6 accept\n"
+	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst 22 ip6 saddr . meta l4proto . ct original proto-dst @web_spa_v6 accept\n"
+	"add rule inet sesame forward meta l4proto tcp ct status dnat ct original proto-dst 2222 drop\n"
+	"add rule inet sesame forward meta l4proto udp ct status dnat ct original proto-dst 53 drop\n"
+	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst 443 drop\n"
+	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst 22 drop\n"
 	/* The input chain is as before: the forward door's ports guarded there too. */
 	"add rule inet sesame input meta l4proto . th dport { tcp . 2222, udp . 53, tcp . 7000, tcp . 8000, tcp . 9000, tcp . 443, tcp . 22, udp . 62201, udp . 5353 } drop\n";
 
@@ -265,10 +267,10 @@ static void forward_chain_snapshot(void **state)
 	nft_render_load(&cfg, NULL, 0, false, &sb);
 	s = strbuf_str(&sb);
 	assert_non_null(strstr(s, "add rule inet sesame forward meta l4proto tcp ip daddr 198.19.1.2 "
-			       "ct original proto-dst { 443, 22 } ip saddr . meta l4proto . ct original "
+			       "ct original proto-dst 443 ip saddr . meta l4proto . ct original "
 			       "proto-dst @web_spa_v4 accept\n"));
 	assert_int_equal(count_lines(s, "add rule inet sesame forward meta l4proto tcp ip6 "), 0);
-	assert_int_equal(count_lines(s, "add rule inet sesame forward meta l4proto tcp ip daddr "), 2);
+	assert_int_equal(count_lines(s, "add rule inet sesame forward meta l4proto tcp ip daddr "), 4);
 	assert_int_equal(nft_render_forward_rule_count(&cfg),
 			 count_lines(s, "add rule inet sesame forward "));
 	strbuf_fini(&sb);
