@@ -354,42 +354,6 @@ const char *hmac_digest_name(enum hmac_digest d)
 	return digest_names[d];
 }
 
-/* "ADDR", "IPV4:PORT", "[IPV6]" or "[IPV6]:PORT"; a bare IPv6 address
- * has no port (its colons would be ambiguous). */
-static bool parse_forward_to(const char *v, struct addr *a, uint16_t *port)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon;
-	size_t hlen;
-	bool bracket = v[0] == '[';
-	if (bracket) {
-		const char *end = strchr(v, ']');
-		if (!end || (end[1] != '\0' && end[1] != ':'))
-			return false;
-		hlen = (size_t)(end - v - 1);
-		colon = end[1] == ':' ? end + 1 : NULL;
-		v++;
-	} else {
-		const char *c = strchr(v, ':');
-		colon = c && !strchr(c + 1, ':') ? c : NULL;
-		hlen = colon ? (size_t)(colon - v) : strlen(v);
-	}
-	if (hlen == 0 || hlen >= sizeof host)
-		return false;
-	memcpy(host, v, hlen);
-	host[hlen] = '\0';
-	if (!addr_parse(host, a) || (bracket && a->family != AF_INET6))
-		return false;
-	*port = 0;
-	if (!colon)
-		return true;
-	unsigned n;
-	if (!parse_port(colon + 1, &n))
-		return false;
-	*port = (uint16_t)n;
-	return true;
-}
-
 /* V is never empty here except for the command keys: parse_line() refused
  * empty values already. */
 void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
@@ -498,7 +462,7 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 		d->lines.forward = p->line;
 		return;
 	case K_FORWARD_TO:
-		if (!parse_forward_to(v, &d->forward_to, &d->forward_to_port)) {
+		if (!addr_port_parse(v, &d->forward_to, &d->forward_to_port)) {
 			memset(&d->forward_to, 0, sizeof d->forward_to);
 			d->forward_to_port = 0;
 			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected ADDR, ADDR:PORT "
