@@ -34,6 +34,11 @@ bool nft_door_forwarded(const struct door *d)
 	return nft_door_gated(d) && d->forward;
 }
 
+bool nft_door_input(const struct door *d)
+{
+	return nft_door_gated(d) && !(d->forward && d->forward_to.family);
+}
+
 bool nft_wants_forward(const struct config *cfg)
 {
 	for (size_t i = 0; i < cfg->ndoors; i++)
@@ -143,7 +148,7 @@ static size_t silent_ports(const struct config *cfg, struct port_proto *buf, siz
 	struct port_set s = { buf, 0, cap };
 	for (size_t i = 0; i < cfg->ndoors; i++) {
 		const struct door *d = &cfg->doors[i];
-		for (size_t k = 0; k < d->open_len; k++)
+		for (size_t k = 0; nft_door_input(d) && k < d->open_len; k++)
 			port_set_add(&s, d->open[k]);
 		for (size_t k = 0; k < d->seq_len && k < CONFIG_SEQ_MAX; k++)
 			port_set_add(&s, d->seq[k]);
@@ -162,12 +167,12 @@ size_t nft_render_rule_count(const struct config *cfg)
 {
 	size_t n = 1;                           /* ct state */
 	for (size_t i = 0; i < cfg->ndoors; i++)
-		if (nft_door_gated(&cfg->doors[i]))
+		if (nft_door_input(&cfg->doors[i]))
 			n += 2;
 	bool any = false;
 	for (size_t i = 0; i < cfg->ndoors && !any; i++) {
 		const struct door *d = &cfg->doors[i];
-		any = d->open_len || d->seq_len ||
+		any = (nft_door_input(d) && d->open_len) || d->seq_len ||
 		      (d->spa_format != SPA_FORMAT_NONE && d->spa_port);
 	}
 	return n + any;
@@ -288,7 +293,7 @@ void nft_render_load(const struct config *cfg, const char *const *drop_sets,
 	strbuf_printf(out, "add rule inet %s %s ct state established,related accept\n", t, NFT_CHAIN);
 	for (size_t i = 0; i < cfg->ndoors; i++) {
 		const struct door *d = &cfg->doors[i];
-		if (!nft_door_gated(d))
+		if (!nft_door_input(d))
 			continue;
 		static const struct { int family; const char *match; } fam[] = {
 			{ AF_INET, "ip saddr" }, { AF_INET6, "ip6 saddr" },

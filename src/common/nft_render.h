@@ -14,7 +14,7 @@
  *       ct state established,related accept
  *       meta l4proto . th dport { <door's Open> } ip saddr . meta l4proto . th dport @<door>_v4 accept
  *       meta l4proto . th dport { <door's Open> } ip6 saddr . meta l4proto . th dport @<door>_v6 accept
- *       ...                                     (two rules per door with Open)
+ *       ...        (two rules per door with Open, except Forward_To doors)
  *       meta l4proto . th dport { <every guarded, knock and SPA port> } drop
  *     }
  *     chain forward {                          (only with a Forward door)
@@ -31,7 +31,9 @@
  * Forward_To, "ip daddr A [th dport P]" (the destination after any DNAT).
  * Forward doors' Open ports are the ports the client sent to (the
  * conntrack original tuple), so one set element (source, proto, port)
- * serves both paths.  DNAT runs in prerouting at priority -100; by the
+ * serves both paths.  A Forward door without Forward_To also guards its
+ * ports on the input path (a local proxy such as docker-proxy listens
+ * there); one with Forward_To guards that destination only.  DNAT runs in prerouting at priority -100; by the
  * forward hook the header holds the rewritten port, hence ct original.
  *
  * A set element is (source address, protocol, port), so a grant may open
@@ -85,6 +87,9 @@ bool nft_config_ok(const struct config *cfg, char *err, size_t errlen);
 bool nft_door_gated(const struct door *d);
 /* True for a gated door with Forward = yes; nft_wants_forward(): any. */
 bool nft_door_forwarded(const struct door *d);
+/* True for a gated door that guards its ports on the input path: all but
+ * those with Forward_To, which guard that one inner destination only. */
+bool nft_door_input(const struct door *d);
 bool nft_wants_forward(const struct config *cfg);
 
 /* The whole table as one script: add table, add chain(s), flush

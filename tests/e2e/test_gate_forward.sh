@@ -9,7 +9,8 @@
 # knocker only, the grant expiring in the kernel, an established
 # connection outliving it with the client's real address at the inner
 # host; the inner host's own connections to the same port number and
-# unguarded ports untouched; IPv6 routed (no NAT) with Forward_To; status;
+# unguarded ports untouched; IPv6 routed (no NAT) with Forward_To, which
+# leaves the router's own port alone; status;
 # a reload without Forward doors removing the forward chain.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_daemon.sh"
@@ -22,6 +23,7 @@ ns_route_inner "$third_NS"
 tcp_service 22 "$inner_NS"
 tcp_service 2400 "$inner_NS"
 tcp_service 2222 "$CLI_NS"         # a service out there that inner hosts use
+tcp_service 22                     # the router's own sshd
 SOCK=$TMP/control
 T=sesame_f
 write_conf() {  # $1: the Forward lines of door fwd (empty: none)
@@ -69,6 +71,7 @@ check "no knock: the forwarded port is silently closed" silent_connect "$CLI_NS"
 check "the inner host's own connection to port 2222 out there passes (no DNAT)" \
 	reach "$CLI4" 2222 1 "$inner_NS"
 check "an inner port nobody guards is still routed" reach "$INNER4" 2400
+check "the router's own port 22 is not the Forward_To door's business" reach "$SRV4" 22
 
 knock "$SRV4" 7000 8000 9000
 check "knock: the forwarded port opens for the knocker" wait_until 2 reach "$SRV4" 2222

@@ -237,8 +237,9 @@ static const char forward_rules_expected[] =
 	"add rule inet sesame forward meta l4proto udp ct status dnat ct original proto-dst 53 drop\n"
 	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst 443 drop\n"
 	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst 22 drop\n"
-	/* The input chain is as before: the forward door's ports guarded there too. */
-	"add rule inet sesame input meta l4proto . th dport { tcp . 2222, udp . 53, tcp . 7000, tcp . 8000, tcp . 9000, tcp . 443, tcp . 22, udp . 62201, udp . 5353 } drop\n";
+	/* The input chain guards the DNAT door's ports too, not the
+	 * Forward_To door's (443 is nobody's on input now). */
+	"add rule inet sesame input meta l4proto . th dport { tcp . 2222, udp . 53, tcp . 7000, tcp . 8000, tcp . 9000, udp . 62201, udp . 5353 } drop\n";
 
 static void forward_chain_snapshot(void **state)
 {
@@ -260,6 +261,8 @@ static void forward_chain_snapshot(void **state)
 			 count_lines(s, "add rule inet sesame forward "));
 	assert_int_equal(nft_render_rule_count(&cfg),
 			 count_lines(s, "add rule inet sesame input "));
+	assert_int_equal(count_lines(s, "add rule inet sesame input meta l4proto . th dport { tcp . 2222, udp . 53 } ip"), 2);
+	assert_null(strstr(s, "th dport { tcp . 443"));
 	/* A v4 Forward_To: v4 accept only. */
 	assert_true(addr_parse("198.19.1.2", &doors[1].forward_to));
 	doors[1].forward_to_port = 0;
