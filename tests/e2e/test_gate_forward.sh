@@ -11,7 +11,8 @@
 # host; the inner host's own connections to the same port number and
 # unguarded ports untouched; IPv6 routed (no NAT) with Forward_To, which
 # leaves the router's own port alone; status;
-# a reload without Forward doors removing the forward chain.
+# a flushed forward chain restored by the next grant; a reload without
+# Forward doors removing the forward chain.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_daemon.sh"
 . "$(dirname "$0")/lib_nft.sh"
@@ -140,6 +141,16 @@ check "v6 routed: knock opens the inner port" wait_until 2 reach "$INNER6" 22
 check "v6 routed: ... for the knocker only" not reach "$INNER6" 22 1 "$third_NS"
 check "v6 routed: the grant expires in the kernel" wait_until 8 empty fwd6_v6
 check "v6 routed: closed again" not reach "$INNER6" 22
+
+# --- someone flushes the forward chain ------------------------------------
+in_srv nft flush chain inet "$T" forward
+fwd_drop() { in_srv nft list chain inet "$T" forward | grep -q "ct original proto-dst 2222 drop"; }
+check "setup: the forward chain was flushed" not fwd_drop
+knock "$SRV4" 7000 8000 9000
+check "the next grant restores the forward chain" wait_until 2 fwd_drop
+check "... and says so in the log" log_has d "was deleted or changed by someone else"
+check "... and the knocker gets in" wait_until 2 reach "$SRV4" 2222
+check "... and nobody else" not reach "$SRV4" 2222 1 "$third_NS"
 
 # --- a reload without Forward doors ---------------------------------------
 write_conf ""
