@@ -9,7 +9,8 @@
 # knocker only, the grant expiring in the kernel, an established
 # connection outliving it with the client's real address at the inner
 # host; the inner host's own connections to the same port number and
-# unguarded ports untouched; IPv6 routed (no NAT) with Forward_To, which
+# unguarded ports untouched; Forward_To behind a DNAT (only the named
+# original port); IPv6 routed (no NAT) with Forward_To, which
 # leaves the router's own port alone; status;
 # a flushed forward chain restored by the next grant; a reload without
 # Forward doors removing the forward chain.
@@ -38,6 +39,13 @@ write_conf() {  # $1: the Forward lines of door fwd (empty: none)
 	Open          = 2222/tcp,2300/tcp
 	Open_Timeout  = 4
 $1
+[fwdto]
+	Sequence      = 7200,8200,9200
+	Seq_Timeout   = 3
+	Open          = 2401/tcp
+	Open_Timeout  = 4
+	Forward       = yes
+	Forward_To    = $INNER4:2400
 [fwd6]
 	Sequence      = 7100,8100,9100
 	Seq_Timeout   = 3
@@ -59,6 +67,8 @@ table ip lab_nat {
 		type nat hook prerouting priority dstnat; policy accept;
 		iifname "br0" tcp dport 2222 dnat to $INNER4:22
 		iifname "br0" tcp dport 2300 dnat to $INNER4:2300
+		iifname "br0" tcp dport 2401 dnat to $INNER4:2400
+		iifname "br0" tcp dport 2402 dnat to $INNER4:2400
 	}
 }
 EOF
@@ -86,6 +96,13 @@ check "status shows the forward door" \
 check "status shows Forward_To" grep -qE "^door fwd6: .*forwarded to \[$INNER6\]:22" <<<"$st"
 check "status --json has the inner destination" \
 	grep -qF "\"forward\":{\"to\":\"$INNER6\",\"port\":22}" <<<"$(status --json)"
+
+# Forward_To with a DNAT: the original port and the inner destination.
+check "Forward_To: the DNAT'd 2401 is closed without a knock" not reach "$SRV4" 2401
+check "Forward_To: 2402 to the same inner port is not the door's (not in Open)" reach "$SRV4" 2402
+knock "$SRV4" 7200 8200 9200
+check "Forward_To: knock opens 2401 to the inner host" wait_until 2 reach "$SRV4" 2401
+check "Forward_To: ... for the knocker only" not reach "$SRV4" 2401 1 "$third_NS"
 
 # A connection opened during the grant, kept across its end.
 mkfifo "$TMP/fin"
@@ -154,7 +171,7 @@ check "... and nobody else" not reach "$SRV4" 2222 1 "$third_NS"
 
 # --- a reload without Forward doors ---------------------------------------
 write_conf ""
-sed -i '/^\[fwd6\]/,$d' "$TMP/sesamed.conf"
+sed -i '/^\[fwdto\]/,$d' "$TMP/sesamed.conf"
 conf_isolate "$TMP/sesamed.conf" d
 daemon_hup d
 check "SIGHUP without Forward doors: the forward chain is gone" wait_until 3 not has_forward
