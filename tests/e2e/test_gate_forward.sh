@@ -10,7 +10,7 @@
 # connection outliving it with the client's real address at the inner
 # host; the inner host's own connections to the same port number and
 # unguarded ports untouched; Forward_To behind a DNAT (only the named
-# original port); IPv6 routed (no NAT) with Forward_To, which
+# original port); an IPv6 DNAT; IPv6 routed (no NAT) with Forward_To, which
 # leaves the router's own port alone; status;
 # a flushed forward chain restored by the next grant; a reload without
 # Forward doors removing the forward chain.
@@ -104,7 +104,24 @@ knock "$SRV4" 7200 8200 9200
 check "Forward_To: knock opens 2401 to the inner host" wait_until 2 reach "$SRV4" 2401
 check "Forward_To: ... for the knocker only" not reach "$SRV4" 2401 1 "$third_NS"
 
-# A connection opened during the grant, kept across its end.
+# An IPv6 port forward (NAT66) on the same door.
+in_srv nft -f - <<EOF
+table ip6 lab_nat6 {
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		iifname "br0" tcp dport 2222 dnat to [$INNER6]:22
+	}
+}
+EOF
+check "v6 DNAT: closed without a knock" not reach "$SRV6" 2222
+knock "$SRV6" 7000 8000 9000
+check "v6 DNAT: knock opens" wait_until 2 reach "$SRV6" 2222
+check "v6 DNAT: ... for the knocker only" not reach "$SRV6" 2222 1 "$third_NS"
+in_srv nft delete table ip6 lab_nat6
+
+# A connection opened during a (fresh) grant, kept across its end.
+knock "$SRV4" 7000 8000 9000
+wait_until 2 reach "$SRV4" 2222
 mkfifo "$TMP/fin"
 ip netns exec "$inner_NS" bash -c "exec nc -4 -l 2300 >$TMP/fchat_out" >/dev/null 2>&1 &
 disown
