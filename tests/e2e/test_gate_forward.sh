@@ -120,12 +120,12 @@ check "v6 DNAT: ... for the knocker only" not reach "$SRV6" 2222 1 "$third_NS"
 in_srv nft delete table ip6 lab_nat6
 
 # A connection opened during a (fresh) grant, kept across its end.
-knock "$SRV4" 7000 8000 9000
-wait_until 2 reach "$SRV4" 2222
 mkfifo "$TMP/fin"
 ip netns exec "$inner_NS" bash -c "exec nc -4 -l 2300 >$TMP/fchat_out" >/dev/null 2>&1 &
 disown
 wait_until 5 listening "$inner_NS" 2300
+knock "$SRV4" 7000 8000 9000
+wait_until 2 reach "$SRV4" 2222
 ip netns exec "$CLI_NS" bash -c "exec nc $SRV4 2300 <$TMP/fin" >/dev/null 2>&1 &
 disown
 exec 8>"$TMP/fin"
