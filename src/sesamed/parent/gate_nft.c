@@ -149,9 +149,12 @@ static bool intact(struct gate_nft *g, const struct config *cfg)
 	struct set_scan s = { .cfg = cfg };
 	if (nftq_sets(&g->q, cfg->nft_table, scan_set, &s) < 0)
 		return false;
-	size_t rules, fwd;
+	size_t rules, fwd = 0;
 	if (s.found != 2 * gated_doors(cfg) ||
-	    nftq_rules(&g->q, cfg->nft_table, NFT_CHAIN, &rules) < 0 ||
+	    nftq_rules(&g->q, cfg->nft_table, NFT_CHAIN, &rules) < 0)
+		return false;
+	/* Input-only configs keep their one round trip. */
+	if (nft_wants_forward(cfg) &&
 	    nftq_rules(&g->q, cfg->nft_table, NFT_FORWARD_CHAIN, &fwd) < 0)
 		return false;
 	return rules == nft_render_rule_count(cfg) &&
