@@ -104,6 +104,13 @@ static void finish_door(struct parser *p)
 		config_perr(p, d->line, "door %s: needs a Sequence, One_Time_Sequences or "
 			    "SPA_Port", d->name);
 
+	if (d->forward && !seen[K_OPEN])
+		config_perr(p, seen[K_FORWARD], "door %s: Forward needs Open (the ports to "
+			    "guard on the forward path)", d->name);
+	if (seen[K_FORWARD_TO] && !d->forward)
+		config_perr(p, seen[K_FORWARD_TO], "door %s: Forward_To needs Forward = yes",
+			    d->name);
+
 	if (!spa) {
 		for (size_t i = 0; i < K__COUNT; i++)
 			if (seen[i] && config_key_is_spa((enum key_id)i))

@@ -19,7 +19,8 @@
  *  - every number is in range (see docs/config.md), ports are 1..65535,
  *    protocols PROTO_TCP or PROTO_UDP, Open lists no port twice;
  *  - relative paths were joined to the config file's directory;
- *  - with Firewall = none no door has Open.
+ *  - with Firewall = none no door has Open;
+ *  - a door with forward has Open; a door with forward_to has forward.
  */
 #ifndef SESAME_CONFIG_H
 #define SESAME_CONFIG_H
@@ -90,6 +91,11 @@ struct door {
 	struct port_proto open[CONFIG_OPEN_MAX];
 	size_t open_len;                /* > 0: door has Open */
 	unsigned open_timeout_s;        /* Open_Timeout, default 30 */
+	/* Forward = yes: Open names ports as the client sends them, and the
+	 * gate also guards forwarded connections (DNAT'd, or to forward_to). */
+	bool forward;
+	struct addr forward_to;         /* Forward_To; family 0 when not given */
+	uint16_t forward_to_port;       /* Forward_To's :PORT; 0: any */
 
 	/* SPA door: spa_format != SPA_FORMAT_NONE. */
 	enum spa_format spa_format;
@@ -113,6 +119,7 @@ struct door {
 		unsigned start_command, start_command6, stop_command,
 			 stop_command6, cmd_timeout;
 		unsigned open, open_timeout, spa_port, spa_format;
+		unsigned forward, forward_to;
 	} lines;
 };
 

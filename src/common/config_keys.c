@@ -40,6 +40,8 @@ static const struct keyword keywords[] = {
 	{ "Target", K_TARGET, IN_DOOR },
 	{ "Open", K_OPEN, IN_DOOR },
 	{ "Open_Timeout", K_OPEN_TIMEOUT, IN_DOOR },
+	{ "Forward", K_FORWARD, IN_DOOR },
+	{ "Forward_To", K_FORWARD_TO, IN_DOOR },
 	{ "SPA_Port", K_SPA_PORT, IN_DOOR },
 	{ "SPA_Format", K_SPA_FORMAT, IN_DOOR },
 	{ "SPA_Keys", K_SPA_KEYS, IN_DOOR },
@@ -450,6 +452,24 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 			d->open_timeout_s = (unsigned)n;
 			d->lines.open_timeout = p->line;
 		}
+		return;
+	case K_FORWARD:
+		if (!parse_bool(v, &d->forward)) {
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected yes or no)",
+				    k->name, VAL(v));
+			return;
+		}
+		d->lines.forward = p->line;
+		return;
+	case K_FORWARD_TO:
+		if (!addr_port_parse(v, &d->forward_to, &d->forward_to_port)) {
+			memset(&d->forward_to, 0, sizeof d->forward_to);
+			d->forward_to_port = 0;
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected ADDR, ADDR:PORT "
+				    "or [IPV6]:PORT, numeric)", k->name, VAL(v));
+			return;
+		}
+		d->lines.forward_to = p->line;
 		return;
 	case K_SPA_PORT:
 		if (num(p, k, v, 1, 65535, "a port", &n)) {

@@ -149,6 +149,12 @@ static void lint_door(struct lint *l, const struct door *d)
 	if (d->lines.open_timeout && d->open_len == 0)
 		warn(l, d->lines.open_timeout, "door %s: Open_Timeout without Open "
 		     "has no effect", d->name);
+	if (d->forward && d->forward_to.family && d->target.family &&
+	    d->forward_to.family != d->target.family)
+		warn(l, d->lines.forward_to, "door %s: Forward_To is an IPv%d address but "
+		     "Target is IPv%d: a knocker is granted for its own address family, so "
+		     "the forward path never opens", d->name,
+		     d->forward_to.family == AF_INET6 ? 6 : 4, d->target.family == AF_INET6 ? 6 : 4);
 	if (door_is_sequence(d) && d->open_len == 0 &&
 	    (!d->start_command || !*d->start_command) &&
 	    (!d->start_command6 || !*d->start_command6))

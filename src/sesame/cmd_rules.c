@@ -20,13 +20,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: sesame rules [--format nft|iptables] [--family 4|6] [-c FILE]\n"
 		"                    [--open PROTO/PORT[,...]] [--timeout SECONDS]\n"
+		"                    [--forward] [--forward-to ADDR[:PORT]]\n"
 		"                    [--table NAME] [DOOR...]\n"
 		"Prints a ruleset that implements the sequence doors of FILE (default\n"
 		"%s) with firewall rules alone.  nft: one table inet, both\n"
 		"families (load with nft -f).  iptables: the xt_recent scheme for\n"
 		"iptables-restore, or ip6tables-restore with --family 6.  --open and\n"
 		"--timeout give the guarded ports and grant time to knockd.conf doors\n"
-		"that have no Open.\n", DEFAULT_CONFIG);
+		"that have no Open; --forward (and --forward-to) guard their ports on\n"
+		"the forward path too, as Forward = yes (nft only).\n", DEFAULT_CONFIG);
 }
 
 static struct door *find_door(struct config *cfg, const char *name, unsigned *index)
@@ -48,6 +50,8 @@ int cmd_rules(int argc, char **argv)
 		{ "open", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "table", required_argument, NULL, 'T' },
+		{ "forward", no_argument, NULL, 'w' },
+		{ "forward-to", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -100,6 +104,17 @@ int cmd_rules(int argc, char **argv)
 			break;
 		case 'T':
 			o.table = optarg;
+			break;
+		case 'W':
+			if (!addr_port_parse(optarg, &o.forward_to, &o.forward_to_port)) {
+				fprintf(stderr, "sesame rules: --forward-to: bad value '%s' (expected ADDR, "
+					"ADDR:PORT or [IPV6]:PORT, numeric)\n", optarg);
+				return 1;
+			}
+			o.forward = true;
+			break;
+		case 'w':
+			o.forward = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -285,6 +285,52 @@ static void open_keys(void **state)
 	bad(DOOR("open = 22\nopen_timeout = 99999999\n"), "Open_Timeout: bad value '99999999'");
 }
 
+static void forward_keys(void **state)
+{
+	(void)state;
+	struct config *c = good(DOOR("open = 2222/tcp\nforward = yes\n"));
+	const struct door *d = &c->doors[0];
+	assert_true(d->forward);
+	assert_int_equal(d->forward_to.family, 0);
+	config_free(c);
+	c = good(DOOR("open = 2222/tcp\n"));
+	assert_false(c->doors[0].forward);
+	config_free(c);
+
+	static const struct { const char *v; int family; const char *addr; unsigned port; } ok[] = {
+		{ "198.19.1.2", AF_INET, "198.19.1.2", 0 },
+		{ "198.19.1.2:22", AF_INET, "198.19.1.2", 22 },
+		{ "2001:db8:1::10", AF_INET6, "2001:db8:1::10", 0 },
+		{ "[2001:db8:1::10]", AF_INET6, "2001:db8:1::10", 0 },
+		{ "[2001:db8:1::10]:65535", AF_INET6, "2001:db8:1::10", 65535 },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		char text[256];
+		snprintf(text, sizeof text, DOOR("open = 2222/tcp\nforward = yes\nforward_to = %s\n"), ok[i].v);
+		c = good(text);
+		d = &c->doors[0];
+		char a[ADDR_STRLEN];
+		assert_int_equal(d->forward_to.family, ok[i].family);
+		assert_string_equal(addr_format(&d->forward_to, a, sizeof a), ok[i].addr);
+		assert_int_equal(d->forward_to_port, ok[i].port);
+		config_free(c);
+	}
+	static const char *const no[] = {
+		"host.example", "198.19.1.2:", "198.19.1.2:0", "198.19.1.2:65536", "198.19.1.2:22x",
+		"[198.19.1.2]:22", "[2001:db8::1", "[2001:db8::1]x", "[]:22", "10.0.0.0/8", ":22",
+	};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		char text[256], want[128];
+		snprintf(text, sizeof text, DOOR("open = 2222/tcp\nforward = yes\nforward_to = %s\n"), no[i]);
+		snprintf(want, sizeof want, "t.conf:5: Forward_To: bad value '%s'", no[i]);
+		bad(text, want);
+	}
+	bad(DOOR("open = 22\nforward = maybe\n"), "t.conf:4: Forward: bad value 'maybe' (expected yes or no)");
+	bad(DOOR("forward = yes\n"), "t.conf:3: door d: Forward needs Open");
+	bad(DOOR("open = 22\nforward_to = 198.19.1.2\n"), "t.conf:4: door d: Forward_To needs Forward = yes");
+	bad(DOOR("open = 22\nforward = no\nforward_to = 198.19.1.2\n"), "Forward_To needs Forward = yes");
+}
+
 static void spa_keys(void **state)
 {
 	(void)state;
@@ -621,6 +667,7 @@ int main(void)
 		cmocka_unit_test_teardown(spa_defaults, teardown),
 		cmocka_unit_test_teardown(sesame_options, teardown),
 		cmocka_unit_test_teardown(open_keys, teardown),
+		cmocka_unit_test_teardown(forward_keys, teardown),
 		cmocka_unit_test_teardown(spa_keys, teardown),
 		cmocka_unit_test_teardown(fwknop_keys, teardown),
 		cmocka_unit_test_teardown(bad_numbers, teardown),

@@ -95,6 +95,14 @@ static void lint_warnings(void **state)
 	     "fwknop_hmac_digest = md5\nopen = 22\n");
 	assert_true(has(&D, LOG_WARNING, "door fw: Fwknop_HMAC_Digest md5 is weak"));
 
+	lint("[f]\nsequence = 7000,8000\ntarget = 198.18.0.1\nopen = 2222\nforward = yes\n"
+	     "forward_to = [2001:db8:1::2]:22\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:6: warning: door f: Forward_To is an IPv6 "
+			"address but Target is IPv4"));
+	lint("[f]\nsequence = 7000,8000\ntarget = 198.18.0.1\nopen = 2222\nforward = yes\n"
+	     "forward_to = 198.19.1.2:22\n");
+	assert_false(has(&D, LOG_WARNING, "Forward_To"));
+
 	lint("[options]\nusesyslog\n");
 	assert_true(has(&D, LOG_WARNING, "t.conf: warning: no doors"));
 }

@@ -149,11 +149,16 @@ static bool intact(struct gate_nft *g, const struct config *cfg)
 	struct set_scan s = { .cfg = cfg };
 	if (nftq_sets(&g->q, cfg->nft_table, scan_set, &s) < 0)
 		return false;
-	size_t rules;
+	size_t rules, fwd = 0;
 	if (s.found != 2 * gated_doors(cfg) ||
 	    nftq_rules(&g->q, cfg->nft_table, NFT_CHAIN, &rules) < 0)
 		return false;
-	return rules == nft_render_rule_count(cfg);
+	/* Input-only configs keep their one round trip. */
+	if (nft_wants_forward(cfg) &&
+	    nftq_rules(&g->q, cfg->nft_table, NFT_FORWARD_CHAIN, &fwd) < 0)
+		return false;
+	return rules == nft_render_rule_count(cfg) &&
+	       fwd == nft_render_forward_rule_count(cfg);
 }
 
 /* --- loading -------------------------------------------------------- */
@@ -176,8 +181,12 @@ static int load(struct gate_nft *g, const struct config *cfg, const char *old_ta
 	if (s.overflow)
 		log_warn("gate: table inet %s holds more than %d foreign sets; some stay",
 			 cfg->nft_table, DROP_MAX);
+	/* Our forward chain always holds a rule: none means there is none. */
+	size_t fwd = 0;
+	if (rc == 0 && nftq_rules(&g->q, cfg->nft_table, NFT_FORWARD_CHAIN, &fwd) < 0)
+		fwd = 0;
 	strbuf_reset(&g->sb);
-	nft_render_load(cfg, drop, s.ndrop, &g->sb);
+	nft_render_load(cfg, drop, s.ndrop, fwd > 0, &g->sb);
 	/* NftTable renamed by a reload: the old table goes in the same
 	 * transaction, so there is never a moment with both or neither. */
 	struct set_scan none = { .cfg = cfg };

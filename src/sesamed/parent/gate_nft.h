@@ -6,8 +6,10 @@
  * input at priority filter - 10, policy accept; ct state
  * established,related accept; per door sets <door>_v4 / <door>_v6 with
  * flags timeout; guarded ports accepted from members and dropped for the
- * rest; every knock and SPA port dropped silently.  The kernel expires
- * grants, so a dead sesamed never leaves a port open.
+ * rest; every knock and SPA port dropped silently.  Doors with Forward
+ * also get rules in a base chain on hook forward (same priority), which
+ * exists only while such a door does (nft_render.h has the rules).  The
+ * kernel expires grants, so a dead sesamed never leaves a port open.
  */
 #ifndef SESAME_GATE_NFT_H
 #define SESAME_GATE_NFT_H
