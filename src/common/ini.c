@@ -134,7 +134,7 @@ bool ini_next(struct ini_reader *r, struct ini_item *it)
 			it->name = ini_trim(line + 1);
 			return true;
 		}
-		char *eq = strchr(line, '=');
+		char *eq = r->blank_separated ? strpbrk(line, " \t\v\f\r") : strchr(line, '=');
 		if (eq) {
 			*eq = '\0';
 			it->value = ini_trim(eq + 1);

@@ -11,7 +11,11 @@
  * CONFIG_LINE_MAX bytes, a NUL or a control character is an error item,
  * and reading goes on so that a caller can report every problem of a file.
  * A UTF-8 byte order mark on line 1 is skipped.  Names and values come
- * trimmed of blanks; what they mean is the caller's business. */
+ * trimmed of blanks; what they mean is the caller's business.
+ *
+ * With blank_separated set, a key line is "KEY value" instead (fwknop's
+ * ~/.fwknoprc): the key ends at the first blank, and '=' is an ordinary
+ * character of the value (base64 keys end with it). */
 #ifndef SESAME_INI_H
 #define SESAME_INI_H
 
@@ -38,6 +42,7 @@ struct ini_reader {
 	const char *buf;        /* ... or a buffer */
 	size_t len, pos;
 	bool done;
+	bool blank_separated;   /* "KEY value" lines; set after init */
 	unsigned line;
 	char *text;             /* CONFIG_LINE_MAX + 1 bytes */
 	char err[160];
