@@ -49,6 +49,7 @@ int cmd_rules(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "table", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rules_opts o = { .format = RULES_NFT, .family = 4, .table = "sesame_rules",
@@ -58,8 +59,9 @@ int cmd_rules(int argc, char **argv)
 	unsigned long v;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "nft") == 0)
@@ -104,8 +106,10 @@ int cmd_rules(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return cmd_version();
 		default:
-			usage(stderr);
+			cmd_bad_option("rules", c, argv);
 			return 1;
 		}
 	}

@@ -240,12 +240,12 @@ int cmd_spa(int argc, char **argv)
 			}
 			break;
 		default:
-			cmd_bad_option("spa", argc, argv);
+			cmd_bad_option("spa", c, argv);
 			return 1;
 		}
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "sesame spa: %s (see sesame spa -h)\n",
+		fprintf(stderr, "sesame spa: %s (see 'sesame spa -h')\n",
 			argc == optind ? "HOST is missing" : "one HOST only");
 		return 1;
 	}
