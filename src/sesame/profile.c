@@ -26,21 +26,37 @@
 #define PROFILE_FILE_MAX (1 << 20)      /* a config file, not a disk image */
 #define PROFILES_MAX     1024
 
+static void say(struct profile_diag *d, const char *fmt, va_list ap)
+{
+	char msg[CONFIG_LINE_MAX + 256];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* Values come from a file: no control bytes reach the terminal. */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	if (!d->quiet)
+		fprintf(stderr, "sesame %s: %s\n", d->cmd, msg);
+}
+
 void profile_err(struct profile_diag *d, const char *fmt, ...)
 {
 	d->errors++;
 	if (d->errors > 100)
 		return;
-	char msg[CONFIG_LINE_MAX + 256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	say(d, fmt, ap);
 	va_end(ap);
-	/* Values come from a file: no control bytes reach the terminal. */
-	for (char *c = msg; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	fprintf(stderr, "sesame %s: %s\n", d->cmd, msg);
+}
+
+static void profile_warn(struct profile_diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void profile_warn(struct profile_diag *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	say(d, fmt, ap);
+	va_end(ap);
 }
 
 /* --- methods and keys --------------------------------------------------- */
@@ -524,8 +540,8 @@ static void parse_key(struct pparser *pp, const struct ini_item *it)
 		return;
 	}
 	if (pp->seen[k->id])
-		fprintf(stderr, "sesame %s: %s:%u: warning: %s given again (line %u); this one "
-			"wins\n", pp->d->cmd, pp->file, it->line, k->name, pp->seen[k->id]);
+		profile_warn(pp->d, "%s:%u: warning: %s given again (line %u); this one wins",
+			     pp->file, it->line, k->name, pp->seen[k->id]);
 	pp->seen[k->id] = it->line;
 	set_value(pp, it->line, k, it->value, &pp->profs[pp->n - 1]);
 }

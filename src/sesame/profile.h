@@ -62,6 +62,7 @@ struct profile {
 struct profile_diag {
 	const char *cmd;                /* "open", "connect" */
 	unsigned errors;
+	bool quiet;                     /* count, format, print nothing (fuzzing) */
 };
 void profile_err(struct profile_diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
