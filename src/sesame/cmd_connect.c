@@ -123,7 +123,7 @@ static bool write_all(int fd, const char *buf, size_t n)
 
 /* stdin -> SOCK and SOCK -> stdout until the server closes.  stdin's end
  * is passed on as a half-close.  Returns the exit status. */
-static int relay(int sock)
+static int relay(int sock, const char *host, unsigned port)
 {
 	static char buf[65536];
 	struct pollfd p[2] = { { .fd = 0, .events = POLLIN }, { .fd = sock, .events = POLLIN } };
@@ -138,7 +138,12 @@ static int relay(int sock)
 			ssize_t r = read(sock, buf, sizeof buf);
 			if (r < 0 && errno == EINTR)
 				continue;
-			if (r <= 0)
+			if (r < 0) {
+				fprintf(stderr, "sesame connect: %s port %u: %s\n", host, port,
+					strerror(errno));
+				return 1;
+			}
+			if (r == 0)
 				return 0;               /* the server closed: done */
 			if (!write_all(1, buf, (size_t)r))
 				return 0;               /* our reader went away */
@@ -234,7 +239,7 @@ int cmd_connect(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	status = relay(fd);
+	status = relay(fd, p.host, port);
 	close(fd);
 	return status;
 }

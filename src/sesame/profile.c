@@ -119,7 +119,7 @@ static void arg_list(struct argb *b, char *copy)
 		arg(b, t);
 }
 
-static void argv_knock(const struct profile *p, struct argb *b, char *scratch)
+static void argv_knock(const struct profile *p, struct argb *b)
 {
 	arg(b, "knock");
 	if (p->has_delay) {
@@ -128,8 +128,8 @@ static void argv_knock(const struct profile *p, struct argb *b, char *scratch)
 	}
 	arg(b, "--");
 	arg(b, p->host);
-	snprintf(scratch, PROFILE_LIST_MAX, "%s", p->sequence);
-	arg_list(b, scratch);
+	snprintf(b->a->list, sizeof b->a->list, "%s", p->sequence);
+	arg_list(b, b->a->list);
 }
 
 static void argv_spa_common(const struct profile *p, struct argb *b)
@@ -148,18 +148,16 @@ static void argv_spa_common(const struct profile *p, struct argb *b)
 	}
 }
 
-static void argv_spa(const struct profile *p, struct argb *b, char *scratch)
+static void argv_spa(const struct profile *p, struct argb *b)
 {
-	(void)scratch;
 	arg(b, "spa");
 	arg(b, "--key");
 	arg(b, p->key_file);
 	argv_spa_common(p, b);
 }
 
-static void argv_fwknop(const struct profile *p, struct argb *b, char *scratch)
+static void argv_fwknop(const struct profile *p, struct argb *b)
 {
-	(void)scratch;
 	arg(b, "spa");
 	arg(b, "--fwknop");
 	arg(b, p->key_b64[0] ? "--key-base64" : "--key-file");
@@ -178,7 +176,7 @@ static void argv_fwknop(const struct profile *p, struct argb *b, char *scratch)
 static const struct method {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	void (*argv)(const struct profile *p, struct argb *b, char *scratch);
+	void (*argv)(const struct profile *p, struct argb *b);
 	enum pkey needs[3];
 	size_t nneeds;
 } methods[PM__COUNT] = {
@@ -200,10 +198,9 @@ int (*profile_runner(const struct profile *p))(int argc, char **argv)
 
 int profile_argv(const struct profile *p, bool verbose, bool test, struct profile_argv *a)
 {
-	static char scratch[PROFILE_LIST_MAX];
 	memset(a, 0, sizeof *a);
 	struct argb b = { .a = a };
-	methods[p->method].argv(p, &b, scratch);
+	methods[p->method].argv(p, &b);
 	/* Options go before "--" or the host: insert them after argv[0]. */
 	const char *extra[4];
 	int nextra = 0;

@@ -98,7 +98,8 @@ int profile_check_files(const struct profile *p, struct profile_diag *d);
  * Returns argc, or -ENOSPC. */
 struct profile_argv {
 	char *argv[PROFILE_ARGS_MAX + 1];
-	char buf[4][16];
+	char buf[4][16];                /* numbers */
+	char list[PROFILE_LIST_MAX];    /* knock ports, split */
 };
 int profile_argv(const struct profile *p, bool verbose, bool test, struct profile_argv *a);
 
