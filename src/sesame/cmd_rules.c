@@ -39,6 +39,14 @@ static struct door *find_door(struct config *cfg, const char *name, unsigned *in
 	return NULL;
 }
 
+/* The config's file:line messages, in this command's voice. */
+static void rules_diag(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	fprintf(stderr, "sesame rules: %s\n", msg);
+}
+
 int cmd_rules(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -125,8 +133,8 @@ int cmd_rules(int argc, char **argv)
 		}
 
 	struct config *cfg;
-	if (config_load(path, NULL, NULL, &cfg) < 0)
-		return 1;          /* config_load printed file:line errors */
+	if (config_load(path, rules_diag, NULL, &cfg) < 0)
+		return 1;          /* every file:line error was printed */
 	o.set_size = cfg->state_limit ? cfg->state_limit : 65536;
 
 	struct rules_door doors[64];

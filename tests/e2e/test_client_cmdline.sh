@@ -13,6 +13,7 @@ mkdir -p "$HOME" "$TMP/dir"
 ln -s "$TMP/alice.key" "$TMP/link.key"
 printf '[srv]\n\tHost = 198.18.0.1\n\tSequence = 7000\n' >"$TMP/client.conf"
 chmod 600 "$TMP/client.conf"
+printf '[a]\n\tSequence = 1,2\n\tBogus = 1\n' >"$TMP/rules.conf"
 
 # CMD|EXPECTED WORDS (grep -F)|ARGS (split on blanks)
 TABLE=(
@@ -44,6 +45,7 @@ TABLE=(
 	"status|unknown option '--bogus'|status --bogus"
 	"rules|--format must be nft or iptables|rules --format x"
 	"rules|unknown option '-q'|rules -q"
+	"rules|$TMP/rules.conf:3: unknown key 'Bogus'|rules -c $TMP/rules.conf"
 	"open|NAME is missing|open"
 	"open|$TMP/none.conf: cannot read|open -F $TMP/none.conf srv"
 	"open|no profile 'nope'|open -F $TMP/client.conf nope"
