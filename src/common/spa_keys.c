@@ -305,6 +305,7 @@ int secret_file_read(const char *path, mode_t forbidden, const char *who,
 		free(buf);
 		return rc;
 	}
+	buf[n] = '\0';          /* n < cap: a file that grew was refused */
 	*text = buf;
 	*len = n;
 	return 0;

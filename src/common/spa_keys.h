@@ -68,8 +68,9 @@ int spa_key_load_client(const char *path, config_diag_fn diag, void *ctx,
 /* Reads a file holding secrets after checking that it is a regular file,
  * not a symbolic link, at most 1 MiB, and that none of the mode bits
  * FORBIDDEN is set (WHO names them in the message: "group or others").
- * Returns 0 with *TEXT allocated (*LEN bytes; release with
- * secret_file_free) or -errno, reported through DIAG as "PATH: ...". */
+ * Returns 0 with *TEXT allocated (*LEN bytes and a NUL after them, which
+ * the file may hold too; release with secret_file_free) or -errno,
+ * reported through DIAG as "PATH: ...". */
 int secret_file_read(const char *path, mode_t forbidden, const char *who,
 		     config_diag_fn diag, void *ctx, char **text, size_t *len);
 void secret_file_free(char *text, size_t len);

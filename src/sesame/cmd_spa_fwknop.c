@@ -96,9 +96,13 @@ static bool key_file_arg(const char *opt, const char *path, uint8_t *buf, size_t
 		if (secret_file_read(path, S_IRWXG | S_IRWXO, "group or others", key_file_diag,
 				     NULL, &text, &n) < 0)
 			return false;
-		size_t end = strcspn(text, "\r\n");
 		/* One line: the key, then at most its line ending. */
-		ok = end < sizeof line && strspn(text + end, "\r\n") == n - end;
+		size_t end = 0, rest;
+		while (end < n && text[end] != '\n' && text[end] != '\r' && text[end] != '\0')
+			end++;
+		for (rest = end; rest < n && (text[rest] == '\n' || text[rest] == '\r'); rest++)
+			;
+		ok = end > 0 && end < sizeof line && rest == n;
 		if (ok)
 			snprintf(line, sizeof line, "%.*s", (int)end, text);
 		secret_file_free(text, n);
