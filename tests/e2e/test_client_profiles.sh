@@ -103,6 +103,21 @@ in_srv nft flush set inet sesame_cli spassh_v4
 check "ssh -o ProxyCommand='sesame connect %n %p' spassh 'echo ok' exits 0" proxied spassh
 check "... and prints ok" test "$(cat "$TMP/ssh.out")" = ok
 check "... sesamed accepted the profile's key" log_has s "door spassh: $CLI4: SPA accepted"
+
+# The same from an ssh config: 'Host spassh' + ProxyCommand, then plain ssh.
+in_srv nft flush set inet sesame_cli spassh_v4
+cat >"$TMP/ssh_config" <<EOF
+Host spassh
+	ProxyCommand $SESAME connect %n %p
+	User root
+	IdentityFile $TMP/client_key
+	BatchMode yes
+	StrictHostKeyChecking no
+	UserKnownHostsFile /dev/null
+	LogLevel ERROR
+EOF
+check "with Host spassh + ProxyCommand in the ssh config, 'ssh spassh echo ok' prints ok" \
+	bash -c "ip netns exec '$CLI_NS' timeout 20 ssh -F '$TMP/ssh_config' spassh 'echo ok' | grep -qx ok"
 daemon_stop s
 
 # 3. With the gate closed and no daemon, connect fails with one line.
