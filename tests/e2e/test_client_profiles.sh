@@ -44,7 +44,13 @@ ssh_to() {  # NAME [ssh options...]: runs 'echo ok' there; output in $TMP/ssh.ou
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
 		"$@" -l root "$name" 'echo ok' >"$TMP/ssh.out" 2>"$TMP/ssh.err"
 }
-proxied() { ssh_to "$1" -o "ProxyCommand=$SESAME connect %n %p"; }
+proxied() {  # also says how long the whole login took (knock/SPA included)
+	local t0 rc=0
+	t0=$(date +%s%N)
+	ssh_to "$1" -o "ProxyCommand=$SESAME connect %n %p" || rc=$?
+	diag "ssh $1 through sesame connect: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	return $rc
+}
 
 # 1. A knock door.
 cat >"$TMP/knock.conf" <<EOF
@@ -64,6 +70,9 @@ check "ssh -o ProxyCommand='sesame connect %n %p' knockssh 'echo ok' exits 0" pr
 check "... and prints ok" test "$(cat "$TMP/ssh.out")" = ok
 check "... sesame connect said nothing on stderr" test ! -s "$TMP/ssh.err"
 check "... sesamed saw the knock sequence" log_has k "door knockssh: $CLI4"
+t0=$(date +%s%N)
+ssh_to "$SRV4"
+diag "for comparison, plain ssh while the door is open: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 daemon_stop k
 
 # 2. A native SPA door, the key being the profile's own file.
