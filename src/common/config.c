@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config — the knockd.conf parser; see config.h and docs/config.md.
  *
- * Lines are read one at a time into a fixed buffer (a file is streamed, a
- * buffer is walked), so no line length can overflow anything: a line over
- * CONFIG_LINE_MAX bytes is an error.  Every problem is reported and the
+ * Lines come from ini.c (bounded, one at a time).  Every problem is reported and the
  * parse goes on, so one run shows all of a file's errors.  Door-level
  * checks run when the door's section ends.
  */
@@ -17,6 +15,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "ini.h"
 
 /* --- diagnostics ------------------------------------------------------- */
 
@@ -157,19 +156,17 @@ static void finish_door(struct parser *p)
 	}
 }
 
-static void start_section(struct parser *p, char *hdr)
+static void start_section(struct parser *p, const struct ini_item *it)
 {
 	finish_door(p);
 	memset(p->door_seen, 0, sizeof p->door_seen);
 
-	size_t n = strlen(hdr);
-	if (hdr[n - 1] != ']') {
-		config_perr(p, p->line, "bad section header '%.*s%s' (expected [name])", VAL(hdr));
+	if (!it->name) {
+		config_perr(p, p->line, "%s", it->error);
 		p->section = SEC_SKIP;
 		return;
 	}
-	hdr[n - 1] = '\0';
-	char *name = config_trim(hdr + 1);
+	const char *name = it->name;
 	if (strcasecmp(name, "options") == 0) {
 		p->section = SEC_OPTIONS;
 		return;
@@ -212,27 +209,8 @@ static void start_section(struct parser *p, char *hdr)
 	p->section = SEC_DOOR;
 }
 
-static void parse_line(struct parser *p, char *raw)
+static void parse_key(struct parser *p, const char *key, char *value)
 {
-	char *line = config_trim(raw);
-	if (*line == '\0' || *line == '#')
-		return;
-	if (*line == '[') {
-		start_section(p, line);
-		return;
-	}
-
-	char *eq = strchr(line, '=');
-	char *value = NULL;
-	if (eq) {
-		*eq = '\0';
-		value = config_trim(eq + 1);
-	}
-	char *key = config_trim(line);
-	if (*key == '\0') {
-		config_perr(p, p->line, "missing key before '='");
-		return;
-	}
 	const struct keyword *k = config_find_keyword(key);
 	if (!k) {
 		config_perr(p, p->line, "unknown key '%.*s%s'", VAL(key));
@@ -280,58 +258,7 @@ static void parse_line(struct parser *p, char *raw)
 		config_set_door_key(p, k, value);
 }
 
-/* --- line sources ------------------------------------------------------ */
-
-struct line_src {
-	FILE *f;                        /* either a stream ... */
-	const char *buf;                /* ... or a buffer */
-	size_t len, pos;
-	bool done;
-};
-
-enum line_status { LINE_OK, LINE_LONG, LINE_NUL, LINE_CTRL };
-
-static int src_getc(struct line_src *s)
-{
-	if (s->f)
-		return getc(s->f);
-	return s->pos < s->len ? (unsigned char)s->buf[s->pos++] : EOF;
-}
-
-/* Next line into OUT (CONFIG_LINE_MAX + 1 bytes), without its newline.
- * Returns false at the end.  Bytes past the limit are consumed and
- * dropped. */
-static bool next_line(struct line_src *s, char *out, enum line_status *st)
-{
-	if (s->done)
-		return false;
-	size_t n = 0;
-	int c;
-	bool any = false;
-	*st = LINE_OK;
-	while ((c = src_getc(s)) != EOF) {
-		any = true;
-		if (c == '\n')
-			break;
-		if (c == '\0')
-			*st = *st == LINE_OK ? LINE_NUL : *st;
-		else if (c < 0x20 && c != '\t' && c != '\r' && c != '\v' && c != '\f')
-			*st = *st == LINE_OK ? LINE_CTRL : *st;
-		else if (c == 0x7f)
-			*st = *st == LINE_OK ? LINE_CTRL : *st;
-		if (n < CONFIG_LINE_MAX)
-			out[n++] = (char)c;
-		else
-			*st = LINE_LONG;
-	}
-	out[n] = '\0';
-	if (c == EOF) {
-		s->done = true;
-		if (!any)
-			return false;
-	}
-	return true;
-}
+/* --- reading --------------------------------------------------------- */
 
 static void defaults(struct parser *p, struct config *c)
 {
@@ -343,7 +270,7 @@ static void defaults(struct parser *p, struct config *c)
 	c->user = config_strdup(p, "sesame");
 }
 
-static int parse_src(const char *name, struct line_src *src,
+static int parse_src(const char *name, struct ini_reader *src,
 		     config_diag_fn diag, void *ctx, struct config **out)
 {
 	*out = NULL;
@@ -360,22 +287,17 @@ static int parse_src(const char *name, struct line_src *src,
 	}
 	defaults(&p, c);
 
-	char *line = malloc(CONFIG_LINE_MAX + 1);
-	if (!line)
+	if (!src->text)
 		p.oom = true;
-	enum line_status st;
-	while (line && !p.oom && !p.too_many_errors && next_line(src, line, &st)) {
-		p.line++;
-		if (st == LINE_LONG)
-			config_perr(&p, p.line, "line too long (more than %d bytes)", CONFIG_LINE_MAX);
-		else if (st == LINE_NUL)
-			config_perr(&p, p.line, "NUL byte in line");
-		else if (st == LINE_CTRL)
-			config_perr(&p, p.line, "control character in line");
-		else if (p.line == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
-			parse_line(&p, line + 3);      /* a UTF-8 byte order mark */
+	struct ini_item it;
+	while (!p.oom && !p.too_many_errors && ini_next(src, &it)) {
+		p.line = it.line;
+		if (it.kind == INI_ERROR)
+			config_perr(&p, p.line, "%s", it.error);
+		else if (it.kind == INI_SECTION)
+			start_section(&p, &it);
 		else
-			parse_line(&p, line);
+			parse_key(&p, it.name, it.value);
 	}
 	if (src->f && ferror(src->f)) {
 		config_report(diag, ctx, LOG_ERR, name, 0, "read error: %s", strerror(errno));
@@ -390,10 +312,7 @@ static int parse_src(const char *name, struct line_src *src,
 					    "nft gate, but Firewall = none (line %u)",
 					    c->doors[i].name, p.opt_seen[K_FIREWALL]);
 	}
-	if (line) {
-		explicit_bzero(line, CONFIG_LINE_MAX + 1);     /* may hold keys */
-		free(line);
-	}
+	ini_fini(src);
 	free(p.dir);
 	if (p.oom) {
 		config_report(diag, ctx, LOG_ERR, name, 0, "out of memory");
@@ -411,7 +330,8 @@ static int parse_src(const char *name, struct line_src *src,
 int config_parse(const char *name, const char *text, size_t len,
 		 config_diag_fn diag, void *ctx, struct config **out)
 {
-	struct line_src src = { .buf = text, .len = len };
+	struct ini_reader src;
+	(void)ini_init_buf(&src, text, len);
 	return parse_src(name, &src, diag, ctx, out);
 }
 
@@ -425,7 +345,8 @@ int config_load(const char *path, config_diag_fn diag, void *ctx,
 		config_report(diag, ctx, LOG_ERR, path, 0, "cannot read: %s", strerror(e));
 		return -e;
 	}
-	struct line_src src = { .f = f };
+	struct ini_reader src;
+	(void)ini_init_file(&src, f);
 	int r = parse_src(path, &src, diag, ctx, out);
 	fclose(f);
 	if (r < 0)

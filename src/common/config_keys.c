@@ -11,6 +11,7 @@
 
 #include "base64.h"
 #include "config_internal.h"
+#include "ini.h"
 #include "numparse.h"
 #include "portspec.h"
 
@@ -84,20 +85,10 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Trims blanks on both ends, in place. */
+/* Trims blanks on both ends, in place: the same blanks as a line's. */
 char *config_trim(char *s)
 {
-	while (is_blank(*s))
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && is_blank(s[n - 1]))
-		s[--n] = '\0';
-	return s;
+	return ini_trim(s);
 }
 
 bool config_name_valid(const char *s, size_t max)

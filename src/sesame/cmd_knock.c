@@ -142,6 +142,20 @@ int cmd_knock(int argc, char **argv)
 		printf("sesame %s\n", SESAME_VERSION);
 		return 0;
 	}
+	if (args.test) {
+		/* No name lookup either: that would send packets. */
+		char q[KNOCK_QUOTE_MAX + 1];
+		knock_quote(args.host, q, sizeof q);
+		printf("sesame knock: test: would send %zu packet%s to %s%s, %u ms apart; "
+		       "nothing sent\n", args.nhits, args.nhits == 1 ? "" : "s", q,
+		       args.family == AF_INET ? " (IPv4)" : args.family == AF_INET6 ? " (IPv6)" : "",
+		       args.delay_ms);
+		for (size_t i = 0; i < args.nhits; i++)
+			printf("  %s %u (%s)\n", args.hits[i].proto == PROTO_UDP ? "udp" : "tcp",
+			       args.hits[i].port, args.hits[i].proto == PROTO_UDP ?
+			       "one empty datagram" : "one SYN");
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	/* Before resolving: a name lookup already sends packets. */
 	if (!cmd_sandbox_ok("knock"))
 		return 1;

@@ -41,6 +41,14 @@ static struct door *find_door(struct config *cfg, const char *name, unsigned *in
 	return NULL;
 }
 
+/* The config's file:line messages, in this command's voice. */
+static void rules_diag(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	fprintf(stderr, "sesame rules: %s\n", msg);
+}
+
 int cmd_rules(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -53,6 +61,7 @@ int cmd_rules(int argc, char **argv)
 		{ "forward", no_argument, NULL, 'w' },
 		{ "forward-to", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rules_opts o = { .format = RULES_NFT, .family = 4, .table = "sesame_rules",
@@ -62,8 +71,9 @@ int cmd_rules(int argc, char **argv)
 	unsigned long v;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "nft") == 0)
@@ -119,8 +129,10 @@ int cmd_rules(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return cmd_version();
 		default:
-			usage(stderr);
+			cmd_bad_option("rules", c, argv);
 			return 1;
 		}
 	}
@@ -136,8 +148,8 @@ int cmd_rules(int argc, char **argv)
 		}
 
 	struct config *cfg;
-	if (config_load(path, NULL, NULL, &cfg) < 0)
-		return 1;          /* config_load printed file:line errors */
+	if (config_load(path, rules_diag, NULL, &cfg) < 0)
+		return 1;          /* every file:line error was printed */
 	o.set_size = cfg->state_limit ? cfg->state_limit : 65536;
 
 	struct rules_door doors[64];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -19,7 +20,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: sesame status [--socket PATH] [--json]\n"
 		   "  -s, --socket PATH  sesamed's ControlSocket (default " DEFAULT_SOCKET ")\n"
-		   "  -j, --json         one JSON object instead of text\n");
+		   "  -j, --json         one JSON object instead of text\n"
+		   "  -h, --help;  -V, --version\n");
 }
 
 int cmd_status(int argc, char **argv)
@@ -28,22 +30,30 @@ int cmd_status(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json",   no_argument,       NULL, 'j' },
 		{ "help",   no_argument,       NULL, 'h' },
+		{ "version", no_argument,      NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = DEFAULT_SOCKET;
 	bool json = false;
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:jh", opts, NULL)) != -1) {
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:jhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': path = optarg; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
+		case 'V': return cmd_version();
+		default:
+			cmd_bad_option("status", c, argv);
+			return 1;
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
+		char q[64];
+		cmd_quote(argv[optind], q, sizeof q);
+		fprintf(stderr, "sesame status: unexpected argument '%s' (it takes only options; "
+			"see 'sesame status -h')\n", q);
 		return 1;
 	}
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -63,6 +73,13 @@ int cmd_status(int argc, char **argv)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		int e = errno;
+		struct stat st;
+		if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "sesame status: %s is not a socket (%s); give sesamed's "
+				"ControlSocket\n", path, S_ISDIR(st.st_mode) ? "a directory" : "a file");
+			close(fd);
+			return 1;
+		}
 		fprintf(stderr, "sesame status: cannot connect to %s: %s%s\n", path, strerror(e),
 			e == ENOENT || e == ECONNREFUSED ? " (is sesamed running?)" : "");
 		close(fd);
