@@ -21,9 +21,6 @@
 #include "privsep.h"
 #include "sandbox.h"
 
-/* Start, stop and reload lines: shown even without -v. */
-#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
-
 /* How often a lost interface is looked for again. */
 #define REOPEN_MS 1000
 

@@ -146,7 +146,7 @@ static int spawn(struct gate_cmd *g, enum cmd_kind kind, const char *door,
 	c->next = g->children;
 	g->children = c;
 	g->nchildren++;
-	log_info("door %s: %s: %srunning %s command (pid %d)", door, ip,
+	log_notice("door %s: %s: %srunning %s command (pid %d)", door, ip,
 		 kind == CMD_START ? "opened: " : "", kind_name(kind), (int)pid);
 	log_debug("door %s: %s: %s command: %s", door, ip, kind_name(kind), cmd);
 	return 0;
@@ -219,7 +219,7 @@ static void on_stop_timer(struct loop *l, struct loop_timer *t, void *ctx)
 	(void)l; (void)t;
 	struct pending *p = ctx;
 	char ip[ADDR_STRLEN];
-	log_info("door %s: %s: closing after Cmd_Timeout", p->door,
+	log_notice("door %s: %s: closing after Cmd_Timeout", p->door,
 		 addr_format(&p->addr, ip, sizeof ip));
 	run_stop(p->g, p);
 }
@@ -282,7 +282,7 @@ int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
 	if (p) {
 		/* Still open from an earlier grant: the start command's effect
 		 * is in place, so only the closing moves. */
-		log_info("door %s: %s: already open, stop in %u s", d->name, ip, timeout_s);
+		log_notice("door %s: %s: already open, stop in %u s", d->name, ip, timeout_s);
 		record(g, p, timeout_s);
 		return loop_timer_set(g->loop, p->timer, deadline);
 	}

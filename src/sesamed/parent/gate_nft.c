@@ -359,7 +359,7 @@ int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct gr
 		return rc;
 	}
 	note_gen(g);
-	log_debug("gate: door %s: %s: granted for %u s", cfg->doors[gr->door].name, a,
+	log_notice("door %s: %s: opened for %u s", cfg->doors[gr->door].name, a,
 		  (unsigned)(gr->timeout_s ? gr->timeout_s : cfg->doors[gr->door].open_timeout_s));
 	return 0;
 }

@@ -125,7 +125,8 @@ static bool portmap_has(const struct doors *d, const struct knock_event *ev)
 	return p >= 0 && (d->portmap[p][ev->dport / 8] >> (ev->dport % 8)) & 1;
 }
 
-/* Decision lines are INFO; formatting the address is skipped when they
+/* Decisions (a sequence complete, a wrong knock) are NOTICE, logged by
+ * default; progress (stage N, timeouts) is INFO, with -v.  Formatting the address is skipped when they
  * would be dropped anyway (a flood at debug-off costs no formatting). */
 #define door_log(lvl, ds, addr, fmt, ...) do {                                  \
 	if (log_get_level() >= (lvl)) {                                         \
@@ -296,7 +297,7 @@ static size_t complete(struct doors *d, uint32_t i, const struct knock_event *ev
 		door_log(LOG_WARNING, ds, &ev->saddr, "sequence complete but no room for the grant");
 		return 0;
 	}
-	door_log(LOG_INFO, ds, &ev->saddr, "sequence complete");
+	door_log(LOG_NOTICE, ds, &ev->saddr, "sequence complete");
 	memset(out, 0, sizeof *out);
 	out->door = i;
 	out->addr = ev->saddr;
@@ -373,7 +374,7 @@ static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *e
 		return 0;
 	}
 	if (a->stage > 1 || stage1_line_ok(d, now, false))
-		door_log(LOG_INFO, ds, &ev->saddr, "wrong port %u:%s at stage %u",
+		door_log(LOG_NOTICE, ds, &ev->saddr, "wrong port %u:%s at stage %u",
 			 ev->dport, proto_name(ev->proto), a->stage);
 	if (same_step(&ds->seq[0], ev)) {
 		attempts_restart(d->att, a, ev->sport, now);

@@ -360,7 +360,7 @@ static void reject(struct spa_doors *s, const char *door, const struct addr *src
 	l->sec = now_s;
 	char a[ADDR_STRLEN];
 	addr_format(src, a, sizeof a);
-	log_info("door %s: %s: SPA refused: %s%s%s", door, a, reason_text[r],
+	log_notice("door %s: %s: SPA refused: %s%s%s", door, a, reason_text[r],
 		 detail ? ": " : "", detail ? detail : "");
 }
 
@@ -468,7 +468,7 @@ static bool check_native(struct spa_doors *s, const struct knock_event *ev,
 	char a[ADDR_STRLEN], t[ADDR_STRLEN];
 	addr_format(&ev->saddr, a, sizeof a);
 	addr_format(&target, t, sizeof t);
-	log_info("door %s: %s: SPA accepted: key %s, for %s", d->name, a, k->name, t);
+	log_notice("door %s: %s: SPA accepted: key %s, for %s", d->name, a, k->name, t);
 	OPENSSL_cleanse(&req, sizeof req);
 	return true;
 }
@@ -573,7 +573,7 @@ static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
 	char a[ADDR_STRLEN], t[ADDR_STRLEN];
 	addr_format(&ev->saddr, a, sizeof a);
 	addr_format(&target, t, sizeof t);
-	log_info("door %s: %s: SPA accepted: fwknop user %s, for %s", d->name, a, msg.username, t);
+	log_notice("door %s: %s: SPA accepted: fwknop user %s, for %s", d->name, a, msg.username, t);
 	OPENSSL_cleanse(&msg, sizeof msg);
 	return true;
 refused:

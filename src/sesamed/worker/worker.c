@@ -22,8 +22,6 @@
 #include "privsep.h"
 #include "spa_door.h"
 
-#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
-
 struct worker {
 	const struct worker_args *a;
 	const struct config *cfg;
