@@ -186,6 +186,7 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 		return;
 	case K_LOGFILE:
 		set_str(p, &c->log_file, v, true);
+		c->log_file_line = p->line;
 		return;
 	case K_PIDFILE:
 		set_str(p, &c->pid_file, v, true);

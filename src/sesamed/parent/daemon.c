@@ -57,7 +57,25 @@ static void diag_log(void *ctx, int level, const char *msg)
 	log_msg(level, "%s", msg);
 }
 
-int daemon_check(const char *path)
+/* Whether PATH could be opened for appending, without creating it: the
+ * file if it exists, else its directory.  0 or -errno. */
+static int logfile_writable(const char *path)
+{
+	if (access(path, W_OK) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	char *dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	char *slash = strrchr(dir, '/');
+	const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+	int rc = access(d, W_OK | X_OK) == 0 ? 0 : -errno;
+	free(dir);
+	return rc;
+}
+
+int daemon_check(const char *path, const char *logfile)
 {
 	struct diag_count n = { 0 };
 	struct config *cfg = NULL;
@@ -68,6 +86,17 @@ int daemon_check(const char *path)
 		return 1;
 	}
 	config_lint(cfg, diag_stderr, &n);
+	const char *lf = logfile ? logfile : cfg->log_file;
+	int lrc = lf ? logfile_writable(lf) : 0;
+	if (lrc < 0) {
+		if (logfile)
+			fprintf(stderr, "sesamed: warning: -g %s", lf);
+		else
+			fprintf(stderr, "%s:%u: warning: LogFile %s", path, cfg->log_file_line, lf);
+		fprintf(stderr, " cannot be opened: %s; sesamed will log to stderr (the "
+			"journal under systemd)\n", strerror(-lrc));
+		n.warnings++;
+	}
 	size_t nseq = 0;
 	for (size_t i = 0; i < cfg->ndoors; i++)
 		nseq += door_is_sequence(&cfg->doors[i]);
@@ -109,23 +138,33 @@ static char *filter_for(const struct config *cfg)
 
 /* --- logging --------------------------------------------------------------- */
 
-static int log_setup(const struct daemon_opts *o, const struct config *cfg)
+/* Decisions are NOTICE and always logged; -v (or a LogFile or syslog,
+ * which knockd fills with every step) adds the INFO progress lines.  A log
+ * file that cannot be opened is not a reason to leave a host unguarded:
+ * knockd warns and runs, and so do we, on stderr (the journal under
+ * systemd) or, once detached from the terminal, syslog. */
+static void log_setup(const struct daemon_opts *o, const struct config *cfg)
 {
+	const char *file = o->logfile ? o->logfile : cfg->log_file;
 	int level = LOG_NOTICE;
-	if (o->verbose || cfg->log_file || cfg->use_syslog)
+	if (o->verbose || file || cfg->use_syslog)
 		level = LOG_INFO;
 	if (o->debug)
 		level = LOG_DEBUG;
 	log_set_level(level);
 	log_to_syslog(cfg->use_syslog, "sesamed");
-	if (cfg->log_file) {
-		int rc = log_to_file(cfg->log_file);
-		if (rc < 0) {
-			log_err("cannot open LogFile %s: %s", cfg->log_file, strerror(-rc));
-			return rc;
-		}
+	if (!file) {
+		log_close_file();
+		return;
 	}
-	return 0;
+	int rc = log_to_file(file);
+	if (rc < 0) {
+		/* A file already open (before a reload) stays in use. */
+		log_warn("cannot open %s %s: %s; logging to %s instead", o->logfile ? "-g" : "LogFile",
+			 file, strerror(-rc), o->daemonize ? "syslog" : "stderr");
+		if (o->daemonize)
+			log_to_syslog(true, "sesamed");
+	}
 }
 
 /* --- durable stops ------------------------------------------------------- */
@@ -418,8 +457,7 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	if (err < 0)
 		return err;             /* the one line is out already */
 	const struct config *cfg = dm->cfg;
-	if (log_setup(o, cfg) < 0)
-		return -EIO;
+	log_setup(o, cfg);
 	if (o->lookup)
 		log_info("-l: DNS names are not looked up; addresses are logged as numbers");
 

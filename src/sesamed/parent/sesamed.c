@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"  -l, --lookup         accepted for knockd compatibility; no DNS lookups\n"
 		"  -4, --only-ip-v4     ignore IPv6 packets\n"
 		"  -v, --verbose        log info lines (every decision)\n"
+		"  -g, --logfile FILE   log to FILE (overrides LogFile)\n"
 		"  -p, --pidfile FILE   pid file (default PidFile, or " SESAMED_DEFAULT_PIDFILE
 		" with -d)\n"
 		"  -t, --check          check the config, print errors and warnings, exit\n"
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "logfile", required_argument, NULL, 'g' },
 		{ "check", no_argument, NULL, 't' },
 		{ "remove-gate", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
@@ -63,7 +65,7 @@ int main(int argc, char **argv)
 	struct daemon_opts o = { .config_path = SESAMED_DEFAULT_CONFIG };
 	bool check = false, remove_gate = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "i:dc:Dl4vVhp:t", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:dc:Dl4vVhp:g:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.interface = optarg; break;
 		case 'd': o.daemonize = true; break;
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
 		case '4': o.only_v4 = true; break;
 		case 'v': o.verbose = true; break;
 		case 'p': o.pidfile = optarg; break;
+		case 'g': o.logfile = optarg; break;
 		case 't': check = true; break;
 		case 'R': remove_gate = true; break;
 		case 'V': printf("sesamed %s\n", SESAME_VERSION); return 0;
@@ -86,7 +89,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check)
-		return daemon_check(o.config_path);
+		return daemon_check(o.config_path, o.logfile);
 	if (remove_gate)
 		return remove_gate_table(o.config_path);
 	return daemon_run(&o);
