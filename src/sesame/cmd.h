@@ -12,6 +12,7 @@ int cmd_spa(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
 
 /* Sending commands (knock, spa) call this first: with SESAME_REQUIRE_NETNS=1
  * in the environment (the test suite and benchmarks set it) they refuse to

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sesame — the client: knock, spa, keygen, rules, status.
+/* sesame — the client: knock, spa, keygen, rules, status, revoke.
  * A static table of subcommands, one file each (cmd_*.c). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@ static const struct {
 	{ "keygen", cmd_keygen, "make a new SPA client key" },
 	{ "rules",  cmd_rules,  "print a firewall-only ruleset (nft or iptables)" },
 	{ "status", cmd_status, "ask a running sesamed for doors and grants" },
+	{ "revoke", cmd_revoke, "end a running sesamed's grants now" },
 };
 
 static void usage(FILE *f)

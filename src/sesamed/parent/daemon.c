@@ -236,19 +236,46 @@ static size_t attempts_of(void *ctx, size_t door)
 	return door < CONFIG_DOORS_MAX ? dm->attempts[door] : 0;
 }
 
-static void status_answer(void *ctx, bool json, struct strbuf *out)
+static void status_answer(void *ctx, enum control_format format, struct strbuf *out)
 {
 	struct daemon *dm = ctx;
 	worker_ask_status(dm);
+	uint64_t uptime_s = (loop_now_ms() - dm->started_ms) / 1000;
+	if (format == CONTROL_PROMETHEUS) {
+		metrics_render(dm->metrics, dm->cfg, dm->attempts_known, uptime_s, out);
+		return;
+	}
 	struct status_src src = {
 		.cfg = dm->cfg,
 		.nft = dm->gates.nft,
 		.attempts = dm->attempts_known ? attempts_of : NULL,
 		.attempts_ctx = dm,
 		.interface = dm->ifname,
-		.uptime_s = (loop_now_ms() - dm->started_ms) / 1000,
+		.uptime_s = uptime_s,
 	};
-	status_render(&src, json, out);
+	status_render(&src, format == CONTROL_JSON, out);
+}
+
+static void revoke_answer(void *ctx, const struct addr *a, const char *door,
+			  struct strbuf *out)
+{
+	struct daemon *dm = ctx;
+	/* Grants the worker is about to send are for knocks made before the
+	 * revoke: taken first, so they do not reopen right after. */
+	worker_ask_status(dm);
+	int n = gates_revoke(&dm->gates, dm->cfg, door, a);
+	if (n == -ENOENT) {
+		strbuf_puts(out, "error: no door named ");
+		strbuf_puts(out, door);
+		strbuf_puts(out, "\n");
+	} else if (n < 0) {
+		strbuf_printf(out, "error: cannot revoke: %s\n", strerror(-n));
+	} else {
+		char ab[ADDR_STRLEN];
+		log_notice("revoke %s%s%s: %d grant%s ended", a ? addr_format(a, ab, sizeof ab) : "all",
+			   door ? " on door " : "", door ? door : "", n, n == 1 ? "" : "s");
+		strbuf_printf(out, "revoked %d\n", n);
+	}
 }
 
 static void on_control(struct loop *l, int fd, uint32_t events, void *ctx)
@@ -269,6 +296,7 @@ static void control_start(struct daemon *dm)
 		log_warn("control socket %s unavailable: 'sesame status' will not answer", path);
 		return;
 	}
+	control_set_revoke(dm->control, revoke_answer);
 	if (loop_add_fd(dm->loop, control_fd(dm->control), EPOLLIN, on_control, dm) < 0) {
 		control_free(dm->control);
 		dm->control = NULL;
@@ -327,6 +355,7 @@ static void reload(struct daemon *dm)
 	config_free(dm->cfg);
 	dm->cfg = cfg;
 	log_setup(dm->opts, cfg);
+	metrics_reloaded(dm->metrics);
 	log_notice("reloaded %s: %zu door%s%s", cfg->path, cfg->ndoors,
 		   cfg->ndoors == 1 ? "" : "s", new_filter ? ", new capture filter" : "");
 	return;
@@ -436,6 +465,7 @@ static void teardown(struct daemon *dm)
 	free(dm->filter);
 	config_free(dm->cfg);
 	free(dm->config_path);
+	metrics_free(dm->metrics);
 	log_close();
 }
 
@@ -573,10 +603,13 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	/* A knocker hanging up on a command's pipe must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	dm->reopen = loop_timer_new(dm->loop, worker_on_reopen, dm);
-	if (!dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0) {
+	if (!dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0 ||
+	    metrics_new(&dm->metrics) < 0) {
 		log_err("out of memory");
 		return -ENOMEM;
 	}
+	dm->gates.metrics = dm->metrics;
+	gates_watch_ends(&dm->gates);
 	if (wants_state_dir(cfg)) {
 		rc = gate_cmd_set_state_dir(dm->gates.cmd, cfg->state_dir);
 		if (rc < 0)

@@ -18,6 +18,7 @@
 #include "gate.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "privsep.h"
 #include "sandbox.h"
 
@@ -36,6 +37,7 @@ struct daemon {
 	char *pidfile;                  /* written by us, removed at exit */
 	char *config_path;              /* absolute */
 	struct control *control;        /* NULL when it could not be opened */
+	struct metrics *metrics;        /* counters for status --format prometheus */
 	uint64_t started_ms;
 	bool state_dir_set;             /* gate_cmd records stops in StateDir */
 	/* The worker (worker.h) and our end of its socketpair. */
