@@ -138,6 +138,8 @@ in_cli "$SESAME" spa --key "$TMP/bob.key" "$SRV4" >/dev/null 2>&1    # unknown k
 in_cli "$SESAME" spa --key "$HOME/.config/sesame/alice.key" "$SRV4" >/dev/null 2>&1
 wait_until 2 grep -q "SPA accepted" "$TMP/g.log"
 sleep 2.5                                       # the short grant expires
+check "the 2 s grant's end is logged when it comes" \
+	grep -q "notice: door short lived: $CLI4: closed: Open_Timeout over" "$TMP/g.log"
 P=$(prom); rc=$?
 echo "$P" >"$TMP/prom1.txt"
 check "status --format prometheus exits 0" test $rc -eq 0

@@ -455,6 +455,7 @@ static void teardown(struct daemon *dm)
 		gate_cmd_free(dm->gates.cmd);
 	if (dm->loop)
 		loop_timer_free(dm->loop, dm->reopen);
+	metrics_free(dm->metrics);      /* its timer is the loop's */
 	if (dm->cap)
 		capture_close(dm->cap);
 	loop_free(dm->loop);
@@ -465,7 +466,6 @@ static void teardown(struct daemon *dm)
 	free(dm->filter);
 	config_free(dm->cfg);
 	free(dm->config_path);
-	metrics_free(dm->metrics);
 	log_close();
 }
 
@@ -604,7 +604,7 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	dm->reopen = loop_timer_new(dm->loop, worker_on_reopen, dm);
 	if (!dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0 ||
-	    metrics_new(&dm->metrics) < 0) {
+	    metrics_new(dm->loop, &dm->metrics) < 0) {
 		log_err("out of memory");
 		return -ENOMEM;
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "loop.h"
 
 struct name_entry {
@@ -30,16 +31,28 @@ struct metrics {
 	size_t nlive;
 	struct ps_counters wbase, wlast;
 	uint64_t restarts, reloads;
+	struct loop *loop;
+	struct loop_timer *timer;       /* the next end of a live grant */
 };
 
-int metrics_new(struct metrics **out)
+static void sweep(struct metrics *m, uint64_t now);
+
+static void on_end(struct loop *l, struct loop_timer *t, void *ctx)
+{
+	(void)l; (void)t;
+	sweep(ctx, loop_now_ms());
+}
+
+int metrics_new(struct loop *l, struct metrics **out)
 {
 	struct metrics *m = calloc(1, sizeof *m);
 	if (!m)
 		return -ENOMEM;
+	m->loop = l;
 	m->names = calloc(METRICS_NAMES_MAX, sizeof *m->names);
 	m->live = calloc(METRICS_LIVE_MAX, sizeof *m->live);
-	if (!m->names || !m->live) {
+	m->timer = l ? loop_timer_new(l, on_end, m) : NULL;
+	if (!m->names || !m->live || (l && !m->timer)) {
 		metrics_free(m);
 		return -ENOMEM;
 	}
@@ -51,9 +64,26 @@ void metrics_free(struct metrics *m)
 {
 	if (!m)
 		return;
+	if (m->timer)
+		loop_timer_free(m->loop, m->timer);
 	free(m->names);
 	free(m->live);
 	free(m);
+}
+
+/* The timer to the earliest end, or off. */
+static void arm(struct metrics *m)
+{
+	if (!m->timer)
+		return;
+	uint64_t first = 0;
+	for (size_t i = 0; i < m->nlive; i++)
+		if (!first || m->live[i].end_ms < first)
+			first = m->live[i].end_ms;
+	if (first)
+		loop_timer_set(m->loop, m->timer, first);
+	else
+		loop_timer_cancel(m->loop, m->timer);
 }
 
 /* The entry of door NAME, made if need be; NULL when the table is full. */
@@ -91,14 +121,22 @@ static void live_remove(struct metrics *m, struct live *l)
 /* Grants whose time is up count as expired. */
 static void sweep(struct metrics *m, uint64_t now)
 {
+	bool any = false;
 	for (size_t i = 0; i < m->nlive; ) {
 		if (m->live[i].end_ms <= now) {
+			char a[ADDR_STRLEN];
+			log_notice("door %s: %s: closed: Open_Timeout over",
+				   m->names[m->live[i].slot].name,
+				   addr_format(&m->live[i].addr, a, sizeof a));
 			m->names[m->live[i].slot].expired++;
 			live_remove(m, &m->live[i]);
+			any = true;
 		} else {
 			i++;
 		}
 	}
+	if (any)
+		arm(m);
 }
 
 void metrics_granted(struct metrics *m, const char *name, const struct addr *a,
@@ -115,11 +153,13 @@ void metrics_granted(struct metrics *m, const char *name, const struct addr *a,
 	if (l) {
 		if (end_ms > l->end_ms)
 			l->end_ms = end_ms;     /* renewed: still one grant */
+		arm(m);
 		return;
 	}
 	if (m->nlive == METRICS_LIVE_MAX)
 		return;                         /* not followed: never counted expired */
 	m->live[m->nlive++] = (struct live){ slot_of(m, e), *a, end_ms };
+	arm(m);
 }
 
 void metrics_expired(struct metrics *m, const char *name)
@@ -136,8 +176,10 @@ void metrics_revoked(struct metrics *m, const char *name, const struct addr *a)
 		return;
 	e->revoked++;
 	struct live *l = live_find(m, slot_of(m, e), a);
-	if (l)
+	if (l) {
 		live_remove(m, l);
+		arm(m);
+	}
 }
 
 void metrics_worker_restarted(struct metrics *m) { m->restarts++; }

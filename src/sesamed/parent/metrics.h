@@ -17,8 +17,10 @@
  * Expiry: a grant of a door with Open ends in the kernel (the set
  * element's timeout), unseen by sesamed; so the parent notes each such
  * grant's end (door, address, time: at most METRICS_LIVE_MAX at once)
- * and counts it expired once that time has passed.  A door with commands
- * only ends its grants with its Stop_Command (gate_cmd tells us).
+ * and counts it expired once that time has passed, with a notice line
+ * "door D: A: closed: Open_Timeout over" at that time (a timer on LOOP).
+ * A door with commands only ends its grants with its Stop_Command
+ * (gate_cmd tells us, and logs it).
  */
 #ifndef SESAME_METRICS_H
 #define SESAME_METRICS_H
@@ -38,7 +40,8 @@
 
 struct metrics;
 
-int metrics_new(struct metrics **out);
+struct loop;
+int metrics_new(struct loop *l, struct metrics **out);
 void metrics_free(struct metrics *m);
 
 /* A grant given on door NAME to A.  END_MS (loop_now_ms time): when the
