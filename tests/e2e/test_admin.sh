@@ -76,6 +76,9 @@ check "--dump-config of a broken config: exit 1, the error on stderr" \
 	bash -c '! "$1" --dump-config -c "$2" >/dev/null 2>"$3" && grep -q "cannot read" "$3"' _ \
 	"$SESAMED" "$TMP/none.conf" "$TMP/err"
 
+check "-h lists -g/--logfile and --dump-config" \
+	bash -c '"$1" -h | grep -q -- "-g, --logfile FILE" && "$1" -h | grep -q -- "--dump-config"' _ "$SESAMED"
+
 # --- a LogFile that cannot be opened; -g ----------------------------------
 check "-t warns about the LogFile it cannot open, exit 0" \
 	bash -c '"$1" -t -c "$2" 2>&1 | grep -q "warning: LogFile .* cannot be opened"' _ "$SESAMED" "$TMP/sesamed.conf"
