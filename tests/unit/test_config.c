@@ -158,6 +158,12 @@ static void knockd_real_world(void **state)
 	memset(want + strlen(want), 'x', 79);
 	strcat(want, "...'");
 	bad(text, want);
+	/* The same for a port item, shown up to 20 bytes. */
+	memset(val, 'x', 19);
+	strcpy(val + 19, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	snprintf(text, sizeof text, "[d]\nsequence = 1,%s\n", val);
+	snprintf(want, sizeof want, "bad port '%.19s'", val);
+	bad(text, want);
 }
 
 static void aliases(void **state)
