@@ -106,9 +106,19 @@ check "fail2ban-regex: nothing but the attacker" test -z "$(grep -vx "$ATT4" <<<
 check "fail2ban-regex on syslog lines: the same 6 matches" \
 	test "$(f2b "$TMP/syslog" | grep -cx "$ATT4")" -eq 6
 
-# The jail is valid fail2ban configuration naming the filter.
-check "jail.d/sesamed.conf names the filter and a sane maxretry" \
-	grep -qE '^filter *= *sesamed$' "$SESAME_ROOT/dist/fail2ban/jail.d/sesamed.conf"
+# The jail, enabled, is a configuration fail2ban accepts (a copy of
+# Debian's /etc/fail2ban with its sshd jail off, as it has no log here).
+cp -r /etc/fail2ban "$TMP/f2bconf"
+cp "$SESAME_ROOT/dist/fail2ban/filter.d/sesamed.conf" "$TMP/f2bconf/filter.d/"
+sed 's/^enabled *= *false/enabled  = true/' "$SESAME_ROOT/dist/fail2ban/jail.d/sesamed.conf" \
+	>"$TMP/f2bconf/jail.d/sesamed.conf"
+printf '[sshd]\nenabled = false\n' >"$TMP/f2bconf/jail.d/zz-test.conf"
+check "fail2ban-client -t accepts the jail (journal backend)" \
+	bash -c 'fail2ban-client -c "$1" -t 2>&1 | grep -q "OK: configuration test is successful" &&
+		 fail2ban-client -c "$1" -d 2>/dev/null | grep -qF "['"'"'add'"'"', '"'"'sesamed'"'"', '"'"'systemd'"'"']"' _ "$TMP/f2bconf"
+printf '[sesamed]\nbackend = auto\nlogpath = %s\n' "$L" >>"$TMP/f2bconf/jail.d/zz-test.conf"
+check "... and with a LogFile (backend auto, logpath)" \
+	bash -c 'fail2ban-client -c "$1" -t 2>&1 | grep -q "OK: configuration test is successful"' _ "$TMP/f2bconf"
 
 # journald: "<N>" priority, no time stamp of our own.
 check "journal: every line has a priority prefix" test -z "$(grep -v '^<[0-7]>' "$J")"
