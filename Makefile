@@ -133,6 +133,8 @@ DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
 	libssl-dev libseccomp-dev libcmocka-dev nftables iptables iproute2 \
 	knockd fwknop-client fwknop-server openssh-server openssh-client \
 	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind
+# The operations tests: fail2ban-regex, and a Prometheus text-format parser.
+DEB_PKGS += fail2ban python3-prometheus-client
 deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \

@@ -16,6 +16,7 @@
 
 #include "config_internal.h"
 #include "ini.h"
+#include "nft_render.h"
 
 /* --- diagnostics ------------------------------------------------------- */
 
@@ -171,10 +172,10 @@ static void start_section(struct parser *p, const struct ini_item *it)
 		p->section = SEC_OPTIONS;
 		return;
 	}
-	if (!config_name_valid(name, CONFIG_DOOR_NAME_LEN)) {
-		config_perr(p, p->line, "bad door name '%.*s%s' (letters, digits, '_' and '-', "
-			    "starting with a letter or '_', at most %d: it names nft sets)",
-			    VAL(name), CONFIG_DOOR_NAME_LEN);
+	if (!config_door_name_valid(name, CONFIG_DOOR_NAME_LEN)) {
+		config_perr(p, p->line, "bad door name '%.*s%s' (1 to %d printable ASCII "
+			    "characters, none of ':', '\"' and '\\': the name is a field of "
+			    "the log lines)", VAL(name), CONFIG_DOOR_NAME_LEN);
 		/* Parse the section anyway, to report its other errors. */
 	}
 	struct config *c = p->cfg;
@@ -209,11 +210,76 @@ static void start_section(struct parser *p, const struct ini_item *it)
 	p->section = SEC_DOOR;
 }
 
+/* Unicode spaces an editor or a web page may put where a blank was
+ * meant (an U+3000 indent, a no-break space): not blanks to knockd or
+ * to us, so the key is unknown; the error says which one it is. */
+static const struct {
+	const char *utf8;
+	unsigned cp;
+	const char *name;
+} uspaces[] = {
+	{ "\xc2\xa0", 0x00a0, "NO-BREAK SPACE" },
+	{ "\xe1\x9a\x80", 0x1680, "OGHAM SPACE MARK" },
+	{ "\xe2\x80\x80", 0x2000, "EN QUAD" },
+	{ "\xe2\x80\x81", 0x2001, "EM QUAD" },
+	{ "\xe2\x80\x82", 0x2002, "EN SPACE" },
+	{ "\xe2\x80\x83", 0x2003, "EM SPACE" },
+	{ "\xe2\x80\x84", 0x2004, "THREE-PER-EM SPACE" },
+	{ "\xe2\x80\x85", 0x2005, "FOUR-PER-EM SPACE" },
+	{ "\xe2\x80\x86", 0x2006, "SIX-PER-EM SPACE" },
+	{ "\xe2\x80\x87", 0x2007, "FIGURE SPACE" },
+	{ "\xe2\x80\x88", 0x2008, "PUNCTUATION SPACE" },
+	{ "\xe2\x80\x89", 0x2009, "THIN SPACE" },
+	{ "\xe2\x80\x8a", 0x200a, "HAIR SPACE" },
+	{ "\xe2\x80\x8b", 0x200b, "ZERO WIDTH SPACE" },
+	{ "\xe2\x80\xaf", 0x202f, "NARROW NO-BREAK SPACE" },
+	{ "\xe2\x81\x9f", 0x205f, "MEDIUM MATHEMATICAL SPACE" },
+	{ "\xe3\x80\x80", 0x3000, "IDEOGRAPHIC SPACE" },
+	{ "\xef\xbb\xbf", 0xfeff, "ZERO WIDTH NO-BREAK SPACE" },
+};
+
+static void unknown_key(struct parser *p, const char *key)
+{
+	for (const char *s = key; *s; s++) {
+		if ((unsigned char)*s < 0x80)
+			continue;
+		for (size_t i = 0; i < sizeof uspaces / sizeof uspaces[0]; i++) {
+			size_t n = strlen(uspaces[i].utf8);
+			if (strncmp(s, uspaces[i].utf8, n) == 0) {
+				config_perr(p, p->line, "unknown key '%.*s%s': it holds U+%04X %s "
+					    "(byte %zu), which is not a blank; use spaces or tabs",
+					    VAL(key), uspaces[i].cp, uspaces[i].name,
+					    (size_t)(s - key) + 1);
+				return;
+			}
+		}
+	}
+	config_perr(p, p->line, "unknown key '%.*s%s'", VAL(key));
+}
+
+/* knockd reads a number or a port list up to what does not fit, so
+ * "Cmd_Timeout = 3600  # an hour" works there: a blank then '#' ends the
+ * value of such keys, with a warning. */
+static void cut_comment(struct parser *p, const struct keyword *k, char *value)
+{
+	if (!config_key_comment_ok(k->id))
+		return;
+	for (char *s = value; *s; s++) {
+		if (*s == '#' && s > value && (s[-1] == ' ' || s[-1] == '\t')) {
+			config_pwarn(p, p->line, "%s: trailing comment '%.*s%s' ignored; put "
+				     "comments on lines of their own", k->name, VAL(s));
+			*s = '\0';
+			config_trim(value);
+			return;
+		}
+	}
+}
+
 static void parse_key(struct parser *p, const char *key, char *value)
 {
 	const struct keyword *k = config_find_keyword(key);
 	if (!k) {
-		config_perr(p, p->line, "unknown key '%.*s%s'", VAL(key));
+		unknown_key(p, key);
 		return;
 	}
 	if (p->section == SEC_NONE) {
@@ -233,6 +299,8 @@ static void parse_key(struct parser *p, const char *key, char *value)
 			    config_cur_door(p)->name);
 		return;
 	}
+	if (value)
+		cut_comment(p, k, value);
 	if (!value) {
 		if (k->id != K_USESYSLOG) {
 			config_perr(p, p->line, "%s needs a value (%s = ...)", k->name, k->name);
@@ -256,6 +324,31 @@ static void parse_key(struct parser *p, const char *key, char *value)
 		config_set_option(p, k, value);
 	else
 		config_set_door_key(p, k, value);
+}
+
+/* Doors with Open own nft sets named after them, with every character
+ * outside [A-Za-z0-9_] made '_' ("Open rtorrent" -> Open_rtorrent_v4):
+ * two such doors must not end up with one name.  (Command doors have no
+ * sets: their names may collide freely.) */
+static void check_nft_names(struct parser *p)
+{
+	const struct config *c = p->cfg;
+	char a[NFT_SETNAME_MAX], b[NFT_SETNAME_MAX];
+	for (size_t i = 0; i < c->ndoors; i++) {
+		if (!c->doors[i].open_len)
+			continue;
+		nft_ident(c->doors[i].name, a, sizeof a);
+		for (size_t j = 0; j < i; j++) {
+			if (!c->doors[j].open_len)
+				continue;
+			nft_ident(c->doors[j].name, b, sizeof b);
+			if (strcmp(a, b) == 0)
+				config_perr(p, c->doors[i].line, "door %s: its nft sets would be "
+					    "named %s_v4/_v6 like those of door %s (line %u); nft "
+					    "names keep only letters, digits and '_', so rename one",
+					    c->doors[i].name, a, c->doors[j].name, c->doors[j].line);
+		}
+	}
 }
 
 /* --- reading --------------------------------------------------------- */
@@ -305,6 +398,7 @@ static int parse_src(const char *name, struct ini_reader *src,
 	}
 	if (!p.oom && !p.too_many_errors) {
 		finish_door(&p);
+		check_nft_names(&p);
 		/* [options] may come after the doors: check once all is read. */
 		for (size_t i = 0; c->firewall == FIREWALL_NONE && i < c->ndoors; i++)
 			if (c->doors[i].open_len)

@@ -129,6 +129,7 @@ struct config {
 	/* [options] — knockd's. */
 	bool use_syslog;
 	char *log_file;
+	unsigned log_file_line;         /* line of LogFile, 0: not given */
 	char *pid_file;
 	char *interface;                /* NULL: the default route's */
 

@@ -30,6 +30,7 @@ static const struct keyword keywords[] = {
 	{ "Sequence", K_SEQUENCE, IN_DOOR },
 	{ "One_Time_Sequences", K_ONETIME, IN_DOOR },
 	{ "Seq_Timeout", K_SEQ_TIMEOUT, IN_DOOR },
+	{ "Timeout", K_SEQ_TIMEOUT, IN_DOOR },          /* knockd's alias */
 	{ "TCPFlags", K_TCPFLAGS, IN_DOOR },
 	{ "Start_Command", K_START, IN_DOOR },
 	{ "Command", K_START, IN_DOOR },
@@ -101,6 +102,19 @@ bool config_name_valid(const char *s, size_t max)
 	for (size_t i = 1; i < n; i++)
 		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '_' && s[i] != '-')
 			return false;
+	return true;
+}
+
+bool config_door_name_valid(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f || c == ':' || c == '"' || c == '\\')
+			return false;
+	}
 	return true;
 }
 
@@ -179,6 +193,7 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 		return;
 	case K_LOGFILE:
 		set_str(p, &c->log_file, v, true);
+		c->log_file_line = p->line;
 		return;
 	case K_PIDFILE:
 		set_str(p, &c->pid_file, v, true);
@@ -565,6 +580,20 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 bool config_key_empty_ok(enum key_id id)
 {
 	return id == K_START || id == K_START6 || id == K_STOP || id == K_STOP6;
+}
+
+bool config_key_comment_ok(enum key_id id)
+{
+	switch (id) {
+	case K_SEQUENCE: case K_SEQ_TIMEOUT: case K_CMD_TIMEOUT: case K_TCPFLAGS:
+	case K_OPEN: case K_OPEN_TIMEOUT: case K_SPA_PORT: case K_SPA_WINDOW:
+	case K_SPA_FORMAT: case K_STATELIMIT: case K_FIREWALL: case K_USESYSLOG:
+	case K_SEQ_LENGTH: case K_SEQ_PERIOD: case K_TARGET: case K_SPA_ALLOW:
+	case K_FWK_DIGEST:
+		return true;
+	default:
+		return false;
+	}
 }
 
 bool config_key_is_spa(enum key_id id)

@@ -120,6 +120,10 @@ static void lint_door(struct lint *l, const struct door *d)
 		warn(l, d->lines.tcpflags, "door %s: TCPFlags requires both syn and "
 		     "ack: an ordinary connect (knock, nmap, nc) sends a bare SYN, so "
 		     "no knock will match; did you mean 'syn'?", d->name);
+	else if (d->has_tcpflags && (d->tcpflags_set & TCPF_ACK))
+		warn(l, d->lines.tcpflags, "door %s: TCPFlags requires ack: a knock "
+		     "is a bare SYN (knock, nmap, nc), which has no ACK, so no knock "
+		     "will match; did you mean 'syn' or 'syn,!ack'?", d->name);
 	if (d->has_tcpflags && d->seq_len > 0) {
 		bool any_tcp = false;
 		for (size_t i = 0; i < d->seq_len; i++)
@@ -186,6 +190,17 @@ static void lint_door(struct lint *l, const struct door *d)
 				warn(l, d->lines.sequence, "door %s: same sequence as door %s "
 				     "(line %u): one knock opens both", d->name, o->name,
 				     o->lines.sequence);
+		} else if (o->seq_len && d->seq_len) {
+			const struct door *s = o->seq_len < d->seq_len ? o : d;
+			const struct door *g = s == o ? d : o;
+			bool prefix = true;
+			for (size_t j = 0; prefix && j < s->seq_len; j++)
+				prefix = same_pp(&s->seq[j], &g->seq[j]);
+			if (prefix)
+				warn(l, s->lines.sequence, "door %s: its sequence is the start "
+				     "of door %s's (line %u): knocking %s also opens %s on "
+				     "the way", s->name, g->name, g->lines.sequence, g->name,
+				     s->name);
 		}
 	}
 }

@@ -362,6 +362,15 @@ void nft_render_grant(const struct config *cfg, const struct grant *gr,
 	}
 }
 
+void nft_render_revoke(const struct config *cfg, size_t door, const struct addr *a,
+		       const struct port_proto *pp, struct strbuf *out)
+{
+	char set[NFT_SETNAME_MAX], ab[ADDR_STRLEN];
+	nft_set_name(cfg, door, a->family, set, sizeof set);
+	strbuf_printf(out, "delete element inet %s %s { %s . %s . %u }\n", cfg->nft_table, set,
+		      addr_format(a, ab, sizeof ab), proto_name(pp->proto), (unsigned)pp->port);
+}
+
 void nft_render_remove(const char *table, struct strbuf *out)
 {
 	strbuf_printf(out, "delete table inet %s\n", table);

@@ -120,6 +120,11 @@ void nft_render_grant(const struct config *cfg, const struct grant *gr,
 #define NFT_PROBE_SET "sesame_probe"
 void nft_render_probe(const char *table, int step, struct strbuf *out);
 
+/* Deletes the element (A, PP) of door DOOR's set for A's family (a
+ * grant's port, `sesame revoke`).  Appends one line to OUT. */
+void nft_render_revoke(const struct config *cfg, size_t door, const struct addr *a,
+		       const struct port_proto *pp, struct strbuf *out);
+
 /* "delete table inet NAME". */
 void nft_render_remove(const char *table, struct strbuf *out);
 

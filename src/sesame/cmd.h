@@ -16,6 +16,7 @@ int cmd_status(int argc, char **argv);
 int cmd_open(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_sequence(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
 
 /* What every subcommand shares, so each says things the same way.  Every
  * message starts with "sesame CMD: "; a bad command line exits 1.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sesame — the client: knock, spa, keygen, rules, status, open, connect,
- * sequence.
+/* sesame — the client: knock, spa, keygen, rules, status, revoke, open,
+ * connect, sequence.
  * A static table of subcommands, one file each (cmd_*.c). */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +18,7 @@ static const struct {
 	{ "keygen", cmd_keygen, "make a new SPA client key" },
 	{ "rules",  cmd_rules,  "print a firewall-only ruleset (nft or iptables)" },
 	{ "status", cmd_status, "ask a running sesamed for doors and grants" },
+	{ "revoke", cmd_revoke, "end a running sesamed's grants now" },
 	{ "open",   cmd_open,   "knock or send SPA to a server named in client.conf" },
 	{ "connect", cmd_connect, "open, then relay stdin/stdout to a port (ssh ProxyCommand)" },
 	{ "sequence", cmd_sequence, "print a random knock sequence for a new door" },

@@ -102,6 +102,70 @@ static void knockd_door_keys(void **state)
 	config_free(c);
 }
 
+static void knockd_real_world(void **state)
+{
+	(void)state;
+	/* Door names as knockd takes them: spaces, a leading digit, dots. */
+	struct config *c = good("[Open rtorrent]\nsequence = 1,2,3\ncommand = /a\n"
+				"[1door]\nsequence = 4,5,6\ncommand = /a\n"
+				"[a.b]\nsequence = 7,8,9\nopen = 22\n");
+	assert_string_equal(c->doors[0].name, "Open rtorrent");
+	assert_string_equal(c->doors[1].name, "1door");
+	config_free(c);
+	bad("[a b]\nsequence = 1,2,3\nopen = 22\n[a_b]\nsequence = 4,5,6\nopen = 23\n",
+	    "t.conf:4: door a_b: its nft sets would be named a_b_v4/_v6 like those of door a b (line 1)");
+	/* Command doors have no sets: their mapped names may collide. */
+	c = good("[a b]\nsequence = 1,2,3\ncommand = /a\n[a_b]\nsequence = 4,5,6\nopen = 23\n");
+	config_free(c);
+
+	/* Timeout is knockd's Seq_Timeout. */
+	c = good(DOOR("timeout = 7\ncommand = /a\n"));
+	assert_int_equal(c->doors[0].seq_timeout_ms, 7000);
+	config_free(c);
+
+	/* A trailing comment after a number or a port list: dropped, warned. */
+	c = good("[d]\nsequence = 7000,8000:udp,9000 # my doors\ncmd_timeout = 3600\t# an hour\n"
+		 "command = /bin/x %IP% # stays\nstop_command = /bin/y\nopen = 22/tcp  # ssh\n");
+	assert_int_equal(c->doors[0].seq_len, 3);
+	assert_int_equal(c->doors[0].seq[2].port, 9000);
+	assert_int_equal(c->doors[0].cmd_timeout_s, 3600);
+	assert_int_equal(c->doors[0].open_len, 1);
+	assert_string_equal(c->doors[0].start_command, "/bin/x %IP% # stays");
+	assert_true(has(&D, LOG_WARNING, "t.conf:2: warning: Sequence: trailing comment '# my doors' ignored"));
+	assert_true(has(&D, LOG_WARNING, "t.conf:3: warning: Cmd_Timeout: trailing comment '# an hour' ignored"));
+	assert_true(has(&D, LOG_WARNING, "t.conf:6: warning: Open: trailing comment"));
+	assert_false(has(&D, LOG_WARNING, "Start_Command"));
+	config_free(c);
+	/* A '#' glued to the value is not a comment; a comment alone is no value. */
+	bad(DOOR("seq_timeout = 5#x\n"), "t.conf:3: Seq_Timeout: bad value '5#x'");
+	bad(DOOR("seq_timeout = # 5\n"), "t.conf:3: Seq_Timeout: bad value '# 5'");
+
+	/* Unicode spaces where a blank was meant are named. */
+	bad("[d]\n\xe3\x80\x80sequence = 1,2,3\n",
+	    "t.conf:2: unknown key '\xe3\x80\x80sequence': it holds U+3000 IDEOGRAPHIC SPACE (byte 1)");
+	bad("[d]\nsequence\xc2\xa0= 1,2,3\n", "it holds U+00A0 NO-BREAK SPACE (byte 9)");
+	bad("[d]\nsequense = 1,2,3\n", "t.conf:2: unknown key 'sequense'");
+
+	/* A value shortened in a message keeps whole UTF-8 characters. */
+	char text[512];
+	char val[200];
+	memset(val, 'x', 79);
+	strcpy(val + 79, "\xc3\xa9\xc3\xa9");
+	snprintf(text, sizeof text, DOOR("seq_timeout = %s\n"), val);
+	char want[200];
+	memset(want, 0, sizeof want);
+	strcpy(want, "bad value '");
+	memset(want + strlen(want), 'x', 79);
+	strcat(want, "...'");
+	bad(text, want);
+	/* The same for a port item, shown up to 20 bytes. */
+	memset(val, 'x', 19);
+	strcpy(val + 19, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	snprintf(text, sizeof text, "[d]\nsequence = 1,%s\n", val);
+	snprintf(want, sizeof want, "bad port '%.19s'", val);
+	bad(text, want);
+}
+
 static void aliases(void **state)
 {
 	(void)state;
@@ -527,9 +591,10 @@ static void structure_errors(void **state)
 	bad(DOOR("= x\n"), "t.conf:3: missing key before '='");
 	bad("[d\nsequence = 1,2,3\n", "t.conf:1: bad section header '[d'");
 	bad("[]\nsequence = 1,2,3\n", "t.conf:1: bad door name ''");
-	bad("[open ssh]\nsequence = 1,2,3\n", "bad door name 'open ssh'");
-	bad("[1door]\nsequence = 1,2,3\n", "bad door name '1door'");
-	bad("[a.b]\nsequence = 1,2,3\n", "bad door name 'a.b'");
+	bad("[open: ssh]\nsequence = 1,2,3\n", "bad door name 'open: ssh'");
+	bad("[a\"b]\nsequence = 1,2,3\n", "bad door name 'a\"b'");
+	bad("[a\\b]\nsequence = 1,2,3\n", "bad door name 'a\\b'");
+	bad("[caf\xc3\xa9]\nsequence = 1,2,3\n", "bad door name");
 	bad("[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nsequence = 1,2,3\n",
 	    "bad door name");
 	bad("[d]\nseq_timeout = 5\n", "t.conf:1: door d: needs a Sequence, One_Time_Sequences or SPA_Port");
@@ -661,6 +726,7 @@ int main(void)
 		cmocka_unit_test_teardown(knockd_options, teardown),
 		cmocka_unit_test_teardown(knockd_door_keys, teardown),
 		cmocka_unit_test_teardown(aliases, teardown),
+		cmocka_unit_test_teardown(knockd_real_world, teardown),
 		cmocka_unit_test_teardown(empty_commands, teardown),
 		cmocka_unit_test_teardown(case_and_whitespace, teardown),
 		cmocka_unit_test_teardown(defaults, teardown),

@@ -25,10 +25,11 @@ static char dir[64], path[128];
 static int calls;
 static bool last_json;
 
-static void fake_status(void *ctx, bool json, struct strbuf *out)
+static void fake_status(void *ctx, enum control_format format, struct strbuf *out)
 {
 	(void)ctx;
 	calls++;
+	bool json = format == CONTROL_JSON;
 	last_json = json;
 	strbuf_puts(out, json ? "{\"fake\":true}\n" : "fake status\n");
 }

@@ -59,9 +59,15 @@ static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct
 	case PS_GRANT:
 		gates_dispatch(&dm->gates, cfg, &m->grant);
 		break;
+	case PS_KNOCKS:
+		if (dm->metrics)
+			metrics_worker_knocks(dm->metrics, cfg, m);
+		break;
 	case PS_STATUS:
 		memcpy(dm->attempts, m->attempts, sizeof dm->attempts);
 		dm->attempts_known = true;
+		if (dm->metrics)
+			metrics_worker_status(dm->metrics, m);
 		break;
 	case PS_HISTORY:
 		for (uint32_t i = 0; i < m->nevents && dm->nhistory < PS_HISTORY_MAX; i++)
@@ -91,6 +97,8 @@ static int worker_reap(struct daemon *dm, bool kill_it)
 	}
 	dm->worker = 0;
 	dm->attempts_known = false;
+	if (dm->metrics)
+		metrics_worker_ended(dm->metrics);
 	return status;
 }
 
@@ -198,6 +206,11 @@ void worker_stop(struct daemon *dm, const struct config *cfg)
 {
 	if (dm->worker <= 0)
 		return;
+	/* Its counts so far, so that they outlive it (metrics.h). */
+	if (dm->metrics && cfg == dm->cfg)
+		worker_ask_status(dm);
+	if (dm->worker <= 0)
+		return;                 /* it died answering */
 	kill(dm->worker, SIGTERM);
 	uint64_t end = loop_now_ms() + WORKER_STOP_MS;
 	bool kill_it = true;
@@ -239,6 +252,8 @@ static void worker_gone(struct daemon *dm, bool kill_it)
 		loop_stop(dm->loop, -EIO);
 		return;
 	}
+	if (dm->metrics)
+		metrics_worker_restarted(dm->metrics);
 	log_warn("starting a new worker in %u ms", REOPEN_MS);
 	loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
 }

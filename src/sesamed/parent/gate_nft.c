@@ -368,7 +368,7 @@ int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct gr
 		return rc;
 	}
 	note_gen(g);
-	log_debug("gate: door %s: %s: granted for %u s", cfg->doors[gr->door].name, a,
+	log_notice("door %s: %s: opened for %u s", cfg->doors[gr->door].name, a,
 		  (unsigned)(gr->timeout_s ? gr->timeout_s : cfg->doors[gr->door].open_timeout_s));
 	return 0;
 }
@@ -418,6 +418,80 @@ int gate_nft_list(struct gate_nft *g, const struct config *cfg,
 		}
 	}
 	return 0;
+}
+
+struct revoke_ctx {
+	int door;
+	const struct addr *addr;
+	struct gate_nft_entry *e;
+	size_t n, cap;
+	bool failed;
+};
+
+static void revoke_collect(void *ctx, const struct gate_nft_entry *e)
+{
+	struct revoke_ctx *r = ctx;
+	if ((r->door >= 0 && e->door != (uint32_t)r->door) ||
+	    (r->addr && !addr_equal(r->addr, &e->addr)))
+		return;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct gate_nft_entry *p = realloc(r->e, cap * sizeof *p);
+		if (!p) {
+			r->failed = true;
+			return;
+		}
+		r->e = p;
+		r->cap = cap;
+	}
+	r->e[r->n++] = *e;
+}
+
+/* Deletion of an element that expired since we listed it fails the
+ * transaction: then list again (a few times: expiries are rare). */
+int gate_nft_revoke(struct gate_nft *g, const struct config *cfg, int door,
+		    const struct addr *a, gate_nft_revoked_fn fn, void *ctx)
+{
+	struct revoke_ctx r = { .door = door, .addr = a };
+	int rc = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		r.n = 0;
+		r.failed = false;
+		rc = gate_nft_list(g, cfg, revoke_collect, &r);
+		if (rc >= 0 && r.failed)
+			rc = -ENOMEM;
+		if (rc < 0 || r.n == 0)
+			break;
+		strbuf_reset(&g->sb);
+		for (size_t i = 0; i < r.n; i++)
+			nft_render_revoke(cfg, r.e[i].door, &r.e[i].addr, &r.e[i].port, &g->sb);
+		rc = run(g, strbuf_str(&g->sb));
+		if (rc == 0)
+			break;
+	}
+	if (rc < 0) {
+		log_err("gate: cannot revoke: %s", rc == -ENOMEM ? strerror(ENOMEM) : g->err);
+		free(r.e);
+		return rc;
+	}
+	note_gen(g);
+	/* One call per (door, address), however many ports it had. */
+	size_t grants = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = r.e[j].door == r.e[i].door && addr_equal(&r.e[j].addr, &r.e[i].addr);
+		if (seen)
+			continue;
+		char ab[ADDR_STRLEN];
+		log_notice("door %s: %s: revoked", cfg->doors[r.e[i].door].name,
+			   addr_format(&r.e[i].addr, ab, sizeof ab));
+		if (fn)
+			fn(ctx, r.e[i].door, &r.e[i].addr);
+		grants++;
+	}
+	free(r.e);
+	return (int)grants;
 }
 
 void gate_nft_free(struct gate_nft *g)

@@ -49,6 +49,13 @@ typedef void (*gate_nft_entry_fn)(void *ctx, const struct gate_nft_entry *e);
 int gate_nft_list(struct gate_nft *g, const struct config *cfg,
 		  gate_nft_entry_fn fn, void *ctx);
 
+/* Deletes the live elements of door DOOR (-1: every door) for address A
+ * (NULL: every address), in one transaction, and calls FN once per
+ * (door, address) removed.  Returns that count or -errno (logged). */
+typedef void (*gate_nft_revoked_fn)(void *ctx, uint32_t door, const struct addr *a);
+int gate_nft_revoke(struct gate_nft *g, const struct config *cfg, int door,
+		    const struct addr *a, gate_nft_revoked_fn fn, void *ctx);
+
 /* Frees the context; the table stays (fail closed). */
 void gate_nft_free(struct gate_nft *g);
 /* Deletes table NAME on purpose (`sesamed --remove-gate`). */

@@ -22,8 +22,6 @@
 #include "privsep.h"
 #include "spa_door.h"
 
-#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
-
 struct worker {
 	const struct worker_args *a;
 	const struct config *cfg;
@@ -265,6 +263,44 @@ static int take_history(struct worker *w)
 	return rc;
 }
 
+/* The answer to PS_STATUS_REQ: the knock counts in pages of
+ * PS_KNOCK_DOORS doors, then attempts per door and the totals. */
+static int send_status(struct worker *w, int fd)
+{
+	const struct config *cfg = w->cfg;
+	size_t ndoors = cfg->ndoors < CONFIG_DOORS_MAX ? cfg->ndoors : CONFIG_DOORS_MAX;
+	struct ps_msg m;
+	for (size_t first = 0; first < ndoors; first += PS_KNOCK_DOORS) {
+		memset(&m, 0, sizeof m);
+		m.type = PS_KNOCKS;
+		m.knock_door = (uint32_t)first;
+		for (size_t k = 0; k < PS_KNOCK_DOORS && first + k < ndoors; k++)
+			doors_counts(w->doors, first + k, &m.knocks[k]);
+		int rc = privsep_send(fd, &m);
+		if (rc < 0)
+			return rc;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = PS_STATUS;
+	m.ndoors = (uint32_t)ndoors;
+	for (size_t i = 0; i < ndoors; i++)
+		m.attempts[i] = (uint32_t)doors_attempts(w->doors, i);
+	struct capture_stats cs = { 0 };
+	capture_stats(w->a->cap, &cs);
+	m.counters.frames = cs.seen;
+	m.counters.undecodable = cs.undecodable;
+	m.counters.kernel_drops = cs.kernel_drops;
+	m.counters.if_drops = cs.if_drops;
+	if (w->spa) {
+		struct spa_stats st;
+		spa_doors_stats(w->spa, &st);
+		m.counters.spa_seen = st.seen;
+		m.counters.spa_accepted = st.granted;
+		memcpy(m.counters.spa_refused, st.refused, sizeof st.refused);
+	}
+	return privsep_send(fd, &m);
+}
+
 static void on_parent(struct loop *l, int fd, uint32_t events, void *ctx)
 {
 	(void)events;
@@ -285,12 +321,7 @@ static void on_parent(struct loop *l, int fd, uint32_t events, void *ctx)
 		loop_stop(l, 0);
 		return;
 	}
-	memset(&m, 0, sizeof m);
-	m.type = PS_STATUS;
-	m.ndoors = (uint32_t)w->cfg->ndoors;
-	for (size_t i = 0; i < w->cfg->ndoors && i < CONFIG_DOORS_MAX; i++)
-		m.attempts[i] = (uint32_t)doors_attempts(w->doors, i);
-	if (privsep_send(fd, &m) < 0)
+	if (send_status(w, fd) < 0)
 		loop_stop(l, 0);
 }
 
@@ -361,6 +392,8 @@ static int setup(struct worker *w)
 		return rc;
 	if ((rc = take_history(w)) < 0)
 		return rc;
+	/* The replayed knocks were counted by the worker before us. */
+	doors_reset_counts(w->doors);
 	on_expire(w->loop, w->expire, w);
 	return 0;
 }
