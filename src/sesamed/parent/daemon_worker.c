@@ -151,6 +151,7 @@ int worker_spawn(struct daemon *dm, const struct config *cfg)
 		worker_run(&a);
 	}
 	close(sv[1]);
+	capture_hand_off(dm->cap);      /* the worker reads it from now on */
 	dm->worker = pid;
 	dm->ipc = sv[0];
 	/* The knocks of the worker before, then the end of them. */

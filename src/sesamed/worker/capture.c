@@ -20,7 +20,12 @@
 
 /* Kernel buffer for a live capture: room for bursts (floods of knocks)
  * while the event loop is busy elsewhere. */
-#define CAPTURE_BUFFER (4 << 20)
+/* The kernel's ring, sized by what a frame keeps: it is resident for the
+ * whole life of the capture, so it is most of the worker's memory.  A
+ * knock needs its headers only, and at the short snap length 1 MiB still
+ * holds thousands of frames (docs/capture.md). */
+#define CAPTURE_BUFFER         (4 << 20)
+#define CAPTURE_BUFFER_HEADERS (1 << 20)
 
 struct capture {
 	pcap_t *pcap;
@@ -308,7 +313,8 @@ int capture_open_len(const char *ifname, const char *filter, unsigned snaplen,
 	if (pcap_set_snaplen(c->pcap, (int)snaplen) ||
 	    pcap_set_promisc(c->pcap, 0) ||
 	    pcap_set_immediate_mode(c->pcap, 1) ||
-	    pcap_set_buffer_size(c->pcap, CAPTURE_BUFFER) ||
+	    pcap_set_buffer_size(c->pcap, snaplen > CAPTURE_SNAPLEN_HEADERS ?
+				 CAPTURE_BUFFER : CAPTURE_BUFFER_HEADERS) ||
 	    pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_MICRO)) {
 		set_error("%s: cannot configure capture", ifname);
 		err = -EIO;
@@ -396,8 +402,18 @@ void capture_close(struct capture *c)
 {
 	if (!c)
 		return;
-	pcap_close(c->pcap);
+	if (c->pcap)
+		pcap_close(c->pcap);
 	free(c);
+}
+
+void capture_hand_off(struct capture *c)
+{
+	if (!c || !c->pcap)
+		return;
+	pcap_close(c->pcap);
+	c->pcap = NULL;
+	c->fd = -1;
 }
 
 int capture_fd(const struct capture *c)

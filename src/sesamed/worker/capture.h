@@ -89,6 +89,12 @@ int capture_open_file(const char *path, const char *filter,
 /* Closes and frees C (NULL is fine). */
 void capture_close(struct capture *c);
 
+/* For the process that opened C and forked the one that reads it: unmaps
+ * the kernel ring and closes the descriptor here (the reader keeps both),
+ * so that the ring is resident in one process, not two.  C stays as the
+ * record that a capture runs; only capture_close() may follow. */
+void capture_hand_off(struct capture *c);
+
 /* The fd to watch for EPOLLIN (EPOLLERR signals interface loss); -1 for a
  * savefile. */
 int capture_fd(const struct capture *c);
