@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -398,10 +399,8 @@ _Noreturn void worker_run(const struct worker_args *a)
 	_exit(w.status);
 }
 
-int worker_check_doors(const struct config *cfg)
+static int check_doors(const struct config *cfg)
 {
-	/* The worker builds its doors again after the fork; built here once
-	 * so that the parent can refuse to start. */
 	struct doors *doors = NULL;
 	int rc = doors_new(cfg, &doors);
 	if (rc < 0)
@@ -415,4 +414,25 @@ int worker_check_doors(const struct config *cfg)
 		return rc;
 	spa_doors_free(spa);
 	return 0;
+}
+
+int worker_check_doors(const struct config *cfg)
+{
+	/* In a child of its own: building SPA doors initialises OpenSSL
+	 * and reads every key, which would otherwise stay resident in the
+	 * long-lived parent that needs none of it. */
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int rc = check_doors(cfg);
+		_exit(rc < 0 && -rc < 256 ? -rc : rc < 0 ? EIO : 0);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(st))
+		return -EIO;
+	return -WEXITSTATUS(st);
 }
