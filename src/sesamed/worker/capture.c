@@ -24,7 +24,7 @@
  * whole life of the capture, so it is most of the worker's memory.  A
  * knock needs its headers only, and at the short snap length 1 MiB still
  * holds thousands of frames (docs/capture.md). */
-#define CAPTURE_BUFFER         (4 << 20)
+#define CAPTURE_BUFFER         (2 << 20)
 #define CAPTURE_BUFFER_HEADERS (1 << 20)
 
 struct capture {
