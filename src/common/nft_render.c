@@ -327,40 +327,6 @@ void nft_render_load(const struct config *cfg, const char *const *drop_sets,
 /* With EXPIRES, "timeout Ns expires Ns": the kernel renews an existing
  * element's expiry on add only when told the expiry (a repeated add with
  * the same timeout alone leaves it running down). */
-static void grant_elements(const struct config *cfg, const struct grant *gr,
-			   uint32_t timeout_s, bool expires, struct strbuf *out)
-{
-	const struct door *d = &cfg->doors[gr->door];
-	const struct port_proto *p = gr->nports ? gr->ports : d->open;
-	size_t n = gr->nports ? gr->nports : d->open_len;
-	char a[ADDR_STRLEN];
-	addr_format(&gr->addr, a, sizeof a);
-	strbuf_puts(out, "{ ");
-	for (size_t i = 0; i < n && i < CONFIG_OPEN_MAX; i++) {
-		strbuf_printf(out, "%s%s . %s . %u", i ? ", " : "", a,
-			      proto_name(p[i].proto), (unsigned)p[i].port);
-		if (timeout_s)
-			strbuf_printf(out, " timeout %us", (unsigned)timeout_s);
-		if (timeout_s && expires)
-			strbuf_printf(out, " expires %us", (unsigned)timeout_s);
-	}
-	strbuf_puts(out, " }");
-}
-
-void nft_render_grant(const struct config *cfg, const struct grant *gr,
-		      bool add_refreshes, struct strbuf *out)
-{
-	const struct door *d = &cfg->doors[gr->door];
-	uint32_t timeout = gr->timeout_s ? gr->timeout_s : d->open_timeout_s;
-	char set[NFT_SETNAME_MAX];
-	nft_set_name(cfg, gr->door, gr->addr.family, set, sizeof set);
-	static const char *const verb[] = { "add", "delete", "add" };
-	for (size_t k = 0; k < (add_refreshes ? 1 : 3); k++) {
-		strbuf_printf(out, "%s element inet %s %s ", verb[k], cfg->nft_table, set);
-		grant_elements(cfg, gr, k == 1 ? 0 : timeout, add_refreshes, out);
-		strbuf_puts(out, "\n");
-	}
-}
 
 void nft_render_revoke(const struct config *cfg, size_t door, const struct addr *a,
 		       const struct port_proto *pp, struct strbuf *out)

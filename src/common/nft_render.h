@@ -105,15 +105,6 @@ void nft_render_load(const struct config *cfg, const char *const *drop_sets,
 size_t nft_render_rule_count(const struct config *cfg);
 size_t nft_render_forward_rule_count(const struct config *cfg);
 
-/* Adds or refreshes GR (already validated against CFG) with its timeout.
- * Recent kernels (6.x) give an existing element the new timeout on a plain
- * add: ADD_REFRESHES true, one "add element".  Older ones keep the old
- * timeout: then add (ensures the element exists), delete, add again, in
- * one transaction.  Either way exactly one element per (address, port)
- * with a fresh timeout, and no instant without it. */
-void nft_render_grant(const struct config *cfg, const struct grant *gr,
-		      bool add_refreshes, struct strbuf *out);
-
 /* The two transactions that tell whether a plain add refreshes an
  * element's timeout (set PROBE_SET, element timeout 1000 s then 2000 s),
  * and the one that removes the probe set. */

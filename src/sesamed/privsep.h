@@ -71,6 +71,10 @@ struct ps_msg {
 	uint32_t type;                  /* enum ps_type */
 	uint32_t ndoors;                /* PS_STATUS: entries of attempts[] */
 	struct grant grant;             /* PS_GRANT */
+	/* PS_GRANT: when the packet that completed it was captured and when
+	 * the worker sent it (CLOCK_REALTIME us).  Read only for the timing
+	 * lines of the latency benchmark; nothing is decided on them. */
+	uint64_t captured_us, sent_us;
 	uint32_t attempts[CONFIG_DOORS_MAX];    /* PS_STATUS */
 	uint32_t nevents;               /* PS_HISTORY: entries of events[] */
 	struct ps_event events[PS_EVENTS];

@@ -222,6 +222,15 @@ rss_kb() {
 	done
 	echo "$s"
 }
+# pss_kb PID: the same sum of Pss (smaps_rollup): shared pages counted
+# once among all the processes that map them.  rss1 / pss1: one process.
+pss_kb() {
+	local s=0 p
+	for p in $(_daemon_pids "$1"); do s=$((s + $(pss1 "$p"))); done
+	echo "$s"
+}
+rss1() { awk '/^VmRSS:/ {print $2; f=1} END {if (!f) print 0}' "/proc/$1/status" 2>/dev/null || echo 0; }
+pss1() { awk '/^Pss:/ {print $2; f=1} END {if (!f) print 0}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 cpu_ticks() {
 	local s=0 p v
 	for p in $(_daemon_pids "$1"); do

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of nft_render: the exact nftables text the native gate loads
- * and grants with (snapshots), the names it makes, and that libnftables
+ * (snapshots), the names it makes, and that libnftables
  * accepts the table script (dry run: parsed and evaluated, never sent). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -123,46 +123,6 @@ static void stale_sets_deleted_after_flush(void **state)
 	/* Nothing ever flushes a set: grants survive a reload. */
 	assert_null(strstr(s, "flush set"));
 	assert_null(strstr(s, "flush table"));
-	strbuf_fini(&sb);
-}
-
-static void grant_whole_door_v4(void **state)
-{
-	(void)state;
-	struct grant gr = { .door = 1 };
-	assert_true(addr_parse("198.18.0.2", &gr.addr));
-	struct strbuf sb = STRBUF_INIT;
-	nft_render_grant(&cfg, &gr, true, &sb);
-	assert_string_equal(strbuf_str(&sb),
-		"add element inet sesame web_spa_v4 { 198.18.0.2 . tcp . 443 timeout 10s expires 10s, "
-		"198.18.0.2 . tcp . 22 timeout 10s expires 10s }\n");
-	strbuf_fini(&sb);
-}
-
-static void grant_subset_v6_with_timeout(void **state)
-{
-	(void)state;
-	struct grant gr = { .door = 1, .timeout_s = 5, .nports = 1 };
-	gr.ports[0] = (struct port_proto){ 22, PROTO_TCP };
-	assert_true(addr_parse("2001:db8:5e5::2", &gr.addr));
-	struct strbuf sb = STRBUF_INIT;
-	nft_render_grant(&cfg, &gr, true, &sb);
-	assert_string_equal(strbuf_str(&sb),
-		"add element inet sesame web_spa_v6 { 2001:db8:5e5::2 . tcp . 22 timeout 5s expires 5s }\n");
-	strbuf_fini(&sb);
-}
-
-static void grant_refresh_on_old_kernels(void **state)
-{
-	(void)state;
-	struct grant gr = { .door = 0 };
-	assert_true(addr_parse("198.18.0.2", &gr.addr));
-	struct strbuf sb = STRBUF_INIT;
-	nft_render_grant(&cfg, &gr, false, &sb);
-	assert_string_equal(strbuf_str(&sb),
-		"add element inet sesame openSSH_v4 { 198.18.0.2 . tcp . 22 timeout 30s }\n"
-		"delete element inet sesame openSSH_v4 { 198.18.0.2 . tcp . 22 }\n"
-		"add element inet sesame openSSH_v4 { 198.18.0.2 . tcp . 22 timeout 30s }\n");
 	strbuf_fini(&sb);
 }
 
@@ -344,9 +304,6 @@ int main(void)
 		cmocka_unit_test_setup(load_script_snapshot, setup),
 		cmocka_unit_test_setup(rule_count_matches_rendering, setup),
 		cmocka_unit_test_setup(stale_sets_deleted_after_flush, setup),
-		cmocka_unit_test_setup(grant_whole_door_v4, setup),
-		cmocka_unit_test_setup(grant_subset_v6_with_timeout, setup),
-		cmocka_unit_test_setup(grant_refresh_on_old_kernels, setup),
 		cmocka_unit_test_setup(names, setup),
 		cmocka_unit_test_setup(config_checks, setup),
 		cmocka_unit_test_setup(forward_chain_snapshot, setup),

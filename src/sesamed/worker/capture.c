@@ -20,7 +20,14 @@
 
 /* Kernel buffer for a live capture: room for bursts (floods of knocks)
  * while the event loop is busy elsewhere. */
-#define CAPTURE_BUFFER (4 << 20)
+/* The kernel's ring, sized by what a frame keeps: it is resident for the
+ * whole life of the capture, so it is most of the worker's memory.  A
+ * knock needs its headers only and a native SPA datagram a few hundred
+ * bytes: at those snap lengths 1 MiB still holds thousands of frames;
+ * fwknop's datagrams need the full snap length and twice the buffer
+ * (docs/capture.md). */
+#define CAPTURE_BUFFER       (2 << 20)
+#define CAPTURE_BUFFER_SHORT (1 << 20)
 
 struct capture {
 	pcap_t *pcap;
@@ -259,10 +266,14 @@ static int activate_error(int rc)
 
 unsigned capture_snaplen(const struct config *cfg)
 {
-	for (size_t i = 0; i < cfg->ndoors; i++)
-		if (door_is_spa(&cfg->doors[i]))
+	unsigned len = CAPTURE_SNAPLEN_HEADERS;
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		if (cfg->doors[i].spa_format == SPA_FORMAT_FWKNOP)
 			return CAPTURE_SNAPLEN;
-	return CAPTURE_SNAPLEN_HEADERS;
+		if (door_is_spa(&cfg->doors[i]))
+			len = CAPTURE_SNAPLEN_SPA;
+	}
+	return len;
 }
 
 int capture_open(const char *ifname, const char *filter, struct capture **out)
@@ -308,7 +319,8 @@ int capture_open_len(const char *ifname, const char *filter, unsigned snaplen,
 	if (pcap_set_snaplen(c->pcap, (int)snaplen) ||
 	    pcap_set_promisc(c->pcap, 0) ||
 	    pcap_set_immediate_mode(c->pcap, 1) ||
-	    pcap_set_buffer_size(c->pcap, CAPTURE_BUFFER) ||
+	    pcap_set_buffer_size(c->pcap, snaplen > CAPTURE_SNAPLEN_SPA ?
+				 CAPTURE_BUFFER : CAPTURE_BUFFER_SHORT) ||
 	    pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_MICRO)) {
 		set_error("%s: cannot configure capture", ifname);
 		err = -EIO;
@@ -396,8 +408,18 @@ void capture_close(struct capture *c)
 {
 	if (!c)
 		return;
-	pcap_close(c->pcap);
+	if (c->pcap)
+		pcap_close(c->pcap);
 	free(c);
+}
+
+void capture_hand_off(struct capture *c)
+{
+	if (!c || !c->pcap)
+		return;
+	pcap_close(c->pcap);
+	c->pcap = NULL;
+	c->fd = -1;
 }
 
 int capture_fd(const struct capture *c)

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,12 +97,21 @@ static bool has_onetime(const struct config *cfg)
 
 /* The grant goes to the parent as it is; a parent that cannot take it
  * any more is gone, and so are we. */
-static void send_grant(struct worker *w, const struct grant *gr)
+static uint64_t realtime_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void send_grant(struct worker *w, const struct grant *gr, uint64_t captured_us)
 {
 	struct ps_msg m;
 	memset(&m, 0, sizeof m);
 	m.type = PS_GRANT;
 	memcpy(&m.grant, gr, sizeof m.grant);
+	m.captured_us = captured_us;
+	m.sent_us = realtime_us();
 	int rc = privsep_send(w->a->ipc, &m);
 	if (rc < 0) {
 		log_err("worker: cannot hand a grant to the parent: %s", strerror(-rc));
@@ -127,13 +137,6 @@ static void expire_after_packet(struct worker *w, uint64_t now)
 		loop_timer_set(w->loop, w->expire, want);
 }
 
-static int64_t since_capture_us(const struct knock_event *ev)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - (int64_t)ev->time_us;
-}
-
 /* Every decoded packet the filter let through: SPA doors take UDP to
  * their SPA_Port, sequence doors take the rest. */
 static void on_packet(void *ctx, const struct knock_event *ev)
@@ -151,7 +154,7 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	if (w->spa && ev->proto == PROTO_UDP) {
 		struct grant gr;
 		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), &gr))
-			send_grant(w, &gr);
+			send_grant(w, &gr, ev->time_us);
 	}
 	uint64_t now = loop_now_ms();
 	if (w->max_seq_timeout_ms) {
@@ -165,11 +168,7 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	}
 	size_t n = doors_feed(w->doors, ev, now, w->grants, w->ngrants);
 	for (size_t i = 0; i < n; i++)
-		send_grant(w, &w->grants[i]);
-	if (n && log_get_level() >= LOG_DEBUG)
-		/* The worker's share of knock-to-open (bench/knock_latency.sh
-		 * measures the whole, command included). */
-		log_debug("capture to decision %lld us", (long long)since_capture_us(ev));
+		send_grant(w, &w->grants[i], ev->time_us);
 	expire_after_packet(w, now);
 }
 
@@ -431,10 +430,8 @@ _Noreturn void worker_run(const struct worker_args *a)
 	_exit(w.status);
 }
 
-int worker_check_doors(const struct config *cfg)
+static int check_doors(const struct config *cfg)
 {
-	/* The worker builds its doors again after the fork; built here once
-	 * so that the parent can refuse to start. */
 	struct doors *doors = NULL;
 	int rc = doors_new(cfg, &doors);
 	if (rc < 0)
@@ -448,4 +445,25 @@ int worker_check_doors(const struct config *cfg)
 		return rc;
 	spa_doors_free(spa);
 	return 0;
+}
+
+int worker_check_doors(const struct config *cfg)
+{
+	/* In a child of its own: building SPA doors initialises OpenSSL
+	 * and reads every key, which would otherwise stay resident in the
+	 * long-lived parent that needs none of it. */
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int rc = check_doors(cfg);
+		_exit(rc < 0 && -rc < 256 ? -rc : rc < 0 ? EIO : 0);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(st))
+		return -EIO;
+	return -WEXITSTATUS(st);
 }
