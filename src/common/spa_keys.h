@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "spa.h"
@@ -63,6 +64,14 @@ int spa_keys_load(const char *path, config_diag_fn diag, void *ctx,
 /* Reads a client key file: exactly one key line, owner-only access. */
 int spa_key_load_client(const char *path, config_diag_fn diag, void *ctx,
 			struct spa_key *out);
+
+/* Reads a file holding secrets after checking what it is and who may
+ * access it: FORBIDDEN are mode bits that must be clear, WHO names them
+ * in the message ("others").  Sets *TEXT (free with secret_text_free)
+ * and *LEN.  Returns 0 or -errno, reported through DIAG. */
+int secret_file_read(const char *path, mode_t forbidden, const char *who,
+		     config_diag_fn diag, void *ctx, char **text, size_t *len);
+void secret_text_free(char *text, size_t len);
 
 /* Wipes and frees N keys. */
 void spa_keys_free(struct spa_key *keys, size_t n);
