@@ -20,7 +20,8 @@ enum key_id {
 	K_CMD_TIMEOUT, K_STOP, K_STOP6, K_TARGET, K_OPEN, K_OPEN_TIMEOUT,
 	K_SPA_PORT, K_SPA_FORMAT, K_SPA_KEYS, K_SPA_WINDOW, K_SPA_ALLOW,
 	K_FWK_KEY_B64, K_FWK_KEY, K_FWK_HMAC_B64, K_FWK_HMAC, K_FWK_DIGEST,
-	K_SEQ_SECRET, K_SEQ_LENGTH, K_SEQ_PERIOD,
+	K_SEQ_SECRETS, K_SEQ_LENGTH, K_SEQ_PERIOD, K_SEQ_PROTOS, K_SEQ_PORTS,
+	K_SEQ_BIND,
 	K__COUNT
 };
 
@@ -74,6 +75,7 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 void config_set_door_key(struct parser *p, const struct keyword *k, char *v);
 bool config_key_empty_ok(enum key_id id);
 bool config_key_is_spa(enum key_id id);
+bool config_key_is_rotating(enum key_id id);
 char *config_trim(char *s);
 char *config_strdup(struct parser *p, const char *s);
 
