@@ -58,31 +58,15 @@ static void be64(uint8_t *b, uint64_t v)
 	}
 }
 
-int rotseq_derive(const uint8_t *key, size_t keylen, const char *door, uint64_t counter,
-		  const struct addr *bind, const struct rotseq_set *set,
-		  enum rotseq_protos protos, size_t length, struct port_proto *out)
+/* Draws steps GOT.. LENGTH-1 from the stream of M (MLEN bytes; M has room
+ * for one more byte, the block index).  Returns the count drawn in all,
+ * or -EIO. */
+static int draw(const uint8_t *key, size_t keylen, uint8_t *m, size_t mlen,
+		const struct rotseq_set *set, enum rotseq_protos protos, size_t length,
+		struct port_proto *out, size_t got)
 {
-	size_t nlen = strlen(door);
-	if (length < ROTSEQ_LEN_MIN || length > ROTSEQ_LEN_MAX || set->n < length ||
-	    nlen == 0 || nlen >= CONFIG_NAME_MAX || keylen == 0 || keylen > ROTSEQ_SECRET_MAX)
-		return -EINVAL;
-	/* M ‖ block index: name, counter, address, index byte. */
-	uint8_t m[CONFIG_NAME_MAX + 8 + 16 + 1];
-	size_t mlen = 0;
-	memcpy(m, door, nlen);
-	mlen = nlen;
-	be64(m + mlen, counter);
-	mlen += 8;
-	if (bind && bind->family == AF_INET) {
-		memcpy(m + mlen, &bind->v4, 4);
-		mlen += 4;
-	} else if (bind && bind->family == AF_INET6) {
-		memcpy(m + mlen, &bind->v6, 16);
-		mlen += 16;
-	}
 	uint64_t n = protos == ROTSEQ_MIXED ? 2 * (uint64_t)set->n : set->n;
 	uint64_t limit = (UINT64_C(1) << 32) - (UINT64_C(1) << 32) % n;
-	size_t got = 0;
 	for (unsigned blk = 0; blk < ROTSEQ_BLOCKS && got < length; blk++) {
 		uint8_t md[32];
 		unsigned int mdlen = 0;
@@ -112,7 +96,42 @@ int rotseq_derive(const uint8_t *key, size_t keylen, const char *door, uint64_t 
 		}
 		OPENSSL_cleanse(md, sizeof md);
 	}
-	return got == length ? 0 : -ERANGE;
+	return (int)got;
+}
+
+int rotseq_derive(const uint8_t *key, size_t keylen, const char *door, uint64_t counter,
+		  const struct addr *bind, const struct rotseq_set *set,
+		  enum rotseq_protos protos, size_t length, struct port_proto *out)
+{
+	size_t nlen = strlen(door);
+	if (length < ROTSEQ_LEN_MIN || length > ROTSEQ_LEN_MAX || set->n < length ||
+	    nlen == 0 || nlen >= CONFIG_NAME_MAX || keylen == 0 || keylen > ROTSEQ_SECRET_MAX ||
+	    (bind && bind->family != AF_INET && bind->family != AF_INET6))
+		return -EINVAL;
+	/* M ‖ block index: name, counter, address, index byte. */
+	uint8_t m[CONFIG_NAME_MAX + 8 + 16 + 1];
+	memcpy(m, door, nlen);
+	size_t mlen = nlen;
+	be64(m + mlen, counter);
+	mlen += 8;
+	int got = 0;
+	if (bind) {
+		/* The first knock without the address, so that the daemon can
+		 * index first knocks before it knows who knocks; the rest
+		 * with it. */
+		got = draw(key, keylen, m, mlen, set, protos, 1, out, 0);
+		if (got == 1) {
+			size_t alen = bind->family == AF_INET ? 4 : 16;
+			memcpy(m + mlen, bind->family == AF_INET ? (const void *)&bind->v4
+							    : (const void *)&bind->v6, alen);
+			got = draw(key, keylen, m, mlen + alen, set, protos, length, out, 1);
+		}
+	} else {
+		got = draw(key, keylen, m, mlen, set, protos, length, out, 0);
+	}
+	if (got < 0)
+		return got;
+	return (size_t)got == length ? 0 : -ERANGE;
 }
 
 int rotseq_services_exclude(const char *path, uint8_t *excluded)

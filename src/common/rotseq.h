@@ -9,7 +9,6 @@
  *
  *   counter = floor(unix_time / period)                    (RFC 6238)
  *   M       = door name ‖ counter (8 bytes, big-endian)
- *             [‖ knocker's address, 4 or 16 bytes]   (Sequence_Bind_Address)
  *   block 0 = HMAC-SHA256(secret, M)
  *   block i = HMAC-SHA256(secret, M ‖ i (1 byte)), i = 1..255
  *   draws   = the blocks' bytes as 32-bit big-endian numbers, in order
@@ -17,6 +16,10 @@
  *   udp) or 2|S| (mixed), u is rejected when u >= 2^32 - 2^32 mod n;
  *   else k = u mod n picks S[k] (tcp, udp) or S[k/2], over tcp when k is
  *   even and udp when odd (mixed); a port already drawn is rejected too.
+ *
+ * With Sequence_Bind_Address the first knock is drawn as above, and the
+ * others from the stream of M ‖ the knocker's address (4 or 16 bytes),
+ * a port equal to the first knock's rejected as well.
  *
  * The allowed set S is Sequence_Ports minus the excluded ports (on the
  * daemon: every door's Open and SPA ports and the ports named in

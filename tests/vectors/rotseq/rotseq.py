@@ -25,11 +25,19 @@ import time
 def derive(secret, door, counter, allowed, protocols="tcp", length=4, bind=None):
     """The sequence for (secret, door, counter): a list of (port, proto)."""
     m = door.encode() + struct.pack(">Q", counter)
-    if bind is not None:
-        m += ipaddress.ip_address(bind).packed
+    if bind is None:
+        return draw(secret, m, allowed, protocols, length, [])
+    # Bound: the first knock without the address, the others with it.
+    first = draw(secret, m, allowed, protocols, 1, [])
+    return draw(secret, m + ipaddress.ip_address(bind).packed, allowed, protocols,
+                length, first)
+
+
+def draw(secret, m, allowed, protocols, length, out):
+    """Extends OUT to LENGTH knocks from the HMAC stream of M."""
+    out = list(out)
     n = len(allowed) * (2 if protocols == "mixed" else 1)
     limit = 2**32 - 2**32 % n
-    out = []
     for i in range(256):
         block = hmac.new(secret, m + (bytes([i]) if i else b""), hashlib.sha256).digest()
         for j in range(0, 32, 4):
