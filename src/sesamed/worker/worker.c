@@ -20,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "privsep.h"
+#include "rotdoor.h"
 #include "spa_door.h"
 
 #define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
@@ -29,6 +30,7 @@ struct worker {
 	const struct config *cfg;
 	struct doors *doors;
 	struct spa_doors *spa;          /* NULL: no SPA door */
+	struct rotdoors *rot;           /* NULL: no rotating door */
 	struct loop *loop;
 	struct loop_timer *expire;
 	unsigned min_seq_timeout_ms;
@@ -168,6 +170,13 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	size_t n = doors_feed(w->doors, ev, now, w->grants, w->ngrants);
 	for (size_t i = 0; i < n; i++)
 		send_grant(w, &w->grants[i]);
+	if (w->rot) {
+		size_t r = rotdoors_feed(w->rot, ev, now, (uint64_t)time(NULL), w->grants,
+					 w->ngrants);
+		for (size_t i = 0; i < r; i++)
+			send_grant(w, &w->grants[i]);
+		n += r;
+	}
 	if (n && log_get_level() >= LOG_DEBUG)
 		/* The worker's share of knock-to-open (bench/knock_latency.sh
 		 * measures the whole, command included). */
@@ -276,7 +285,8 @@ static void on_parent(struct loop *l, int fd, uint32_t events, void *ctx)
 	m.type = PS_STATUS;
 	m.ndoors = (uint32_t)w->cfg->ndoors;
 	for (size_t i = 0; i < w->cfg->ndoors && i < CONFIG_DOORS_MAX; i++)
-		m.attempts[i] = (uint32_t)doors_attempts(w->doors, i);
+		m.attempts[i] = (uint32_t)(doors_attempts(w->doors, i) +
+			(w->rot ? rotdoors_attempts(w->rot, i, loop_now_ms()) : 0));
 	if (privsep_send(fd, &m) < 0)
 		loop_stop(l, 0);
 }
@@ -325,6 +335,10 @@ static int setup(struct worker *w)
 	if (rc < 0)
 		return rc;
 	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &w->spa)) < 0)
+		return rc;
+	/* Secrets, /etc/services and the spent file: read before the
+	 * sandbox, written through the descriptor after it. */
+	if (rotdoors_wanted(cfg) && (rc = rotdoors_new(cfg, (uint64_t)time(NULL), &w->rot)) < 0)
 		return rc;
 	w->ngrants = cfg->ndoors ? cfg->ndoors : 1;
 	w->grants = calloc(w->ngrants, sizeof *w->grants);
@@ -394,6 +408,12 @@ int worker_check_doors(const struct config *cfg)
 	if (rc < 0)
 		return rc;
 	doors_free(doors);
+	if (rotdoors_wanted(cfg)) {
+		struct rotdoors *rot = NULL;
+		if ((rc = rotdoors_new(cfg, (uint64_t)time(NULL), &rot)) < 0)
+			return rc;
+		rotdoors_free(rot);
+	}
 	if (!has_spa(cfg))
 		return 0;
 	replay_lock_wait(cfg->replay_cache);
