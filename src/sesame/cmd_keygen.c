@@ -19,6 +19,7 @@
 
 #include "cmd.h"
 #include "cmd_spa_common.h"
+#include "keygen_files.h"
 #include "spa_keys.h"
 
 static void usage(FILE *f)
@@ -26,11 +27,12 @@ static void usage(FILE *f)
 	fprintf(f, "usage: sesame keygen [--name NAME] [-o FILE]\n"
 		"  Writes a new SPA client key (default ~/.config/sesame/NAME.key, mode 0600)\n"
 		"  and prints the line to append to the server's SPA_Keys file.\n"
-		"  NAME: letters, digits and . _ - @ + (default USER@HOST).\n");
+		"  NAME: letters, digits and . _ - @ + (default USER@HOST).\n"
+		"       sesame keygen --sequence NAME [-o FILE]\n"
+		"  Writes a new secret for a rotating door (see sesame keygen --sequence -h).\n");
 }
 
-/* mkdir -p for the directories of PATH that we create ourselves, 0700. */
-static int make_dirs(const char *path)
+int keygen_make_dirs(const char *path)
 {
 	char buf[PATH_MAX];
 	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
@@ -46,7 +48,7 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
-static int write_key(const char *path, const char *line)
+int keygen_write_file(const char *path, const char *line)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -72,6 +74,8 @@ int cmd_keygen(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	if (keygen_sequence_wanted(argc, argv))
+		return cmd_keygen_sequence(argc, argv);
 	const char *name_arg = NULL, *out = NULL;
 	int c;
 	optind = 0;
@@ -111,7 +115,7 @@ int cmd_keygen(int argc, char **argv)
 	} else {
 		int rc = spa_default_key_path(name, path, sizeof path);
 		if (rc == 0)
-			rc = make_dirs(path);
+			rc = keygen_make_dirs(path);
 		if (rc < 0) {
 			fprintf(stderr, "sesame keygen: cannot make the key directory for %s: %s\n",
 				path, strerror(-rc));
@@ -127,7 +131,7 @@ int cmd_keygen(int argc, char **argv)
 	int rc = spa_keyline_format(&k, line, sizeof line);
 	spa_key_wipe(&k);
 	if (rc == 0)
-		rc = write_key(path, line);
+		rc = keygen_write_file(path, line);
 	if (rc < 0) {
 		OPENSSL_cleanse(line, sizeof line);
 		fprintf(stderr, "sesame keygen: cannot write %s: %s%s\n", path, strerror(-rc),
