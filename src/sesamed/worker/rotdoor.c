@@ -32,6 +32,7 @@ struct rot_door {
 	size_t len;
 	bool built;
 	uint64_t counter;               /* the step the table was built for */
+	uint64_t from_s, until_s;       /* its wall-clock span [from, until) */
 	/* Slot counter % LIVE holds that step's sequences, nsec * len. */
 	struct port_proto *seq[LIVE];
 	uint64_t slot_counter[LIVE];
@@ -160,7 +161,11 @@ static void index_build(struct rot_door *d)
  * computed again (one per period in steady state). */
 static void door_turn(struct rot_door *d, uint64_t unix_s)
 {
+	if (d->built && unix_s >= d->from_s && unix_s < d->until_s)
+		return;                 /* the common case: no division */
 	uint64_t c = rotseq_counter((int64_t)unix_s, d->cfg->rot_period_s);
+	d->from_s = c * d->cfg->rot_period_s;
+	d->until_s = d->from_s + d->cfg->rot_period_s;
 	if (d->built && c == d->counter)
 		return;
 	for (unsigned s = 0; s < LIVE; s++)
