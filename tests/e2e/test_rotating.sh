@@ -5,7 +5,8 @@
 # in the same period or by the same host after the grant expired, opens
 # nothing (and is logged as a replay); the next period's knock opens
 # again; a wrong secret never opens; a clock off by one period works, by
-# two does not; the server holds 1,002 client secrets throughout.
+# two does not; spent marks survive a restart; the server holds 1,002
+# client secrets throughout.
 # Sequence_Period is 5 s to keep the test short.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_daemon.sh"
@@ -99,9 +100,18 @@ fresh_period
 rknock "$CLI_NS" "$TMP/bob.seq" --time-offset $((2 * PERIOD))
 rknock "$CLI_NS" "$TMP/bob.seq" --time-offset $((-2 * PERIOD))
 check "a clock two periods off (either way) opens nothing" not reach "$SRV4" 22 1
+kcap_start knock "tcp and src host $CLI4 and dst portrange 1024-65535"
 rknock "$CLI_NS" "$TMP/bob.seq" --time-offset $PERIOD
+kcap_stop knock
 check "a clock one period ahead opens" wait_until 2 reach "$SRV4" 22
 check "bob's grant expires" closed_again "$CLI_NS"
+# Spent marks outlive the daemon: restart it, replay bob's knock.
+daemon_stop d
+daemon_start d "$TMP/sesamed.conf" || { daemon_show d; finish; }
+replay "$CLI_NS"
+check "after a restart of sesamed, the replayed knock still opens nothing" \
+	not reach "$SRV4" 22 1
+check "... and is logged as a replay" wait_until 2 test "$(replays bob)" -ge 1
 rknock "$CLI_NS" "$TMP/bob.seq" --time-offset $((-PERIOD))
 check "a clock one period behind opens" wait_until 2 reach "$SRV4" 22
 
