@@ -15,7 +15,7 @@
 
 #include "log.h"
 #include "numparse.h"
-#include "replay.h"
+#include "spent.h"
 #include "rotseq.h"
 
 #define LIVE       3                    /* steps accepted: c-1, c, c+1 */
@@ -28,6 +28,7 @@ struct rot_door {
 	uint32_t index;                 /* in cfg->doors */
 	struct rotseq_secret *sec;
 	size_t nsec;
+	size_t spent_base;              /* entry of client 0 in the spent file */
 	struct rotseq_set set;
 	size_t len;
 	bool built;
@@ -62,7 +63,7 @@ struct rotdoors {
 	struct rot_attempt *att;
 	size_t nsets;                   /* power of two */
 	uint64_t seed;
-	struct replay *spent;
+	struct spent *spent;
 };
 
 static int proto_slot(uint8_t proto)
@@ -242,25 +243,6 @@ static void att_free(struct rot_attempt *a)
 
 /* --- spent marks ------------------------------------------------------------ */
 
-static void spent_id(const struct rot_door *d, uint32_t client, uint64_t c,
-		     uint8_t id[REPLAY_ID_LEN])
-{
-	uint8_t buf[16 + CONFIG_NAME_MAX + ROTSEQ_NAME_MAX + 8];
-	size_t n = 0;
-	memcpy(buf, "sesame-spent-1", 15);      /* with its NUL */
-	n = 15;
-	size_t dl = strlen(d->cfg->name) + 1, cl = strlen(d->sec[client].name) + 1;
-	memcpy(buf + n, d->cfg->name, dl);
-	n += dl;
-	memcpy(buf + n, d->sec[client].name, cl);
-	n += cl;
-	for (int i = 7; i >= 0; i--)
-		buf[n++] = (uint8_t)(c >> (8 * i));
-	unsigned int len = 0;
-	if (EVP_Digest(buf, n, id, &len, EVP_sha256(), NULL) != 1)
-		memset(id, 0, REPLAY_ID_LEN);   /* then every step shares one id: fails shut */
-}
-
 static const char *offset_name(int64_t off)
 {
 	return off < 0 ? "previous" : off > 0 ? "next" : "current";
@@ -270,15 +252,14 @@ static const char *offset_name(int64_t off)
  * gets the grant. */
 static size_t complete(struct rotdoors *r, struct rot_door *d,
 		       const uint32_t *client, const uint64_t *ctr, size_t n,
-		       uint64_t unix_s, const struct knock_event *ev, struct grant *out, size_t room)
+		       const struct knock_event *ev, struct grant *out, size_t room)
 {
 	uint64_t now_c = d->counter;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t id[REPLAY_ID_LEN];
-		spent_id(d, client[i], ctr[i], id);
+		size_t entry = d->spent_base + client[i];
 		const char *who = d->sec[client[i]].name;
 		const char *when = offset_name((int64_t)(ctr[i] - now_c));
-		if (replay_seen(r->spent, id, unix_s)) {
+		if (spent_test(r->spent, entry, ctr[i])) {
 			rot_log(LOG_WARNING, d, &ev->saddr, "replay of client %s's sequence of the "
 				"%s time step (%" PRIu64 "), already spent: ignored", who, when, ctr[i]);
 			continue;
@@ -288,8 +269,7 @@ static size_t complete(struct rotdoors *r, struct rot_door *d,
 				"the grant");
 			return 0;
 		}
-		uint64_t expire = (ctr[i] + 2) * d->cfg->rot_period_s;
-		int rc = replay_check_add(r->spent, id, expire, unix_s);
+		int rc = spent_mark(r->spent, entry, ctr[i]);
 		if (rc < 0) {
 			rot_log(LOG_ERR, d, &ev->saddr, "client %s: cannot record the sequence "
 				"as spent (%s): not opened", who, strerror(-rc));
@@ -363,7 +343,7 @@ static void start(struct rotdoors *r, struct rot_door *d, uint32_t di,
 }
 
 static size_t feed_door(struct rotdoors *r, uint32_t di, const struct knock_event *ev,
-			uint64_t now, uint64_t unix_s, struct grant *out, size_t room)
+			uint64_t now, struct grant *out, size_t room)
 {
 	struct rot_door *d = &r->door[di];
 	struct rot_attempt *a = att_find(r, &ev->saddr, di);
@@ -396,7 +376,7 @@ static size_t feed_door(struct rotdoors *r, uint32_t di, const struct knock_even
 		}
 		if (kept) {
 			if ((size_t)a->stage + 1 == d->len) {
-				size_t n = complete(r, d, keep_client, keep_ctr, kept, unix_s, ev,
+				size_t n = complete(r, d, keep_client, keep_ctr, kept, ev,
 						    out, room);
 				att_free(a);
 				return n;
@@ -434,7 +414,7 @@ size_t rotdoors_feed(struct rotdoors *r, const struct knock_event *ev, uint64_t 
 		struct rot_door *d = &r->door[i];
 		door_turn(d, unix_s);
 		if (door_accepts(d, ev))
-			n += feed_door(r, i, ev, now_ms, unix_s, out + n, max - n);
+			n += feed_door(r, i, ev, now_ms, out + n, max - n);
 	}
 	return n;
 }
@@ -488,22 +468,44 @@ static int door_init(struct rot_door *d, const struct config *cfg, uint32_t inde
 	return 0;
 }
 
-static int spent_open(const struct config *cfg, uint64_t unix_s, size_t cap,
-		      struct replay **out)
+int rotdoors_spent_path(const struct config *cfg, char *buf, size_t len)
 {
 	if (!cfg->state_dir || !*cfg->state_dir)
-		return replay_open(NULL, cap, unix_s, out);
-	if (mkdir(cfg->state_dir, 0700) < 0 && errno != EEXIST) {
-		int e = errno;
-		log_err("StateDir %s: %s", cfg->state_dir, strerror(e));
-		return -e;
+		return -ENOENT;
+	return snprintf_safe(buf, len, "%s/%s", cfg->state_dir, ROTDOOR_SPENT_FILE) ? 0
+										  : -ENAMETOOLONG;
+}
+
+/* One entry per (door, client), in door order. */
+static int open_spent(struct rotdoors *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->ndoors; i++) {
+		r->door[i].spent_base = n;
+		n += r->door[i].nsec;
 	}
+	uint8_t (*keys)[SPENT_KEY_LEN] = calloc(n ? n : 1, sizeof *keys);
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->ndoors; i++)
+		for (size_t k = 0; k < r->door[i].nsec; k++)
+			spent_key(r->door[i].cfg->name, r->door[i].sec[k].name,
+				  keys[r->door[i].spent_base + k]);
+	const struct config *cfg = r->cfg;
 	char path[4096];
-	if (!snprintf_safe(path, sizeof path, "%s/%s", cfg->state_dir, ROTDOOR_SPENT_FILE)) {
+	int rc = rotdoors_spent_path(cfg, path, sizeof path);
+	if (rc == -ENOENT) {
+		rc = spent_open(NULL, (const uint8_t (*)[SPENT_KEY_LEN])keys, n, &r->spent);
+	} else if (rc < 0) {
 		log_err("StateDir %s: path too long", cfg->state_dir);
-		return -ENAMETOOLONG;
+	} else if (mkdir(cfg->state_dir, 0700) < 0 && errno != EEXIST) {
+		rc = -errno;
+		log_err("StateDir %s: %s", cfg->state_dir, strerror(-rc));
+	} else {
+		rc = spent_open(path, (const uint8_t (*)[SPENT_KEY_LEN])keys, n, &r->spent);
 	}
-	return replay_open(path, cap, unix_s, out);
+	free(keys);
+	return rc;
 }
 
 int rotdoors_new(const struct config *cfg, uint64_t unix_s, struct rotdoors **out)
@@ -527,19 +529,14 @@ int rotdoors_new(const struct config *cfg, uint64_t unix_s, struct rotdoors **ou
 		rc = -EIO;
 	for (size_t i = 0; rc == 0 && i < sets * WAYS; i++)
 		r->att[i].door = NO_ENTRY;
-	/* Spent marks live while their step is in the window: at most
-	 * three per client and door. */
-	size_t cap = 16;
 	for (size_t i = 0; rc == 0 && i < cfg->ndoors; i++) {
 		if (!door_is_rotating(&cfg->doors[i]))
 			continue;
 		rc = door_init(&r->door[r->ndoors], cfg, (uint32_t)i);
 		r->ndoors++;
-		if (rc == 0)
-			cap += 4 * r->door[r->ndoors - 1].nsec;
 	}
 	if (rc == 0)
-		rc = spent_open(cfg, unix_s, cap, &r->spent);
+		rc = open_spent(r);
 	if (rc < 0) {
 		if (rc == -ENOMEM)
 			log_err("rotating doors: %s", strerror(-rc));
@@ -564,7 +561,7 @@ void rotdoors_free(struct rotdoors *r)
 		for (unsigned s = 0; s < LIVE; s++)
 			free(d->seq[s]);
 	}
-	replay_close(r->spent);
+	spent_close(r->spent);
 	free(r->door);
 	free(r->att);
 	free(r);

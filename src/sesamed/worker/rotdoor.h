@@ -19,8 +19,8 @@
  * Seq_Timeout runs from the first knock.
  *
  * Spent once: a completed (door, client, step) is recorded durably in
- * StateDir/rotating-spent before its grant leaves (replay.h's file, opened
- * before the sandbox, entries expiring when the step leaves the window);
+ * StateDir/rotating-spent before its grant leaves (spent.h: a file of
+ * fixed size, opened before the sandbox and written in place after it);
  * completing it again, from any address, is logged as a replay and opens
  * nothing.
  */
@@ -48,6 +48,10 @@ bool rotdoors_wanted(const struct config *cfg);
  * Returns 0 or -errno (logged). */
 int rotdoors_new(const struct config *cfg, uint64_t unix_s, struct rotdoors **out);
 void rotdoors_free(struct rotdoors *r);
+
+/* The spent file of CFG into BUF: 0, -ENOENT (no StateDir: marks are
+ * kept in memory only) or -ENAMETOOLONG. */
+int rotdoors_spent_path(const struct config *cfg, char *buf, size_t len);
 
 /* Feeds one packet at NOW_MS (monotonic) and UNIX_S (wall clock, which
  * picks the live steps).  Writes at most MAX grants, returns how many. */

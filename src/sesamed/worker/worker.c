@@ -66,8 +66,9 @@ static unsigned max_seq_timeout(const struct config *cfg)
 }
 
 /* A worker of a sesamed that was just killed may live a moment longer
- * (until its PR_SET_PDEATHSIG lands) and still hold the replay cache's
- * lock: wait for it (up to 3 s) rather than refuse to start. */
+ * (until its PR_SET_PDEATHSIG lands) and still hold the lock of the
+ * replay cache (or of the rotating doors' spent file): wait for it (up to
+ * 3 s) rather than refuse to start. */
 static void replay_lock_wait(const char *path)
 {
 	if (!path)
@@ -409,6 +410,9 @@ int worker_check_doors(const struct config *cfg)
 		return rc;
 	doors_free(doors);
 	if (rotdoors_wanted(cfg)) {
+		char spent[4096];
+		if (rotdoors_spent_path(cfg, spent, sizeof spent) == 0)
+			replay_lock_wait(spent);
 		struct rotdoors *rot = NULL;
 		if ((rc = rotdoors_new(cfg, (uint64_t)time(NULL), &rot)) < 0)
 			return rc;
