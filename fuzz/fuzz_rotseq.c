@@ -2,6 +2,8 @@
 /* fuzz_rotseq — rotating sequences, two ways:
  *  - input starting with 0: rotseq_secrets_parse() on the rest (the
  *    Sequence_Secrets and client secret file parser);
+ *  - input starting with 1: the rest as a spent file (spent.c) opened for
+ *    three entries, then marked and reopened: marks must hold;
  *  - otherwise the derivation property: a client secret, door settings,
  *    a time and a clock offset of -3..+3 periods taken from the input;
  *    the client's sequence (rotseq_derive) must be well formed (in the
@@ -21,6 +23,7 @@
 #include "log.h"
 #include "rotdoor.h"
 #include "rotseq.h"
+#include "spent.h"
 
 static void drop(void *ctx, int level, const char *msg)
 {
@@ -53,6 +56,43 @@ static void parse_secrets(const uint8_t *data, size_t size)
 		    !s[i].name[0] || s[i].line == 0)
 			__builtin_trap();
 	rotseq_secrets_free(s, n > 0 ? (size_t)n : 0);
+}
+
+static void spent_file(const uint8_t *data, size_t size)
+{
+	char path[80];
+	snprintf(path, sizeof path, "%s.spent", secrets);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	uint8_t keys[3][SPENT_KEY_LEN];
+	spent_key("ssh", "alice", keys[0]);
+	spent_key("ssh", "bob", keys[1]);
+	spent_key("web", "alice", keys[2]);
+	struct spent *s = NULL;
+	if (spent_open(path, (const uint8_t (*)[SPENT_KEY_LEN])keys, 3, &s) < 0)
+		return;
+	/* Entry 0 reads the same after a reopen; entry 1's new mark holds. */
+	static const uint64_t probe[] = { 0, 1, 63, 64, 1000, 1ull << 40, UINT64_MAX };
+	bool before[sizeof probe / sizeof probe[0]];
+	for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++)
+		before[i] = spent_test(s, 0, probe[i]);
+	if (spent_mark(s, 1, 12345) < 0 || !spent_test(s, 1, 12345))
+		__builtin_trap();
+	spent_close(s);
+	if (spent_open(path, (const uint8_t (*)[SPENT_KEY_LEN])keys, 3, &s) < 0)
+		__builtin_trap();
+	for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++)
+		if (spent_test(s, 0, probe[i]) != before[i])
+			__builtin_trap();
+	if (!spent_test(s, 1, 12345))
+		__builtin_trap();
+	spent_close(s);
 }
 
 static void property(const uint8_t *p, size_t n)
@@ -172,6 +212,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size && data[0] == 0)
 		parse_secrets(data + 1, size - 1);
+	else if (size && data[0] == 1)
+		spent_file(data + 1, size - 1);
 	else if (size)
 		property(data + 1, size - 1);
 	return 0;
