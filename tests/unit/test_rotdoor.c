@@ -95,6 +95,7 @@ static void expected(const struct config *cfg, const uint8_t *key, size_t klen, 
 }
 
 static uint64_t mono = 1000;
+static uint8_t knock_flags = TCPF_SYN;
 
 /* Knocks SEQ from SRC at wall time UNIX_S; returns the grants. */
 static size_t knock(struct rotdoors *r, const char *src, const struct port_proto *seq,
@@ -109,7 +110,7 @@ static size_t knock(struct rotdoors *r, const char *src, const struct port_proto
 		ev.dport = seq[i].port;
 		ev.proto = seq[i].proto;
 		ev.sport = (uint16_t)(40000 + i);
-		ev.tcpflags = TCPF_SYN;
+		ev.tcpflags = knock_flags;
 		n += rotdoors_feed(r, &ev, mono += 10, unix_s, g + n, 4 - n);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -186,6 +187,13 @@ static void wrong_secret_and_order(void **state)
 	assert_int_equal(knock(r, "198.18.0.2", swapped, 5, T0), 0);
 	struct port_proto missing[4] = { s[0], s[1], s[3], s[4] };
 	assert_int_equal(knock(r, "198.18.0.2", missing, 4, T0), 0);
+	/* Without TCPFlags, only SYNs without ACK are knocks: replies to
+	 * the server's own connections land in the range too. */
+	knock_flags = TCPF_SYN | TCPF_ACK;
+	assert_int_equal(knock(r, "198.18.0.2", s, 5, T0), 0);
+	knock_flags = TCPF_ACK;
+	assert_int_equal(knock(r, "198.18.0.2", s, 5, T0), 0);
+	knock_flags = TCPF_SYN;
 	/* Noise on other ports between the knocks does not matter. */
 	struct port_proto noisy[7] = { s[0], { 1, PROTO_TCP }, s[1], s[2],
 				       { 443, PROTO_TCP }, s[3], s[4] };

@@ -157,18 +157,22 @@ static void put_sequence_door(struct text *t, const struct door *d)
 }
 
 /* A rotating door: every port of Sequence_Ports may be a knock (the
- * excluded ones are few and the worker tells them apart). */
+ * excluded ones are few and the worker tells them apart).  Without
+ * TCPFlags, TCP knocks are SYNs without ACK: the range is wide, and the
+ * replies to the server's own connections land in it. */
 static void put_rotating_door(struct text *t, const struct door *d)
 {
 	bool tcp = d->rot_protos != ROTSEQ_UDP, udp = d->rot_protos != ROTSEQ_TCP;
-	uint8_t mask = d->tcpflags_set | d->tcpflags_clear;
-	bool flags = d->has_tcpflags && mask;
+	uint8_t set = d->has_tcpflags ? d->tcpflags_set : TCPF_SYN;
+	uint8_t mask = d->has_tcpflags ? d->tcpflags_set | d->tcpflags_clear
+				       : TCPF_SYN | TCPF_ACK;
+	bool flags = mask != 0;
 
 	if (tcp) {
 		put(t, "(tcp dst portrange %u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);
 		if (flags)
 			put(t, " and (ip6 or tcp[13] & 0x%02x == 0x%02x)",
-			    (unsigned)mask, (unsigned)d->tcpflags_set);
+			    (unsigned)mask, (unsigned)set);
 		put(t, ")");
 	}
 	if (tcp && udp)

@@ -290,9 +290,11 @@ static bool door_accepts(const struct rot_door *d, const struct knock_event *ev)
 	const struct door *c = d->cfg;
 	if (c->target.family && !addr_equal(&c->target, &ev->daddr))
 		return false;
-	if (ev->proto == PROTO_TCP && c->has_tcpflags &&
-	    ((ev->tcpflags & c->tcpflags_set) != c->tcpflags_set ||
-	     (ev->tcpflags & c->tcpflags_clear) != 0))
+	/* Without TCPFlags, SYN and not ACK (see capture.c). */
+	uint8_t set = c->has_tcpflags ? c->tcpflags_set : TCPF_SYN;
+	uint8_t clear = c->has_tcpflags ? c->tcpflags_clear : TCPF_ACK;
+	if (ev->proto == PROTO_TCP &&
+	    ((ev->tcpflags & set) != set || (ev->tcpflags & clear) != 0))
 		return false;
 	int p = proto_slot(ev->proto);
 	return p >= 0 && rotseq_bit(d->portmap[p], ev->dport);
