@@ -5,7 +5,9 @@
 # in the same period or by the same host after the grant expired, opens
 # nothing (and is logged as a replay); the next period's knock opens
 # again; a wrong secret never opens; a clock off by one period works, by
-# two does not; spent marks survive a restart; the server holds 1,002
+# two does not; spent marks survive a restart; a door with
+# Sequence_Bind_Address opens only for the address the sequence names;
+# `sesame status` shows the door; the server holds 1,002
 # client secrets throughout.
 # Sequence_Period is 5 s to keep the test short.
 . "$(dirname "$0")/lib.sh"
@@ -14,6 +16,7 @@
 ns_setup
 ns_add_host third 3
 tcp_service 22
+tcp_service 8080
 
 PERIOD=5
 "$SESAME" keygen --sequence alice -o "$TMP/alice.seq" >"$TMP/alice.lines" 2>/dev/null
@@ -36,6 +39,12 @@ cat >"$TMP/sesamed.conf" <<EOF
 	Seq_Timeout      = 5
 	Open             = 22/tcp
 	Open_Timeout     = 2
+[web]
+	Sequence_Secrets      = $TMP/secrets
+	Sequence_Period       = $PERIOD
+	Sequence_Bind_Address = yes
+	Open                  = 8080/tcp
+	Open_Timeout          = 2
 EOF
 check "sesamed -t accepts the door" "$SESAMED" -t -c "$TMP/sesamed.conf"
 out=$("$SESAME" rules -c "$TMP/sesamed.conf" ssh 2>&1)
@@ -115,6 +124,27 @@ check "... and is logged as a replay" wait_until 2 test "$(replays bob)" -ge 1
 rknock "$CLI_NS" "$TMP/bob.seq" --time-offset $((-PERIOD))
 check "a clock one period behind opens" wait_until 2 reach "$SRV4" 22
 
+# A door bound to the knocker's address: the client names the address it
+# is seen from, and the server's Open port 8080 (inside the range).
+wknock() {  # NS SECRET [ARGS...]
+	local ns=$1 sec=$2; shift 2
+	in_ns "$ns" "$SESAME" knock --secret-file "$sec" --door web --period $PERIOD \
+		--exclude 8080 "$@" "$SRV4"
+}
+fresh_period
+wknock "$CLI_NS" "$TMP/alice.seq" --bind-address "$CLI4"
+check "a bound sequence opens for the address it was made for" \
+	wait_until 2 reach "$SRV4" 8080
+wknock "$third_NS" "$TMP/alice.seq" --bind-address "$CLI4" --time-offset $PERIOD
+check "the same secret's sequence bound to another address opens nothing" \
+	not reach "$SRV4" 8080 1 "$third_NS"
+wknock "$third_NS" "$TMP/alice.seq" --bind-address 198.18.0.3 --time-offset $((-PERIOD))
+check "bound to the third host's own address, it opens there" \
+	wait_until 2 reach "$SRV4" 8080 1 "$third_NS"
+
+st=$(in_srv "$SESAME" status --socket "$TMP/d.control" 2>&1)
+check "sesame status names the rotating door" \
+	grep -q "door ssh: rotating sequences of 4 knocks, every $PERIOD s" <<<"$st"
 check "sesamed is still running" daemon_alive d
 check "the spent marks are in StateDir" test -s "$TMP/d.state/rotating-spent"
 check "and stops cleanly" daemon_stop d
