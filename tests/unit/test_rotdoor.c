@@ -201,7 +201,9 @@ static void wrong_secret_and_order(void **state)
 	/* Too slow: Seq_Timeout (25 s) from the first knock. */
 	expected(cfg, key_alice, 16, c + 1, NULL, s);
 	assert_int_equal(knock(r, "198.18.0.5", s, 2, T0), 0);
+	assert_int_equal(rotdoors_attempts(r, 0, mono), 1);
 	mono += 26000;
+	assert_int_equal(rotdoors_attempts(r, 0, mono), 0);
 	assert_int_equal(knock(r, "198.18.0.5", s + 2, 3, T0), 0);
 	assert_int_equal(knock(r, "198.18.0.5", s, 5, T0), 1);
 	rotdoors_free(r);
@@ -251,6 +253,26 @@ static void bound_address(void **state)
 	config_free(cfg);
 }
 
+/* No client yet: the door loads and stays shut. */
+static void no_clients(void **state)
+{
+	(void)state;
+	FILE *f = fopen(secrets, "w");
+	assert_non_null(f);
+	fputs("# nobody yet\n", f);
+	fclose(f);
+	struct config *cfg = load("");
+	struct rotdoors *r = NULL;
+	assert_int_equal(rotdoors_new(cfg, T0, &r), 0);
+	struct port_proto s[CONFIG_SEQ_MAX];
+	expected(cfg, key_alice, 16, T0 / PERIOD, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.2", s, 4, T0), 0);
+	rotdoors_turn(r, T0 + 10 * PERIOD);
+	assert_int_equal(rotdoors_attempts(r, 0, mono), 0);
+	rotdoors_free(r);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +280,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wrong_secret_and_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(thousand_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(bound_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_clients, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
