@@ -149,6 +149,16 @@ check "sesamed is still running" daemon_alive d
 check "the spent marks are in StateDir" test -s "$TMP/d.state/rotating-spent"
 check "and stops cleanly" daemon_stop d
 chmod 644 "$TMP/secrets"
+: >"$TMP/empty"; chmod 600 "$TMP/empty"
+printf '[e]\n\tSequence_Secrets = %s\n\tOpen = 22/tcp\n' "$TMP/empty" >"$TMP/empty.conf"
+out=$("$SESAMED" -t -c "$TMP/empty.conf" 2>&1)
+check "sesamed -t warns about a door with no client yet" \
+	test $? -eq 0 -a -n "$(grep 'empty.conf:2: warning: door e: no client' <<<"$out")"
+printf '[n]\n\tSequence_Secrets = %s\n\tSequence_Ports = 20-30\n\tOpen = 22/tcp\n' \
+	"$TMP/empty" >"$TMP/narrow.conf"
+out=$("$SESAMED" -t -c "$TMP/narrow.conf" 2>&1)
+check "sesamed -t refuses a range /etc/services leaves too few ports in" \
+	test $? -ne 0 -a -n "$(grep 'narrow.conf:1: door n: only .* ports of Sequence_Ports 20-30' <<<"$out")"
 check "sesamed -t refuses a secrets file others may read" \
 	not "$SESAMED" -t -c "$TMP/sesamed.conf"
 daemon_show d 30
