@@ -80,6 +80,10 @@ static void door_defaults(struct door *d)
 	d->cmd_timeout_s = 10;
 	d->open_timeout_s = 30;
 	d->fwknop_hmac_digest = HMAC_SHA256;
+	d->rot_length = 4;
+	d->rot_period_s = 30;
+	d->rot_low = 1024;
+	d->rot_high = 65535;
 }
 
 /* Door-level checks, run when the door's section ends. */
@@ -92,7 +96,28 @@ static void finish_door(struct parser *p)
 	bool seq = d->seq_len > 0 || seen[K_SEQUENCE];
 	bool onetime = seen[K_ONETIME] != 0;
 	bool spa = seen[K_SPA_PORT] || seen[K_SPA_FORMAT];
+	bool rot = seen[K_SEQ_SECRETS] != 0;
 
+	if (rot && (seq || onetime))
+		config_perr(p, seen[K_SEQ_SECRETS], "door %s: Sequence_Secrets and %s both given "
+			    "(line %u); a rotating door derives its sequence, it has no fixed one",
+			    d->name, seq ? "Sequence" : "One_Time_Sequences",
+			    seq ? seen[K_SEQUENCE] : seen[K_ONETIME]);
+	if (rot && spa)
+		config_perr(p, d->line, "door %s: a door is either a rotating knock door "
+			    "(Sequence_Secrets) or an SPA door (SPA_Port, SPA_Format), not both",
+			    d->name);
+	if (!rot) {
+		for (size_t i = 0; i < K__COUNT; i++)
+			if (seen[i] && config_key_is_rotating((enum key_id)i))
+				config_perr(p, seen[i], "door %s: %s needs Sequence_Secrets "
+					    "(this is not a rotating door)", d->name,
+					    p->door_seen_name[i]);
+	} else if ((unsigned)d->rot_high - d->rot_low + 1 < d->rot_length) {
+		config_perr(p, seen[K_SEQ_PORTS] ? seen[K_SEQ_PORTS] : d->line,
+			    "door %s: Sequence_Ports %u-%u holds fewer ports than "
+			    "Sequence_Length %u", d->name, d->rot_low, d->rot_high, d->rot_length);
+	}
 	if (seq && onetime)
 		config_perr(p, seen[K_ONETIME], "door %s: Sequence and One_Time_Sequences both "
 			    "given (line %u); a door has one or the other", d->name, seen[K_SEQUENCE]);
@@ -100,9 +125,9 @@ static void finish_door(struct parser *p)
 		config_perr(p, d->line, "door %s: a door is either a knock door (Sequence, "
 			    "One_Time_Sequences) or an SPA door (SPA_Port, SPA_Format), not both",
 			    d->name);
-	if (!seq && !onetime && !spa)
-		config_perr(p, d->line, "door %s: needs a Sequence, One_Time_Sequences or "
-			    "SPA_Port", d->name);
+	if (!seq && !onetime && !spa && !rot)
+		config_perr(p, d->line, "door %s: needs a Sequence, One_Time_Sequences, "
+			    "Sequence_Secrets or SPA_Port", d->name);
 
 	if (d->forward && !seen[K_OPEN])
 		config_perr(p, seen[K_FORWARD], "door %s: Forward needs Open (the ports to "
@@ -461,6 +486,7 @@ static void free_door(struct door *d)
 	free(d->stop_command);
 	free(d->stop_command6);
 	free(d->spa_keys);
+	free(d->rot_secrets);
 	explicit_bzero(d->fwknop_key, sizeof d->fwknop_key);
 	explicit_bzero(d->fwknop_hmac_key, sizeof d->fwknop_hmac_key);
 }
@@ -500,6 +526,11 @@ bool config_wants_nft(const struct config *cfg)
 bool door_is_sequence(const struct door *d)
 {
 	return d->seq_len > 0 || d->one_time_file != NULL;
+}
+
+bool door_is_rotating(const struct door *d)
+{
+	return d->rot_secrets != NULL;
 }
 
 bool door_is_spa(const struct door *d)

@@ -22,7 +22,8 @@ enum key_id {
 	K_FORWARD, K_FORWARD_TO,
 	K_SPA_PORT, K_SPA_FORMAT, K_SPA_KEYS, K_SPA_WINDOW, K_SPA_ALLOW,
 	K_FWK_KEY_B64, K_FWK_KEY, K_FWK_HMAC_B64, K_FWK_HMAC, K_FWK_DIGEST,
-	K_SEQ_SECRET, K_SEQ_LENGTH, K_SEQ_PERIOD,
+	K_SEQ_SECRETS, K_SEQ_LENGTH, K_SEQ_PERIOD, K_SEQ_PROTOS, K_SEQ_PORTS,
+	K_SEQ_BIND,
 	K__COUNT
 };
 
@@ -79,6 +80,7 @@ bool config_key_is_spa(enum key_id id);
  * up to a trailing " # comment", so we drop one (with a warning).  Never
  * commands, paths or keys, where '#' may be part of the value. */
 bool config_key_comment_ok(enum key_id id);
+bool config_key_is_rotating(enum key_id id);
 char *config_trim(char *s);
 char *config_strdup(struct parser *p, const char *s);
 

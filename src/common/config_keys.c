@@ -14,6 +14,7 @@
 #include "ini.h"
 #include "numparse.h"
 #include "portspec.h"
+#include "rotseq.h"
 
 static const struct keyword keywords[] = {
 	{ "UseSyslog", K_USESYSLOG, IN_OPTIONS },
@@ -54,9 +55,12 @@ static const struct keyword keywords[] = {
 	{ "Fwknop_HMAC_Key_Base64", K_FWK_HMAC_B64, IN_DOOR },
 	{ "Fwknop_HMAC_Key", K_FWK_HMAC, IN_DOOR },
 	{ "Fwknop_HMAC_Digest", K_FWK_DIGEST, IN_DOOR },
-	{ "Sequence_Secret", K_SEQ_SECRET, IN_DOOR },
+	{ "Sequence_Secrets", K_SEQ_SECRETS, IN_DOOR },
 	{ "Sequence_Length", K_SEQ_LENGTH, IN_DOOR },
 	{ "Sequence_Period", K_SEQ_PERIOD, IN_DOOR },
+	{ "Sequence_Protocols", K_SEQ_PROTOS, IN_DOOR },
+	{ "Sequence_Ports", K_SEQ_PORTS, IN_DOOR },
+	{ "Sequence_Bind_Address", K_SEQ_BIND, IN_DOOR },
 };
 
 /* Bounds of the numeric keys. */
@@ -64,6 +68,7 @@ static const struct keyword keywords[] = {
 #define CMD_TIMEOUT_MAX   604800ul      /* a week */
 #define OPEN_TIMEOUT_MAX  604800ul
 #define SPA_WINDOW_MAX    86400ul
+#define SEQ_PERIOD_MAX    86400ul
 #define STATE_LIMIT_MIN   16ul
 #define STATE_LIMIT_MAX   (1ul << 24)
 
@@ -566,10 +571,36 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 		config_perr(p, p->line, "%s: bad value '%.*s%s' (expected md5, sha1, sha256, "
 			    "sha384, sha512, sha3_256 or sha3_512)", k->name, VAL(v));
 		return;
-	case K_SEQ_SECRET:
+	case K_SEQ_SECRETS:
+		set_str(p, &d->rot_secrets, v, true);
+		d->lines.rot_secrets = p->line;
+		return;
 	case K_SEQ_LENGTH:
+		if (num(p, k, v, ROTSEQ_LEN_MIN, ROTSEQ_LEN_MAX, "steps", &n))
+			d->rot_length = (unsigned)n;
+		return;
 	case K_SEQ_PERIOD:
-		config_perr(p, p->line, "%s: rotating sequences are not supported yet", k->name);
+		if (num(p, k, v, 1, SEQ_PERIOD_MAX, "seconds", &n))
+			d->rot_period_s = (unsigned)n;
+		return;
+	case K_SEQ_PROTOS: {
+		enum rotseq_protos pr;
+		if (rotseq_parse_protos(v, &pr))
+			d->rot_protos = (uint8_t)pr;
+		else
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected tcp, udp or mixed)",
+				    k->name, VAL(v));
+		return;
+	}
+	case K_SEQ_PORTS:
+		if (!rotseq_parse_range(v, &d->rot_low, &d->rot_high))
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected LOW-HIGH, "
+				    "1..65535, LOW <= HIGH)", k->name, VAL(v));
+		return;
+	case K_SEQ_BIND:
+		if (!parse_bool(v, &d->rot_bind))
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected yes or no)",
+				    k->name, VAL(v));
 		return;
 	default:
 		return;
@@ -601,4 +632,10 @@ bool config_key_is_spa(enum key_id id)
 	return id == K_SPA_KEYS || id == K_SPA_WINDOW || id == K_SPA_ALLOW ||
 	       id == K_FWK_KEY_B64 || id == K_FWK_KEY || id == K_FWK_HMAC_B64 ||
 	       id == K_FWK_HMAC || id == K_FWK_DIGEST;
+}
+
+bool config_key_is_rotating(enum key_id id)
+{
+	return id == K_SEQ_LENGTH || id == K_SEQ_PERIOD || id == K_SEQ_PROTOS ||
+	       id == K_SEQ_PORTS || id == K_SEQ_BIND;
 }

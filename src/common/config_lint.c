@@ -13,6 +13,7 @@
 
 #include "config_internal.h"
 #include "onetime.h"
+#include "rotseq.h"
 
 /* Ports that ordinary traffic hits all day: as a knock port, a scan or a
  * real client disturbs the knock, and the knock port gives the service
@@ -159,7 +160,7 @@ static void lint_door(struct lint *l, const struct door *d)
 		     "Target is IPv%d: a knocker is granted for its own address family, so "
 		     "the forward path never opens", d->name,
 		     d->forward_to.family == AF_INET6 ? 6 : 4, d->target.family == AF_INET6 ? 6 : 4);
-	if (door_is_sequence(d) && d->open_len == 0 &&
+	if ((door_is_sequence(d) || door_is_rotating(d)) && d->open_len == 0 &&
 	    (!d->start_command || !*d->start_command) &&
 	    (!d->start_command6 || !*d->start_command6))
 		warn(l, d->line, "door %s: neither Open nor Start_Command: a "
@@ -215,11 +216,47 @@ unsigned config_lint(const struct config *cfg, config_diag_fn diag, void *ctx)
 	return l.n;
 }
 
+/* The secrets a rotating door names, and the ports left to draw from. */
+static int rotating_check(const struct config *cfg, const struct door *d,
+			  config_diag_fn diag, void *ctx)
+{
+	struct rotseq_secret *sec = NULL;
+	int n = rotseq_secrets_load(d->rot_secrets, diag, ctx, &sec);
+	rotseq_secrets_free(sec, n > 0 ? (size_t)n : 0);
+	if (n < 0) {
+		config_report(diag, ctx, LOG_ERR, cfg->path, d->lines.rot_secrets,
+			      "door %s: Sequence_Secrets: cannot use '%s' (see above)",
+			      d->name, d->rot_secrets);
+		return -EINVAL;
+	}
+	if (n == 0)
+		config_report(diag, ctx, LOG_WARNING, cfg->path, d->lines.rot_secrets,
+			      "door %s: no client in '%s': the door stays shut", d->name,
+			      d->rot_secrets);
+	struct rotseq_set set = { 0 };
+	int rc = rotseq_door_set(cfg, d, ROTSEQ_SERVICES, &set);
+	if (rc == 0 && set.n < 2 * (size_t)d->rot_length) {
+		config_report(diag, ctx, LOG_ERR, cfg->path, d->line,
+			      "door %s: only %zu ports of Sequence_Ports %u-%u are left once "
+			      "guarded, SPA and /etc/services ports are taken out; need at "
+			      "least %u (twice Sequence_Length)", d->name, set.n, d->rot_low,
+			      d->rot_high, 2 * d->rot_length);
+		rc = -EINVAL;
+	} else if (rc < 0) {
+		config_report(diag, ctx, LOG_ERR, cfg->path, d->line, "door %s: %s", d->name,
+			      strerror(-rc));
+	}
+	rotseq_set_fini(&set);
+	return rc;
+}
+
 int config_check_files(const struct config *cfg, config_diag_fn diag, void *ctx)
 {
 	int ret = 0;
 	for (size_t i = 0; i < cfg->ndoors; i++) {
 		const struct door *d = &cfg->doors[i];
+		if (door_is_rotating(d) && rotating_check(cfg, d, diag, ctx) < 0)
+			ret = -EINVAL;
 		if (!d->one_time_file)
 			continue;
 		int fd = open(d->one_time_file, O_RDONLY | O_CLOEXEC);

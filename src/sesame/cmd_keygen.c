@@ -23,6 +23,7 @@
 #include "cmd.h"
 #include "cmd_spa_common.h"
 #include "profile.h"
+#include "keygen_files.h"
 #include "spa_keys.h"
 
 static void usage(FILE *f)
@@ -37,11 +38,12 @@ static void usage(FILE *f)
 		"  -o, --output FILE write FILE instead (default without SERVER:\n"
 		"                    ~/.config/sesame/NAME.key); '-': the key to stdout,\n"
 		"                    the server's line to stderr\n"
-		"  -h, --help;  -V, --version\n");
+		"  -h, --help;  -V, --version\n"
+		"       sesame keygen --sequence NAME [-o FILE]\n"
+		"  Writes a new secret for a rotating door (see sesame keygen --sequence -h).\n");
 }
 
-/* mkdir -p for the directories of PATH that we create ourselves, 0700. */
-static int make_dirs(const char *path)
+int keygen_make_dirs(const char *path)
 {
 	char buf[PATH_MAX];
 	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
@@ -57,7 +59,7 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
-static int write_key(const char *path, const char *line)
+int keygen_write_file(const char *path, const char *line)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -84,6 +86,8 @@ int cmd_keygen(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
+	if (keygen_sequence_wanted(argc, argv))
+		return cmd_keygen_sequence(argc, argv);
 	const char *name_arg = NULL, *out = NULL, *server = NULL;
 	int c;
 	optind = 0;
@@ -144,7 +148,7 @@ int cmd_keygen(int argc, char **argv)
 		int rc = server ? profile_key_path(server, path, sizeof path) :
 			spa_default_key_path(name, path, sizeof path);
 		if (rc == 0)
-			rc = make_dirs(path);
+			rc = keygen_make_dirs(path);
 		if (rc < 0) {
 			fprintf(stderr, "sesame keygen: cannot make the key directory for %s: %s\n",
 				path, strerror(-rc));
@@ -170,7 +174,7 @@ int cmd_keygen(int argc, char **argv)
 		return rc == 0 ? 0 : 1;
 	}
 	if (rc == 0)
-		rc = write_key(path, line);
+		rc = keygen_write_file(path, line);
 	if (rc < 0) {
 		OPENSSL_cleanse(line, sizeof line);
 		fprintf(stderr, "sesame keygen: cannot write %s: %s%s\n", path, strerror(-rc),

@@ -172,6 +172,10 @@ int cmd_rules(int argc, char **argv)
 		}
 	} else {
 		for (size_t i = 0; i < cfg->ndoors && rc == 0; i++) {
+			if (door_is_rotating(&cfg->doors[i]))
+				fprintf(stderr, "sesame rules: %s: door %s left out: rotating "
+					"sequences need the daemon (the kernel cannot compute "
+					"the HMAC that derives them)\n", path, cfg->doors[i].name);
 			if (!door_is_sequence(&cfg->doors[i]))
 				continue;
 			if (n == sizeof doors / sizeof doors[0]) {

@@ -25,7 +25,11 @@ const char knock_usage[] =
 	"  -V, --version     print the version\n"
 	"  -h, --help        this text\n"
 	"\n"
-	"example: sesame knock host.example 8881 7777:udp 9991\n";
+	"example: sesame knock host.example 8881 7777:udp 9991\n"
+	"\n"
+	"Rotating doors and knockd's one-time files (options: --secret-file F -h):\n"
+	"  sesame knock --secret-file FILE --door NAME [--length N --period S ...] HOST\n"
+	"  sesame knock --one-time FILE HOST\n";
 
 void knock_quote(const char *s, char *buf, size_t len)
 {

@@ -18,6 +18,11 @@ bool rules_door_prepare(const struct door *d, unsigned index,
 			      "(a ruleset cannot change its own sequence)", d->name);
 		return false;
 	}
+	if (door_is_rotating(d)) {
+		snprintf_safe(err, errlen, "door %s: rotating sequences need the daemon "
+			      "(the kernel cannot compute the HMAC that derives them)", d->name);
+		return false;
+	}
 	if (d->seq_len == 0) {
 		snprintf_safe(err, errlen, "door %s: not a sequence door", d->name);
 		return false;

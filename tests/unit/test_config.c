@@ -597,13 +597,52 @@ static void structure_errors(void **state)
 	bad("[caf\xc3\xa9]\nsequence = 1,2,3\n", "bad door name");
 	bad("[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nsequence = 1,2,3\n",
 	    "bad door name");
-	bad("[d]\nseq_timeout = 5\n", "t.conf:1: door d: needs a Sequence, One_Time_Sequences or SPA_Port");
+	bad("[d]\nseq_timeout = 5\n", "t.conf:1: door d: needs a Sequence, One_Time_Sequences, Sequence_Secrets or SPA_Port");
 	bad("[d]\nsequence = 1,2,3\n[x]\nsequence=4,5,6\n[D]\nsequence = 7,8,9\n",
 	    "t.conf:5: door D: name already used on line 1");
 	bad(DOOR("one_time_sequences = /x\n"), "door d: Sequence and One_Time_Sequences both given");
-	bad(DOOR("sequence_secret = /x\n"), "t.conf:3: Sequence_Secret: rotating sequences are not supported yet");
-	bad(DOOR("sequence_length = 3\n"), "Sequence_Length: rotating sequences are not supported yet");
-	bad(DOOR("sequence_period = 60\n"), "Sequence_Period: rotating sequences are not supported yet");
+	bad(DOOR("sequence_secrets = /x\n"), "t.conf:3: door d: Sequence_Secrets and Sequence both given (line 2)");
+	bad("[d]\none_time_sequences = /y\nsequence_secrets = /x\n",
+	    "t.conf:3: door d: Sequence_Secrets and One_Time_Sequences both given (line 2)");
+	bad(DOOR("sequence_length = 3\n"), "t.conf:3: door d: Sequence_Length needs Sequence_Secrets");
+	bad(DOOR("sequence_period = 60\n"), "t.conf:3: door d: Sequence_Period needs Sequence_Secrets");
+	bad(DOOR("sequence_ports = 2000-3000\n"), "door d: Sequence_Ports needs Sequence_Secrets");
+	bad("[r]\nsequence_secrets = /x\nsequence_length = 33\n",
+	    "t.conf:3: Sequence_Length: bad value '33' (expected steps, 2..32)");
+	bad("[r]\nsequence_secrets = /x\nsequence_length = 1\n", "Sequence_Length: bad value '1'");
+	bad("[r]\nsequence_secrets = /x\nsequence_period = 0\n", "Sequence_Period: bad value '0'");
+	bad("[r]\nsequence_secrets = /x\nsequence_protocols = sctp\n",
+	    "t.conf:3: Sequence_Protocols: bad value 'sctp' (expected tcp, udp or mixed)");
+	bad("[r]\nsequence_secrets = /x\nsequence_ports = 3000-2000\n",
+	    "t.conf:3: Sequence_Ports: bad value '3000-2000'");
+	bad("[r]\nsequence_secrets = /x\nsequence_ports = 2000-2002\nsequence_length = 4\n",
+	    "t.conf:3: door r: Sequence_Ports 2000-2002 holds fewer ports than Sequence_Length 4");
+	bad("[r]\nsequence_secrets = /x\nsequence_bind_address = maybe\n",
+	    "Sequence_Bind_Address: bad value 'maybe'");
+	bad("[r]\nsequence_secrets = /x\nspa_port = 62201\nopen = 22\n",
+	    "door r: a door is either a rotating knock door");
+
+	/* A rotating door: its keys and defaults. */
+	struct config *r = good("[r]\nsequence_secrets = /x\nopen = 22\n[s]\n"
+				"sequence_secrets = /y\nsequence_length = 6\nsequence_period = 5\n"
+				"sequence_protocols = MIXED\nsequence_ports = 2000-3000\n"
+				"sequence_bind_address = yes\nseq_timeout = 9\nopen = 22\n");
+	assert_true(door_is_rotating(&r->doors[0]));
+	assert_false(door_is_sequence(&r->doors[0]));
+	assert_string_equal(r->doors[0].rot_secrets, "/x");
+	assert_int_equal(r->doors[0].rot_length, 4);
+	assert_int_equal(r->doors[0].rot_period_s, 30);
+	assert_int_equal(r->doors[0].rot_protos, 0);
+	assert_int_equal(r->doors[0].rot_low, 1024);
+	assert_int_equal(r->doors[0].rot_high, 65535);
+	assert_false(r->doors[0].rot_bind);
+	assert_int_equal(r->doors[1].rot_length, 6);
+	assert_int_equal(r->doors[1].rot_period_s, 5);
+	assert_int_equal(r->doors[1].rot_protos, 2);
+	assert_int_equal(r->doors[1].rot_low, 2000);
+	assert_int_equal(r->doors[1].rot_high, 3000);
+	assert_true(r->doors[1].rot_bind);
+	config_free(r);
 
 	/* Names that are fine. */
 	struct config *c = good("[open-SSH_2]\nsequence = 1,2,3\n[_x]\nsequence = 4,5,6\n");

@@ -101,7 +101,7 @@ int daemon_check(const char *path, const char *logfile)
 	}
 	size_t nseq = 0;
 	for (size_t i = 0; i < cfg->ndoors; i++)
-		nseq += door_is_sequence(&cfg->doors[i]);
+		nseq += door_is_sequence(&cfg->doors[i]) || door_is_rotating(&cfg->doors[i]);
 	printf("%s: OK, %zu door%s (%zu sequence), %u warning%s\n", path, cfg->ndoors,
 	       cfg->ndoors == 1 ? "" : "s", nseq, n.warnings, n.warnings == 1 ? "" : "s");
 	config_free(cfg);

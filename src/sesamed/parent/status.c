@@ -40,10 +40,10 @@ static unsigned secs_left(uint32_t ms)
 	return (unsigned)((ms + 999u) / 1000u);
 }
 
-/* Doors with per-source attempts: the sequence doors. */
+/* Doors with per-source attempts: the sequence doors, fixed or rotating. */
 static bool door_is_counted(const struct door *d)
 {
-	return d->seq_len || d->one_time_file;
+	return d->seq_len || d->one_time_file || door_is_rotating(d);
 }
 
 static const char *kind(const struct door *d)
@@ -52,6 +52,8 @@ static const char *kind(const struct door *d)
 		return "spa";
 	if (d->seq_len || d->one_time_file)
 		return "sequence";
+	if (door_is_rotating(d))
+		return "rotating";
 	return "none";
 }
 
@@ -102,6 +104,9 @@ static void render_text(const struct status_src *s, const struct grants *g, int 
 			strbuf_printf(out, "spa on %u/udp", (unsigned)d->spa_port);
 		else if (d->one_time_file)
 			strbuf_puts(out, "one-time sequences");
+		else if (door_is_rotating(d))
+			strbuf_printf(out, "rotating sequences of %u knocks, every %u s",
+				      d->rot_length, d->rot_period_s);
 		else
 			ports_text(out, d->seq, d->seq_len, ':', ",");
 		if (d->open_len) {

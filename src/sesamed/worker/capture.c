@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "capture.h"
+#include "rotseq.h"
 
 #ifndef SO_LOCK_FILTER
 #define SO_LOCK_FILTER 44
@@ -162,14 +163,39 @@ static void put_sequence_door(struct text *t, const struct door *d)
 	}
 }
 
+/* A rotating door: every port of Sequence_Ports may be a knock (the
+ * excluded ones are few and the worker tells them apart).  Without
+ * TCPFlags, TCP knocks are SYNs without ACK: the range is wide, and the
+ * replies to the server's own connections land in it. */
+static void put_rotating_door(struct text *t, const struct door *d)
+{
+	bool tcp = d->rot_protos != ROTSEQ_UDP, udp = d->rot_protos != ROTSEQ_TCP;
+	uint8_t set = d->has_tcpflags ? d->tcpflags_set : TCPF_SYN;
+	uint8_t mask = d->has_tcpflags ? d->tcpflags_set | d->tcpflags_clear
+				       : TCPF_SYN | TCPF_ACK;
+	bool flags = mask != 0;
+
+	if (tcp) {
+		put(t, "(tcp dst portrange %u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);
+		if (flags)
+			put(t, " and (ip6 or tcp[13] & 0x%02x == 0x%02x)",
+			    (unsigned)mask, (unsigned)set);
+		put(t, ")");
+	}
+	if (tcp && udp)
+		put(t, " or ");
+	if (udp)
+		put(t, "udp dst portrange %u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);
+}
+
 static bool put_door(struct text *t, const struct door *d, bool first)
 {
 	char addr[ADDR_STRLEN];
 	bool target = d->target.family == AF_INET ||
 		      d->target.family == AF_INET6;
-	bool seq = is_sequence_door(d), spa = is_spa_door(d);
+	bool seq = is_sequence_door(d), spa = is_spa_door(d), rot = door_is_rotating(d);
 
-	if (!seq && !spa)
+	if (!seq && !spa && !rot)
 		return false;
 	if (!first)
 		put(t, " or ");
@@ -179,6 +205,8 @@ static bool put_door(struct text *t, const struct door *d, bool first)
 		    addr_format(&d->target, addr, sizeof addr));
 	if (seq)
 		put_sequence_door(t, d);
+	if (rot)
+		put_rotating_door(t, d);
 	if (seq && spa)
 		put(t, " or ");
 	if (spa)

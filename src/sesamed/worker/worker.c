@@ -21,6 +21,7 @@
 #include "log.h"
 #include "loop.h"
 #include "privsep.h"
+#include "rotdoor.h"
 #include "spa_door.h"
 
 struct worker {
@@ -28,6 +29,7 @@ struct worker {
 	const struct config *cfg;
 	struct doors *doors;
 	struct spa_doors *spa;          /* NULL: no SPA door */
+	struct rotdoors *rot;           /* NULL: no rotating door */
 	struct loop *loop;
 	struct loop_timer *expire;
 	unsigned min_seq_timeout_ms;
@@ -63,8 +65,9 @@ static unsigned max_seq_timeout(const struct config *cfg)
 }
 
 /* A worker of a sesamed that was just killed may live a moment longer
- * (until its PR_SET_PDEATHSIG lands) and still hold the replay cache's
- * lock: wait for it (up to 3 s) rather than refuse to start. */
+ * (until its PR_SET_PDEATHSIG lands) and still hold the lock of the
+ * replay cache (or of the rotating doors' spent file): wait for it (up to
+ * 3 s) rather than refuse to start. */
 static void replay_lock_wait(const char *path)
 {
 	if (!path)
@@ -169,6 +172,12 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	size_t n = doors_feed(w->doors, ev, now, w->grants, w->ngrants);
 	for (size_t i = 0; i < n; i++)
 		send_grant(w, &w->grants[i], ev->time_us);
+	if (w->rot) {
+		size_t r = rotdoors_feed(w->rot, ev, now, (uint64_t)time(NULL), w->grants,
+					 w->ngrants);
+		for (size_t i = 0; i < r; i++)
+			send_grant(w, &w->grants[i], ev->time_us);
+	}
 	expire_after_packet(w, now);
 }
 
@@ -283,7 +292,8 @@ static int send_status(struct worker *w, int fd)
 	m.type = PS_STATUS;
 	m.ndoors = (uint32_t)ndoors;
 	for (size_t i = 0; i < ndoors; i++)
-		m.attempts[i] = (uint32_t)doors_attempts(w->doors, i);
+		m.attempts[i] = (uint32_t)(doors_attempts(w->doors, i) +
+			(w->rot ? rotdoors_attempts(w->rot, i, loop_now_ms()) : 0));
 	struct capture_stats cs = { 0 };
 	capture_stats(w->a->cap, &cs);
 	m.counters.frames = cs.seen;
@@ -369,6 +379,10 @@ static int setup(struct worker *w)
 		return rc;
 	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &w->spa)) < 0)
 		return rc;
+	/* Secrets, /etc/services and the spent file: read before the
+	 * sandbox, written through the descriptor after it. */
+	if (rotdoors_wanted(cfg) && (rc = rotdoors_new(cfg, (uint64_t)time(NULL), &w->rot)) < 0)
+		return rc;
 	w->ngrants = cfg->ndoors ? cfg->ndoors : 1;
 	w->grants = calloc(w->ngrants, sizeof *w->grants);
 	if (!w->grants)
@@ -437,6 +451,15 @@ static int check_doors(const struct config *cfg)
 	if (rc < 0)
 		return rc;
 	doors_free(doors);
+	if (rotdoors_wanted(cfg)) {
+		char spent[4096];
+		if (rotdoors_spent_path(cfg, spent, sizeof spent) == 0)
+			replay_lock_wait(spent);
+		struct rotdoors *rot = NULL;
+		if ((rc = rotdoors_new(cfg, (uint64_t)time(NULL), &rot)) < 0)
+			return rc;
+		rotdoors_free(rot);
+	}
 	if (!has_spa(cfg))
 		return 0;
 	replay_lock_wait(cfg->replay_cache);
