@@ -11,7 +11,7 @@ cd "$SESAME_ROOT" || exit 1
 MAN=dist/man
 
 # --- man pages ---------------------------------------------------------
-for m in "$MAN"/sesame.1 "$MAN"/sesamed.8 "$MAN"/sesamed.conf.5; do
+for m in "$MAN"/sesame.1 "$MAN"/sesamed.8 "$MAN"/sesamed.conf.5 "$MAN"/sesame-client.conf.5; do
 	# The installed-manual database is the host's business, not ours.
 	out=$(mandoc -T lint -W warning "$m" 2>&1 | grep -v 'mandoc.db')
 	check "$m: mandoc -T lint -W warning is clean" \
@@ -49,20 +49,31 @@ missing=()
 for c in $(sed -n 's/^[[:space:]]*{ "\([a-z]*\)", *cmd_.*/\1/p' src/sesame/sesame.c); do
 	grep -qE "^\.Ss $c$" "$MAN/sesame.1" || missing+=("$c")
 done
-for o in $(long_opts src/sesame/cmd_*.c | sort -u); do
+# Every file of the client: some commands parse in a helper (knock_rotating.c).
+for o in $(long_opts src/sesame/*.c | sort -u); do
 	documented "$MAN/sesame.1" Fl "-$o" || missing+=("--$o")
 done
 check "sesame(1) has a section for every command and documents every option (${missing[*]:-all there})" \
 	[ ${#missing[@]} -eq 0 ]
 
+missing=()
+for k in $(sed -n 's/^[[:space:]]*{ "\([A-Za-z0-9_]*\)", PK_.*/\1/p' src/sesame/profile.c) \
+	$(grep -o '{ "[A-Z0-9_]*", RV_' src/sesame/fwknoprc.c | sed 's/{ "\([A-Z0-9_]*\)".*/\1/'); do
+	documented "$MAN/sesame-client.conf.5" Cm "$k" || missing+=("$k")
+done
+check "sesame-client.conf(5) documents every profile key and ~/.fwknoprc variable (${missing[*]:-all there})" \
+	[ ${#missing[@]} -eq 0 ]
+
 # The configuration examples of sesamed.conf(5) load (their SPA door's
-# key file made here).
+# key file and rotating door's secrets file made here).
 awk -v dir="$TMP" '
 	/^\.Bd -literal/ { n++; f = sprintf("%s/example%d.conf", dir, n); getline; }
 	/^\.Ed/ { f = "" }
 	f != "" { print > f }' "$MAN/sesamed.conf.5"
 "$SESAME" keygen -n admin@example -o "$TMP/admin.key" 2>/dev/null | tail -n1 >"$TMP/spa.keys"
 chmod 0600 "$TMP/spa.keys"
+"$SESAME" keygen --sequence alice -o "$TMP/alice.seq" 2>/dev/null | head -n1 >"$TMP/ssh.secrets"
+chmod 0600 "$TMP/ssh.secrets"
 for f in "$TMP"/example*.conf; do
 	grep -q '^\[' "$f" || continue
 	# Relative paths are taken from the config's directory: spa.keys is here.
@@ -106,6 +117,7 @@ check "the unit starts the installed binary on the installed config" \
 missing=()
 for f in usr/sbin/sesamed usr/bin/sesame usr/share/man/man8/sesamed.8 \
 	usr/share/man/man1/sesame.1 usr/share/man/man5/sesamed.conf.5 \
+	usr/share/man/man5/sesame-client.conf.5 \
 	usr/lib/sysusers.d/sesame.conf usr/lib/tmpfiles.d/sesame.conf \
 	usr/share/bash-completion/completions/sesame \
 	usr/share/bash-completion/completions/sesamed etc/sesame/sesamed.conf; do
@@ -187,7 +199,8 @@ if [ -f "$DEB" ]; then
 	for f in usr/sbin/sesamed usr/bin/sesame lib/systemd/system/sesamed.service \
 		usr/lib/sysusers.d/sesame.conf usr/lib/tmpfiles.d/sesame.conf \
 		usr/share/man/man8/sesamed.8.gz usr/share/man/man1/sesame.1.gz \
-		usr/share/man/man5/sesamed.conf.5.gz usr/share/bash-completion/completions/sesame; do
+		usr/share/man/man5/sesamed.conf.5.gz usr/share/man/man5/sesame-client.conf.5.gz \
+		usr/share/bash-completion/completions/sesame; do
 		[ -e "$ROOT/$f" ] || missing+=("$f")
 	done
 	for f in dist/fail2ban/*/*.conf; do
