@@ -47,5 +47,8 @@ int replay_check_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
 /* Live entries (for tests and status), file records (for tests). */
 size_t replay_count(const struct replay *r, uint64_t now_s);
 size_t replay_file_records(const struct replay *r);
+/* The descriptors of the cache's files (at most MAX into FDS): all it
+ * ever writes to, for the worker's sandbox.  Returns their count. */
+size_t replay_files(const struct replay *r, int *fds, size_t max);
 
 #endif
