@@ -94,19 +94,21 @@ static int worker_reap(struct daemon *dm, bool kill_it)
 	return status;
 }
 
-/* In a new worker: every socket but KEEP1 and KEEP2 is the parent's (the
- * control socket and its clients, nftables' netlink sockets): closed, so
- * the worker cannot talk through them.  Sockets only: the log file and
- * the other descriptors stay. */
-static void close_sockets_except(int keep1, int keep2)
+/* In a new worker: every descriptor but the NKEEP of KEEP (and stdin,
+ * stdout, stderr) is the parent's: the control socket and its clients,
+ * nftables' netlink sockets, the event loop's epoll and timers, the pid
+ * file, StateDir.  Closed, so the worker can neither use nor keep them. */
+static void close_all_except(const int *keep, size_t nkeep)
 {
 	struct rlimit rl;
 	int max = 1024;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		max = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
 	for (int fd = 3; fd < max; fd++) {
-		struct stat st;
-		if (fd != keep1 && fd != keep2 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+		bool kept = false;
+		for (size_t i = 0; i < nkeep && !kept; i++)
+			kept = keep[i] == fd;
+		if (!kept)
 			close(fd);
 	}
 }
@@ -138,12 +140,10 @@ int worker_spawn(struct daemon *dm, const struct config *cfg)
 		 * loop_free() below unblocks them first). */
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGINT, SIG_IGN);
-		/* syslog's socket goes with the others, through closelog() so
-		 * that glibc forgets its number (which may be reused) and
-		 * connects again on the next line. */
-		closelog();
-		close_sockets_except(capture_fd(dm->cap), sv[1]);
 		loop_free(dm->loop);
+		int keep[8] = { capture_fd(dm->cap), sv[1] };
+		size_t nkeep = 2 + log_fds(keep + 2, 6);
+		close_all_except(keep, nkeep);
 		struct worker_args a = {
 			.cfg = cfg, .cap = dm->cap, .ifname = dm->ifname, .ipc = sv[1],
 			.parent = parent, .only_v4 = dm->opts->only_v4, .user = &dm->user,

@@ -231,6 +231,11 @@ void spa_doors_free(struct spa_doors *s)
 	free(s);
 }
 
+size_t spa_doors_files(const struct spa_doors *s, int *fds, size_t max)
+{
+	return replay_files(s->replay, fds, max);
+}
+
 int spa_doors_new(const struct config *cfg, struct spa_doors **out)
 {
 	*out = NULL;

@@ -88,14 +88,6 @@ static bool has_spa(const struct config *cfg)
 	return false;
 }
 
-static bool has_onetime(const struct config *cfg)
-{
-	for (size_t i = 0; i < cfg->ndoors; i++)
-		if (cfg->doors[i].one_time_file)
-			return true;
-	return false;
-}
-
 /* The grant goes to the parent as it is; a parent that cannot take it
  * any more is gone, and so are we. */
 static void send_grant(struct worker *w, const struct grant *gr)
@@ -344,7 +336,15 @@ static int setup(struct worker *w)
 	    (rc = loop_add_fd(w->loop, w->a->ipc, EPOLLIN, on_parent, w)) < 0)
 		return rc;
 	preload();
-	if ((rc = sandbox_enter(w->a->user, has_onetime(cfg), w->a->parent)) < 0)
+	/* What the worker may write to, from now on. */
+	int out[CONFIG_DOORS_MAX + 8];
+	size_t nout = 0;
+	out[nout++] = w->a->ipc;
+	nout += log_fds(out + nout, 4);
+	nout += doors_files(w->doors, out + nout, CONFIG_DOORS_MAX);
+	if (w->spa)
+		nout += spa_doors_files(w->spa, out + nout, 2);
+	if ((rc = sandbox_enter(w->a->user, w->a->parent, out, nout)) < 0)
 		return rc;
 	if ((rc = take_history(w)) < 0)
 		return rc;
