@@ -38,6 +38,8 @@ typedef void (*control_status_fn)(void *ctx, bool json, struct strbuf *out);
  * socket), binds with mode 0600 and listens.  0 or -errno, logged. */
 int control_open(const char *path, control_status_fn fn, void *ctx, struct control **out);
 int control_fd(const struct control *c);
+/* Does a process answer on the socket at PATH (another sesamed)? */
+bool control_in_use(const char *path);
 /* Accepts, reads, answers and times out whatever is ready; never waits. */
 void control_dispatch(struct control *c);
 /* Closes every connection and removes the socket file. */

@@ -37,6 +37,7 @@ struct daemon {
 	struct loop *loop;
 	struct loop_timer *reopen;      /* capture lost or worker gone: try again */
 	char *pidfile;                  /* written by us, removed at exit */
+	int pidfd;                      /* its descriptor, locked; -1: none */
 	char *config_path;              /* absolute */
 	struct control *control;        /* NULL when it could not be opened */
 	uint64_t started_ms;

@@ -358,6 +358,10 @@ _Noreturn void worker_run(const struct worker_args *a)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	/* sesamed's parent gives these a meaning; `pkill -USR1 sesamed`
+	 * reaches us too. */
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	struct worker w = { .a = a, .cfg = a->cfg };
 	int rc = setup(&w);
 	if (rc < 0) {
@@ -385,7 +389,7 @@ _Noreturn void worker_run(const struct worker_args *a)
 	_exit(w.status);
 }
 
-int worker_check_doors(const struct config *cfg)
+int worker_check_doors(const struct config *cfg, bool dry)
 {
 	/* The worker builds its doors again after the fork; built here once
 	 * so that the parent can refuse to start. */
@@ -396,9 +400,22 @@ int worker_check_doors(const struct config *cfg)
 	doors_free(doors);
 	if (!has_spa(cfg))
 		return 0;
-	replay_lock_wait(cfg->replay_cache);
 	struct spa_doors *spa = NULL;
-	if ((rc = spa_doors_new(cfg, &spa)) < 0)
+	if (dry) {
+		/* The keys only: a copy without the cache, and without the
+		 * warning that it has none. */
+		struct config c = *cfg;
+		c.replay_cache = NULL;
+		int level = log_get_level();
+		if (cfg->replay_cache)
+			log_set_level(LOG_ERR);
+		rc = spa_doors_new(&c, &spa);
+		log_set_level(level);
+	} else {
+		replay_lock_wait(cfg->replay_cache);
+		rc = spa_doors_new(cfg, &spa);
+	}
+	if (rc < 0)
 		return rc;
 	spa_doors_free(spa);
 	return 0;
