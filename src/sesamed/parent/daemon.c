@@ -356,7 +356,7 @@ static void reload(struct daemon *dm)
 	/* The old worker decides what was queued under the old config; its
 	 * capture is closed before the new worker is forked, so that one
 	 * holds only its own. */
-	worker_stop(dm, dm->cfg);
+	worker_stop(dm, dm->cfg, cfg);
 	capture_close(dm->cap);
 	dm->cap = newcap;
 	if (dm->cap && worker_spawn(dm, cfg) < 0) {
@@ -687,7 +687,7 @@ int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon dm = { .opts = o, .ipc = -1, .pidfd = -1 };
 	if (start(&dm, o) < 0) {
-		worker_stop(&dm, dm.cfg);
+		worker_stop(&dm, dm.cfg, dm.cfg);
 		teardown(&dm);
 		return 1;
 	}
@@ -701,7 +701,7 @@ int daemon_run(const struct daemon_opts *o)
 	int rc = loop_run(dm.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
-	worker_stop(&dm, dm.cfg);
+	worker_stop(&dm, dm.cfg, dm.cfg);
 	gate_cmd_shutdown(dm.gates.cmd, SESAMED_STOP_WAIT_MS);
 	log_notice("stopped");
 	teardown(&dm);

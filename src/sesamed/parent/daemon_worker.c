@@ -44,10 +44,35 @@ static int wait_readable(int fd, unsigned ms)
 	}
 }
 
-/* Acts on one message from the worker, validated against CFG.  Returns
- * true when it was acceptable; false: the caller kills the worker. */
-static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct ps_msg *m,
-		       size_t len, enum ps_expect expect)
+/* A grant decided under OLD, to be given under NEW: a reload has loaded
+ * NEW's table while the old worker still decided what it had queued.  The
+ * door is found by name and the grant checked against NEW; a door the
+ * reload removed (or whose Open no longer holds the ports) opens nothing,
+ * and its set is never put back.  False: drop it (logged). */
+static bool grant_carry(const struct config *old, const struct config *new, struct grant *gr)
+{
+	const char *name = old->doors[gr->door].name;
+	for (size_t i = 0; i < new->ndoors; i++) {
+		if (strcmp(new->doors[i].name, name) != 0)
+			continue;
+		struct grant t = *gr;
+		t.door = (uint32_t)i;
+		if (!grant_validate(&t, new))
+			break;
+		*gr = t;
+		return true;
+	}
+	char a[ADDR_STRLEN];
+	log_warn("door %s: %s: not opened: the reload removed or changed the door", name,
+		 addr_format(&gr->addr, a, sizeof a));
+	return false;
+}
+
+/* Acts on one message from the worker, validated against CFG; grants are
+ * given under TO (CFG but during a reload).  Returns true when it was
+ * acceptable; false: the caller kills the worker. */
+static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct config *to,
+		       const struct ps_msg *m, size_t len, enum ps_expect expect)
 {
 	const char *why = privsep_check(m, len, cfg, expect);
 	if (why) {
@@ -56,9 +81,12 @@ static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct
 		return false;
 	}
 	switch (m->type) {
-	case PS_GRANT:
-		gates_dispatch(&dm->gates, cfg, &m->grant);
+	case PS_GRANT: {
+		struct grant gr = m->grant;
+		if (to == cfg || grant_carry(cfg, to, &gr))
+			gates_dispatch(&dm->gates, to, &gr);
 		break;
+	}
 	case PS_STATUS:
 		memcpy(dm->attempts, m->attempts, sizeof dm->attempts);
 		dm->attempts_known = true;
@@ -193,8 +221,9 @@ int worker_spawn(struct daemon *dm, const struct config *cfg)
 }
 
 /* SIGTERM to the worker; the grants it still sends (it decides what was
- * queued before it exits) are taken, under CFG, until it is gone. */
-void worker_stop(struct daemon *dm, const struct config *cfg)
+ * queued before it exits) are taken, decided under CFG and given under
+ * TO, until it is gone. */
+void worker_stop(struct daemon *dm, const struct config *cfg, const struct config *to)
 {
 	if (dm->worker <= 0)
 		return;
@@ -212,7 +241,7 @@ void worker_stop(struct daemon *dm, const struct config *cfg)
 			kill_it = false;        /* it closed: it is exiting */
 			break;
 		}
-		if (!handle_msg(dm, cfg, &m, (size_t)n, PS_EXPECT_HISTORY))
+		if (!handle_msg(dm, cfg, to, &m, (size_t)n, PS_EXPECT_HISTORY))
 			break;
 	}
 	worker_reap(dm, kill_it);
@@ -257,7 +286,7 @@ static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx)
 			worker_gone(dm, false);
 			return;
 		}
-		if (!handle_msg(dm, dm->cfg, &m, (size_t)n, PS_EXPECT_NONE)) {
+		if (!handle_msg(dm, dm->cfg, dm->cfg, &m, (size_t)n, PS_EXPECT_NONE)) {
 			worker_gone(dm, true);
 			return;
 		}
@@ -325,7 +354,7 @@ void worker_ask_status(struct daemon *dm)
 			worker_gone(dm, false);
 			return;
 		}
-		if (!handle_msg(dm, dm->cfg, &m, (size_t)n, PS_EXPECT_STATUS)) {
+		if (!handle_msg(dm, dm->cfg, dm->cfg, &m, (size_t)n, PS_EXPECT_STATUS)) {
 			worker_gone(dm, true);
 			return;
 		}
