@@ -273,7 +273,7 @@ static bool door_accepts(const struct door_state *ds, const struct knock_event *
 	const struct door *c = ds->cfg;
 	if (!ds->sequence || ds->disabled)
 		return false;
-	if (c->target.family && !addr_equal(&c->target, &ev->daddr))
+	if (c->target.family ? !addr_equal(&c->target, &ev->daddr) : ev->forwarded)
 		return false;
 	/* Packets failing TCPFlags are not knocks at all: a stray ACK of an
 	 * open session must not break an attempt.  UDP has no flags. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "door.h"
+#include "localaddr.h"
 #include "log.h"
 #include "loop.h"
 #include "privsep.h"
@@ -29,6 +30,8 @@ struct worker {
 	const struct config *cfg;
 	struct doors *doors;
 	struct spa_doors *spa;          /* NULL: no SPA door */
+	struct localaddr *local;        /* NULL: not known (fixed ranges only) */
+	uint64_t refused_sources;       /* spoofed or echoed sources dropped */
 	struct loop *loop;
 	struct loop_timer *expire;
 	unsigned min_seq_timeout_ms;
@@ -130,11 +133,24 @@ static int64_t since_capture_us(const struct knock_event *ev)
 
 /* Every decoded packet the filter let through: SPA doors take UDP to
  * their SPA_Port, sequence doors take the rest. */
-static void on_packet(void *ctx, const struct knock_event *ev)
+static void on_packet(void *ctx, const struct knock_event *in)
 {
 	struct worker *w = ctx;
-	if (w->a->only_v4 && ev->saddr.family != AF_INET)
+	if (w->a->only_v4 && in->saddr.family != AF_INET)
 		return;
+	/* Not a knocker's address: spoofed, or the host's own echo. */
+	if (!localaddr_source_ok(w->local, &in->saddr)) {
+		if (w->refused_sources++ == 0 || log_get_level() >= LOG_DEBUG) {
+			char s[ADDR_STRLEN];
+			log_info("packet from %s refused: not a knocker's address (unspecified, "
+				 "loopback, multicast, broadcast or our own); further ones are "
+				 "counted", addr_format(&in->saddr, s, sizeof s));
+		}
+		return;
+	}
+	struct knock_event e = *in;
+	const struct knock_event *ev = &e;
+	e.forwarded = w->local && !localaddr_is_local(w->local, &e.daddr);
 	if (log_get_level() >= LOG_DEBUG) {
 		char s[ADDR_STRLEN], d[ADDR_STRLEN];
 		log_debug("packet %s:%u -> %s:%u/%s flags 0x%02x",
@@ -142,7 +158,7 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 			  addr_format(&ev->daddr, d, sizeof d), ev->dport,
 			  port_proto_name(ev->proto), ev->tcpflags);
 	}
-	if (w->spa && ev->proto == PROTO_UDP) {
+	if (w->spa && ev->proto == PROTO_UDP && !ev->forwarded) {
 		struct grant gr;
 		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), &gr))
 			send_grant(w, &gr);
@@ -165,6 +181,13 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 		 * measures the whole, command included). */
 		log_debug("capture to decision %lld us", (long long)since_capture_us(ev));
 	expire_after_packet(w, now);
+}
+
+static void on_local(struct loop *l, int fd, uint32_t events, void *ctx)
+{
+	(void)l; (void)fd; (void)events;
+	struct worker *w = ctx;
+	localaddr_update(w->local);
 }
 
 static void on_capture(struct loop *l, int fd, uint32_t events, void *ctx)
@@ -297,6 +320,9 @@ static void preload(void)
 
 static void log_spa_counters(struct worker *w)
 {
+	if (w->refused_sources)
+		log_notice("packets refused for their source address: %llu",
+			   (unsigned long long)w->refused_sources);
 	if (!w->spa)
 		return;
 	struct spa_stats st;
@@ -335,6 +361,12 @@ static int setup(struct worker *w)
 	if ((rc = loop_add_fd(w->loop, capture_fd(w->a->cap), EPOLLIN, on_capture, w)) < 0 ||
 	    (rc = loop_add_fd(w->loop, w->a->ipc, EPOLLIN, on_parent, w)) < 0)
 		return rc;
+	/* Without it, forwarded traffic and our own addresses are not told
+	 * apart: a warning, not a reason to stop guarding. */
+	if (localaddr_new(&w->local) < 0)
+		log_warn("worker: local addresses unknown: forwarded packets count as knocks");
+	else if ((rc = loop_add_fd(w->loop, localaddr_fd(w->local), EPOLLIN, on_local, w)) < 0)
+		return rc;
 	preload();
 	/* What the worker may write to, from now on. */
 	int out[CONFIG_DOORS_MAX + 8];
@@ -344,6 +376,8 @@ static int setup(struct worker *w)
 	nout += doors_files(w->doors, out + nout, CONFIG_DOORS_MAX);
 	if (w->spa)
 		nout += spa_doors_files(w->spa, out + nout, 2);
+	if (w->local)           /* a new dump after lost notifications */
+		out[nout++] = localaddr_fd(w->local);
 	if ((rc = sandbox_enter(w->a->user, w->a->parent, out, nout)) < 0)
 		return rc;
 	if ((rc = take_history(w)) < 0)
