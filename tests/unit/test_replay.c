@@ -329,6 +329,46 @@ static void test_crash_during_compaction(void **state)
 	replay_close(r);
 }
 
+/* One key holder cannot fill the cache: each owner has a budget of
+ * max(16, CAP / 16) live entries; others keep theirs. */
+static void test_owner_budget(void **state)
+{
+	(void)state;
+	struct replay *r;
+	assert_int_equal(replay_open(NULL, 512, 1000, &r), 0);
+	uint8_t id[32];
+	const uint64_t mallory = 0x1111, alice = 0x2222;
+	for (unsigned i = 0; i < 32; i++) {
+		mkid(id, i);
+		assert_int_equal(replay_check_add_owned(r, id, mallory, 1100, 1000), 0);
+	}
+	mkid(id, 99);
+	assert_int_equal(replay_check_add_owned(r, id, mallory, 1100, 1000), -EDQUOT);
+	assert_false(replay_seen(r, id, 1000));         /* nothing recorded */
+	/* Still refused a second later (its entries are live)... */
+	assert_int_equal(replay_check_add_owned(r, id, mallory, 1100, 1001), -EDQUOT);
+	/* ... while another key is not (owners share one of 1024 seeded
+	 * buckets by chance: of four keys, one is surely elsewhere). */
+	bool room = false;
+	for (uint64_t k = alice; k < alice + 4 && !room; k++) {
+		room = true;
+		for (unsigned i = 0; i < 32 && room; i++) {
+			mkid(id, 1000 * (unsigned)k + i);
+			room = replay_check_add_owned(r, id, k, 1100, 1001) == 0;
+		}
+	}
+	assert_true(room);
+	/* Once the first key's entries expire, it has room again. */
+	mkid(id, 99);
+	assert_int_equal(replay_check_add_owned(r, id, mallory, 1200, 1101), 0);
+	/* No owner, no budget (ids loaded from the file). */
+	for (unsigned i = 300; i < 400; i++) {
+		mkid(id, i);
+		assert_int_equal(replay_check_add(r, id, 1200, 1101), 0);
+	}
+	replay_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_without_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_during_compaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_budget, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,13 @@ _Static_assert(sizeof HDR - 1 == HDR_LEN, "header size");
 struct slot {
 	uint64_t expire;
 	uint8_t id[REPLAY_ID_LEN];
+	uint32_t owner;                 /* budget bucket + 1; 0: none (loaded) */
 };
+
+/* Per-owner budgets: owners (keys) hash, seeded, into this many buckets;
+ * a bucket holds at most max(16, CAP / 16) entries, so one key holder
+ * cannot fill the cache and have everyone else's packets refused. */
+#define OWNER_BUCKETS 1024
 
 struct replay {
 	struct slot *slots;
@@ -52,6 +58,10 @@ struct replay {
 	size_t used;                    /* occupied slots, expired or not */
 	size_t cap;
 	uint64_t seed;
+	uint32_t owned[OWNER_BUCKETS];  /* entries per bucket (expired ones too,
+					 * until the next rebuild) */
+	size_t owner_max;
+	uint64_t recounted_s;           /* last rebuild for an owner's sake */
 	char *path;
 	int fds[2];                     /* PATH, PATH.alt; -1: memory only */
 	int fd;                         /* the one appended to: fds[active] */
@@ -94,29 +104,61 @@ static int rebuild(struct replay *r, uint64_t now_s)
 		return -ENOMEM;
 	}
 	r->used = 0;
+	memset(r->owned, 0, sizeof r->owned);
 	for (size_t i = 0; i < n; i++) {
 		if (old[i].expire <= now_s)
 			continue;
 		r->slots[find(r, old[i].id)] = old[i];
 		r->used++;
+		if (old[i].owner)
+			r->owned[old[i].owner - 1]++;
 	}
 	free(old);
 	return 0;
 }
 
-/* Inserts in memory.  -EEXIST, -ENOSPC or 0. */
-static int mem_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
+/* Has bucket OWNER (0: none) room for one more?  Counts include expired
+ * entries until a rebuild, so a full bucket first gets one (at most once
+ * a second: a key holder at its limit must not make every packet cost a
+ * pass over the table). */
+static int owner_room(struct replay *r, uint32_t owner, uint64_t now_s)
+{
+	if (!owner || r->owned[owner - 1] < r->owner_max)
+		return 0;
+	if (r->recounted_s != now_s) {
+		r->recounted_s = now_s;
+		int rc = rebuild(r, now_s);
+		if (rc < 0)
+			return rc;
+		if (r->owned[owner - 1] < r->owner_max)
+			return 0;
+	}
+	return -EDQUOT;
+}
+
+/* Inserts in memory.  -EEXIST, -ENOSPC, -EDQUOT or 0. */
+static int mem_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN], uint32_t owner,
 		   uint64_t expire_s, uint64_t now_s)
 {
 	size_t i = find(r, id);
+	if (r->slots[i].expire && r->slots[i].expire > now_s)
+		return -EEXIST;
+	int rc = owner_room(r, owner, now_s);
+	if (rc < 0)
+		return rc;
+	i = find(r, id);                        /* a rebuild moves slots */
 	if (r->slots[i].expire) {
-		if (r->slots[i].expire > now_s)
-			return -EEXIST;
-		r->slots[i].expire = expire_s;     /* same id, long expired */
+		/* Same id, long expired: the slot changes hands. */
+		if (r->slots[i].owner && r->owned[r->slots[i].owner - 1])
+			r->owned[r->slots[i].owner - 1]--;
+		r->slots[i].expire = expire_s;
+		r->slots[i].owner = owner;
+		if (owner)
+			r->owned[owner - 1]++;
 		return 0;
 	}
 	if (r->used >= r->cap) {
-		int rc = rebuild(r, now_s);
+		rc = rebuild(r, now_s);
 		if (rc < 0)
 			return rc;
 		if (r->used >= r->cap)
@@ -125,6 +167,9 @@ static int mem_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
 	}
 	r->slots[i].expire = expire_s;
 	memcpy(r->slots[i].id, id, REPLAY_ID_LEN);
+	r->slots[i].owner = owner;
+	if (owner)
+		r->owned[owner - 1]++;
 	r->used++;
 	return 0;
 }
@@ -225,12 +270,25 @@ static int compact(struct replay *r, uint64_t now_s)
 	return 0;
 }
 
+static uint32_t owner_bucket(const struct replay *r, uint64_t owner)
+{
+	uint8_t b[REPLAY_ID_LEN] = { 0 };
+	memcpy(b, &owner, sizeof owner);
+	return (uint32_t)(id_hash(r, b) % OWNER_BUCKETS) + 1;
+}
+
 int replay_check_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
 		     uint64_t expire_s, uint64_t now_s)
 {
+	return replay_check_add_owned(r, id, 0, expire_s, now_s);
+}
+
+int replay_check_add_owned(struct replay *r, const uint8_t id[REPLAY_ID_LEN], uint64_t owner,
+			   uint64_t expire_s, uint64_t now_s)
+{
 	if (expire_s <= now_s)
 		expire_s = now_s + 1;
-	int rc = mem_add(r, id, expire_s, now_s);
+	int rc = mem_add(r, id, owner ? owner_bucket(r, owner) : 0, expire_s, now_s);
 	if (rc < 0 || r->fd < 0)
 		return rc;
 	uint8_t rec[REC_LEN];
@@ -279,7 +337,7 @@ static ssize_t load(struct replay *r, int fd, const char *name, off_t size, uint
 			}
 			if (expire <= now_s)
 				continue;
-			int rc = mem_add(r, id, expire, now_s);
+			int rc = mem_add(r, id, 0, expire, now_s);
 			if (rc == -ENOSPC) {
 				log_err("replay cache %s: more live entries than the cache holds (%zu)",
 					name, r->cap);
@@ -372,6 +430,7 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 	if (test_cap && parse_ulong(test_cap, 16, cap, &tc))
 		cap = tc;
 	r->cap = cap < 16 ? 16 : cap;
+	r->owner_max = r->cap / 16 > 16 ? r->cap / 16 : 16;
 	size_t n = 32;
 	while (n < 2 * r->cap)
 		n *= 2;
