@@ -126,18 +126,29 @@ static int worker_reap(struct daemon *dm, bool kill_it)
  * stdout, stderr) is the parent's: the control socket and its clients,
  * nftables' netlink sockets, the event loop's epoll and timers, the pid
  * file, StateDir.  Closed, so the worker can neither use nor keep them. */
-static void close_all_except(const int *keep, size_t nkeep)
+static void close_all_except(int *keep, size_t nkeep)
 {
+	/* Sorted, so that what lies between two kept ones goes in one
+	 * close_range() (a loop over every number where it is missing). */
+	for (size_t i = 1; i < nkeep; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
 	struct rlimit rl;
-	int max = 1024;
+	unsigned max = 1024;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		max = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
-	for (int fd = 3; fd < max; fd++) {
-		bool kept = false;
-		for (size_t i = 0; i < nkeep && !kept; i++)
-			kept = keep[i] == fd;
-		if (!kept)
-			close(fd);
+		max = rl.rlim_cur > 65536 ? 65536 : (unsigned)rl.rlim_cur;
+	unsigned from = 3;
+	for (size_t i = 0; i <= nkeep; i++) {
+		unsigned to = i < nkeep ? (unsigned)keep[i] : ~0u;
+		if (i < nkeep && (keep[i] < 3 || (unsigned)keep[i] < from))
+			continue;       /* stdio, or a duplicate */
+		if (to > from && close_range(from, to - 1, 0) < 0)
+			for (unsigned fd = from; fd < to && fd < max; fd++)
+				close((int)fd);
+		from = to + 1;
 	}
 }
 
