@@ -12,7 +12,7 @@
  *   - a seccomp allow-list (libseccomp): reading the capture and the IPC
  *     socket, the event loop; write, send, pwrite, ftruncate and fsync on
  *     the descriptors the caller lists (logs, IPC, the replay cache, the
- *     one-time files) and on no other; memory, time, randomness, exit.
+ *     one-time files, the netlink socket of localaddr.h) and on no other; memory, time, randomness, exit.
  *     Anything else kills the process, except open/openat, socket and
  *     connect, which fail with EACCES (so a library that looks for a file
  *     or its log socket carries on without).  Every file the worker uses
