@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +20,63 @@ static bool use_stderr = true;
 static bool use_syslog;
 static FILE *logfile;
 static int journal = -1;                /* -1: not looked at yet */
+/* Our own syslog client rather than libc's: its socket is one we know the
+ * number of, connected once, so that sesamed's worker can keep writing
+ * to it inside a sandbox that allows neither socket() nor connect() and
+ * allows writes on a fixed list of descriptors only. */
+static int syslog_fd = -1;
+static int syslog_type;                 /* SOCK_DGRAM, or SOCK_STREAM */
+static char syslog_ident[32];
+
+static const struct sockaddr_un dev_log = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+
+static void syslog_open(const char *ident)
+{
+	snprintf(syslog_ident, sizeof syslog_ident, "%s", ident ? ident : "sesamed");
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	for (size_t i = 0; i < 2 && syslog_fd < 0; i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return;
+		if (connect(fd, (const struct sockaddr *)&dev_log, sizeof dev_log) == 0) {
+			syslog_fd = fd;
+			syslog_type = types[i];
+		} else {
+			close(fd);
+		}
+	}
+}
+
+static void syslog_send(int l, const char *line)
+{
+	if (syslog_fd < 0)
+		return;
+	char buf[1200], stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
+	int n = snprintf(buf, sizeof buf, "<%d>%s %s[%d]: %s", LOG_DAEMON | (l & LOG_PRIMASK),
+			 stamp, syslog_ident, (int)getpid(), line);
+	if (n < 0)
+		return;
+	size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+	if (syslog_type == SOCK_STREAM)
+		len++;                  /* the NUL ends the message */
+	for (int tries = 0; tries < 2; tries++) {
+		/* Never block the daemon on a slow log reader: a line that
+		 * finds the socket full is lost. */
+		if (send(syslog_fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+			return;
+		if (errno != ECONNREFUSED && errno != ENOTCONN && errno != EPIPE)
+			return;
+		/* The log daemon restarted: connect again, on the same
+		 * descriptor (refused inside the worker's sandbox: its lines
+		 * still reach LogFile and stderr). */
+		if (connect(syslog_fd, (const struct sockaddr *)&dev_log, sizeof dev_log) < 0)
+			return;
+	}
+}
 
 void log_set_level(int l) { level = l; }
 int log_get_level(void) { return level; }
@@ -25,16 +84,20 @@ void log_to_stderr(bool on) { use_stderr = on; }
 
 void log_to_syslog(bool on, const char *ident)
 {
-	if (on && !use_syslog)
-		openlog(ident ? ident : "sesamed", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	else if (!on && use_syslog)
-		closelog();
+	if (on && !use_syslog) {
+		syslog_open(ident);
+	} else if (!on && use_syslog && syslog_fd >= 0) {
+		close(syslog_fd);
+		syslog_fd = -1;
+	}
 	use_syslog = on;
 }
 
 int log_to_file(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	/* O_NOFOLLOW: a symlink planted where the log goes must not make
+	 * root append to the file it points to. */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
 	if (fd < 0)
 		return -errno;
 	FILE *f = fdopen(fd, "a");
@@ -55,6 +118,18 @@ void log_close_file(void)
 	if (logfile)
 		fclose(logfile);
 	logfile = NULL;
+}
+
+size_t log_fds(int *fds, size_t max)
+{
+	size_t n = 0;
+	if (n < max)
+		fds[n++] = STDERR_FILENO;
+	if (logfile && n < max)
+		fds[n++] = fileno(logfile);
+	if (syslog_fd >= 0 && n < max)
+		fds[n++] = syslog_fd;
+	return n;
 }
 
 void log_close(void)
@@ -112,7 +187,7 @@ void log_msg(int l, const char *fmt, ...)
 	va_end(ap);
 
 	if (use_syslog)
-		syslog(l, "%s", line);
+		syslog_send(l, line);
 	bool to_journal = use_stderr && log_stderr_is_journal();
 	if (to_journal)
 		fprintf(stderr, "<%d>%s\n", l & LOG_PRIMASK, line);

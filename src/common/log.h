@@ -13,6 +13,7 @@
 #define SESAME_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <syslog.h>
 
 /* When stderr is the journal (systemd sets JOURNAL_STREAM to the
@@ -27,10 +28,16 @@
 void log_set_level(int level);          /* messages above it are dropped */
 int  log_get_level(void);
 void log_to_stderr(bool on);
+/* To syslog (/dev/log, facility daemon), connected at once. */
 void log_to_syslog(bool on, const char *ident);
-/* Appends to PATH (created 0640).  Returns 0 or -errno; reopens on each
- * call, so SIGHUP can rotate. */
+/* Appends to PATH (created 0640; a symlink is refused).  Returns 0 or
+ * -errno; reopens on each call, so SIGHUP can rotate. */
 int  log_to_file(const char *path);
+/* The descriptors log lines are written to (stderr, the log file, the
+ * syslog socket), at most MAX of them into FDS: a process that closes
+ * everything else, or may write only to known descriptors, keeps these.
+ * Returns their count. */
+size_t log_fds(int *fds, size_t max);
 void log_close(void);
 /* Stops writing to the log file (if any); stderr and syslog stay. */
 void log_close_file(void);

@@ -93,104 +93,93 @@ int onetime_parse(const char *name, const char *buf, size_t len,
 	return bad ? -EINVAL : count;
 }
 
-/* Reads PATH whole into a new buffer. */
-static int read_file(const char *path, char **out, size_t *outlen)
+/* Reads the file open at FD whole (from offset 0) into a new buffer. */
+static int read_fd(int fd, char **out, size_t *outlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	}
-	if ((unsigned long long)st.st_size > ONETIME_FILE_MAX) {
-		close(fd);
+	if ((unsigned long long)st.st_size > ONETIME_FILE_MAX)
 		return -EFBIG;
-	}
 	size_t cap = (size_t)st.st_size + 1, len = 0;
 	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return -ENOMEM;
-	}
 	for (;;) {
 		if (len == cap) {       /* grew since fstat: allow up to the cap */
-			if (cap > ONETIME_FILE_MAX) {
-				free(buf);
-				close(fd);
-				return -EFBIG;
-			}
-			char *nb = realloc(buf, cap * 2);
+			char *nb = cap > ONETIME_FILE_MAX ? NULL : realloc(buf, cap * 2);
 			if (!nb) {
 				free(buf);
-				close(fd);
-				return -ENOMEM;
+				return cap > ONETIME_FILE_MAX ? -EFBIG : -ENOMEM;
 			}
 			buf = nb;
 			cap *= 2;
 		}
-		ssize_t n = read(fd, buf + len, cap - len);
+		ssize_t n = pread(fd, buf + len, cap - len, (off_t)len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			int e = -errno;
 			free(buf);
-			close(fd);
 			return e;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	*out = buf;
 	*outlen = len;
 	return 0;
 }
 
-int onetime_next(const char *path, config_diag_fn diag, void *ctx,
-		 struct onetime_seq *out)
+int onetime_next_fd(int fd, const char *name, config_diag_fn diag, void *ctx,
+		    struct onetime_seq *out)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int r = read_file(path, &buf, &len);
+	int r = read_fd(fd, &buf, &len);
 	if (r < 0) {
-		config_report(diag, ctx, LOG_ERR, path, 0, "cannot read one-time "
+		config_report(diag, ctx, LOG_ERR, name, 0, "cannot read one-time "
 			      "sequences: %s", r == -EINVAL ? "not a regular file" :
 			      r == -EFBIG ? "file too large" : strerror(-r));
 		return r;
 	}
-	r = onetime_parse(path, buf, len, diag, ctx, out);
+	r = onetime_parse(name, buf, len, diag, ctx, out);
 	free(buf);
 	if (r < 0)
 		return r;
 	return r == 0 ? -ENOENT : 0;
 }
 
-int onetime_mark_used(const char *path, const struct onetime_seq *seq)
+int onetime_next(const char *path, config_diag_fn diag, void *ctx,
+		 struct onetime_seq *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = -errno;
+		config_report(diag, ctx, LOG_ERR, path, 0, "cannot read one-time "
+			      "sequences: %s", strerror(-e));
+		return e;
+	}
+	int r = onetime_next_fd(fd, path, diag, ctx, out);
+	close(fd);
+	return r;
+}
+
+int onetime_mark_used_fd(int fd, const struct onetime_seq *seq)
 {
 	if (seq->offset < 0)
 		return -EINVAL;
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	/* Re-read the line: the file may have been edited since. */
 	char line[CONFIG_LINE_MAX + 2];
 	ssize_t n;
 	do
 		n = pread(fd, line, sizeof line, (off_t)seq->offset);
 	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
+	if (n < 0)
+		return -errno;
 	const char *nl = memchr(line, '\n', (size_t)n);
 	size_t len = nl ? (size_t)(nl - line) : (size_t)n;
 	struct onetime_seq now;
@@ -198,35 +187,34 @@ int onetime_mark_used(const char *path, const struct onetime_seq *seq)
 	if (seq->offset > 0) {
 		/* The byte before must end the previous line. */
 		char prev;
-		if (pread(fd, &prev, 1, (off_t)seq->offset - 1) != 1 || prev != '\n') {
-			close(fd);
+		if (pread(fd, &prev, 1, (off_t)seq->offset - 1) != 1 || prev != '\n')
 			return -ESTALE;
-		}
 	}
 	bool same = parse_seq_line(line, len, &now, err, sizeof err) == 1 &&
 		    now.len == seq->len;
 	for (size_t i = 0; same && i < now.len; i++)
 		same = now.seq[i].port == seq->seq[i].port &&
 		       now.seq[i].proto == seq->seq[i].proto;
-	if (!same) {
-		close(fd);
+	if (!same)
 		return -ESTALE;
-	}
 	ssize_t w;
 	do
 		w = pwrite(fd, "#", 1, (off_t)seq->offset);
 	while (w < 0 && errno == EINTR);
-	if (w != 1) {
-		int e = w < 0 ? -errno : -EIO;
-		close(fd);
-		return e;
-	}
-	if (fsync(fd) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	if (close(fd) < 0)
+	if (w != 1)
+		return w < 0 ? -errno : -EIO;
+	if (fsync(fd) < 0)
 		return -errno;
 	return 0;
+}
+
+int onetime_mark_used(const char *path, const struct onetime_seq *seq)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = onetime_mark_used_fd(fd, seq);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
 }

@@ -25,6 +25,11 @@ struct onetime_seq {
  * through DIAG as "file:line: ..."), or -errno when unreadable (reported). */
 int onetime_next(const char *path, config_diag_fn diag, void *ctx,
 		 struct onetime_seq *out);
+/* The same on a file already open at FD (read with pread from offset 0),
+ * NAME for messages: the worker opens its files before it gives up the
+ * right to open them. */
+int onetime_next_fd(int fd, const char *name, config_diag_fn diag, void *ctx,
+		    struct onetime_seq *out);
 /* Parses BUF, the LEN bytes of a one-time file named NAME (for messages).
  * Reports every malformed line through DIAG.  Returns the number of unused
  * sequences, with the first one in *FIRST (if FIRST is not NULL and the
@@ -34,5 +39,7 @@ int onetime_parse(const char *name, const char *buf, size_t len,
 /* Marks SEQ used in PATH, in place, and fsyncs.  Returns 0 or -errno
  * (-ESTALE if the line no longer holds that sequence). */
 int onetime_mark_used(const char *path, const struct onetime_seq *seq);
+/* The same through FD, open for reading and writing (not closed). */
+int onetime_mark_used_fd(int fd, const struct onetime_seq *seq);
 
 #endif

@@ -99,8 +99,10 @@ static int drop_ids(const struct sandbox_user *u)
 #define ALLOW(name) rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(name), 0)
 #define ALLOW1(name, cmp) \
 	rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(name), 1, cmp)
+#define REFUSE(name) \
+	rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(name), 0)
 
-static int seccomp_setup(bool allow_open)
+static int seccomp_setup(const int *out, size_t nout)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
@@ -118,13 +120,20 @@ static int seccomp_setup(bool allow_open)
 	ALLOW1(ioctl, SCMP_A1(SCMP_CMP_EQ, SIOCGIFNAME));
 	ALLOW1(ioctl, SCMP_A1(SCMP_CMP_EQ, SIOCGIFFLAGS));
 	ALLOW1(ioctl, SCMP_A1(SCMP_CMP_EQ, TCGETS));
-	/* Logs (stderr, LogFile, syslog), grants to the parent. */
-	ALLOW(write); ALLOW(writev); ALLOW(sendto); ALLOW(sendmsg);
-	ALLOW1(socket, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));  /* syslog reconnects */
-	ALLOW(connect);
+	/* Output on the descriptors listed only: logs, grants to the parent,
+	 * the replay cache, one-time files.  Never the capture socket (a
+	 * worker taken over must not inject frames). */
+	for (size_t i = 0; i < nout; i++) {
+		const struct scmp_arg_cmp fd = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)out[i]);
+		ALLOW1(write, fd); ALLOW1(writev, fd); ALLOW1(pwrite64, fd);
+		ALLOW1(sendto, fd); ALLOW1(sendmsg, fd);
+		ALLOW1(ftruncate, fd); ALLOW1(fsync, fd); ALLOW1(fdatasync, fd);
+	}
+	/* No new sockets, no connecting the ones we have elsewhere; a
+	 * library that tries is told no rather than killed. */
+	REFUSE(socket); REFUSE(connect);
 	/* The replay cache and one-time sequence files (already open). */
-	ALLOW(pread64); ALLOW(pwrite64); ALLOW(lseek); ALLOW(fsync);
-	ALLOW(fdatasync); ALLOW(ftruncate); ALLOW(fstat); ALLOW(newfstatat);
+	ALLOW(pread64); ALLOW(lseek); ALLOW(fstat); ALLOW(newfstatat);
 	ALLOW(fcntl); ALLOW(flock); ALLOW(close);
 	/* Memory, time, randomness, the rest of a process's life. */
 	ALLOW(brk); ALLOW(mmap); ALLOW(munmap); ALLOW(mremap); ALLOW(madvise);
@@ -134,23 +143,19 @@ static int seccomp_setup(bool allow_open)
 	ALLOW(rt_sigreturn); ALLOW(rt_sigprocmask); ALLOW(restart_syscall);
 	ALLOW(sigaltstack);                     /* sanitizers: on exit and on signals */
 	ALLOW(exit); ALLOW(exit_group);
-	if (allow_open) {
-		ALLOW(openat); ALLOW(open);
-	} else {
-		rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
-		rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0);
-	}
+	/* Every file the worker needs is open before it gets here. */
+	REFUSE(openat); REFUSE(open);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	return rc;
 }
 
-int sandbox_enter(const struct sandbox_user *u, bool keep_uid, pid_t parent)
+int sandbox_enter(const struct sandbox_user *u, pid_t parent, const int *out, size_t nout)
 {
 	const char *step = "the bounding set";
 	int rc = bounding_clear();
-	if (rc == 0 && !keep_uid) {
+	if (rc == 0) {
 		step = "setgroups/setresgid/setresuid";
 		rc = drop_ids(u);
 	}
@@ -181,7 +186,7 @@ int sandbox_enter(const struct sandbox_user *u, bool keep_uid, pid_t parent)
 		log_warn("worker: under valgrind: no seccomp filter");
 	} else if (rc == 0) {
 		step = "seccomp";
-		rc = seccomp_setup(keep_uid);
+		rc = seccomp_setup(out, nout);
 	}
 	if (rc < 0)
 		log_err("worker: cannot drop privileges (%s): %s", step, strerror(-rc));

@@ -10,15 +10,19 @@
  *     empty, the bounding set emptied;
  *   - PR_SET_NO_NEW_PRIVS, not dumpable, SIGKILL when the parent dies;
  *   - a seccomp allow-list (libseccomp): reading the capture and the IPC
- *     socket, the event loop, writing logs and IPC, the replay cache's
- *     pwrite/fdatasync, memory, time, randomness, exit.  Anything else
- *     kills the process, except open/openat, which fail with EACCES (so a
- *     library that looks for a file it may do without carries on).
+ *     socket, the event loop; write, send, pwrite, ftruncate and fsync on
+ *     the descriptors the caller lists (logs, IPC, the replay cache, the
+ *     one-time files, the netlink socket of localaddr.h) and on no other; memory, time, randomness, exit.
+ *     Anything else kills the process, except open/openat, socket and
+ *     connect, which fail with EACCES (so a library that looks for a file
+ *     or its log socket carries on without).  Every file the worker uses
+ *     is opened, and the log socket connected, before this.
  */
 #ifndef SESAME_SANDBOX_H
 #define SESAME_SANDBOX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 struct sandbox_user {
@@ -33,12 +37,11 @@ struct sandbox_user {
  * (no such user, logged), or -EINVAL for uid 0 (logged). */
 int sandbox_lookup(const char *user, struct sandbox_user *out);
 
-/* Drops to U as described above.  KEEP_UID: stay uid 0 (but still without
- * any capability) because a file only root may write must be written
- * (One_Time_Sequences: onetime.c reopens its file by name); then open and
- * openat are allowed too.  PARENT: the pid whose death kills us (checked
- * once more after PR_SET_PDEATHSIG is set).  Returns 0 or -errno (logged); on failure the
- * caller must exit. */
-int sandbox_enter(const struct sandbox_user *u, bool keep_uid, pid_t parent);
+/* Drops to U as described above, whatever the config (the uid is never
+ * 0).  PARENT: the pid whose death kills us (checked once more after
+ * PR_SET_PDEATHSIG is set).  OUT: the NOUT descriptors that may be
+ * written to.  Returns 0 or -errno (logged); on failure the caller must
+ * exit. */
+int sandbox_enter(const struct sandbox_user *u, pid_t parent, const int *out, size_t nout);
 
 #endif

@@ -7,7 +7,14 @@
 . "$(dirname "$0")/lib_daemon.sh"
 CONFIGS=$SESAME_ROOT/tests/configs
 
-for f in "$CONFIGS"/good/*.conf; do
+# -t checks what the start would (key files included): the good configs
+# run from a copy with the secret files they name, mode 0600.
+mkdir -p "$TMP/good" "$TMP/home"
+cp "$CONFIGS"/good/* "$TMP/good/"
+chmod 0600 "$TMP"/good/*.conf
+HOME=$TMP/home "$SESAME" keygen --name example -o "$TMP/good/example.key" 2>/dev/null |
+	install -m 0600 /dev/stdin "$TMP/good/spa_keys"
+for f in "$TMP"/good/*.conf; do
 	check "-t accepts good/$(basename "$f")" "$SESAMED" -t -c "$f" >/dev/null 2>&1
 done
 # A good config may announce a warning: "# warn: LINE: MESSAGE".
@@ -91,7 +98,8 @@ EOF
 conf_isolate "$TMP/run.conf"
 # A missing interface is waited for (a ppp or wifi link, a veth made
 # later), and captured once it appears.
-in_srv "$SESAMED" -c "$TMP/run.conf" -i late0 -v -p "$TMP/late.pid" >"$TMP/late.log" 2>&1 &
+# (ip netns exec, not the in_srv function: $! must be sesamed itself.)
+ip netns exec "$SRV_NS" "$SESAMED" -c "$TMP/run.conf" -i late0 -v -p "$TMP/late.pid" >"$TMP/late.log" 2>&1 &
 late=$!
 check "a missing interface at start: logged, waited for" \
 	wait_until 3 grep -q "capture on late0: no such interface; waiting for it" "$TMP/late.log"

@@ -23,6 +23,13 @@ cat >"$TMP/sesamed.conf" <<EOF
 EOF
 daemon_start d "$TMP/sesamed.conf" || { daemon_show d; finish; }
 O=$TMP/opened
+# The worker marks used lines through a descriptor opened before it gave
+# up root: it needs no uid 0 for that (a uid-0 worker could write every
+# root-owned file, stop records included).
+w=$(sed -nE 's/.*packets are read by worker ([0-9]+) as user.*/\1/p' "$TMP/d.log" | tail -n1)
+uids=$(sed -n 's/^Uid:[[:space:]]*//p' "/proc/$w/status" 2>/dev/null)
+check "the worker of a one-time door is not root (Uid: $uids)" \
+	test -n "$uids" -a "$(echo "$uids" | tr '\t' '\n' | grep -cx 0)" -eq 0
 stays() { sleep 0.5; [ "$(lines "$1")" -eq "$2" ]; }
 
 in_cli knock -4 "$SRV4" 7001 7002 7003

@@ -52,9 +52,20 @@ check "worker: Seccomp = 2 (filter)" test "$(field "$w" Seccomp)" = 2
 check "parent: still root (firewall, commands)" test "$(field "$pid" Uid | cut -f2)" = 0
 check "parent: no seccomp filter" test "$(field "$pid" Seccomp)" = 0
 sockets() { for f in /proc/"$1"/fd/*; do readlink "$f"; done | grep -c '^socket:'; }
-check "the worker holds two sockets: the capture and its line to the parent" \
-	test "$(sockets "$w")" -eq 2
+check "the worker holds three sockets: the capture, its line to the parent, netlink (addresses)" \
+	test "$(sockets "$w")" -eq 3
 check "... the parent more (control socket, nftables netlink)" test "$(sockets "$pid")" -gt 3
+# Nothing of the parent's is inherited: one epoll, one timerfd, one
+# signalfd (the worker's own loop), no directory, no pid file.
+fds() { for f in /proc/"$1"/fd/*; do readlink "$f"; done; }
+fds "$w" >"$TMP/worker.fds"
+diag "worker descriptors: $(sort "$TMP/worker.fds" | uniq -c | tr '\n' ' ')"
+check "the worker holds one epoll (its own), not the parent's" \
+	test "$(grep -c 'anon_inode:\[eventpoll\]' "$TMP/worker.fds")" -eq 1
+check "... one timerfd and one signalfd" \
+	test "$(grep -c 'anon_inode:\[timerfd\]' "$TMP/worker.fds")/$(grep -c 'anon_inode:\[signalfd\]' "$TMP/worker.fds")" = 1/1
+check "... no file of the parent's (pid file, StateDir)" \
+	not grep -qE "$TMP/(d\.pid|state)" "$TMP/worker.fds"
 
 # End to end through the worker.
 in_cli knock -4 "$SRV4" 7001 7002 7003

@@ -209,11 +209,23 @@ static void status_without_gate(void **state)
 	struct config cfg = { .doors = doors, .ndoors = 4 };
 	strcpy(cfg.nft_table, "sesame");
 	struct status_src src = { .cfg = &cfg, .attempts = two_attempts, .interface = "br0",
-				  .uptime_s = 5 };
+				  .capturing = true, .uptime_s = 5 };
 	struct strbuf sb = STRBUF_INIT;
 	status_render(&src, false, &sb);
 	const char *t = strbuf_str(&sb);
 	assert_non_null(strstr(t, ", up 5 s, capturing on br0\n"));
+	/* While the interface is missing, status says so. */
+	src.capturing = false;
+	strbuf_reset(&sb);
+	status_render(&src, false, &sb);
+	assert_non_null(strstr(strbuf_str(&sb), ", up 5 s, waiting for interface br0\n"));
+	strbuf_reset(&sb);
+	status_render(&src, true, &sb);
+	assert_non_null(strstr(strbuf_str(&sb), "\"interface\":\"br0\",\"capturing\":false"));
+	src.capturing = true;
+	strbuf_reset(&sb);
+	status_render(&src, false, &sb);
+	t = strbuf_str(&sb);
 	assert_non_null(strstr(t, "\ndoor ssh \"main\": 7000:tcp,8000:udp; opens 22/tcp for 30 s; 2 attempts in progress\n"));
 	assert_non_null(strstr(t, "\ndoor spa: spa on 62201/udp\n"));
 	assert_non_null(strstr(t, "\ndoor fwd: 7100:tcp; opens 2222/tcp for 4 s; forwarded to any DNAT destination;"));

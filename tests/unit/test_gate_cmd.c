@@ -254,6 +254,31 @@ static void running_starts_are_bounded(void **state)
 	loop_free(l);
 }
 
+static void pending_stops_are_bounded(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	fixture_init(&fx, 60);
+	struct loop *l;
+	struct gate_cmd *g;
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(gate_cmd_new(l, &g), 0);
+	gate_cmd_set_max_pending(g, 2);
+	struct grant gr = { .door = 0, .addr = a4("198.18.0.20") };
+	assert_int_equal(gate_cmd_grant(g, &fx.cfg, &gr), 0);
+	gr.addr = a4("198.18.0.21");
+	assert_int_equal(gate_cmd_grant(g, &fx.cfg, &gr), 0);
+	/* A third address would be a third pending stop: refused. */
+	gr.addr = a4("198.18.0.22");
+	assert_int_equal(gate_cmd_grant(g, &fx.cfg, &gr), -EAGAIN);
+	/* A refresh of one already pending is always taken. */
+	gr.addr = a4("198.18.0.21");
+	assert_int_equal(gate_cmd_grant(g, &fx.cfg, &gr), 0);
+	gate_cmd_shutdown(g, 2000);
+	gate_cmd_free(g);
+	loop_free(l);
+}
+
 static void grants_are_validated(void **state)
 {
 	(void)state;
@@ -294,6 +319,7 @@ int main(void)
 		cmocka_unit_test(v6_falls_back_and_empty_runs_nothing),
 		cmocka_unit_test(failing_command_is_logged),
 		cmocka_unit_test(running_starts_are_bounded),
+		cmocka_unit_test(pending_stops_are_bounded),
 		cmocka_unit_test(grants_are_validated),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

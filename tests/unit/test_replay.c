@@ -11,7 +11,9 @@
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <seccomp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -38,6 +40,8 @@ static int teardown(void **state)
 	unlink(path);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	unlink(tmp);
+	snprintf(tmp, sizeof tmp, "%s.alt", path);
+	unlink(tmp);
 	snprintf(tmp, sizeof tmp, "%s.mark", path);
 	unlink(tmp);
 	rmdir(dir);
@@ -51,11 +55,23 @@ static void mkid(uint8_t id[REPLAY_ID_LEN], unsigned n)
 	id[31] = 0xa5;
 }
 
-static off_t file_size(void)
+static off_t size_of(const char *p)
 {
 	struct stat st;
-	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(stat(p, &st), 0);
 	return st.st_size;
+}
+
+static off_t file_size(void)
+{
+	return size_of(path);
+}
+
+static off_t alt_size(void)
+{
+	char alt[160];
+	snprintf(alt, sizeof alt, "%s.alt", path);
+	return size_of(alt);
 }
 
 static void test_replay_within_run(void **state)
@@ -224,6 +240,137 @@ static void test_compaction(void **state)
 	replay_close(r);
 }
 
+/* The worker compacts inside its sandbox, where open and rename fail:
+ * compaction must get by with the descriptors it already holds. */
+static void test_compaction_without_open(void **state)
+{
+	(void)state;
+	struct replay *r;
+	assert_int_equal(replay_open(path, 64, 1000, &r), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		static const char *const no[] = { "open", "openat", "openat2", "creat",
+			"rename", "renameat", "renameat2", "unlink", "unlinkat" };
+		for (size_t i = 0; ctx && i < sizeof no / sizeof no[0]; i++) {
+			int nr = seccomp_syscall_resolve_name(no[i]);
+			if (nr != __NR_SCMP_ERROR)
+				seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 0);
+		}
+		if (!ctx || seccomp_load(ctx) < 0)
+			_exit(2);
+		uint8_t id[32];
+		uint64_t now = 1000;
+		for (unsigned i = 0; i < 1000; i++) {
+			if (i % 50 == 0)
+				now++;
+			mkid(id, i);
+			if (replay_check_add(r, id, now + 1, now) != 0)
+				_exit(3);
+		}
+		_exit(replay_file_records(r) <= 3 * 64 + 1 ? 0 : 4);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	replay_close(r);
+	/* Both files stay small, and the newest entries are in them. */
+	assert_true(file_size() <= 16 + 48 * (off_t)(3 * 64 + 1));
+	assert_true(alt_size() <= 16 + 48 * (off_t)(3 * 64 + 1));
+	assert_int_equal(replay_open(path, 64, 1020, &r), 0);
+	uint8_t id[32];
+	mkid(id, 999);
+	assert_true(replay_seen(r, id, 1020));
+	replay_close(r);
+}
+
+/* A crash in the middle of compaction leaves records in both files:
+ * both are loaded, then made one again. */
+static void test_crash_during_compaction(void **state)
+{
+	(void)state;
+	struct replay *r;
+	uint8_t id[32];
+	assert_int_equal(replay_open(path, 64, 1000, &r), 0);
+	mkid(id, 1);
+	assert_int_equal(replay_check_add(r, id, 1100, 1000), 0);
+	mkid(id, 2);
+	assert_int_equal(replay_check_add(r, id, 1100, 1000), 0);
+	replay_close(r);
+	/* PATH.alt: the file of another cache that saw id 3. */
+	char other[160], other_alt[170], alt[160], buf[16 + 48];
+	snprintf(other, sizeof other, "%s/other", dir);
+	snprintf(other_alt, sizeof other_alt, "%s.alt", other);
+	snprintf(alt, sizeof alt, "%s.alt", path);
+	assert_int_equal(replay_open(other, 64, 1000, &r), 0);
+	mkid(id, 3);
+	assert_int_equal(replay_check_add(r, id, 1100, 1000), 0);
+	replay_close(r);
+	int fd = open(other, O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+	close(fd);
+	unlink(other);
+	unlink(other_alt);
+	fd = open(alt, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+	close(fd);
+	assert_true(file_size() > 16 && alt_size() > 16);
+
+	assert_int_equal(replay_open(path, 64, 1000, &r), 0);
+	for (unsigned i = 1; i <= 3; i++) {
+		mkid(id, i);
+		assert_true(replay_seen(r, id, 1000));
+	}
+	assert_int_equal(replay_count(r, 1000), 3);
+	/* Made one again: one file holds the three, the other its header. */
+	assert_true((file_size() == 16) != (alt_size() == 16));
+	assert_int_equal(file_size() + alt_size(), 16 + 16 + 3 * 48);
+	replay_close(r);
+}
+
+/* One key holder cannot fill the cache: each owner has a budget of
+ * max(16, CAP / 16) live entries; others keep theirs. */
+static void test_owner_budget(void **state)
+{
+	(void)state;
+	struct replay *r;
+	assert_int_equal(replay_open(NULL, 512, 1000, &r), 0);
+	uint8_t id[32];
+	const uint64_t mallory = 0x1111, alice = 0x2222;
+	for (unsigned i = 0; i < 32; i++) {
+		mkid(id, i);
+		assert_int_equal(replay_check_add_owned(r, id, mallory, 1100, 1000), 0);
+	}
+	mkid(id, 99);
+	assert_int_equal(replay_check_add_owned(r, id, mallory, 1100, 1000), -EDQUOT);
+	assert_false(replay_seen(r, id, 1000));         /* nothing recorded */
+	/* Still refused a second later (its entries are live)... */
+	assert_int_equal(replay_check_add_owned(r, id, mallory, 1100, 1001), -EDQUOT);
+	/* ... while another key is not (owners share one of 1024 seeded
+	 * buckets by chance: of four keys, one is surely elsewhere). */
+	bool room = false;
+	for (uint64_t k = alice; k < alice + 4 && !room; k++) {
+		room = true;
+		for (unsigned i = 0; i < 32 && room; i++) {
+			mkid(id, 1000 * (unsigned)k + i);
+			room = replay_check_add_owned(r, id, k, 1100, 1001) == 0;
+		}
+	}
+	assert_true(room);
+	/* Once the first key's entries expire, it has room again. */
+	mkid(id, 99);
+	assert_int_equal(replay_check_add_owned(r, id, mallory, 1200, 1101), 0);
+	/* No owner, no budget (ids loaded from the file). */
+	for (unsigned i = 300; i < 400; i++) {
+		mkid(id, i);
+		assert_int_equal(replay_check_add(r, id, 1200, 1101), 0);
+	}
+	replay_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +381,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreign_file_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_owner_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compaction_without_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_during_compaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_budget, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

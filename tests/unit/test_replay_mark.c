@@ -41,7 +41,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	char alt[160];
+	snprintf(alt, sizeof alt, "%s.alt", path);
 	unlink(path);
+	unlink(alt);
 	unlink(mark);
 	rmdir(dir);
 	return 0;

@@ -68,7 +68,9 @@ static int make_parent(const char *path)
 }
 
 /* An existing PATH: a socket nobody answers on is ours to replace. */
-static int clear_stale(const struct sockaddr_un *sa)
+/* 0: nothing there; 1: a socket nobody answers on; -EADDRINUSE: one
+ * that answers; -EEXIST: not a socket; or -errno. */
+static int clear_stale_probe(const struct sockaddr_un *sa)
 {
 	struct stat st;
 	if (lstat(sa->sun_path, &st) < 0)
@@ -80,9 +82,24 @@ static int clear_stale(const struct sockaddr_un *sa)
 		return -errno;
 	int rc = connect(fd, (const struct sockaddr *)sa, sizeof *sa);
 	close(fd);
-	if (rc == 0)
-		return -EADDRINUSE;
+	return rc == 0 ? -EADDRINUSE : 1;
+}
+
+static int clear_stale(const struct sockaddr_un *sa)
+{
+	int rc = clear_stale_probe(sa);
+	if (rc <= 0)
+		return rc;
 	return unlink(sa->sun_path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+bool control_in_use(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (!path || !*path || strlen(path) >= sizeof sa.sun_path)
+		return false;
+	strcpy(sa.sun_path, path);
+	return clear_stale_probe(&sa) == -EADDRINUSE;
 }
 
 static int ep_add(int ep, int fd, uint32_t events, uint32_t tag)

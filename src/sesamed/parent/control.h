@@ -55,6 +55,9 @@ int control_fd(const struct control *c);
 /* Answers "revoke" requests with FN (same CTX); without it they are
  * unknown requests. */
 void control_set_revoke(struct control *c, control_revoke_fn fn);
+
+/* Does a process answer on the socket at PATH (another sesamed)? */
+bool control_in_use(const char *path);
 /* Accepts, reads, answers and times out whatever is ready; never waits. */
 void control_dispatch(struct control *c);
 /* Closes every connection and removes the socket file. */

@@ -27,6 +27,7 @@
 #include "gate.h"
 #include "log.h"
 #include "loop.h"
+#include "nft_render.h"
 #include "privsep.h"
 #include "sandbox.h"
 #include "status.h"
@@ -77,6 +78,83 @@ static int logfile_writable(const char *path)
 	return rc;
 }
 
+/* A directory others may write to lets them swap or delete what is in
+ * it (a replay cache deleted is every packet replayable).  DRY: a
+ * missing directory is left for the start to create or report. */
+static int private_dir_ok(const char *what, const char *dir, bool dry)
+{
+	struct stat st;
+	if (dry && lstat(dir, &st) < 0 && errno == ENOENT)
+		return 0;
+	int rc = stopstate_dir_ok(dir);
+	if (rc < 0)
+		log_err("%s %s: %s", what, dir, rc == -EPERM ?
+			"must be a directory of ours that no one else may write to" :
+			strerror(-rc));
+	return rc;
+}
+
+/* ReplayCache's directory, checked like StateDir. */
+static int replay_dir_ok(const struct config *cfg, bool dry)
+{
+	bool spa = false;
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		spa = spa || door_is_spa(&cfg->doors[i]);
+	if (!spa || !cfg->replay_cache || !*cfg->replay_cache)
+		return 0;
+	char *dir = strdup(cfg->replay_cache);
+	if (!dir)
+		return -ENOMEM;
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	int rc = private_dir_ok("ReplayCache's directory", dir, dry);
+	free(dir);
+	return rc;
+}
+
+/* fwknopd warns about the same: its keys in a file others may read. */
+static void key_file_mode_warn(const struct config *cfg)
+{
+	bool keys = false;
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		keys = keys || cfg->doors[i].fwknop_key_len || cfg->doors[i].fwknop_hmac_key_len;
+	struct stat st;
+	if (keys && stat(cfg->path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
+		log_warn("%s holds Fwknop_Key/Fwknop_Hmac_Key and is readable by %s "
+			 "(mode %03o): chmod 600 it", cfg->path,
+			 st.st_mode & S_IROTH ? "everyone" : "its group",
+			 (unsigned)(st.st_mode & 0777));
+}
+
+/* Everything the daemon refuses at start, besides the parse itself:
+ * shared by `sesamed -t` (DRY: nothing created, no lock taken, nothing
+ * loaded into the kernel) and the start, so that -t says OK only when
+ * the start would get past it.  Every problem is logged; returns the
+ * number of them. */
+static unsigned start_refusals(const struct config *cfg, bool dry, struct sandbox_user *user)
+{
+	unsigned bad = 0;
+	char err[256];
+	if (config_wants_nft(cfg) && !nft_config_ok(cfg, err, sizeof err)) {
+		log_err("gate: %s", err);
+		bad++;
+	}
+	if (sandbox_lookup(cfg->user, user) < 0)
+		bad++;
+	if (replay_dir_ok(cfg, dry) < 0)
+		bad++;
+	/* Key and one-time files, built the way the worker will. */
+	if (worker_check_doors(cfg, dry) < 0)
+		bad++;
+	key_file_mode_warn(cfg);
+	return bad;
+}
+
 int daemon_check(const char *path, const char *logfile)
 {
 	struct diag_count n = { 0 };
@@ -98,6 +176,14 @@ int daemon_check(const char *path, const char *logfile)
 		fprintf(stderr, " cannot be opened: %s; sesamed will log to stderr (the "
 			"journal under systemd)\n", strerror(-lrc));
 		n.warnings++;
+	}
+	struct sandbox_user user;
+	unsigned bad = start_refusals(cfg, true, &user);
+	if (bad) {
+		fprintf(stderr, "%s: sesamed would not start (%u problem%s above)\n", path, bad,
+			bad == 1 ? "" : "s");
+		config_free(cfg);
+		return 1;
 	}
 	size_t nseq = 0;
 	for (size_t i = 0; i < cfg->ndoors; i++)
@@ -253,6 +339,7 @@ static void status_answer(void *ctx, enum control_format format, struct strbuf *
 		.attempts = dm->attempts_known ? attempts_of : NULL,
 		.attempts_ctx = dm,
 		.interface = dm->ifname,
+		.capturing = !dm->lost,
 		.uptime_s = uptime_s,
 	};
 	status_render(&src, format == CONTROL_JSON, out);
@@ -338,7 +425,7 @@ static void reload(struct daemon *dm)
 	/* The old worker decides what was queued under the old config; its
 	 * capture is closed before the new worker is forked, so that one
 	 * holds only its own. */
-	worker_stop(dm, dm->cfg);
+	worker_stop(dm, dm->cfg, cfg);
 	capture_close(dm->cap);
 	dm->cap = newcap;
 	if (dm->cap && worker_spawn(dm, cfg) < 0) {
@@ -390,6 +477,17 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 		sd_notify(0, "STOPPING=1");
 		loop_stop(l, 0);
 		break;
+	case SIGUSR1:
+		/* A one-line summary, for whoever has no control socket. */
+		log_notice("status: %zu door%s, %s %s, worker %d, up %llu s", dm->cfg->ndoors,
+			   dm->cfg->ndoors == 1 ? "" : "s",
+			   dm->lost ? "waiting for interface" : "capturing on", dm->ifname,
+			   (int)dm->worker,
+			   (unsigned long long)((loop_now_ms() - dm->started_ms) / 1000));
+		break;
+	case SIGUSR2:
+		log_info("SIGUSR2: ignored");
+		break;
 	}
 }
 
@@ -415,7 +513,41 @@ static int pidfile_write(int fd)
 {
 	char buf[32];
 	int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-	return write(fd, buf, (size_t)len) == len ? 0 : -EIO;
+	if (ftruncate(fd, 0) < 0)
+		return -errno;
+	return pwrite(fd, buf, (size_t)len, 0) == len ? 0 : -EIO;
+}
+
+/* Opens and locks the pid file PATH (absolute, malloc'd; ours once this
+ * succeeds).  The lock is held for the daemon's life: a second sesamed
+ * with the same pid file is refused and leaves the file alone.  Returns
+ * the descriptor or -errno (logged). */
+static int pidfile_lock(struct daemon *dm, char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		int e = errno;
+		log_err("cannot write pid file %s: %s", path, strerror(e));
+		free(path);
+		return -e;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		char buf[32] = "";
+		ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (e == EWOULDBLOCK)
+			log_err("pid file %s: held by a running sesamed%s%s%s; not starting", path,
+				*buf ? " (pid " : "", buf, *buf ? ")" : "");
+		else
+			log_err("pid file %s: cannot lock: %s", path, strerror(e));
+		close(fd);
+		free(path);
+		return e == EWOULDBLOCK ? -EBUSY : -e;
+	}
+	dm->pidfile = path;
+	return fd;
 }
 
 /* Classic double fork: the parent returns to the shell only once the
@@ -470,6 +602,8 @@ static void teardown(struct daemon *dm)
 		unlink(dm->pidfile);
 		free(dm->pidfile);
 	}
+	if (dm->pidfd >= 0)
+		close(dm->pidfd);
 	free(dm->filter);
 	config_free(dm->cfg);
 	free(dm->config_path);
@@ -497,6 +631,29 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	log_setup(o, cfg);
 	if (o->lookup)
 		log_info("-l: DNS names are not looked up; addresses are logged as numbers");
+
+	/* Another sesamed with our pid file or control socket: refused
+	 * before anything of its (table, capture, files) is touched. */
+	const char *pidfile = o->pidfile ? o->pidfile : cfg->pid_file;
+	if (!pidfile && o->daemonize)
+		pidfile = SESAMED_DEFAULT_PIDFILE;
+	/* The pid file is opened before detaching, so a path we cannot write
+	 * is still reported on the terminal; the pid goes in afterwards. */
+	if (pidfile) {
+		char *abs = absolute(pidfile);
+		if (!abs) {
+			log_err("out of memory");
+			return -ENOMEM;
+		}
+		dm->pidfd = pidfile_lock(dm, abs);
+		if (dm->pidfd < 0)
+			return dm->pidfd;
+	}
+	if (cfg->control_socket && *cfg->control_socket && control_in_use(cfg->control_socket)) {
+		log_err("control socket %s: another sesamed answers on it; not starting",
+			cfg->control_socket);
+		return -EADDRINUSE;
+	}
 
 	const char *ifname = o->interface ? o->interface : cfg->interface;
 	if (ifname) {
@@ -533,12 +690,11 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		return rc;
 	}
 	dm->cap = c;                    /* the worker's, once it runs */
-	/* A key or one-time file problem is one line on the terminal before
-	 * detaching.  And the worker's user must exist. */
-	if ((rc = worker_check_doors(cfg)) < 0)
-		return rc;
-	if ((rc = sandbox_lookup(cfg->user, &dm->user)) < 0)
-		return rc;
+	/* What -t checks too: a key or one-time file problem, an unknown
+	 * User, an unusable NftTable is one line on the terminal before
+	 * detaching. */
+	if (start_refusals(cfg, false, &dm->user))
+		return -EINVAL;
 	/* Before daemonizing: a kernel or permission problem is one line on
 	 * the terminal and exit status 1. */
 	if (config_wants_nft(cfg)) {
@@ -549,47 +705,19 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 
 	/* Checked (and created) before detaching: a StateDir we cannot use
 	 * is one line on the terminal. */
-	if (wants_state_dir(cfg) && (rc = stopstate_dir_ok(cfg->state_dir)) < 0) {
-		log_err("StateDir %s: %s", cfg->state_dir, rc == -EPERM ?
-			"must be a directory of ours that no one else may write to" :
-			strerror(-rc));
+	if (wants_state_dir(cfg) && (rc = private_dir_ok("StateDir", cfg->state_dir, false)) < 0)
 		return rc;
-	}
 
-	const char *pidfile = o->pidfile ? o->pidfile : cfg->pid_file;
-	if (!pidfile && o->daemonize)
-		pidfile = SESAMED_DEFAULT_PIDFILE;
-	/* The pid file is opened before detaching, so a path we cannot write
-	 * is still reported on the terminal; the pid goes in afterwards. */
-	int pidfd = -1;
-	if (pidfile) {
-		dm->pidfile = absolute(pidfile);
-		if (!dm->pidfile) {
-			log_err("out of memory");
-			return -ENOMEM;
-		}
-		pidfd = open(dm->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (pidfd < 0) {
-			int e = errno;
-			log_err("cannot write pid file %s: %s", dm->pidfile, strerror(e));
-			free(dm->pidfile);
-			dm->pidfile = NULL;
-			return -e;
-		}
-	}
 	if (o->daemonize) {
 		log_to_stderr(false);
 		rc = daemonize();
 		if (rc < 0) {
 			log_err("cannot daemonize: %s", strerror(-rc));
-			if (pidfd >= 0)
-				close(pidfd);
 			return rc;
 		}
 	}
-	if (pidfd >= 0) {
-		rc = pidfile_write(pidfd);
-		close(pidfd);
+	if (dm->pidfd >= 0) {
+		rc = pidfile_write(dm->pidfd);
 		if (rc < 0) {
 			log_err("cannot write pid file %s: %s", dm->pidfile, strerror(-rc));
 			return rc;
@@ -601,7 +729,7 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		log_err("event loop: %s", strerror(-rc));
 		return rc;
 	}
-	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD };
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD, SIGUSR1, SIGUSR2 };
 	rc = loop_signals(dm->loop, sigs, sizeof sigs / sizeof sigs[0], on_signal, dm);
 	if (rc < 0) {
 		log_err("signalfd: %s", strerror(-rc));
@@ -635,9 +763,9 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 
 int daemon_run(const struct daemon_opts *o)
 {
-	struct daemon dm = { .opts = o, .ipc = -1 };
+	struct daemon dm = { .opts = o, .ipc = -1, .pidfd = -1 };
 	if (start(&dm, o) < 0) {
-		worker_stop(&dm, dm.cfg);
+		worker_stop(&dm, dm.cfg, dm.cfg);
 		teardown(&dm);
 		return 1;
 	}
@@ -657,7 +785,7 @@ int daemon_run(const struct daemon_opts *o)
 	int rc = loop_run(dm.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
-	worker_stop(&dm, dm.cfg);
+	worker_stop(&dm, dm.cfg, dm.cfg);
 	gate_cmd_shutdown(dm.gates.cmd, SESAMED_STOP_WAIT_MS);
 	log_notice("stopped");
 	teardown(&dm);

@@ -35,6 +35,7 @@ struct daemon {
 	struct loop *loop;
 	struct loop_timer *reopen;      /* capture lost or worker gone: try again */
 	char *pidfile;                  /* written by us, removed at exit */
+	int pidfd;                      /* its descriptor, locked; -1: none */
 	char *config_path;              /* absolute */
 	struct control *control;        /* NULL when it could not be opened */
 	struct metrics *metrics;        /* counters for status --format prometheus */
@@ -60,9 +61,11 @@ struct daemon {
  * -ENETDOWN when the interface went away meanwhile, or -errno (logged). */
 int worker_spawn(struct daemon *dm, const struct config *cfg);
 
-/* SIGTERM to the worker; the grants it still sends are taken under CFG,
- * its knock history is kept in dm->history, then it is reaped. */
-void worker_stop(struct daemon *dm, const struct config *cfg);
+/* SIGTERM to the worker; the grants it still sends are checked under CFG
+ * and given under TO (the new config, when a reload has loaded its table
+ * already: a door it removed opens nothing), its knock history is kept in
+ * dm->history, then it is reaped. */
+void worker_stop(struct daemon *dm, const struct config *cfg, const struct config *to);
 
 /* Asks the worker for its attempts per door (dm->attempts,
  * dm->attempts_known), taking the grants that arrive meanwhile. */

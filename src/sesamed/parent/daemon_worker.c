@@ -78,10 +78,35 @@ static void log_timing(const struct config *cfg, const struct ps_msg *m, uint64_
 		   worker, ipc, gate, (unsigned long long)done_us);
 }
 
-/* Acts on one message from the worker, validated against CFG.  Returns
- * true when it was acceptable; false: the caller kills the worker. */
-static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct ps_msg *m,
-		       size_t len, enum ps_expect expect)
+/* A grant decided under OLD, to be given under NEW: a reload has loaded
+ * NEW's table while the old worker still decided what it had queued.  The
+ * door is found by name and the grant checked against NEW; a door the
+ * reload removed (or whose Open no longer holds the ports) opens nothing,
+ * and its set is never put back.  False: drop it (logged). */
+static bool grant_carry(const struct config *old, const struct config *new, struct grant *gr)
+{
+	const char *name = old->doors[gr->door].name;
+	for (size_t i = 0; i < new->ndoors; i++) {
+		if (strcmp(new->doors[i].name, name) != 0)
+			continue;
+		struct grant t = *gr;
+		t.door = (uint32_t)i;
+		if (!grant_validate(&t, new))
+			break;
+		*gr = t;
+		return true;
+	}
+	char a[ADDR_STRLEN];
+	log_warn("door %s: %s: not opened: the reload removed or changed the door", name,
+		 addr_format(&gr->addr, a, sizeof a));
+	return false;
+}
+
+/* Acts on one message from the worker, validated against CFG; grants are
+ * given under TO (CFG but during a reload).  Returns true when it was
+ * acceptable; false: the caller kills the worker. */
+static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct config *to,
+		       const struct ps_msg *m, size_t len, enum ps_expect expect)
 {
 	const char *why = privsep_check(m, len, cfg, expect);
 	if (why) {
@@ -92,7 +117,9 @@ static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct
 	switch (m->type) {
 	case PS_GRANT: {
 		uint64_t got_us = timing_on() ? realtime_us() : 0;
-		gates_dispatch(&dm->gates, cfg, &m->grant);
+		struct grant gr = m->grant;
+		if (to == cfg || grant_carry(cfg, to, &gr))
+			gates_dispatch(&dm->gates, to, &gr);
 		if (got_us)
 			log_timing(cfg, m, got_us);
 		break;
@@ -140,20 +167,33 @@ static int worker_reap(struct daemon *dm, bool kill_it)
 	return status;
 }
 
-/* In a new worker: every socket but KEEP1 and KEEP2 is the parent's (the
- * control socket and its clients, nftables' netlink sockets): closed, so
- * the worker cannot talk through them.  Sockets only: the log file and
- * the other descriptors stay. */
-static void close_sockets_except(int keep1, int keep2)
+/* In a new worker: every descriptor but the NKEEP of KEEP (and stdin,
+ * stdout, stderr) is the parent's: the control socket and its clients,
+ * nftables' netlink sockets, the event loop's epoll and timers, the pid
+ * file, StateDir.  Closed, so the worker can neither use nor keep them. */
+static void close_all_except(int *keep, size_t nkeep)
 {
+	/* Sorted, so that what lies between two kept ones goes in one
+	 * close_range() (a loop over every number where it is missing). */
+	for (size_t i = 1; i < nkeep; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
 	struct rlimit rl;
-	int max = 1024;
+	unsigned max = 1024;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		max = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
-	for (int fd = 3; fd < max; fd++) {
-		struct stat st;
-		if (fd != keep1 && fd != keep2 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
-			close(fd);
+		max = rl.rlim_cur > 65536 ? 65536 : (unsigned)rl.rlim_cur;
+	unsigned from = 3;
+	for (size_t i = 0; i <= nkeep; i++) {
+		unsigned to = i < nkeep ? (unsigned)keep[i] : ~0u;
+		if (i < nkeep && (keep[i] < 3 || (unsigned)keep[i] < from))
+			continue;       /* stdio, or a duplicate */
+		if (to > from && close_range(from, to - 1, 0) < 0)
+			for (unsigned fd = from; fd < to && fd < max; fd++)
+				close((int)fd);
+		from = to + 1;
 	}
 }
 
@@ -184,12 +224,10 @@ int worker_spawn(struct daemon *dm, const struct config *cfg)
 		 * loop_free() below unblocks them first). */
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGINT, SIG_IGN);
-		/* syslog's socket goes with the others, through closelog() so
-		 * that glibc forgets its number (which may be reused) and
-		 * connects again on the next line. */
-		closelog();
-		close_sockets_except(capture_fd(dm->cap), sv[1]);
 		loop_free(dm->loop);
+		int keep[8] = { capture_fd(dm->cap), sv[1] };
+		size_t nkeep = 2 + log_fds(keep + 2, 6);
+		close_all_except(keep, nkeep);
 		struct worker_args a = {
 			.cfg = cfg, .cap = dm->cap, .ifname = dm->ifname, .ipc = sv[1],
 			.parent = parent, .only_v4 = dm->opts->only_v4, .user = &dm->user,
@@ -240,8 +278,9 @@ int worker_spawn(struct daemon *dm, const struct config *cfg)
 }
 
 /* SIGTERM to the worker; the grants it still sends (it decides what was
- * queued before it exits) are taken, under CFG, until it is gone. */
-void worker_stop(struct daemon *dm, const struct config *cfg)
+ * queued before it exits) are taken, decided under CFG and given under
+ * TO, until it is gone. */
+void worker_stop(struct daemon *dm, const struct config *cfg, const struct config *to)
 {
 	if (dm->worker <= 0)
 		return;
@@ -264,7 +303,7 @@ void worker_stop(struct daemon *dm, const struct config *cfg)
 			kill_it = false;        /* it closed: it is exiting */
 			break;
 		}
-		if (!handle_msg(dm, cfg, &m, (size_t)n, PS_EXPECT_HISTORY))
+		if (!handle_msg(dm, cfg, to, &m, (size_t)n, PS_EXPECT_HISTORY))
 			break;
 	}
 	worker_reap(dm, kill_it);
@@ -311,7 +350,7 @@ static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx)
 			worker_gone(dm, false);
 			return;
 		}
-		if (!handle_msg(dm, dm->cfg, &m, (size_t)n, PS_EXPECT_NONE)) {
+		if (!handle_msg(dm, dm->cfg, dm->cfg, &m, (size_t)n, PS_EXPECT_NONE)) {
 			worker_gone(dm, true);
 			return;
 		}
@@ -379,7 +418,7 @@ void worker_ask_status(struct daemon *dm)
 			worker_gone(dm, false);
 			return;
 		}
-		if (!handle_msg(dm, dm->cfg, &m, (size_t)n, PS_EXPECT_STATUS)) {
+		if (!handle_msg(dm, dm->cfg, dm->cfg, &m, (size_t)n, PS_EXPECT_STATUS)) {
 			worker_gone(dm, true);
 			return;
 		}

@@ -46,6 +46,7 @@ struct gate_cmd {
 	struct pending *pending;
 	size_t npending;
 	size_t max_children;
+	size_t max_pending;
 	char *state_dir;                /* NULL: stops are not recorded */
 	gate_cmd_end_fn on_end;
 	void *on_end_ctx;
@@ -300,6 +301,10 @@ int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
 			 g->nchildren);
 		return -EAGAIN;
 	}
+	if (stop && g->npending >= g->max_pending) {
+		log_warn("door %s: %s: not opened: %zu stops pending", d->name, ip, g->npending);
+		return -EAGAIN;
+	}
 	/* The stop is promised (and recorded on disk) before the start runs:
 	 * whatever happens next, what opens also closes. */
 	if (stop) {
@@ -371,6 +376,7 @@ void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms)
 }
 
 void gate_cmd_set_max_children(struct gate_cmd *g, size_t n) { g->max_children = n; }
+void gate_cmd_set_max_pending(struct gate_cmd *g, size_t n) { g->max_pending = n; }
 size_t gate_cmd_pending(const struct gate_cmd *g) { return g->npending; }
 size_t gate_cmd_running(const struct gate_cmd *g) { return g->nchildren; }
 
@@ -407,6 +413,7 @@ int gate_cmd_new(struct loop *l, struct gate_cmd **out)
 		return -ENOMEM;
 	g->loop = l;
 	g->max_children = GATE_CMD_MAX_CHILDREN;
+	g->max_pending = GATE_CMD_MAX_PENDING;
 	*out = g;
 	return 0;
 }

@@ -56,6 +56,13 @@ void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms);
  * Stop commands always run. */
 #define GATE_CMD_MAX_CHILDREN 256
 void gate_cmd_set_max_children(struct gate_cmd *g, size_t n);
+/* At most N stops may be pending (default GATE_CMD_MAX_PENDING): past
+ * that a grant that would add one is refused and logged ("not opened: N
+ * stops pending"), so spoofed completions of a known sequence cannot
+ * grow the timers, the StateDir files and the per-grant lookup without
+ * bound.  A grant that refreshes a pending stop is always taken. */
+#define GATE_CMD_MAX_PENDING 4096
+void gate_cmd_set_max_pending(struct gate_cmd *g, size_t n);
 
 /* Pending stops are recorded in DIR (stopstate.h) from now on: each one
  * before its start command runs, removed once the stop has run.  DIR is

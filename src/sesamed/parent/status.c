@@ -93,7 +93,8 @@ static void render_text(const struct status_src *s, const struct grants *g, int 
 	strbuf_printf(out, "sesamed %s, pid %ld, up %llu s", SESAME_VERSION, (long)getpid(),
 		      (unsigned long long)s->uptime_s);
 	if (s->interface)
-		strbuf_printf(out, ", capturing on %s", s->interface);
+		strbuf_printf(out, ", %s %s", s->capturing ? "capturing on" :
+			      "waiting for interface", s->interface);
 	if (s->nft)
 		strbuf_printf(out, ", gate: table inet %s", cfg->nft_table);
 	strbuf_puts(out, "\n");
@@ -161,6 +162,7 @@ static void render_json(const struct status_src *s, const struct grants *g, int 
 		strbuf_json_str(out, s->interface);
 	else
 		strbuf_puts(out, "null");
+	strbuf_printf(out, ",\"capturing\":%s", s->capturing ? "true" : "false");
 	strbuf_puts(out, ",\"gate\":");
 	if (s->nft) {
 		strbuf_puts(out, "{\"kind\":\"nft\",\"table\":");

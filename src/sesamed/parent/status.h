@@ -23,6 +23,7 @@ struct status_src {
 	size_t (*attempts)(void *ctx, size_t door);
 	void *attempts_ctx;
 	const char *interface;          /* may be NULL */
+	bool capturing;                 /* false: waiting for the interface */
 	uint64_t uptime_s;
 };
 

@@ -12,6 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include "durable.h"
 #include "log.h"
 #include "numparse.h"
@@ -40,29 +43,121 @@ int stopstate_dir_ok(const char *dir)
 	return 0;
 }
 
-/* "DIR/stop-<hash>"; the hash is FNV-1a over the door name and the
- * address bytes, so names never carry packet or config text. */
-static bool record_path(const char *dir, const char *door, const struct addr *a,
-			const char *suffix, char *buf, size_t len)
+/* The key of the record names: random, made once per StateDir and kept
+ * in it, so that nobody who can choose door names or knock from chosen
+ * addresses can predict (or collide) a record's name. */
+#define KEY_FILE "hash-key"
+#define KEY_LEN  32
+
+static struct {
+	char dir[4096];
+	uint8_t key[KEY_LEN];
+	bool ok;
+} key_cache;
+
+static int key_read(int dfd, uint8_t key[KEY_LEN])
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (const char *p = door; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
-	h = (h ^ 0xff) * 0x100000001b3ull;
-	h = (h ^ a->family) * 0x100000001b3ull;
-	for (size_t i = 0; i < addr_len(a); i++)
-		h = (h ^ a->bytes[i]) * 0x100000001b3ull;
-	return snprintf_safe(buf, len, "%s/" PREFIX "%016llx%s", dir,
-			     (unsigned long long)h, suffix);
+	int fd = openat(dfd, KEY_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_size != KEY_LEN || st.st_uid != geteuid() ||
+		 (st.st_mode & (S_IRWXG | S_IRWXO)))
+		rc = -EPERM;
+	else if (pread(fd, key, KEY_LEN, 0) != KEY_LEN)
+		rc = -EIO;
+	close(fd);
+	return rc;
+}
+
+static int key_make(int dfd, uint8_t key[KEY_LEN])
+{
+	if (RAND_bytes(key, KEY_LEN) != 1)
+		return -EIO;
+	int fd = openat(dfd, KEY_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	int rc = durable_write_all(fd, key, KEY_LEN);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	if (rc == 0 && fsync(dfd) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlinkat(dfd, KEY_FILE, 0);
+	return rc;
+}
+
+static int state_key(const char *dir, const uint8_t **key)
+{
+	if (key_cache.ok && strcmp(key_cache.dir, dir) == 0) {
+		*key = key_cache.key;
+		return 0;
+	}
+	if (!snprintf_safe(key_cache.dir, sizeof key_cache.dir, "%s", dir))
+		return -ENAMETOOLONG;
+	key_cache.ok = false;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int rc = key_read(dfd, key_cache.key);
+	if (rc == -ENOENT) {
+		rc = key_make(dfd, key_cache.key);
+		if (rc == -EEXIST)
+			rc = key_read(dfd, key_cache.key);
+	}
+	close(dfd);
+	if (rc < 0) {
+		log_err("%s/%s: %s", dir, KEY_FILE, rc == -EPERM ?
+			"not a 32-byte file of ours that only we may read" : strerror(-rc));
+		return rc;
+	}
+	key_cache.ok = true;
+	*key = key_cache.key;
+	return 0;
+}
+
+/* "DIR/stop-<hash>": the hash is HMAC-SHA256, under the StateDir's key,
+ * of the door name and the address, so names never carry packet or
+ * config text and cannot be aimed at.  Returns 0 or -errno. */
+static int record_path(const char *dir, const char *door, const struct addr *a,
+		       const char *suffix, char *buf, size_t len)
+{
+	const uint8_t *key;
+	int rc = state_key(dir, &key);
+	if (rc < 0)
+		return rc;
+	uint8_t msg[CONFIG_NAME_MAX + 2 + 16];
+	size_t n = strnlen(door, CONFIG_NAME_MAX - 1);
+	memcpy(msg, door, n);
+	msg[n++] = 0xff;
+	msg[n++] = a->family;
+	memcpy(msg + n, a->bytes, addr_len(a));
+	n += addr_len(a);
+	uint8_t md[32];
+	size_t mdlen = 0;
+	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, KEY_LEN, msg, n,
+		       md, sizeof md, &mdlen) || mdlen < 8)
+		return -EIO;
+	unsigned long long h = 0;
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | md[i];
+	return snprintf_safe(buf, len, "%s/" PREFIX "%016llx%s", dir, h, suffix) ?
+	       0 : -ENAMETOOLONG;
 }
 
 int stopstate_write(const char *dir, const char *door, const struct addr *a,
 		    uint64_t deadline_ms, const char *cmd)
 {
 	char path[4096], tmp[4100], ip[ADDR_STRLEN];
-	if (!record_path(dir, door, a, "", path, sizeof path) ||
-	    !record_path(dir, door, a, ".tmp", tmp, sizeof tmp))
-		return -ENAMETOOLONG;
+	int krc = record_path(dir, door, a, "", path, sizeof path);
+	if (krc == 0)
+		krc = record_path(dir, door, a, ".tmp", tmp, sizeof tmp);
+	if (krc < 0)
+		return krc;
 	char *text = NULL;
 	int len = asprintf(&text, MAGIC "\n%llu\n%s\n%s\n%s\n", (unsigned long long)deadline_ms,
 			   door, addr_format(a, ip, sizeof ip), cmd);
@@ -97,8 +192,9 @@ int stopstate_write(const char *dir, const char *door, const struct addr *a,
 int stopstate_remove(const char *dir, const char *door, const struct addr *a)
 {
 	char path[4096];
-	if (!record_path(dir, door, a, "", path, sizeof path))
-		return -ENAMETOOLONG;
+	int rc = record_path(dir, door, a, "", path, sizeof path);
+	if (rc < 0)
+		return rc;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
 	durable_fsync_dir(dir);
@@ -202,6 +298,8 @@ int stopstate_scan(const char *dir, stopstate_fn fn, void *ctx)
 		return -ENOMEM;
 	}
 	int n = 0;
+	struct rename { char from[256], to[64]; } *ren = NULL;
+	size_t nren = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		const char *name = e->d_name;
@@ -220,10 +318,30 @@ int stopstate_scan(const char *dir, stopstate_fn fn, void *ctx)
 			unlinkat(dirfd(d), name, 0);
 			continue;
 		}
+		/* A record named otherwise (an older sesamed's unkeyed
+		 * name) gets its keyed name, so that the stop, once run,
+		 * removes it: after the scan, which must not meet it twice. */
+		char want[4096];
+		const char *slash;
+		if (record_path(dir, r.door, &r.addr, "", want, sizeof want) == 0 &&
+		    (slash = strrchr(want, '/')) && strcmp(slash + 1, name) != 0) {
+			struct rename *nr = realloc(ren, (nren + 1) * sizeof *ren);
+			if (nr) {
+				ren = nr;
+				snprintf(ren[nren].from, sizeof ren[nren].from, "%s", name);
+				snprintf(ren[nren].to, sizeof ren[nren].to, "%s", slash + 1);
+				nren++;
+			}
+		}
 		fn(ctx, &r);
 		free(r.cmd);
 		n++;
 	}
+	for (size_t i = 0; i < nren; i++)
+		renameat(dirfd(d), ren[i].from, dirfd(d), ren[i].to);
+	if (nren)
+		fsync(dirfd(d));
+	free(ren);
 	free(buf);
 	closedir(d);
 	return n;

@@ -6,7 +6,8 @@
  * that after a crash or SIGKILL the next sesamed still keeps it: overdue
  * stops run at once, the others when their time comes.
  *
- * One file per (door, address): "stop-<16 hex digits>" (a hash of both),
+ * One file per (door, address): "stop-<16 hex digits>" (HMAC-SHA256 of
+ * both under a random key made once and kept in DIR/hash-key, 0600),
  * written to a temporary name, fsync'd and renamed, so a record is either
  * the old one or the new one, never half.  The text:
  *

@@ -12,7 +12,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "attempts.h"
 #include "log.h"
@@ -26,6 +27,7 @@ struct door_state {
 	size_t seq_len;
 	struct onetime_seq ot;          /* where seq came from, one-time doors */
 	struct ps_door_counts counts;
+	int ot_fd;                      /* its file, open read-write; else -1 */
 };
 
 struct doors {
@@ -143,17 +145,29 @@ static void diag_to_log(void *ctx, int level, const char *msg)
 	log_msg(level, "%s", msg);
 }
 
+/* Opens a one-time door's file for good: the worker reads it and marks
+ * lines through this descriptor after it has lost the right to open
+ * files, and the uid that could. */
+static int onetime_open(struct door_state *ds)
+{
+	const char *file = ds->cfg->one_time_file;
+	ds->ot_fd = open(file, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (ds->ot_fd < 0) {
+		int e = -errno;
+		log_err("%s: cannot open one-time sequences: %s", file, strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
 /* Loads the first unused sequence of a one-time door.  Used up is not an
  * error: the door is disabled (knockd dies there).  Returns 0 or -errno
  * for an unreadable or malformed file (already reported). */
 static int onetime_load(struct door_state *ds)
 {
 	const char *file = ds->cfg->one_time_file;
-	int r = onetime_next(file, diag_to_log, NULL, &ds->ot);
-	struct stat st;
-	/* -ENOENT also means a missing file (reported already): that is an
-	 * error, not a door used up. */
-	if (r == -ENOENT && stat(file, &st) == 0) {
+	int r = onetime_next_fd(ds->ot_fd, file, diag_to_log, NULL, &ds->ot);
+	if (r == -ENOENT) {
 		ds->disabled = true;
 		ds->seq_len = 0;
 		log_warn("door %s: every one-time sequence in %s is used; door disabled",
@@ -181,8 +195,10 @@ static int doors_build(const struct config *cfg, struct doors **out)
 	if (!d)
 		return -ENOMEM;
 	d->cfg = cfg;
-	d->ndoors = cfg->ndoors;
 	d->door = calloc(cfg->ndoors ? cfg->ndoors : 1, sizeof *d->door);
+	d->ndoors = d->door ? cfg->ndoors : 0;
+	for (size_t i = 0; i < d->ndoors; i++)
+		d->door[i].ot_fd = -1;
 	int err = d->door ? 0 : -ENOMEM;
 	bool any_sequence = false;
 	for (size_t i = 0; !err && i < cfg->ndoors; i++) {
@@ -195,7 +211,9 @@ static int doors_build(const struct config *cfg, struct doors **out)
 		any_sequence = true;
 		if (dc->one_time_file) {
 			/* One_Time_Sequences wins over Sequence, as in knockd. */
-			err = onetime_load(ds);
+			err = onetime_open(ds);
+			if (!err)
+				err = onetime_load(ds);
 		} else if (dc->seq_len > CONFIG_SEQ_MAX) {
 			log_err("door %s: sequence longer than %d steps", dc->name, CONFIG_SEQ_MAX);
 			err = -EINVAL;
@@ -226,11 +244,23 @@ int doors_new(const struct config *cfg, struct doors **out)
 	return doors_build(cfg, out);
 }
 
+size_t doors_files(const struct doors *d, int *fds, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->ndoors && n < max; i++)
+		if (d->door[i].ot_fd >= 0)
+			fds[n++] = d->door[i].ot_fd;
+	return n;
+}
+
 void doors_free(struct doors *d)
 {
 	if (!d)
 		return;
 	attempts_free(d->att);
+	for (size_t i = 0; i < d->ndoors; i++)
+		if (d->door[i].ot_fd >= 0)
+			close(d->door[i].ot_fd);
 	free(d->door);
 	free(d);
 }
@@ -245,7 +275,7 @@ static bool door_accepts(const struct door_state *ds, const struct knock_event *
 	const struct door *c = ds->cfg;
 	if (!ds->sequence || ds->disabled)
 		return false;
-	if (c->target.family && !addr_equal(&c->target, &ev->daddr))
+	if (c->target.family ? !addr_equal(&c->target, &ev->daddr) : ev->forwarded)
 		return false;
 	/* Packets failing TCPFlags are not knocks at all: a stray ACK of an
 	 * open session must not break an attempt.  UDP has no flags. */
@@ -262,7 +292,7 @@ static void onetime_advance(struct doors *d, uint32_t i)
 {
 	struct door_state *ds = &d->door[i];
 	const char *file = ds->cfg->one_time_file;
-	int r = onetime_mark_used(file, &ds->ot);
+	int r = onetime_mark_used_fd(ds->ot_fd, &ds->ot);
 	if (r < 0)
 		log_err("door %s: %s:%u: cannot mark the sequence used: %s", ds->cfg->name,
 			file, ds->ot.line, r == -ESTALE ? "the line has changed" : strerror(-r));

@@ -40,12 +40,15 @@ struct doors;
  * a missing or malformed one is an error).  Returns 0 or -errno (logged). */
 int doors_new(const struct config *cfg, struct doors **out);
 void doors_free(struct doors *d);
+/* The descriptors of the one-time files D writes to (at most MAX into
+ * FDS; for the sandbox's list).  Returns their count. */
+size_t doors_files(const struct doors *d, int *fds, size_t max);
 
 /* Feeds one packet at NOW_MS (monotonic milliseconds).  Writes at most
  * MAX grants (one per door the packet completes) and returns how many;
  * with MAX >= cfg->ndoors none is ever lost (a completion without room is
  * logged and dropped).  Completing a one-time door marks its line used in
- * the file (so that file must be writable by this process). */
+ * the file, through the descriptor doors_new() opened. */
 size_t doors_feed(struct doors *d, const struct knock_event *ev, uint64_t now_ms,
 		  struct grant *out, size_t max);
 

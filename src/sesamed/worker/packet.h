@@ -23,6 +23,9 @@ struct knock_event {
 	const uint8_t *payload;         /* L4 payload, points into the frame */
 	size_t payload_len;
 	uint64_t time_us;               /* capture time, CLOCK_REALTIME µs */
+	/* Set by the worker (localaddr.h): the destination is not one of
+	 * the host's addresses.  Counts only for a door whose Target it is. */
+	bool forwarded;
 };
 
 /* Returns 0 and fills EV (time_us left to the caller), or -EINVAL for

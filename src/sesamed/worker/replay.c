@@ -6,6 +6,13 @@
  * where check is the first 8 bytes of SHA-256(expire | id).  Appends are
  * whole records with O_APPEND; a crash can only leave the last one short.
  *
+ * Two files, PATH and PATH.alt, both opened (created) at replay_open():
+ * the worker that appends runs in a sandbox that can neither open nor
+ * rename a file, so compaction writes the live entries into the other,
+ * already open file, fsyncs it, and only then empties the first one down
+ * to its header.  At every instant the union of the two files holds every
+ * live id, so loading reads both.
+ *
  * Memory: an open-addressing table (linear probing) of at least twice CAP
  * slots, keyed by a seeded hash so that key holders cannot aim ids at one
  * chain.  Expired slots are dropped by rebuilding the table when it is
@@ -38,7 +45,13 @@ _Static_assert(sizeof HDR - 1 == HDR_LEN, "header size");
 struct slot {
 	uint64_t expire;
 	uint8_t id[REPLAY_ID_LEN];
+	uint32_t owner;                 /* budget bucket + 1; 0: none (loaded) */
 };
+
+/* Per-owner budgets: owners (keys) hash, seeded, into this many buckets;
+ * a bucket holds at most max(16, CAP / 16) entries, so one key holder
+ * cannot fill the cache and have everyone else's packets refused. */
+#define OWNER_BUCKETS 1024
 
 struct replay {
 	struct slot *slots;
@@ -46,9 +59,16 @@ struct replay {
 	size_t used;                    /* occupied slots, expired or not */
 	size_t cap;
 	uint64_t seed;
+	uint32_t owned[OWNER_BUCKETS];  /* entries per bucket (expired ones too,
+					 * until the next rebuild) */
+	size_t owner_max;
+	uint64_t recounted_s;           /* last rebuild for an owner's sake */
 	char *path;
-	int fd;                         /* -1: memory only */
-	size_t file_records;
+	int fds[2];                     /* PATH, PATH.alt; -1: memory only */
+	int fd;                         /* the one appended to: fds[active] */
+	int active;
+	size_t file_records;            /* records in fds[active] */
+	bool split;                     /* both files hold records (at open) */
 	struct replay_mark mark;        /* with a file: what a power loss costs */
 };
 
@@ -86,29 +106,61 @@ static int rebuild(struct replay *r, uint64_t now_s)
 		return -ENOMEM;
 	}
 	r->used = 0;
+	memset(r->owned, 0, sizeof r->owned);
 	for (size_t i = 0; i < n; i++) {
 		if (old[i].expire <= now_s)
 			continue;
 		r->slots[find(r, old[i].id)] = old[i];
 		r->used++;
+		if (old[i].owner)
+			r->owned[old[i].owner - 1]++;
 	}
 	free(old);
 	return 0;
 }
 
-/* Inserts in memory.  -EEXIST, -ENOSPC or 0. */
-static int mem_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
+/* Has bucket OWNER (0: none) room for one more?  Counts include expired
+ * entries until a rebuild, so a full bucket first gets one (at most once
+ * a second: a key holder at its limit must not make every packet cost a
+ * pass over the table). */
+static int owner_room(struct replay *r, uint32_t owner, uint64_t now_s)
+{
+	if (!owner || r->owned[owner - 1] < r->owner_max)
+		return 0;
+	if (r->recounted_s != now_s) {
+		r->recounted_s = now_s;
+		int rc = rebuild(r, now_s);
+		if (rc < 0)
+			return rc;
+		if (r->owned[owner - 1] < r->owner_max)
+			return 0;
+	}
+	return -EDQUOT;
+}
+
+/* Inserts in memory.  -EEXIST, -ENOSPC, -EDQUOT or 0. */
+static int mem_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN], uint32_t owner,
 		   uint64_t expire_s, uint64_t now_s)
 {
 	size_t i = find(r, id);
+	if (r->slots[i].expire && r->slots[i].expire > now_s)
+		return -EEXIST;
+	int rc = owner_room(r, owner, now_s);
+	if (rc < 0)
+		return rc;
+	i = find(r, id);                        /* a rebuild moves slots */
 	if (r->slots[i].expire) {
-		if (r->slots[i].expire > now_s)
-			return -EEXIST;
-		r->slots[i].expire = expire_s;     /* same id, long expired */
+		/* Same id, long expired: the slot changes hands. */
+		if (r->slots[i].owner && r->owned[r->slots[i].owner - 1])
+			r->owned[r->slots[i].owner - 1]--;
+		r->slots[i].expire = expire_s;
+		r->slots[i].owner = owner;
+		if (owner)
+			r->owned[owner - 1]++;
 		return 0;
 	}
 	if (r->used >= r->cap) {
-		int rc = rebuild(r, now_s);
+		rc = rebuild(r, now_s);
 		if (rc < 0)
 			return rc;
 		if (r->used >= r->cap)
@@ -117,6 +169,9 @@ static int mem_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
 	}
 	r->slots[i].expire = expire_s;
 	memcpy(r->slots[i].id, id, REPLAY_ID_LEN);
+	r->slots[i].owner = owner;
+	if (owner)
+		r->owned[owner - 1]++;
 	r->used++;
 	return 0;
 }
@@ -138,6 +193,17 @@ size_t replay_count(const struct replay *r, uint64_t now_s)
 size_t replay_file_records(const struct replay *r)
 {
 	return r->file_records;
+}
+
+size_t replay_files(const struct replay *r, int *fds, size_t max)
+{
+	size_t n = 0;
+	for (int i = 0; i < 2 && n < max; i++)
+		if (r->fds[i] >= 0)
+			fds[n++] = r->fds[i];
+	if (r->mark.fd >= 0 && n < max)
+		fds[n++] = r->mark.fd;
+	return n;
 }
 
 static void record_encode(uint64_t expire, const uint8_t id[REPLAY_ID_LEN], uint8_t rec[REC_LEN])
@@ -168,17 +234,14 @@ static bool record_decode(const uint8_t rec[REC_LEN], uint64_t *expire, uint8_t 
 	return true;
 }
 
-/* Rewrites the file with the live entries only: temp file, fsync, rename,
- * fsync of the directory.  The lock moves to the new file. */
+/* Writes the live entries into the other file, fsyncs it, then cuts the
+ * active one down to its header: no open, no rename (the worker's
+ * sandbox allows neither).  A crash at any point leaves every live id in
+ * one of the two files. */
 static int compact(struct replay *r, uint64_t now_s)
 {
-	char tmp[4096];
-	if (!snprintf_safe(tmp, sizeof tmp, "%s.tmp", r->path))
-		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	int rc = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -errno : 0;
+	int fd = r->fds[!r->active];
+	int rc = ftruncate(fd, 0) < 0 ? -errno : 0;
 	if (rc == 0)
 		rc = durable_write_all(fd, HDR, HDR_LEN);
 	size_t n = 0;
@@ -199,29 +262,40 @@ static int compact(struct replay *r, uint64_t now_s)
 		rc = durable_write_all(fd, buf, fill);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
-	if (rc == 0 && rename(tmp, r->path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		close(fd);
-		unlink(tmp);
+	if (rc < 0)
 		return rc;
-	}
-	durable_fsync_parent(r->path);
-	close(r->fd);
+	/* From here the new file holds everything: the old one may go. */
+	r->active = !r->active;
 	r->fd = fd;
 	r->file_records = n;
+	int old = r->fds[!r->active];
+	if (ftruncate(old, HDR_LEN) < 0 || fsync(old) < 0)
+		return -errno;  /* harmless: loaded again, compacted again */
 	return 0;
+}
+
+static uint32_t owner_bucket(const struct replay *r, uint64_t owner)
+{
+	uint8_t b[REPLAY_ID_LEN] = { 0 };
+	memcpy(b, &owner, sizeof owner);
+	return (uint32_t)(id_hash(r, b) % OWNER_BUCKETS) + 1;
 }
 
 int replay_check_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
 		     uint64_t expire_s, uint64_t now_s)
+{
+	return replay_check_add_owned(r, id, 0, expire_s, now_s);
+}
+
+int replay_check_add_owned(struct replay *r, const uint8_t id[REPLAY_ID_LEN], uint64_t owner,
+			   uint64_t expire_s, uint64_t now_s)
 {
 	if (expire_s <= now_s)
 		expire_s = now_s + 1;
 	/* Possibly accepted before the machine lost its last records. */
 	if (r->fd >= 0 && replay_mark_refuses(&r->mark, expire_s))
 		return -EEXIST;
-	int rc = mem_add(r, id, expire_s, now_s);
+	int rc = mem_add(r, id, owner ? owner_bucket(r, owner) : 0, expire_s, now_s);
 	if (rc < 0 || r->fd < 0)
 		return rc;
 	uint8_t rec[REC_LEN];
@@ -244,8 +318,9 @@ int replay_check_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
 	return 0;
 }
 
-/* Reads the records of R->fd (header already checked) into memory. */
-static int load(struct replay *r, off_t size, uint64_t now_s)
+/* Reads the records of FD (header already checked) into memory.
+ * Returns the number of records or -errno. */
+static ssize_t load(struct replay *r, int fd, const char *name, off_t size, uint64_t now_s)
 {
 	size_t nrec = (size_t)(size - HDR_LEN) / REC_LEN;
 	size_t torn = (size_t)(size - HDR_LEN) % REC_LEN;
@@ -255,7 +330,7 @@ static int load(struct replay *r, off_t size, uint64_t now_s)
 	size_t left = nrec;
 	while (left) {
 		size_t want = left < 256 ? left : 256;
-		ssize_t got = pread(r->fd, buf, want * REC_LEN, off);
+		ssize_t got = pread(fd, buf, want * REC_LEN, off);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
@@ -271,10 +346,10 @@ static int load(struct replay *r, off_t size, uint64_t now_s)
 			}
 			if (expire <= now_s)
 				continue;
-			int rc = mem_add(r, id, expire, now_s);
+			int rc = mem_add(r, id, 0, expire, now_s);
 			if (rc == -ENOSPC) {
 				log_err("replay cache %s: more live entries than the cache holds (%zu)",
-					r->path, r->cap);
+					name, r->cap);
 				return rc;
 			}
 			if (rc < 0 && rc != -EEXIST)
@@ -286,46 +361,68 @@ static int load(struct replay *r, off_t size, uint64_t now_s)
 	if (torn) {
 		/* Only a machine crash tears an append (a process crash
 		 * cannot split one write()); the mark covers that packet. */
-		log_warn("replay cache %s: cutting a torn last record (%zu bytes)", r->path, torn);
-		if (ftruncate(r->fd, (off_t)(HDR_LEN + nrec * REC_LEN)) < 0 || fsync(r->fd) < 0)
+		log_warn("replay cache %s: cutting a torn last record (%zu bytes)", name, torn);
+		if (ftruncate(fd, (off_t)(HDR_LEN + nrec * REC_LEN)) < 0 || fsync(fd) < 0)
 			return -errno;
 	}
 	if (bad)
-		log_warn("replay cache %s: skipped %zu damaged records", r->path, bad);
-	r->file_records = nrec;
-	return 0;
+		log_warn("replay cache %s: skipped %zu damaged records", name, bad);
+	return (ssize_t)nrec;
 }
 
-static int open_file(struct replay *r, uint64_t now_s)
+/* Checks the header of FD, NAME, and loads its records.  A new file (or
+ * one cut short while its header was written) gets a header.  Returns
+ * the number of records, or -EINVAL for a file that is not ours. */
+static ssize_t open_one(struct replay *r, int fd, const char *name, uint64_t now_s)
 {
-	r->fd = open(r->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (r->fd < 0)
-		return -errno;
-	if (flock(r->fd, LOCK_EX | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK ? -EBUSY : -errno;
 	struct stat st;
-	if (fstat(r->fd, &st) < 0)
+	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
 	uint8_t hdr[HDR_LEN];
-	ssize_t got = st.st_size ? pread(r->fd, hdr, sizeof hdr, 0) : 0;
+	ssize_t got = st.st_size ? pread(fd, hdr, sizeof hdr, 0) : 0;
 	if (got < 0)
 		return -errno;
 	if (got == HDR_LEN && memcmp(hdr, HDR, HDR_LEN) == 0)
-		return load(r, st.st_size, now_s);
+		return load(r, fd, name, st.st_size, now_s);
 	if (got == st.st_size && memcmp(hdr, HDR, (size_t)got) == 0) {
-		/* New, or a crash while the header was being written. */
-		if (ftruncate(r->fd, 0) < 0)
+		if (ftruncate(fd, 0) < 0)
 			return -errno;
-		int rc = durable_write_all(r->fd, HDR, HDR_LEN);
-		if (rc == 0 && fsync(r->fd) < 0)
+		int rc = durable_write_all(fd, HDR, HDR_LEN);
+		if (rc == 0 && fsync(fd) < 0)
 			rc = -errno;
 		if (rc == 0)
-			rc = durable_fsync_parent(r->path);
+			rc = durable_fsync_parent(name);
 		return rc;
 	}
 	return -EINVAL;
+}
+
+static int open_files(struct replay *r, const char *alt, uint64_t now_s)
+{
+	r->fds[0] = open(r->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (r->fds[0] < 0)
+		return -errno;
+	if (flock(r->fds[0], LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	/* The lock on PATH covers PATH.alt too. */
+	r->fds[1] = open(alt, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (r->fds[1] < 0)
+		return -errno;
+	ssize_t n[2];
+	for (int i = 0; i < 2; i++) {
+		n[i] = open_one(r, r->fds[i], i ? alt : r->path, now_s);
+		if (n[i] < 0)
+			return (int)n[i];
+	}
+	/* Appends go to the file with records; if both have some (a crash
+	 * during compaction), the next check compacts them into one. */
+	r->active = n[1] > 0 && n[0] == 0;
+	r->fd = r->fds[r->active];
+	r->file_records = (size_t)(n[0] + n[1]);
+	r->split = n[0] > 0 && n[1] > 0;
+	return 0;
 }
 
 int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **out)
@@ -334,9 +431,16 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 	struct replay *r = calloc(1, sizeof *r);
 	if (!r)
 		return -ENOMEM;
-	r->fd = -1;
+	r->fd = r->fds[0] = r->fds[1] = -1;
+	/* Tests only (docs/sesamed.md): a smaller cache, so that a test can
+	 * push a worker past the compaction threshold with a few packets. */
+	const char *test_cap = getenv("SESAMED_TEST_REPLAY_CAP");
+	unsigned long tc;
+	if (test_cap && parse_ulong(test_cap, 16, cap, &tc))
+		cap = tc;
 	r->mark.fd = -1;
 	r->cap = cap < 16 ? 16 : cap;
+	r->owner_max = r->cap / 16 > 16 ? r->cap / 16 : 16;
 	size_t n = 32;
 	while (n < 2 * r->cap)
 		n *= 2;
@@ -352,10 +456,14 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 			replay_close(r);
 			return -ENOMEM;
 		}
-		int rc = open_file(r, now_s);
+		char alt[4096];
+		int rc = snprintf_safe(alt, sizeof alt, "%s.alt", path) ? 0 : -ENAMETOOLONG;
+		if (rc == 0)
+			rc = open_files(r, alt, now_s);
 		if (rc < 0) {
 			if (rc == -EINVAL)
-				log_err("replay cache %s: not a sesame replay cache file; refusing to touch it", path);
+				log_err("replay cache %s (or %s): not a sesame replay cache file; "
+					"refusing to touch it", path, alt);
 			else if (rc == -EBUSY)
 				log_err("replay cache %s: in use by another process", path);
 			else if (rc != -ENOSPC)
@@ -363,7 +471,8 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 			replay_close(r);
 			return rc;
 		}
-		if (r->file_records > 2 * r->used + r->cap) {
+		if (r->file_records > 2 * r->used + r->cap ||
+		    r->split) {
 			rc = compact(r, now_s);
 			if (rc < 0)
 				log_warn("replay cache %s: compaction failed: %s", path, strerror(-rc));
@@ -388,11 +497,12 @@ void replay_close(struct replay *r)
 {
 	if (!r)
 		return;
-	if (r->fd >= 0) {
+	if (r->fd >= 0)
 		/* A clean stop: every record on disk, then the mark says so. */
 		replay_mark_close(&r->mark, fdatasync(r->fd) == 0);
-		close(r->fd);
-	}
+	for (int i = 0; i < 2; i++)
+		if (r->fds[i] >= 0)
+			close(r->fds[i]);
 	free(r->path);
 	free(r->slots);
 	free(r);

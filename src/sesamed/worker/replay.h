@@ -46,9 +46,18 @@ bool replay_seen(const struct replay *r, const uint8_t id[REPLAY_ID_LEN], uint64
  * the caller must not grant). */
 int replay_check_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
 		     uint64_t expire_s, uint64_t now_s);
+/* The same, counted against OWNER (the key that made the packet; 0:
+ * nobody): one owner holds at most max(16, CAP / 16) live entries, so one
+ * key holder cannot fill the cache and have everyone refused.  Past that:
+ * -EDQUOT (nothing recorded). */
+int replay_check_add_owned(struct replay *r, const uint8_t id[REPLAY_ID_LEN], uint64_t owner,
+			   uint64_t expire_s, uint64_t now_s);
 
 /* Live entries (for tests and status), file records (for tests). */
 size_t replay_count(const struct replay *r, uint64_t now_s);
 size_t replay_file_records(const struct replay *r);
+/* The descriptors of the cache's files (at most MAX into FDS): all it
+ * ever writes to, for the worker's sandbox.  Returns their count. */
+size_t replay_files(const struct replay *r, int *fds, size_t max);
 
 #endif

@@ -421,6 +421,15 @@ size_t rotdoors_feed(struct rotdoors *r, const struct knock_event *ev, uint64_t 
 	return n;
 }
 
+size_t rotdoors_files(const struct rotdoors *r, int *fds, size_t max)
+{
+	int fd = r ? spent_fd(r->spent) : -1;
+	if (fd < 0 || max == 0)
+		return 0;
+	fds[0] = fd;
+	return 1;
+}
+
 size_t rotdoors_attempts(const struct rotdoors *r, size_t door, uint64_t now_ms)
 {
 	size_t n = 0;

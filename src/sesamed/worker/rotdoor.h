@@ -63,6 +63,9 @@ size_t rotdoors_feed(struct rotdoors *r, const struct knock_event *ev, uint64_t 
 void rotdoors_turn(struct rotdoors *r, uint64_t unix_s);
 
 /* Attempts in progress on door index DOOR (of the config), for status. */
+/* The descriptors the doors write to (the spent marks), at most MAX, for
+ * the sandbox's list.  Returns how many. */
+size_t rotdoors_files(const struct rotdoors *r, int *fds, size_t max);
 size_t rotdoors_attempts(const struct rotdoors *r, size_t door, uint64_t now_ms);
 
 #endif

@@ -221,6 +221,11 @@ void spa_doors_free(struct spa_doors *s)
 	free(s);
 }
 
+size_t spa_doors_files(const struct spa_doors *s, int *fds, size_t max)
+{
+	return replay_files(s->replay, fds, max);
+}
+
 int spa_doors_new(const struct config *cfg, struct spa_doors **out)
 {
 	*out = NULL;
@@ -420,7 +425,9 @@ static bool check_native(struct spa_doors *s, const struct knock_event *ev,
 	uint8_t id[REPLAY_ID_LEN] = { 0 };
 	memcpy(id, h.key_id, SPA_KEYID_LEN);
 	memcpy(id + SPA_KEYID_LEN, h.nonce, SPA_NONCE_LEN);
-	rc = replay_check_add(s->replay, id, h.timestamp + win + 1, now_s);
+	uint64_t owner = 0;             /* the key: one key, one budget */
+	memcpy(&owner, h.key_id, sizeof owner < SPA_KEYID_LEN ? sizeof owner : SPA_KEYID_LEN);
+	rc = replay_check_add_owned(s->replay, id, owner | 1, h.timestamp + win + 1, now_s);
 	if (rc < 0) {
 		reject(s, d->name, &ev->saddr, rc == -EEXIST ? R_REPLAY : R_CACHE, k->name, now_s);
 		return false;
@@ -522,7 +529,9 @@ static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
 	}
 	uint8_t id[REPLAY_ID_LEN];
 	fwknop_replay_key(ev->payload, ev->payload_len, id);
-	rc = replay_check_add(s->replay, id, msg.timestamp + win + 1, now_s);
+	/* An fwknop door has one key: the door is the owner. */
+	rc = replay_check_add_owned(s->replay, id, (1ull << 63) | di, msg.timestamp + win + 1,
+				    now_s);
 	if (rc < 0) {
 		reject(s, d->name, &ev->saddr, rc == -EEXIST ? R_REPLAY : R_CACHE, "fwknop", now_s);
 		goto refused;

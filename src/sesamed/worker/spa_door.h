@@ -26,6 +26,9 @@ struct spa_doors;
  * Returns 0 or -errno (logged with file:line for key files). */
 int spa_doors_new(const struct config *cfg, struct spa_doors **out);
 void spa_doors_free(struct spa_doors *s);
+/* The replay cache's descriptors (at most MAX into FDS; for the
+ * sandbox's list).  Returns their count. */
+size_t spa_doors_files(const struct spa_doors *s, int *fds, size_t max);
 
 /* EV is a UDP packet to some door's SPA_Port.  Returns true and fills GR
  * when it authorizes a grant.  NOW_S is wall-clock seconds (timestamps

@@ -309,3 +309,8 @@ void spent_close(struct spent *s)
 	free(s->e);
 	free(s);
 }
+
+int spent_fd(const struct spent *s)
+{
+	return s ? s->fd : -1;
+}

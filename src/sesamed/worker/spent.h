@@ -37,6 +37,9 @@ void spent_key(const char *door, const char *client, uint8_t key[SPENT_KEY_LEN])
 int spent_open(const char *path, const uint8_t (*keys)[SPENT_KEY_LEN], size_t n,
 	       struct spent **out);
 void spent_close(struct spent *s);
+/* The descriptor marks are written through (-1: memory only), for the
+ * sandbox's list of descriptors the worker may write to. */
+int spent_fd(const struct spent *s);
 
 /* Is step C of entry I spent?  (Steps more than 63 below the highest
  * spent one count as spent: they are long out of any window.) */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "door.h"
+#include "localaddr.h"
 #include "log.h"
 #include "loop.h"
 #include "privsep.h"
@@ -30,6 +31,8 @@ struct worker {
 	struct doors *doors;
 	struct spa_doors *spa;          /* NULL: no SPA door */
 	struct rotdoors *rot;           /* NULL: no rotating door */
+	struct localaddr *local;        /* NULL: not known (fixed ranges only) */
+	uint64_t refused_sources;       /* spoofed or echoed sources dropped */
 	struct loop *loop;
 	struct loop_timer *expire;
 	unsigned min_seq_timeout_ms;
@@ -90,14 +93,6 @@ static bool has_spa(const struct config *cfg)
 	return false;
 }
 
-static bool has_onetime(const struct config *cfg)
-{
-	for (size_t i = 0; i < cfg->ndoors; i++)
-		if (cfg->doors[i].one_time_file)
-			return true;
-	return false;
-}
-
 /* The grant goes to the parent as it is; a parent that cannot take it
  * any more is gone, and so are we. */
 static uint64_t realtime_us(void)
@@ -142,11 +137,24 @@ static void expire_after_packet(struct worker *w, uint64_t now)
 
 /* Every decoded packet the filter let through: SPA doors take UDP to
  * their SPA_Port, sequence doors take the rest. */
-static void on_packet(void *ctx, const struct knock_event *ev)
+static void on_packet(void *ctx, const struct knock_event *in)
 {
 	struct worker *w = ctx;
-	if (w->a->only_v4 && ev->saddr.family != AF_INET)
+	if (w->a->only_v4 && in->saddr.family != AF_INET)
 		return;
+	/* Not a knocker's address: spoofed, or the host's own echo. */
+	if (!localaddr_source_ok(w->local, &in->saddr)) {
+		if (w->refused_sources++ == 0 || log_get_level() >= LOG_DEBUG) {
+			char s[ADDR_STRLEN];
+			log_info("packet from %s refused: not a knocker's address (unspecified, "
+				 "loopback, multicast, broadcast or our own); further ones are "
+				 "counted", addr_format(&in->saddr, s, sizeof s));
+		}
+		return;
+	}
+	struct knock_event e = *in;
+	const struct knock_event *ev = &e;
+	e.forwarded = w->local && !localaddr_is_local(w->local, &e.daddr);
 	if (log_get_level() >= LOG_DEBUG) {
 		char s[ADDR_STRLEN], d[ADDR_STRLEN];
 		log_debug("packet %s:%u -> %s:%u/%s flags 0x%02x",
@@ -154,7 +162,7 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 			  addr_format(&ev->daddr, d, sizeof d), ev->dport,
 			  port_proto_name(ev->proto), ev->tcpflags);
 	}
-	if (w->spa && ev->proto == PROTO_UDP) {
+	if (w->spa && ev->proto == PROTO_UDP && !ev->forwarded) {
 		struct grant gr;
 		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), &gr))
 			send_grant(w, &gr, ev->time_us);
@@ -179,6 +187,13 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 			send_grant(w, &w->grants[i], ev->time_us);
 	}
 	expire_after_packet(w, now);
+}
+
+static void on_local(struct loop *l, int fd, uint32_t events, void *ctx)
+{
+	(void)l; (void)fd; (void)events;
+	struct worker *w = ctx;
+	localaddr_update(w->local);
 }
 
 static void on_capture(struct loop *l, int fd, uint32_t events, void *ctx)
@@ -358,6 +373,9 @@ static void preload(void)
 
 static void log_spa_counters(struct worker *w)
 {
+	if (w->refused_sources)
+		log_notice("packets refused for their source address: %llu",
+			   (unsigned long long)w->refused_sources);
 	if (!w->spa)
 		return;
 	struct spa_stats st;
@@ -400,8 +418,26 @@ static int setup(struct worker *w)
 	if ((rc = loop_add_fd(w->loop, capture_fd(w->a->cap), EPOLLIN, on_capture, w)) < 0 ||
 	    (rc = loop_add_fd(w->loop, w->a->ipc, EPOLLIN, on_parent, w)) < 0)
 		return rc;
+	/* Without it, forwarded traffic and our own addresses are not told
+	 * apart: a warning, not a reason to stop guarding. */
+	if (localaddr_new(&w->local) < 0)
+		log_warn("worker: local addresses unknown: forwarded packets count as knocks");
+	else if ((rc = loop_add_fd(w->loop, localaddr_fd(w->local), EPOLLIN, on_local, w)) < 0)
+		return rc;
 	preload();
-	if ((rc = sandbox_enter(w->a->user, has_onetime(cfg), w->a->parent)) < 0)
+	/* What the worker may write to, from now on. */
+	int out[CONFIG_DOORS_MAX + 8];
+	size_t nout = 0;
+	out[nout++] = w->a->ipc;
+	nout += log_fds(out + nout, 4);
+	nout += doors_files(w->doors, out + nout, CONFIG_DOORS_MAX);
+	if (w->spa)
+		nout += spa_doors_files(w->spa, out + nout, 3);
+	if (w->rot)
+		nout += rotdoors_files(w->rot, out + nout, 1);
+	if (w->local)           /* a new dump after lost notifications */
+		out[nout++] = localaddr_fd(w->local);
+	if ((rc = sandbox_enter(w->a->user, w->a->parent, out, nout)) < 0)
 		return rc;
 	if ((rc = take_history(w)) < 0)
 		return rc;
@@ -417,6 +453,10 @@ _Noreturn void worker_run(const struct worker_args *a)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	/* sesamed's parent gives these a meaning; `pkill -USR1 sesamed`
+	 * reaches us too. */
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	struct worker w = { .a = a, .cfg = a->cfg };
 	int rc = setup(&w);
 	if (rc < 0) {
@@ -444,7 +484,7 @@ _Noreturn void worker_run(const struct worker_args *a)
 	_exit(w.status);
 }
 
-static int check_doors(const struct config *cfg)
+static int check_doors(const struct config *cfg, bool dry)
 {
 	struct doors *doors = NULL;
 	int rc = doors_new(cfg, &doors);
@@ -462,15 +502,28 @@ static int check_doors(const struct config *cfg)
 	}
 	if (!has_spa(cfg))
 		return 0;
-	replay_lock_wait(cfg->replay_cache);
 	struct spa_doors *spa = NULL;
-	if ((rc = spa_doors_new(cfg, &spa)) < 0)
+	if (dry) {
+		/* The keys only: a copy without the cache, and without the
+		 * warning that it has none. */
+		struct config c = *cfg;
+		c.replay_cache = NULL;
+		int level = log_get_level();
+		if (cfg->replay_cache)
+			log_set_level(LOG_ERR);
+		rc = spa_doors_new(&c, &spa);
+		log_set_level(level);
+	} else {
+		replay_lock_wait(cfg->replay_cache);
+		rc = spa_doors_new(cfg, &spa);
+	}
+	if (rc < 0)
 		return rc;
 	spa_doors_free(spa);
 	return 0;
 }
 
-int worker_check_doors(const struct config *cfg)
+int worker_check_doors(const struct config *cfg, bool dry)
 {
 	/* In a child of its own: building SPA doors initialises OpenSSL
 	 * and reads every key, which would otherwise stay resident in the
@@ -479,7 +532,7 @@ int worker_check_doors(const struct config *cfg)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		int rc = check_doors(cfg);
+		int rc = check_doors(cfg, dry);
 		_exit(rc < 0 && -rc < 256 ? -rc : rc < 0 ? EIO : 0);
 	}
 	int st;

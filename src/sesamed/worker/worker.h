@@ -41,8 +41,9 @@ struct worker_args {
 /* Builds the doors CFG describes (key files, one-time files, the replay
  * cache) the way a new worker will, then frees them: run by the parent
  * before it detaches, so that a problem is reported on the terminal.
- * Returns 0 or -errno (logged). */
-int worker_check_doors(const struct config *cfg);
+ * DRY (`sesamed -t`): the replay cache is left alone (not created, not
+ * locked).  Returns 0 or -errno (logged). */
+int worker_check_doors(const struct config *cfg, bool dry);
 
 /* Runs the worker in the (already forked) child; never returns. */
 _Noreturn void worker_run(const struct worker_args *a);
