@@ -40,7 +40,7 @@ in_cli knock -4 "$SRV4" 7001 7002 7003
 check "the knock opens" has_lines "$TMP/opened" 1
 check "the parent's lines reach syslog" wait_until 3 grep -q "sesamed\[[0-9]*\]: .*capturing on br0" "$TMP/syslog.txt"
 check "the sandboxed worker's decision lines reach syslog, from the worker (pid $w)" \
-	wait_until 3 grep -q "^<30>.* sesamed\[$w\]: door knock: $CLI4: sequence complete" "$TMP/syslog.txt"
+	wait_until 3 grep -q "^<29>.* sesamed\[$w\]: door knock: $CLI4: sequence complete" "$TMP/syslog.txt"
 check "the worker was not killed by its filter" kill -0 "$w"
 daemon_stop d
 daemon_show d 20
