@@ -371,6 +371,50 @@ static void test_owner_budget(void **state)
 	replay_close(r);
 }
 
+/* Memory follows the ids that are live, not the capacity: a steady
+ * trickle of packets over many windows keeps the table small, and a burst
+ * grows it only as far as the burst needs. */
+static void test_memory_follows_live_ids(void **state)
+{
+	(void)state;
+	struct replay *r;
+	assert_int_equal(replay_open(NULL, 65536, 1000, &r), 0);
+	assert_true(replay_table_slots(r) <= 64);
+	uint8_t id[REPLAY_ID_LEN];
+	/* 20 packets a second with a 30 s window, for an hour. */
+	unsigned n = 0;
+	size_t most = 0;
+	for (uint64_t t = 1000; t < 1000 + 3600; t++) {
+		for (int k = 0; k < 20; k++) {
+			mkid(id, ++n);
+			assert_int_equal(replay_check_add(r, id, t + 30, t), 0);
+		}
+		if (replay_table_slots(r) > most)
+			most = replay_table_slots(r);
+	}
+	/* About 600 live ids: a table of a few thousand slots, never the
+	 * 131072 the capacity allows. */
+	assert_true(replay_count(r, 1000 + 3600) <= 620);
+	assert_true(most <= 4096);
+	/* A burst of 20000 live ids is still taken... */
+	for (unsigned k = 0; k < 20000; k++) {
+		mkid(id, ++n);
+		assert_int_equal(replay_check_add(r, id, 1000 + 3600 + 30, 1000 + 3600), 0);
+	}
+	assert_true(replay_table_slots(r) >= 40000);
+	/* ... and the table comes down again once it has expired. */
+	for (unsigned k = 0; k < 100; k++) {
+		mkid(id, ++n);
+		assert_int_equal(replay_check_add(r, id, 1000 + 3700 + 30, 1000 + 3700), 0);
+	}
+	for (unsigned k = 0; k < 2000; k++) {
+		mkid(id, ++n);
+		assert_int_equal(replay_check_add(r, id, 1000 + 3800 + 30, 1000 + 3800), 0);
+	}
+	assert_true(replay_table_slots(r) <= 16384);
+	replay_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +425,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreign_file_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_owner_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_follows_live_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_without_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_during_compaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_budget, setup, teardown),

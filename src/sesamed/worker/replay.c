@@ -13,10 +13,15 @@
  * to its header.  At every instant the union of the two files holds every
  * live id, so loading reads both.
  *
- * Memory: an open-addressing table (linear probing) of at least twice CAP
- * slots, keyed by a seeded hash so that key holders cannot aim ids at one
- * chain.  Expired slots are dropped by rebuilding the table when it is
- * full; a slot with expire == 0 is empty. */
+ * Memory: an open-addressing table (linear probing), keyed by a seeded
+ * hash so that key holders cannot aim ids at one chain; a slot with
+ * expire == 0 is empty.  The table follows the live ids, not CAP: when
+ * it is half full it is rebuilt without the expired slots, at four times
+ * the live count (TABLE_MIN at least, twice CAP at most), and a large
+ * table is rebuilt once a minute so that it shrinks after a burst.  A
+ * daemon with a few packets a second keeps a few KiB, and its memory
+ * levels off within one window instead of faulting in the whole
+ * CAP-sized table slot by slot. */
 #include "replay.h"
 
 #include <errno.h>
@@ -58,6 +63,8 @@ struct replay {
 	size_t mask;                    /* slot count - 1 (power of two) */
 	size_t used;                    /* occupied slots, expired or not */
 	size_t cap;
+	size_t max_slots;               /* the table's largest size: 2 * cap, rounded up */
+	uint64_t rebuilt_s;             /* when the table was last rebuilt */
 	uint64_t seed;
 	uint32_t owned[OWNER_BUCKETS];  /* entries per bucket (expired ones too,
 					 * until the next rebuild) */
@@ -95,19 +102,42 @@ static size_t find(const struct replay *r, const uint8_t id[REPLAY_ID_LEN])
 	return i;
 }
 
-/* Drops expired slots by reinserting the live ones. */
-static int rebuild(struct replay *r, uint64_t now_s)
+#define TABLE_MIN      64
+#define SHRINK_FROM    4096            /* slots */
+#define SHRINK_AFTER_S 60
+
+/* The table size for LIVE ids: a power of two, at least 4 * LIVE, within
+ * TABLE_MIN and the largest (twice CAP). */
+static size_t table_size(const struct replay *r, size_t live)
+{
+	size_t n = TABLE_MIN;
+	while (n < 4 * live && n < r->max_slots)
+		n *= 2;
+	return n;
+}
+
+/* Drops expired slots by reinserting the live ones into a table of N
+ * slots (0: the size the live ids call for). */
+static int rebuild(struct replay *r, uint64_t now_s, size_t n)
 {
 	struct slot *old = r->slots;
-	size_t n = r->mask + 1;
+	size_t oldn = r->mask + 1;
+	if (!n) {
+		size_t live = 0;
+		for (size_t i = 0; i < oldn; i++)
+			live += old[i].expire > now_s;
+		n = table_size(r, live);
+	}
 	r->slots = calloc(n, sizeof *r->slots);
 	if (!r->slots) {
 		r->slots = old;
 		return -ENOMEM;
 	}
+	r->mask = n - 1;
+	r->rebuilt_s = now_s;
 	r->used = 0;
 	memset(r->owned, 0, sizeof r->owned);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < oldn; i++) {
 		if (old[i].expire <= now_s)
 			continue;
 		r->slots[find(r, old[i].id)] = old[i];
@@ -129,7 +159,7 @@ static int owner_room(struct replay *r, uint32_t owner, uint64_t now_s)
 		return 0;
 	if (r->recounted_s != now_s) {
 		r->recounted_s = now_s;
-		int rc = rebuild(r, now_s);
+		int rc = rebuild(r, now_s, 0);
 		if (rc < 0)
 			return rc;
 		if (r->owned[owner - 1] < r->owner_max)
@@ -159,8 +189,11 @@ static int mem_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN], uint32_t o
 			r->owned[owner - 1]++;
 		return 0;
 	}
-	if (r->used >= r->cap) {
-		rc = rebuild(r, now_s);
+	/* Half full: rebuild (it grows).  Large and not rebuilt for a
+	 * minute: rebuild too, so that the table shrinks after a burst. */
+	if (r->used >= r->cap || 2 * (r->used + 1) > r->mask + 1 ||
+	    (r->mask + 1 > SHRINK_FROM && now_s >= r->rebuilt_s + SHRINK_AFTER_S)) {
+		rc = rebuild(r, now_s, 0);
 		if (rc < 0)
 			return rc;
 		if (r->used >= r->cap)
@@ -193,6 +226,11 @@ size_t replay_count(const struct replay *r, uint64_t now_s)
 size_t replay_file_records(const struct replay *r)
 {
 	return r->file_records;
+}
+
+size_t replay_table_slots(const struct replay *r)
+{
+	return r->mask + 1;
 }
 
 size_t replay_files(const struct replay *r, int *fds, size_t max)
@@ -441,11 +479,11 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 	r->mark.fd = -1;
 	r->cap = cap < 16 ? 16 : cap;
 	r->owner_max = r->cap / 16 > 16 ? r->cap / 16 : 16;
-	size_t n = 32;
-	while (n < 2 * r->cap)
-		n *= 2;
-	r->mask = n - 1;
-	r->slots = calloc(n, sizeof *r->slots);
+	r->max_slots = TABLE_MIN;
+	while (r->max_slots < 2 * r->cap)
+		r->max_slots *= 2;
+	r->mask = TABLE_MIN - 1;
+	r->slots = calloc(TABLE_MIN, sizeof *r->slots);
 	if (!r->slots || RAND_bytes((unsigned char *)&r->seed, sizeof r->seed) != 1) {
 		replay_close(r);
 		return -ENOMEM;

@@ -56,6 +56,8 @@ int replay_check_add_owned(struct replay *r, const uint8_t id[REPLAY_ID_LEN], ui
 /* Live entries (for tests and status), file records (for tests). */
 size_t replay_count(const struct replay *r, uint64_t now_s);
 size_t replay_file_records(const struct replay *r);
+/* Slots of the in-memory table now (for tests: it follows the live ids). */
+size_t replay_table_slots(const struct replay *r);
 /* The descriptors of the cache's files (at most MAX into FDS): all it
  * ever writes to, for the worker's sandbox.  Returns their count. */
 size_t replay_files(const struct replay *r, int *fds, size_t max);
