@@ -387,6 +387,57 @@ static void expire_is_timer_driven(void **state)
 	cfg_free(c);
 }
 
+/* Past stage 1, progress and mistake lines have a budget of their own:
+ * a thousand sources knocking their second step within one second write
+ * 200 lines and one summary, not a thousand lines. */
+static void progress_lines_are_bounded(void **state)
+{
+	(void)state;
+	struct config *c = cfg_new(1);
+	c->state_limit = 4096;
+	door_set(c, 0, "b", 60000, 3, 1000, T, 2000, T, 3000, T);
+	struct doors *d = doors_make(c);
+	log_set_level(LOG_INFO);
+	struct addr src = { .family = AF_INET };
+	struct knock_event e1 = ev("198.18.0.1", 1, 1000, T);
+	struct knock_event e2 = ev("198.18.0.1", 2, 2000, T);
+	/* First steps spread over seconds (under the stage-1 budget)... */
+	for (uint32_t n = 0; n < 1000; n++) {
+		uint32_t v = htonl(0xc6130000 + n);     /* 198.19.x.y */
+		memcpy(src.bytes, &v, 4);
+		e1.saddr = src;
+		feed(d, e1, (uint64_t)n * 10);
+	}
+	log_reset();
+	/* ...then every source's second step within 100 ms. */
+	for (uint32_t n = 0; n < 1000; n++) {
+		uint32_t v = htonl(0xc6130000 + n);
+		memcpy(src.bytes, &v, 4);
+		e2.saddr = src;
+		feed(d, e2, 20000 + n / 10);
+	}
+	assert_int_equal(log_count(": stage 2"), 200);
+	assert_false(log_has("knock log:"));
+	/* The summary is due when the second is over, packets or not. */
+	int64_t next = doors_expire(d, 20100);
+	assert_true(next >= 0 && next <= 1000);
+	doors_expire(d, 21000);
+	assert_true(log_has("knock log: 800 progress and mistake lines not written in the "
+			    "last second (at most 200 a second)"));
+	/* And the next second writes again. */
+	for (uint32_t n = 0; n < 10; n++) {
+		uint32_t v = htonl(0xc6130000 + n);
+		memcpy(src.bytes, &v, 4);
+		struct knock_event e3 = ev("198.18.0.1", 3, 3000, T);
+		e3.saddr = src;
+		feed(d, e3, 21500);
+	}
+	assert_true(log_has(": sequence complete"));
+	log_set_level(LOG_DEBUG);
+	doors_free(d);
+	cfg_free(c);
+}
+
 static void flood_does_not_evict_progress(void **state)
 {
 	(void)state;
@@ -562,6 +613,7 @@ int main(void)
 		cmocka_unit_test(timeout_from_first_knock),
 		cmocka_unit_test(expire_is_timer_driven),
 		cmocka_unit_test(flood_does_not_evict_progress),
+		cmocka_unit_test(progress_lines_are_bounded),
 		cmocka_unit_test(knockd_conf_end_to_end),
 		cmocka_unit_test(reload_keeps_unchanged_doors),
 		cmocka_unit_test(reload_failure_keeps_old),

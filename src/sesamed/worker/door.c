@@ -48,10 +48,17 @@ struct doors {
 	uint64_t flood_quiet_other;     /* timeouts, mistakes at stage 1 */
 	uint64_t s1_window;             /* start of the current window */
 	unsigned s1_lines;              /* stage-1 lines written in it */
+	/* The same budget for the other progress and mistake lines (stage N,
+	 * wrong port and timeout past stage 1), so that a busy gate writes
+	 * a bounded number of lines a second whatever the knocks are. */
+	uint64_t dl_window;
+	unsigned dl_lines;
+	uint64_t dl_quiet;              /* not written, for the summary */
 };
 
 #define FLOOD_WINDOW_MS 1000
 #define STAGE1_LINES    200
+#define DECISION_LINES  200
 
 static const char *proto_name(uint8_t proto)
 {
@@ -78,6 +85,32 @@ static bool stage1_line_ok(struct doors *d, uint64_t now, bool first)
 	else
 		d->flood_quiet_other++;
 	return false;
+}
+
+/* May a progress or mistake line past stage 1 be written at NOW?  If not,
+ * it is counted for the summary (decision_report). */
+static bool decision_line_ok(struct doors *d, uint64_t now)
+{
+	if (now >= d->dl_window + FLOOD_WINDOW_MS) {
+		d->dl_window = now;
+		d->dl_lines = 0;
+	}
+	if (d->dl_lines < DECISION_LINES) {
+		d->dl_lines++;
+		return true;
+	}
+	d->dl_quiet++;
+	return false;
+}
+
+/* Once the window that left lines out is over: how many. */
+static void decision_report(struct doors *d, uint64_t now)
+{
+	if (d->dl_quiet == 0 || now < d->dl_window + FLOOD_WINDOW_MS)
+		return;
+	log_notice("knock log: %" PRIu64 " progress and mistake lines not written in the last "
+		   "second (at most %d a second)", d->dl_quiet, DECISION_LINES);
+	d->dl_quiet = 0;
 }
 
 static bool same_step(const struct port_proto *p, const struct knock_event *ev)
@@ -379,7 +412,7 @@ static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *e
 
 	if (a && now >= deadline(ds, a)) {
 		/* The timer has not fired yet, but the attempt is over. */
-		if (a->stage > 1 || stage1_line_ok(d, now, false))
+		if (a->stage > 1 ? decision_line_ok(d, now) : stage1_line_ok(d, now, false))
 			door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
 		ds->counts.timeouts++;
 		attempts_remove(d->att, a);
@@ -406,10 +439,11 @@ static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *e
 		}
 		attempts_advance(d->att, a, ev->sport);
 		ds->counts.stage[a->stage - 1]++;
-		door_log(LOG_INFO, ds, &ev->saddr, "stage %u", a->stage);
+		if (decision_line_ok(d, now))
+			door_log(LOG_INFO, ds, &ev->saddr, "stage %u", a->stage);
 		return 0;
 	}
-	if (a->stage > 1 || stage1_line_ok(d, now, false))
+	if (a->stage > 1 ? decision_line_ok(d, now) : stage1_line_ok(d, now, false))
 		door_log(LOG_NOTICE, ds, &ev->saddr, "wrong port %u:%s at stage %u",
 			 ev->dport, proto_name(ev->proto), a->stage);
 	ds->counts.wrong++;
@@ -429,6 +463,7 @@ size_t doors_feed(struct doors *d, const struct knock_event *ev, uint64_t now_ms
 {
 	if (d->flood_until && now_ms >= d->flood_until)
 		flood_report(d, now_ms);
+	decision_report(d, now_ms);
 	if (!portmap_has(d, ev))
 		return 0;
 	size_t n = 0;
@@ -441,12 +476,14 @@ size_t doors_feed(struct doors *d, const struct knock_event *ev, uint64_t now_ms
 int64_t doors_expire(struct doors *d, uint64_t now_ms)
 {
 	flood_report(d, now_ms);
+	decision_report(d, now_ms);
 	int64_t next = -1;
 	for (uint32_t i = 0; i < d->ndoors; i++) {
 		const struct door_state *ds = &d->door[i];
 		struct attempt *a;
 		while ((a = attempts_oldest(d->att, i)) && deadline(ds, a) <= now_ms) {
-			if (a->stage > 1 || stage1_line_ok(d, now_ms, false))
+			if (a->stage > 1 ? decision_line_ok(d, now_ms) :
+					   stage1_line_ok(d, now_ms, false))
 				door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
 			d->door[i].counts.timeouts++;
 			attempts_remove(d->att, a);
@@ -461,6 +498,13 @@ int64_t doors_expire(struct doors *d, uint64_t now_ms)
 	 * packets stopped. */
 	if (d->flood_evicted + d->flood_quiet + d->flood_quiet_other) {
 		int64_t left = (int64_t)(d->flood_until - now_ms);
+		if (next < 0 || left < next)
+			next = left;
+	}
+	if (d->dl_quiet) {
+		int64_t left = (int64_t)(d->dl_window + FLOOD_WINDOW_MS - now_ms);
+		if (left < 0)
+			left = 0;
 		if (next < 0 || left < next)
 			next = left;
 	}
