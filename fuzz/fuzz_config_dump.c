@@ -46,6 +46,13 @@ static void same_door(const struct door *a, const struct door *b)
 	CHECK(same_str(a->spa_keys, b->spa_keys));
 	CHECK(a->spa_window_s == b->spa_window_s);
 	CHECK(a->allow == b->allow && a->allow_len == b->allow_len);
+	CHECK(a->forward == b->forward && a->forward_to_port == b->forward_to_port);
+	CHECK(addr_equal(&a->forward_to, &b->forward_to) ||
+	      (!a->forward_to.family && !b->forward_to.family));
+	CHECK(same_str(a->rot_secrets, b->rot_secrets));
+	CHECK(a->rot_length == b->rot_length && a->rot_period_s == b->rot_period_s);
+	CHECK(a->rot_protos == b->rot_protos && a->rot_bind == b->rot_bind);
+	CHECK(a->rot_low == b->rot_low && a->rot_high == b->rot_high);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,7 +3,9 @@
 #include "config_dump.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
+#include "rotseq.h"
 #include "version.h"
 
 #define COL 20          /* "KEY = " padded to this width */
@@ -119,9 +121,26 @@ static void options(const struct config *cfg, const struct config_overrides *o, 
 	str_or_default(out, "User", cfg->user, "sesame");
 }
 
+static void rotating_keys(const struct door *d, FILE *out)
+{
+	kv(out, "Sequence_Secrets", d->rot_secrets, NULL);
+	kv_num(out, "Sequence_Length", d->rot_length, 4);
+	kv_num(out, "Sequence_Period", d->rot_period_s, 30);
+	static const char *const protos[] = { "tcp", "udp", "mixed" };
+	kv(out, "Sequence_Protocols", d->rot_protos < 3 ? protos[d->rot_protos] : "tcp",
+	   d->rot_protos == ROTSEQ_TCP ? "default" : NULL);
+	char range[16];
+	snprintf(range, sizeof range, "%u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);
+	kv(out, "Sequence_Ports", range,
+	   d->rot_low == 1024 && d->rot_high == 65535 ? "default" : NULL);
+	kv(out, "Sequence_Bind_Address", d->rot_bind ? "yes" : "no", d->rot_bind ? NULL : "default");
+}
+
 static void sequence_door(const struct door *d, FILE *out)
 {
-	if (d->one_time_file) {
+	if (door_is_rotating(d)) {
+		rotating_keys(d, out);
+	} else if (d->one_time_file) {
 		kv(out, "One_Time_Sequences", d->one_time_file, NULL);
 	} else {
 		kv_start(out, "Sequence");
@@ -189,6 +208,19 @@ static void door(const struct door *d, FILE *out)
 		ports(out, d->open, d->open_len, '/');
 		fputc('\n', out);
 		kv_num(out, "Open_Timeout", d->open_timeout_s, 30);
+		if (d->forward)
+			kv(out, "Forward", "yes", NULL);
+		if (d->forward_to.family) {
+			char a[ADDR_STRLEN], buf[ADDR_STRLEN + 10];
+			addr_format(&d->forward_to, a, sizeof a);
+			if (!d->forward_to_port)
+				snprintf(buf, sizeof buf, "%s", a);
+			else if (d->forward_to.family == AF_INET6)
+				snprintf(buf, sizeof buf, "[%s]:%u", a, (unsigned)d->forward_to_port);
+			else
+				snprintf(buf, sizeof buf, "%s:%u", a, (unsigned)d->forward_to_port);
+			kv(out, "Forward_To", buf, NULL);
+		}
 	} else {
 		unset(out, "Open", "no nft gate for this door");
 	}
