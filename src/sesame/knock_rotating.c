@@ -129,7 +129,7 @@ int knock_rotating_parse(int argc, char **argv, struct rot_args *a)
 			a->length = (unsigned)n;
 			break;
 		case O_PERIOD:
-			if (!parse_ulong(v, 1, 86400, &n))
+			if (!parse_ulong(v, 1, ROTSEQ_PERIOD_MAX, &n))
 				goto bad;
 			a->period = (unsigned)n;
 			break;
