@@ -120,7 +120,7 @@ int cmd_keygen_sequence(int argc, char **argv)
 		"Sequence_Secrets file; the last goes in the server's section of "
 		"client.conf\n", path);
 	fputs(line, stdout);
-	/* A comment: pasted whole, into either file, it is harmless. */
+	/* A comment, harmless if pasted along into either file. */
 	printf("# client.conf: in [DOOR] with Host = SERVER (or [NAME] with Door = DOOR)\n"
 	       "Sequence_Secret_File = %s\n", path);
 	OPENSSL_cleanse(line, sizeof line);
