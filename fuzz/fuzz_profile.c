@@ -2,11 +2,13 @@
 /* fuzz_profile — the client's profile files on arbitrary bytes: the first
  * byte chooses client.conf (profile_parse, then every profile's command
  * line and lookup) or ~/.fwknoprc (fwknoprc_parse of stanza "srv").
- * Messages are formatted and not printed. */
+ * A rotating or one-time profile's command line must be one that knock's
+ * own parser accepts.  Messages are formatted and not printed. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "knock_rotating.h"
 #include "profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -43,6 +45,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (profile_find(all, n, all[i].name) == NULL)
 				__builtin_trap();
 			(void)profile_runner(&all[i]);
+			if (all[i].method == PM_ROTATING || all[i].method == PM_ONETIME) {
+				static uint8_t ex[ROTSEQ_BITMAP_BYTES];
+				struct rot_args r;
+				knock_rotating_defaults(&r, ex);
+				if (knock_rotating_parse(argc, a.argv, &r) != -1)
+					__builtin_trap();
+			}
 		}
 		profile_free_all(all, n);
 	} else if (all || d.errors == 0) {

@@ -17,12 +17,29 @@ _sesame_doors()
 		grep -vix options
 }
 
+_sesame_profiles()
+{
+	# Profile names of the client config given with -F/--config (or the
+	# default), then the stanzas of ~/.fwknoprc.
+	local conf=${XDG_CONFIG_HOME:-$HOME/.config}/sesame/client.conf i
+	for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+		case ${COMP_WORDS[i]} in
+		-F | --config) conf=${COMP_WORDS[i + 1]} ;;
+		esac
+	done
+	local f
+	for f in "$conf" "$HOME/.fwknoprc"; do
+		[[ -r $f ]] &&
+			sed -n 's/^[[:space:]]*\[\([^]]*\)\].*/\1/p' "$f" 2>/dev/null
+	done | grep -vx default
+}
+
 _sesame()
 {
 	local cur prev words cword
 	_init_completion || return
 
-	local cmds="knock spa keygen rules status revoke"
+	local cmds="knock spa keygen rules status revoke open connect sequence"
 	if ((cword == 1)); then
 		COMPREPLY=($(compgen -W "$cmds -h --help -V --version" -- "$cur"))
 		return
@@ -32,18 +49,34 @@ _sesame()
 	case $cmd in
 	knock)
 		case $prev in
-		-d | --delay) return ;;
+		--secret-file | --one-time | --services) _filedir; return ;;
+		--protocols) COMPREPLY=($(compgen -W "tcp udp mixed" -- "$cur")); return ;;
+		-d | --delay | --door | --length | --period | --ports | --exclude | \
+			--bind-address | --time-offset)
+			return ;;
 		esac
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "-u --udp -d --delay -4 --ipv4 -6 --ipv6
-				-v --verbose -V --version -h --help" -- "$cur"))
+			if [[ " ${words[*]} " == *" --secret-file "* ]]; then
+				COMPREPLY=($(compgen -W "--door --length --period
+					--protocols --ports --exclude --services
+					--bind-address --time-offset --test -d --delay
+					-4 --ipv4 -6 --ipv6 -v --verbose -h --help" -- "$cur"))
+			elif [[ " ${words[*]} " == *" --one-time "* ]]; then
+				COMPREPLY=($(compgen -W "--test -d --delay -4 --ipv4
+					-6 --ipv6 -v --verbose -h --help" -- "$cur"))
+			else
+				COMPREPLY=($(compgen -W "-u --udp -d --delay -4 --ipv4
+					-6 --ipv6 -v --verbose --test --secret-file
+					--one-time -V --version -h --help" -- "$cur"))
+			fi
 		else
 			_known_hosts_real -- "$cur"
 		fi
 		;;
 	spa)
 		case $prev in
-		--key) _filedir key; return ;;
+		--key | -k) _filedir key; return ;;
+		--key-file | --hmac-key-file) _filedir; return ;;
 		--port | -p | --open | --allow | --time-offset | --key-base64 | \
 			--hmac-key-base64)
 			return ;;
@@ -54,12 +87,14 @@ _sesame()
 		esac
 		if [[ $cur == -* ]]; then
 			if [[ " ${words[*]} " == *" --fwknop "* ]]; then
-				COMPREPLY=($(compgen -W "--key-base64 --hmac-key-base64
-					--hmac-digest --open --allow --source --port -4 -6
-					-v -h --help" -- "$cur"))
+				COMPREPLY=($(compgen -W "--key-file --hmac-key-file
+					--key-base64 --hmac-key-base64 --hmac-digest --open
+					--allow --source --port --test -4 -6 -v -h --help" \
+					-- "$cur"))
 			else
 				COMPREPLY=($(compgen -W "--fwknop --key --port --open
-					--allow -4 -6 -v --verbose -h --help" -- "$cur"))
+					--allow --time-offset --test -4 -6 -v --verbose
+					-h --help" -- "$cur"))
 			fi
 		else
 			_known_hosts_real -- "$cur"
@@ -68,9 +103,36 @@ _sesame()
 	keygen)
 		case $prev in
 		-o | --output) _filedir; return ;;
-		-n | --name) return ;;
+		-n | --name | --sequence) return ;;
 		esac
-		COMPREPLY=($(compgen -W "-n --name -o --output -h --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "-n --name -o --output --sequence -h --help" -- "$cur"))
+		;;
+	open | connect)
+		case $prev in
+		-F | --config) _filedir conf; return ;;
+		-k | --key) _filedir key; return ;;
+		--key-file | --hmac-key-file | --secret-file | --one-time) _filedir; return ;;
+		-w | --wait | --open | --allow | -p | --port | -d | --delay | --door) return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			if [[ $cmd == open ]]; then
+				COMPREPLY=($(compgen -W "-F --config --test -4 -6 -k --key
+					--key-file --hmac-key-file --open --allow -p --port
+					-d --delay --secret-file --door --one-time
+					-v --verbose -V --version -h --help" -- "$cur"))
+			else
+				COMPREPLY=($(compgen -W "-F --config -4 -6 -w --wait
+					-V --version -h --help" -- "$cur"))
+			fi
+		else
+			COMPREPLY=($(compgen -W "$(_sesame_profiles)" -- "$cur"))
+		fi
+		;;
+	sequence)
+		case $prev in
+		-n | --count) return ;;
+		esac
+		COMPREPLY=($(compgen -W "-n --count -u --udp -V --version -h --help" -- "$cur"))
 		;;
 	rules)
 		case $prev in

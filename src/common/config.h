@@ -191,6 +191,13 @@ bool door_is_sequence(const struct door *d);
 bool door_is_rotating(const struct door *d);
 bool door_is_spa(const struct door *d);
 
+/* A door name (a client profile's Door too): 1..MAX printable ASCII
+ * bytes, none of ':' '"' '\\' (a name is a field of "door NAME: ADDRESS:
+ * ..." log lines, which fail2ban reads, and appears quoted in JSON and
+ * Prometheus labels).  Spaces are fine, as in knockd ("[Open rtorrent]"):
+ * nft names are derived from it (nft_ident), and two doors whose derived
+ * names collide are refused. */
+bool config_door_name_valid(const char *s, size_t max);
 /* The door named NAME (exact match), or NULL. */
 const struct door *config_find_door(const struct config *cfg, const char *name);
 

@@ -93,12 +93,6 @@ void config_report(config_diag_fn diag, void *ctx, int level,
 /* Letters, digits, '_' and '-', first a letter or '_', 1..MAX bytes: safe
  * as (part of) an nft table, set or chain name and an iptables list. */
 bool config_name_valid(const char *s, size_t max);
-/* A door name: 1..MAX printable ASCII bytes, none of ':' '"' '\\' (a
- * name is a field of "door NAME: ADDRESS: ..." log lines, which fail2ban
- * reads, and appears quoted in JSON and Prometheus labels).  Spaces are
- * fine, as in knockd ("[Open rtorrent]"): nft names are derived from it
- * (nft_ident), and two doors whose derived names collide are refused. */
-bool config_door_name_valid(const char *s, size_t max);
 
 /* Checks the files a loaded config names that knockd reads at start
  * (One_Time_Sequences).  Returns 0 or -EINVAL (reported). */

@@ -68,7 +68,7 @@ static const struct keyword keywords[] = {
 #define CMD_TIMEOUT_MAX   604800ul      /* a week */
 #define OPEN_TIMEOUT_MAX  604800ul
 #define SPA_WINDOW_MAX    86400ul
-#define SEQ_PERIOD_MAX    86400ul
+#define SEQ_PERIOD_MAX    ((unsigned long)ROTSEQ_PERIOD_MAX)
 #define STATE_LIMIT_MIN   16ul
 #define STATE_LIMIT_MAX   (1ul << 24)
 

@@ -44,6 +44,7 @@
 #define ROTSEQ_CLIENTS_MAX 65536        /* lines in one Sequence_Secrets file */
 #define ROTSEQ_LEN_MIN    2
 #define ROTSEQ_LEN_MAX    CONFIG_SEQ_MAX
+#define ROTSEQ_PERIOD_MAX 86400         /* Sequence_Period: a day */
 #define ROTSEQ_BLOCKS     256           /* HMAC blocks at most per sequence */
 
 enum rotseq_protos { ROTSEQ_TCP = 0, ROTSEQ_UDP, ROTSEQ_MIXED };

@@ -44,6 +44,7 @@ struct profile;
 struct open_flags {
 	int family;                     /* AF_UNSPEC: the profile's */
 	const char *key, *key_file, *hmac_key_file, *open, *allow;
+	const char *secret_file, *door, *one_time;      /* rotating, one-time */
 	unsigned spa_port, delay_ms;
 	bool has_delay, verbose, test;
 };

@@ -5,7 +5,7 @@
  * (mode 0600, never over an existing file; default
  * ~/.config/sesame/NAME.seq) and prints on stdout the line for the
  * server's Sequence_Secrets file, then the client's profile line
- * (Sequence_Secret_File = PATH). */
+ * (Sequence_Secret_File = PATH) after a comment saying where it goes. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -29,8 +29,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage: sesame keygen --sequence NAME [-o FILE]\n"
 		"  Writes a new secret for a rotating door (default\n"
 		"  ~/.config/sesame/NAME.seq, mode 0600) and prints the line to append to\n"
-		"  the server's Sequence_Secrets file, then the client's profile line.\n"
-		"  Knock with: sesame knock --secret-file FILE --door DOOR HOST\n"
+		"  the server's Sequence_Secrets file, then the line for the server's\n"
+		"  profile in client.conf ([DOOR] with Host = SERVER, or any [NAME]\n"
+		"  with Door = DOOR); then: sesame open DOOR.\n"
+		"  Or knock with: sesame knock --secret-file FILE --door DOOR HOST\n"
 		"  NAME: letters, digits and . _ - @ +.\n");
 }
 
@@ -115,9 +117,12 @@ int cmd_keygen_sequence(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "sesame keygen: wrote %s; append the first line to the server's "
-		"Sequence_Secrets file; the second goes in the client's profile\n", path);
+		"Sequence_Secrets file; the last goes in the server's section of "
+		"client.conf\n", path);
 	fputs(line, stdout);
-	printf("Sequence_Secret_File = %s\n", path);
+	/* A comment, harmless if pasted along into either file. */
+	printf("# client.conf: in [DOOR] with Host = SERVER (or [NAME] with Door = DOOR)\n"
+	       "Sequence_Secret_File = %s\n", path);
 	OPENSSL_cleanse(line, sizeof line);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -158,6 +158,21 @@ int knock_send(const char *host, int family, const struct port_proto *hits, size
 	return 0;
 }
 
+int knock_print_test(const char *host, int family, const struct port_proto *hits, size_t n,
+		     unsigned delay_ms)
+{
+	/* No name lookup either: that would send packets. */
+	char q[KNOCK_QUOTE_MAX + 1];
+	knock_quote(host, q, sizeof q);
+	printf("sesame knock: test: would send %zu packet%s to %s%s, %u ms apart; "
+	       "nothing sent\n", n, n == 1 ? "" : "s", q,
+	       family == AF_INET ? " (IPv4)" : family == AF_INET6 ? " (IPv6)" : "", delay_ms);
+	for (size_t i = 0; i < n; i++)
+		printf("  %s %u (%s)\n", hits[i].proto == PROTO_UDP ? "udp" : "tcp", hits[i].port,
+		       hits[i].proto == PROTO_UDP ? "one empty datagram" : "one SYN");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int cmd_knock(int argc, char **argv)
 {
 	if (knock_rotating_wanted(argc, argv))
@@ -176,20 +191,9 @@ int cmd_knock(int argc, char **argv)
 		printf("sesame %s\n", SESAME_VERSION);
 		return 0;
 	}
-	if (args.test) {
-		/* No name lookup either: that would send packets. */
-		char q[KNOCK_QUOTE_MAX + 1];
-		knock_quote(args.host, q, sizeof q);
-		printf("sesame knock: test: would send %zu packet%s to %s%s, %u ms apart; "
-		       "nothing sent\n", args.nhits, args.nhits == 1 ? "" : "s", q,
-		       args.family == AF_INET ? " (IPv4)" : args.family == AF_INET6 ? " (IPv6)" : "",
-		       args.delay_ms);
-		for (size_t i = 0; i < args.nhits; i++)
-			printf("  %s %u (%s)\n", args.hits[i].proto == PROTO_UDP ? "udp" : "tcp",
-			       args.hits[i].port, args.hits[i].proto == PROTO_UDP ?
-			       "one empty datagram" : "one SYN");
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if (args.test)
+		return knock_print_test(args.host, args.family, args.hits, args.nhits,
+					args.delay_ms);
 	return knock_send(args.host, args.family, args.hits, args.nhits, args.delay_ms,
 			  args.verbose);
 }

@@ -53,8 +53,10 @@ static int knock_rotating(const struct rot_args *a)
 				      : strerror(-rc));
 		return 1;
 	}
-	if (a->verbose)
+	if (a->verbose || a->test)
 		printf("door %s, time step %llu\n", a->door, (unsigned long long)c);
+	if (a->test)
+		return knock_print_test(a->host, a->family, seq, a->length, a->delay_ms);
 	return knock_send(a->host, a->family, seq, a->length, a->delay_ms, a->verbose);
 }
 
@@ -69,8 +71,10 @@ static int knock_one_time(const struct rot_args *a)
 	}
 	if (rc < 0)
 		return 1;
-	if (a->verbose)
+	if (a->verbose || a->test)
 		printf("%s:%u: one-time sequence\n", a->one_time, s.line);
+	if (a->test)                    /* left unused: nothing is sent */
+		return knock_print_test(a->host, a->family, s.seq, s.len, a->delay_ms);
 	/* Marked first: a line the server may have seen is never sent twice,
 	 * even if sending fails half-way (knockd too spends it on use). */
 	rc = onetime_mark_used(a->one_time, &s);

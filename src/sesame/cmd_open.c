@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sesame open [-F FILE] [--test] [-v] [-4|-6] [--key FILE] [--key-file F]
  *             [--hmac-key-file F] [--open LIST] [--allow ADDR] [--port N]
- *             [--delay MS] NAME
+ *             [--delay MS] [--secret-file F] [--door NAME] [--one-time F] NAME
  *
  * Opens the server of profile NAME (client.conf, else ~/.fwknoprc): the
  * profile becomes the command line of `sesame knock` or `sesame spa`, with
@@ -26,7 +26,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: sesame open [-F FILE] [--test] [-v] [-4|-6] [--key FILE]\n"
 		"                   [--key-file F] [--hmac-key-file F] [--open LIST]\n"
-		"                   [--allow ADDR] [--port N] [--delay MS] NAME\n"
+		"                   [--allow ADDR] [--port N] [--delay MS]\n"
+		"                   [--secret-file F] [--door NAME] [--one-time F] NAME\n"
 		"Knocks on, or sends the SPA packet of, the server of profile NAME: the\n"
 		"[NAME] section of FILE (default ~/.config/sesame/client.conf), else the\n"
 		"[NAME] stanza of ~/.fwknoprc.  A flag given here replaces the profile's\n"
@@ -40,10 +41,13 @@ static void usage(FILE *f)
 		"  --allow ADDR          open for ADDR, not the packet's source (Allow)\n"
 		"  -p, --port N          the server's SPA port (SPA_Port)\n"
 		"  -d, --delay MS        milliseconds between knocks (Delay)\n"
+		"  --secret-file F       rotating door's secret (Sequence_Secret_File)\n"
+		"  --door NAME           rotating door's name on the server (Door)\n"
+		"  --one-time F          knockd one-time sequences file (One_Time_File)\n"
 		"  -v, --verbose;  -V, --version;  -h, --help\n");
 }
 
-enum { O_TEST = 256, O_KEYFILE, O_HKEYFILE, O_OPEN, O_ALLOW };
+enum { O_TEST = 256, O_KEYFILE, O_HKEYFILE, O_OPEN, O_ALLOW, O_SECRET, O_DOOR, O_ONETIME };
 
 static bool method_ok(const char *cmd, const char *flag, const struct profile *p, unsigned mask)
 {
@@ -99,8 +103,25 @@ static bool apply(const char *cmd, const struct open_flags *o, struct profile *p
 			return false;
 		p->spa_port = o->spa_port;
 	}
+	if (o->secret_file) {
+		if (!method_ok(cmd, "--secret-file", p, MK(PM_ROTATING)))
+			return false;
+		snprintf(p->key_file, sizeof p->key_file, "%s", o->secret_file);
+		p->key_line = 0;
+	}
+	if (o->door) {
+		if (!method_ok(cmd, "--door", p, MK(PM_ROTATING)))
+			return false;
+		snprintf(p->door, sizeof p->door, "%s", o->door);
+	}
+	if (o->one_time) {
+		if (!method_ok(cmd, "--one-time", p, MK(PM_ONETIME)))
+			return false;
+		snprintf(p->key_file, sizeof p->key_file, "%s", o->one_time);
+		p->key_line = 0;
+	}
 	if (o->has_delay) {
-		if (!method_ok(cmd, "--delay", p, MK(PM_KNOCK)))
+		if (!method_ok(cmd, "--delay", p, MK(PM_KNOCK) | MK(PM_ROTATING) | MK(PM_ONETIME)))
 			return false;
 		p->delay_ms = o->delay_ms;
 		p->has_delay = true;
@@ -153,7 +174,8 @@ int cmd_open_profile(const char *cmd, const struct open_flags *o, struct profile
 	/* Keys named by the profile are checked here, so that a problem names
 	 * its file:line; a key given as a flag is the subcommand's to judge. */
 	struct profile_diag d = { .cmd = cmd };
-	if (!o->key && !o->key_file && !o->hmac_key_file && profile_check_files(p, &d) < 0)
+	if (!o->key && !o->key_file && !o->hmac_key_file && !o->secret_file && !o->one_time &&
+	    profile_check_files(p, &d) < 0)
 		return 1;
 	struct profile_argv a;
 	int argc = profile_argv(p, o->verbose, o->test, &a);
@@ -178,6 +200,15 @@ bool cmd_open_flag(const char *cmd, int c, const char *arg, struct open_flags *o
 	case 'k': o->key = arg; return true;
 	case O_KEYFILE: o->key_file = arg; return true;
 	case O_HKEYFILE: o->hmac_key_file = arg; return true;
+	case O_SECRET: o->secret_file = arg; return true;
+	case O_ONETIME: o->one_time = arg; return true;
+	case O_DOOR:
+		if (!config_door_name_valid(arg, CONFIG_DOOR_NAME_LEN)) {
+			fprintf(stderr, "sesame %s: --door: not a door name\n", cmd);
+			return false;
+		}
+		o->door = arg;
+		return true;
 	case O_OPEN: {
 		int n = portspec_parse_list(arg, true, PROTO_TCP, pp, CONFIG_OPEN_MAX, err, sizeof err);
 		if (n <= 0) {
@@ -227,6 +258,9 @@ int cmd_open(int argc, char **argv)
 		{ "allow", required_argument, NULL, O_ALLOW },
 		{ "port", required_argument, NULL, 'p' },
 		{ "delay", required_argument, NULL, 'd' },
+		{ "secret-file", required_argument, NULL, O_SECRET },
+		{ "door", required_argument, NULL, O_DOOR },
+		{ "one-time", required_argument, NULL, O_ONETIME },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },

@@ -16,7 +16,7 @@
 
 static const char usage[] =
 	"usage: sesame knock --secret-file FILE --door NAME [OPTIONS] HOST\n"
-	"       sesame knock --one-time FILE [-d MS] [-4|-6] [-v] HOST\n"
+	"       sesame knock --one-time FILE [-d MS] [-4|-6] [-v] [--test] HOST\n"
 	"\n"
 	"The first form knocks a rotating door (Sequence_Secrets): the sequence of\n"
 	"the current time step, derived from the secret in FILE (one line NAME\n"
@@ -35,6 +35,9 @@ static const char usage[] =
 	"  --bind-address ADDR  Sequence_Bind_Address: the address the server sees\n"
 	"                       this client come from\n"
 	"  --time-offset S      add S seconds (may be negative) to the clock\n"
+	"  --test               print the knocks of the current time step, send\n"
+	"                       nothing (with --one-time: the next unused line,\n"
+	"                       left unused)\n"
 	"\n"
 	"The second form sends the first unused sequence of a knockd\n"
 	"One_Time_Sequences file and marks that line used ('#' over its first\n"
@@ -55,7 +58,7 @@ bool knock_rotating_wanted(int argc, char **argv)
 	return false;
 }
 
-static bool parse_excludes(const char *v, uint8_t *bm)
+bool knock_rotating_parse_excludes(const char *v, uint8_t *bm)
 {
 	char buf[1024];
 	if (strlen(v) >= sizeof buf)
@@ -69,7 +72,7 @@ static bool parse_excludes(const char *v, uint8_t *bm)
 		uint16_t lo, hi;
 		if (!rotseq_parse_range(t, &lo, &hi))
 			return false;
-		for (uint32_t p = lo; p <= hi; p++)
+		for (uint32_t p = lo; bm && p <= hi; p++)
 			rotseq_bit_set(bm, (uint16_t)p);
 		items++;
 	}
@@ -79,7 +82,7 @@ static bool parse_excludes(const char *v, uint8_t *bm)
 int knock_rotating_parse(int argc, char **argv, struct rot_args *a)
 {
 	enum { O_SECRET = 256, O_ONETIME, O_DOOR, O_LENGTH, O_PERIOD, O_PROTOS, O_PORTS,
-	       O_EXCLUDE, O_SERVICES, O_BIND, O_OFFSET };
+	       O_EXCLUDE, O_SERVICES, O_BIND, O_OFFSET, O_TEST };
 	static const struct option opts[] = {
 		{ "secret-file", required_argument, NULL, O_SECRET },
 		{ "one-time", required_argument, NULL, O_ONETIME },
@@ -92,6 +95,7 @@ int knock_rotating_parse(int argc, char **argv, struct rot_args *a)
 		{ "services", required_argument, NULL, O_SERVICES },
 		{ "bind-address", required_argument, NULL, O_BIND },
 		{ "time-offset", required_argument, NULL, O_OFFSET },
+		{ "test", no_argument, NULL, O_TEST },
 		{ "delay", required_argument, NULL, 'd' },
 		{ "ipv4", no_argument, NULL, '4' },
 		{ "ipv6", no_argument, NULL, '6' },
@@ -125,7 +129,7 @@ int knock_rotating_parse(int argc, char **argv, struct rot_args *a)
 			a->length = (unsigned)n;
 			break;
 		case O_PERIOD:
-			if (!parse_ulong(v, 1, 86400, &n))
+			if (!parse_ulong(v, 1, ROTSEQ_PERIOD_MAX, &n))
 				goto bad;
 			a->period = (unsigned)n;
 			break;
@@ -138,7 +142,7 @@ int knock_rotating_parse(int argc, char **argv, struct rot_args *a)
 				goto bad;
 			break;
 		case O_EXCLUDE:
-			if (!parse_excludes(v, a->exclude))
+			if (!knock_rotating_parse_excludes(v, a->exclude))
 				goto bad;
 			break;
 		case O_SERVICES:
@@ -166,6 +170,7 @@ int knock_rotating_parse(int argc, char **argv, struct rot_args *a)
 		case '4': a->family = AF_INET; break;
 		case '6': a->family = AF_INET6; break;
 		case 'v': a->verbose = true; break;
+		case O_TEST: a->test = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("sesame %s\n", SESAME_VERSION); return 0;
 		default:

@@ -23,7 +23,7 @@ struct rot_args {
 	long long offset;               /* --time-offset, seconds */
 	unsigned delay_ms;
 	int family;
-	bool verbose;
+	bool verbose, test;
 };
 
 /* The defaults, EXCLUDE (ROTSEQ_BITMAP_BYTES) cleared and used. */
@@ -33,5 +33,10 @@ void knock_rotating_defaults(struct rot_args *a, uint8_t *exclude);
  * to go on, else the exit status (help, version, or an error printed on
  * stderr). */
 int knock_rotating_parse(int argc, char **argv, struct rot_args *a);
+
+/* "PORT,LOW-HIGH,..." (--exclude, a profile's Sequence_Exclude): sets
+ * the ports in BM (ROTSEQ_BITMAP_BYTES; NULL: only checks).  False when
+ * an item is not a port or range. */
+bool knock_rotating_parse_excludes(const char *v, uint8_t *bm);
 
 #endif

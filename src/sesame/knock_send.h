@@ -15,6 +15,11 @@
 int knock_send(const char *host, int family, const struct port_proto *hits, size_t n,
 	       unsigned delay_ms, bool verbose);
 
+/* --test: prints the N hits that knock_send() would send to HOST, sends
+ * nothing (not even a name lookup).  Returns the exit status. */
+int knock_print_test(const char *host, int family, const struct port_proto *hits, size_t n,
+		     unsigned delay_ms);
+
 /* True when ARGV asks for a rotating (--secret-file) or one-time
  * (--one-time) knock, which cmd_knock_rotating() handles. */
 bool knock_rotating_wanted(int argc, char **argv);

@@ -19,8 +19,10 @@
 #include "fwknop.h"
 #include "ini.h"
 #include "knock_args.h"
+#include "knock_rotating.h"
 #include "numparse.h"
 #include "portspec.h"
+#include "rotseq.h"
 #include "spa_keys.h"
 
 #define PROFILE_FILE_MAX (1 << 20)      /* a config file, not a disk image */
@@ -64,11 +66,15 @@ static void profile_warn(struct profile_diag *d, const char *fmt, ...)
 enum pkey {
 	PK_HOST, PK_PORT, PK_FAMILY, PK_ALLOW, PK_SEQUENCE, PK_DELAY,
 	PK_SPA_KEY, PK_OPEN, PK_SPA_PORT, PK_FWK_KEY, PK_FWK_HMAC, PK_FWK_DIGEST,
+	PK_SEQ_SECRET, PK_DOOR, PK_SEQ_LENGTH, PK_SEQ_PERIOD, PK_SEQ_PROTOS, PK_SEQ_PORTS,
+	PK_SEQ_EXCLUDE, PK_SEQ_BIND, PK_ONETIME,
 	PK__COUNT
 };
 
 #define M(m) (1u << (m))
 #define SPA_LIKE (M(PM_SPA) | M(PM_FWKNOP))
+#define KNOCK_LIKE (M(PM_KNOCK) | M(PM_ROTATING) | M(PM_ONETIME))
+#define ROTATING M(PM_ROTATING)
 #define ANY_METHOD ((1u << PM__COUNT) - 1)
 
 static const struct pkeyword {
@@ -82,13 +88,24 @@ static const struct pkeyword {
 	{ "Family", PK_FAMILY, PM_NONE, ANY_METHOD },
 	{ "Allow", PK_ALLOW, PM_NONE, SPA_LIKE },
 	{ "Sequence", PK_SEQUENCE, PM_KNOCK, M(PM_KNOCK) },
-	{ "Delay", PK_DELAY, PM_NONE, M(PM_KNOCK) },
+	{ "Delay", PK_DELAY, PM_NONE, KNOCK_LIKE },
 	{ "SPA_Key", PK_SPA_KEY, PM_SPA, M(PM_SPA) },
 	{ "Open", PK_OPEN, PM_NONE, SPA_LIKE },
 	{ "SPA_Port", PK_SPA_PORT, PM_NONE, SPA_LIKE },
 	{ "Fwknop_Key_File", PK_FWK_KEY, PM_FWKNOP, M(PM_FWKNOP) },
 	{ "Fwknop_HMAC_Key_File", PK_FWK_HMAC, PM_FWKNOP, M(PM_FWKNOP) },
 	{ "Fwknop_HMAC_Digest", PK_FWK_DIGEST, PM_FWKNOP, M(PM_FWKNOP) },
+	/* A rotating door's: the settings the derivation shares with the
+	 * server's door, named as there (and as knock's flags). */
+	{ "Sequence_Secret_File", PK_SEQ_SECRET, PM_ROTATING, ROTATING },
+	{ "Door", PK_DOOR, PM_NONE, ROTATING },
+	{ "Sequence_Length", PK_SEQ_LENGTH, PM_NONE, ROTATING },
+	{ "Sequence_Period", PK_SEQ_PERIOD, PM_NONE, ROTATING },
+	{ "Sequence_Protocols", PK_SEQ_PROTOS, PM_NONE, ROTATING },
+	{ "Sequence_Ports", PK_SEQ_PORTS, PM_NONE, ROTATING },
+	{ "Sequence_Exclude", PK_SEQ_EXCLUDE, PM_NONE, ROTATING },
+	{ "Sequence_Bind_Address", PK_SEQ_BIND, PM_NONE, ROTATING },
+	{ "One_Time_File", PK_ONETIME, PM_ONETIME, M(PM_ONETIME) },
 };
 
 struct argb {                           /* a command line being built */
@@ -119,17 +136,55 @@ static void arg_list(struct argb *b, char *copy)
 		arg(b, t);
 }
 
-static void argv_knock(const struct profile *p, struct argb *b)
+static void argv_knock_delay(const struct profile *p, struct argb *b)
 {
-	arg(b, "knock");
 	if (p->has_delay) {
 		arg(b, "-d");
 		arg_num(b, 0, p->delay_ms);
 	}
+}
+
+static void argv_knock(const struct profile *p, struct argb *b)
+{
+	arg(b, "knock");
+	argv_knock_delay(p, b);
 	arg(b, "--");
 	arg(b, p->host);
 	snprintf(b->a->list, sizeof b->a->list, "%s", p->sequence);
 	arg_list(b, b->a->list);
+}
+
+static void argv_rotating(const struct profile *p, struct argb *b)
+{
+	arg(b, "knock");
+	arg(b, "--secret-file");
+	arg(b, p->key_file);
+	arg(b, "--door");
+	arg(b, p->door[0] ? p->door : p->name);
+	if (p->rot_length) {
+		arg(b, "--length");
+		arg_num(b, 2, p->rot_length);
+	}
+	if (p->rot_period) {
+		arg(b, "--period");
+		arg_num(b, 3, p->rot_period);
+	}
+	const char *opt[4] = { "--protocols", "--ports", "--exclude", "--bind-address" };
+	const char *val[4] = { p->rot_protos, p->rot_ports, p->rot_exclude, p->rot_bind };
+	for (int i = 0; i < 4; i++)
+		if (val[i][0]) {
+			arg(b, opt[i]);
+			arg(b, val[i]);
+		}
+	argv_knock_delay(p, b);
+}
+
+static void argv_onetime(const struct profile *p, struct argb *b)
+{
+	arg(b, "knock");
+	arg(b, "--one-time");
+	arg(b, p->key_file);
+	argv_knock_delay(p, b);
 }
 
 static void argv_spa_common(const struct profile *p, struct argb *b)
@@ -184,6 +239,8 @@ static const struct method {
 	[PM_SPA]    = { "spa", cmd_spa, argv_spa, { 0 }, 0 },
 	[PM_FWKNOP] = { "fwknop", cmd_spa, argv_fwknop,
 			{ PK_FWK_KEY, PK_FWK_HMAC, PK_OPEN }, 3 },
+	[PM_ROTATING] = { "rotating", cmd_knock, argv_rotating, { 0 }, 0 },
+	[PM_ONETIME]  = { "one-time", cmd_knock, argv_onetime, { 0 }, 0 },
 };
 
 const char *profile_method_name(enum profile_method m)
@@ -392,9 +449,13 @@ static void set_value(struct pparser *pp, unsigned line, const struct pkeyword *
 		p->delay_ms = (unsigned)ul;
 		p->has_delay = true;
 		break;
+	case PK_SEQ_SECRET:
+	case PK_ONETIME:
 	case PK_SPA_KEY:
 	case PK_FWK_KEY:
 	case PK_FWK_HMAC: {
+		/* A profile has one method: the secret or one-time file of the
+		 * knock kinds is its key_file. */
 		char *dst = k->id == PK_FWK_HMAC ? p->hmac_key_file : p->key_file;
 		if (!path_value(pp->dir[0] ? pp->dir : NULL, v, dst, PATH_MAX))
 			perr(pp, line, "%s: path too long (or ~ without a home)", k->name);
@@ -410,6 +471,63 @@ static void set_value(struct pparser *pp, unsigned line, const struct pkeyword *
 			perr(pp, line, "Fwknop_HMAC_Digest: unknown digest '%.80s'", v);
 		else
 			snprintf(p->digest, sizeof p->digest, "%s", fwknop_digest_name(dg));
+		break;
+	}
+	case PK_DOOR:
+		if (!config_door_name_valid(v, CONFIG_DOOR_NAME_LEN))
+			perr(pp, line, "Door: bad door name '%.80s' (1 to %d printable ASCII "
+			     "bytes, none of : \" \\)", v, CONFIG_DOOR_NAME_LEN);
+		else
+			snprintf(p->door, sizeof p->door, "%s", v);
+		break;
+	case PK_SEQ_LENGTH:
+		if (!parse_ulong(v, ROTSEQ_LEN_MIN, ROTSEQ_LEN_MAX, &ul))
+			perr(pp, line, "Sequence_Length: '%.80s' is not a number of knocks %d-%d",
+			     v, ROTSEQ_LEN_MIN, ROTSEQ_LEN_MAX);
+		else
+			p->rot_length = (unsigned)ul;
+		break;
+	case PK_SEQ_PERIOD:
+		if (!parse_ulong(v, 1, ROTSEQ_PERIOD_MAX, &ul))
+			perr(pp, line, "Sequence_Period: '%.80s' is not a number of seconds 1-%d",
+			     v, ROTSEQ_PERIOD_MAX);
+		else
+			p->rot_period = (unsigned)ul;
+		break;
+	case PK_SEQ_PROTOS: {
+		enum rotseq_protos pr;
+		if (!rotseq_parse_protos(v, &pr))
+			perr(pp, line, "Sequence_Protocols: '%.80s' is not tcp, udp or mixed", v);
+		else
+			snprintf(p->rot_protos, sizeof p->rot_protos, "%s", rotseq_protos_name(pr));
+		break;
+	}
+	case PK_SEQ_PORTS: {
+		uint16_t lo, hi;
+		if (!rotseq_parse_range(v, &lo, &hi))
+			perr(pp, line, "Sequence_Ports: '%.80s' is not LOW-HIGH (1..65535, "
+			     "LOW <= HIGH)", v);
+		else
+			snprintf(p->rot_ports, sizeof p->rot_ports, "%u-%u", lo, hi);
+		break;
+	}
+	case PK_SEQ_EXCLUDE:
+		if (strlen(v) >= sizeof p->rot_exclude || !knock_rotating_parse_excludes(v, NULL))
+			perr(pp, line, "Sequence_Exclude: '%.80s' is not a list of ports and "
+			     "LOW-HIGH ranges (e.g. 22,8000-8080)", v);
+		else
+			snprintf(p->rot_exclude, sizeof p->rot_exclude, "%s", v);
+		break;
+	case PK_SEQ_BIND: {
+		struct addr a;
+		if (strcasecmp(v, "no") == 0)
+			p->rot_bind[0] = '\0';
+		else if (!addr_parse(v, &a))
+			perr(pp, line, "Sequence_Bind_Address: '%.80s' is not a numeric IPv4 or "
+			     "IPv6 address: where the server says yes, the client names the "
+			     "address the server sees it come from", v);
+		else
+			addr_format(&a, p->rot_bind, sizeof p->rot_bind);
 		break;
 	}
 	case PK__COUNT:
@@ -656,52 +774,6 @@ const struct profile *profile_find(const struct profile *p, size_t n, const char
 		if (strcasecmp(p[i].host, name) == 0)
 			return &p[i];
 	return NULL;
-}
-
-struct key_diag {
-	struct profile_diag *d;
-	const struct profile *p;
-	unsigned line;
-	const char *key;
-};
-
-static void key_diag(void *ctx, int level, const char *msg)
-{
-	(void)level;
-	struct key_diag *k = ctx;
-	if (k->line)
-		profile_err(k->d, "%s:%u: %s: %s", k->p->file, k->line, k->key, msg);
-	else
-		profile_err(k->d, "%s:%u: profile %s: default key: %s (make it with "
-			    "'sesame keygen %s')", k->p->file, k->p->line, k->p->name, msg,
-			    k->p->name);
-}
-
-int profile_check_files(const struct profile *p, struct profile_diag *d)
-{
-	if (p->method == PM_SPA) {
-		struct key_diag kd = { d, p, p->key_line, "SPA_Key" };
-		struct spa_key k;
-		int rc = spa_key_load_client(p->key_file, key_diag, &kd, &k);
-		spa_key_wipe(&k);
-		return rc;
-	}
-	if (p->method == PM_FWKNOP && !p->key_b64[0]) {
-		const char *files[2] = { p->key_file, p->hmac_key_file };
-		const unsigned lines[2] = { p->key_line, p->hmac_key_line };
-		const char *names[2] = { "Fwknop_Key_File", "Fwknop_HMAC_Key_File" };
-		for (int i = 0; i < 2; i++) {
-			struct key_diag kd = { d, p, lines[i], names[i] };
-			char *text = NULL;
-			size_t len = 0;
-			int rc = secret_file_read(files[i], S_IRWXG | S_IRWXO, "group or others",
-						  key_diag, &kd, &text, &len);
-			secret_file_free(text, len);
-			if (rc < 0)
-				return rc;
-		}
-	}
-	return 0;
 }
 
 void profile_free_all(struct profile *p, size_t n)

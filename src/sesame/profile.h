@@ -33,6 +33,8 @@ enum profile_method {
 	PM_KNOCK,                       /* Sequence: sesame knock */
 	PM_SPA,                         /* SPA_Key (or the default): sesame spa */
 	PM_FWKNOP,                      /* fwknop's format: sesame spa --fwknop */
+	PM_ROTATING,                    /* Sequence_Secret_File: knock --secret-file */
+	PM_ONETIME,                     /* One_Time_File: knock --one-time */
 	PM__COUNT
 };
 
@@ -56,6 +58,14 @@ struct profile {
 	char hmac_key_b64[PROFILE_SECRET_MAX];
 	char digest[16];                /* Fwknop_HMAC_Digest; "": sha256 */
 	unsigned key_line, hmac_key_line;       /* for file:line of key errors */
+	/* Rotating: the secret is key_file (key_line); what the derivation
+	 * must share with the server's door.  "" or 0: knock's default. */
+	char door[CONFIG_NAME_MAX];     /* Door; "": the profile's name */
+	unsigned rot_length, rot_period;
+	char rot_protos[8];             /* Sequence_Protocols, canonical */
+	char rot_ports[16];             /* Sequence_Ports, "LOW-HIGH" */
+	char rot_exclude[PROFILE_LIST_MAX];     /* Sequence_Exclude */
+	char rot_bind[ADDR_STRLEN];     /* Sequence_Bind_Address */
 };
 
 /* Where messages go: "sesame CMD: " then MSG (which names file:line). */
@@ -90,7 +100,8 @@ int profile_load(const char *path, bool must_exist, struct profile_diag *d,
 const struct profile *profile_find(const struct profile *p, size_t n, const char *name);
 
 /* Checks what the chosen profile's method needs beyond its syntax: that
- * its key files exist and may be read.  Reported as file:line. */
+ * its key, secret or one-time file exists and may be read.  Reported as
+ * file:line. */
 int profile_check_files(const struct profile *p, struct profile_diag *d);
 
 /* The command line of the subcommand that opens P (argv[0] is "knock" or
@@ -106,7 +117,8 @@ int profile_argv(const struct profile *p, bool verbose, bool test, struct profil
 /* The subcommand that runs P's command line (cmd_knock, cmd_spa). */
 int (*profile_runner(const struct profile *p))(int argc, char **argv);
 
-/* The method's name ("knock", "spa", "fwknop"), for messages. */
+/* The method's name ("knock", "spa", "fwknop", "rotating", "one-time"),
+ * for messages. */
 const char *profile_method_name(enum profile_method m);
 
 /* A Host value: 1-255 printable bytes, no blank, '/' or ',', not starting

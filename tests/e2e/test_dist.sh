@@ -159,8 +159,25 @@ complete_words() {  # LINE: what the completion offers for it
 		echo "${COMPREPLY[*]}"' _ dist/completion/sesame.bash "$1"
 }
 check "completion: 'sesame st' -> status" [ "$(complete_words "sesame st")" = status ]
-check "completion: 'sesame ' -> every command" \
-	[ "$(complete_words "sesame ")" = "knock spa keygen rules status revoke -h --help -V --version" ]
+# Every command of sesame's own table, so that a new one cannot be missed.
+commands=$(sed -nE 's/^[[:space:]]*\{ "([a-z]+)", *cmd_[a-z_]+,.*/\1/p' src/sesame/sesame.c | sort)
+offered=$(complete_words "sesame " | tr ' ' '\n' | grep -v '^-' | sort)
+check "completion: 'sesame ' -> every command of src/sesame/sesame.c ($(echo $commands))" \
+	[ -n "$commands" -a "$offered" = "$commands" ]
+check "completion: 'sesame open --sec' -> --secret-file" \
+	[ "$(complete_words "sesame open --sec")" = --secret-file ]
+check "completion: 'sesame knock --secret-file F --pro' -> --protocols" \
+	[ "$(complete_words "sesame knock --secret-file F --pro")" = --protocols ]
+check "completion: 'sesame knock --one' -> --one-time" \
+	[ "$(complete_words "sesame knock --one")" = --one-time ]
+check "completion: 'sesame keygen --seq' -> --sequence" \
+	[ "$(complete_words "sesame keygen --seq")" = --sequence ]
+check "completion: 'sesame connect --w' -> --wait" \
+	[ "$(complete_words "sesame connect --w")" = --wait ]
+mkdir -p "$TMP/xdg/sesame"
+printf '[home]\nHost = h\n[work]\nHost = w\n' >"$TMP/xdg/sesame/client.conf"
+check "completion: 'sesame connect ' -> the profiles of client.conf" \
+	[ "$(XDG_CONFIG_HOME=$TMP/xdg HOME=$TMP complete_words "sesame connect ")" = "home work" ]
 check "completion: 'sesame rules --format ' -> nft iptables" \
 	[ "$(complete_words "sesame rules --format ")" = "nft iptables" ]
 check "completion: 'sesame status --format p' -> prometheus" \

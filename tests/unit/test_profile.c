@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of profile.c and fwknoprc.c: client.conf profiles, the
  * method each one gets, the command line it stands for, and ~/.fwknoprc
- * stanzas over [default]. */
+ * stanzas over [default].  A rotating profile's command line is parsed
+ * back by knock's own parser: what the profile says is what is derived. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cmd.h"
+#include "knock_rotating.h"
 #include "profile.h"
 
 static struct profile *all;
@@ -88,6 +90,67 @@ static void every_error_is_counted(void **state)
 	assert_int_equal(d.errors, 2);         /* needs the HMAC key file and Open */
 }
 
+static void rotating_and_one_time_profiles(void **state)
+{
+	(void)state;
+	setenv("HOME", "/home/u", 1);
+	assert_int_equal(parse("[SSH-door]\nHost = h\nSequence_Secret_File = ~/s.seq\n"
+			       "[r]\nHost = 198.18.0.1\nSequence_Secret_File = /s\nDoor = Web 2\n"
+			       "Sequence_Length = 6\nSequence_Period = 10\n"
+			       "Sequence_Protocols = MIXED\nSequence_Ports = 2000-3000\n"
+			       "Sequence_Exclude = 2222,2500-2510\n"
+			       "Sequence_Bind_Address = 2001:DB8::7\nDelay = 3\nFamily = 6\n"
+			       "[o]\nHost = o\nOne_Time_File = ot\nDelay = 0\n"), 0);
+	assert_int_equal(n, 3);
+	/* Door defaults to the section's name, case kept (it is hashed). */
+	assert_int_equal(all[0].method, PM_ROTATING);
+	assert_ptr_equal(profile_runner(&all[0]), cmd_knock);
+	assert_string_equal(line_of(0, false),
+			    "knock --secret-file /home/u/s.seq --door SSH-door -- h");
+	assert_string_equal(line_of(2, true), "knock --test --one-time /etc/x/ot -d 0 -- o");
+	assert_int_equal(all[2].method, PM_ONETIME);
+
+	struct profile_argv a;
+	int argc = profile_argv(&all[1], false, true, &a);
+	static uint8_t ex[ROTSEQ_BITMAP_BYTES];
+	struct rot_args r;
+	knock_rotating_defaults(&r, ex);
+	assert_int_equal(knock_rotating_parse(argc, a.argv, &r), -1);
+	assert_string_equal(r.secret_file, "/s");
+	assert_string_equal(r.door, "Web 2");
+	assert_string_equal(r.host, "198.18.0.1");
+	assert_int_equal(r.length, 6);
+	assert_int_equal(r.period, 10);
+	assert_int_equal(r.protos, ROTSEQ_MIXED);
+	assert_int_equal(r.low, 2000);
+	assert_int_equal(r.high, 3000);
+	assert_true(rotseq_bit(ex, 2222) && rotseq_bit(ex, 2500) && rotseq_bit(ex, 2510));
+	assert_false(rotseq_bit(ex, 2221) || rotseq_bit(ex, 2511));
+	assert_true(r.has_bind);
+	char b[ADDR_STRLEN];
+	assert_string_equal(addr_format(&r.bind, b, sizeof b), "2001:db8::7");
+	assert_int_equal(r.delay_ms, 3);
+	assert_int_equal(r.family, AF_INET6);
+	assert_true(r.test);
+
+	/* One kind per profile; the rotating keys only with the secret; each
+	 * bad value once. */
+	assert_int_equal(parse("[a]\nHost = h\nSequence = 1,2\nSequence_Secret_File = s\n"), -EINVAL);
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(parse("[a]\nHost = h\nOne_Time_File = o\nSequence_Secret_File = s\n"), -EINVAL);
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(parse("[a]\nHost = h\nSPA_Key = k\nDoor = d\n"), -EINVAL);
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(parse("[a]\nHost = h\nOne_Time_File = o\nSequence_Period = 5\n"), -EINVAL);
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(parse("[a]\nHost = h\nSequence_Secret_File = s\nSequence_Length = 1\n"
+			       "Sequence_Length = 33\nSequence_Period = 0\nSequence_Period = 86401\n"
+			       "Sequence_Protocols = sctp\nSequence_Ports = 3000-2000\n"
+			       "Sequence_Exclude = 22,x\nSequence_Bind_Address = yes\n"
+			       "Door = a:b\n"), -EINVAL);
+	assert_int_equal(d.errors, 9);
+}
+
 static void fwknoprc_stanza_over_default(void **state)
 {
 	(void)state;
@@ -119,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(methods_and_command_lines),
 		cmocka_unit_test(every_error_is_counted),
+		cmocka_unit_test(rotating_and_one_time_profiles),
 		cmocka_unit_test(fwknoprc_stanza_over_default),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
