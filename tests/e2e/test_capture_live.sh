@@ -108,9 +108,12 @@ EOF
 # A SANITIZE=1 library needs the sanitizer runtimes at link time.
 san=
 nm "$BIN/libsesame.a" 2>/dev/null | grep -q __asan_ && san=-fsanitize=address,undefined
+# The libraries the build links (the Makefile's PKGS lines): the capture
+# pulls in what its filter builder needs.
+pkgs=$(sed -n 's/^PKGS[[:space:]]*[:+]*=[[:space:]]*//p' "$SESAME_ROOT/Makefile" | tr '\n' ' ')
 # shellcheck disable=SC2046
 if ! cc -std=c17 -D_GNU_SOURCE $san -I"$SESAME_ROOT/src/common" -I"$SESAME_ROOT/src/sesamed" -I"$SESAME_ROOT/src/sesamed/worker" -o "$TMP/probe" "$TMP/probe.c" \
-	"$BIN/libsesame.a" $(pkg-config --libs libpcap) 2>"$TMP/cc.log"; then
+	"$BIN/libsesame.a" $(pkg-config --libs $pkgs) 2>"$TMP/cc.log"; then
 	cat "$TMP/cc.log"
 	not_ok "probe builds against $BIN/libsesame.a"
 	finish
