@@ -81,7 +81,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all deps check unit e2e demo bench fuzz fuzz-run install uninstall clean
+.PHONY: all deps check unit e2e demo bench fuzz fuzz-run fuzz-flags install uninstall clean
 all: $(BUILD)/sesamed $(BUILD)/sesame $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -108,17 +108,24 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lm
 
-# Fuzzers use clang and their own instrumented objects.
+# Fuzzers use clang and their own instrumented objects.  Every sanitizer
+# report aborts (-fno-sanitize-recover=all): a UBSan "runtime error" that
+# only printed would leave the run green.
 FUZZ_FLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -DSESAME_FUZZ $(INC_ALL) \
 	$(shell pkg-config --cflags $(PKGS))
+FUZZ_SAN   := address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS  := $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRCS))
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
 build/fuzz/libsesame.a: $(FUZZ_OBJS)
 	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
 build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
-	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libsesame.a $(LDLIBS)
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/libsesame.a $(LDLIBS)
+
+# The flags above, for tests that build a toy target the same way.
+fuzz-flags:
+	@echo clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN)
 
 # The Debian packages the build, the tests, the demo and the benchmarks need.
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
