@@ -123,6 +123,17 @@ build/fuzz/libsesame.a: $(FUZZ_OBJS)
 build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
 	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/libsesame.a $(LDLIBS)
 
+# Mutants: a harness linked with one module rebuilt with a planted bug
+# (-DSESAME_MUTANT_*), which its fuzzer must catch from the seed corpus
+# (tests/e2e/test_fuzz_mutants_*.sh).  The mutated object comes before the
+# archive, so the archive's copy of that module is never pulled in.
+build/fuzz/mutants/door_seq_timeout.o: src/sesamed/worker/door.c
+	@mkdir -p $(@D)
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -DSESAME_MUTANT_SEQ_TIMEOUT -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+build/fuzz/mutants/fuzz_door_seq_timeout: fuzz/fuzz_door.c build/fuzz/mutants/door_seq_timeout.o build/fuzz/libsesame.a
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/mutants/door_seq_timeout.o build/fuzz/libsesame.a $(LDLIBS)
+FUZZ_MUTANTS := build/fuzz/mutants/fuzz_door_seq_timeout
+
 # The flags above, for tests that build a toy target the same way.
 fuzz-flags:
 	@echo clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN)
@@ -160,7 +171,7 @@ demo: deps all
 bench: all
 	$(Q)SESAME_BUILD=$(BUILD) bench/run.sh
 
-fuzz: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS) $(FUZZ_MUTANTS)
 SECONDS ?= 60
 fuzz-run: fuzz
 	$(Q)fuzz/run.sh $(SECONDS)
