@@ -52,11 +52,14 @@
 #define MAXSTEPS 8
 #define MAXDOORS 8
 
-/* A broken property: say which, at which operation, then abort. */
+/* A broken property: say which, at which operation, remove the scratch
+ * directory (abort skips atexit), then abort. */
 static size_t op_index;
+static void ot_cleanup(void);
 #define require(cond) do {                                                      \
 	if (!(cond)) {                                                          \
 		fprintf(stderr, "fuzz_door: operation %zu: %s\n", op_index, #cond); \
+		ot_cleanup();                                                   \
 		abort();                                                        \
 	}                                                                       \
 } while (0)
