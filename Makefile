@@ -87,7 +87,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all deps check unit e2e demo bench soak fuzz fuzz-run install uninstall clean
+.PHONY: all deps check unit e2e demo bench soak fuzz fuzz-run fuzz-flags install uninstall clean
 all: $(BUILD)/sesamed $(BUILD)/sesame $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -116,17 +116,35 @@ $(BUILD)/bench/%: bench/%.c $(BENCH_LIB_SRCS) $(LIB)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) -Ibench/lib $(LDFLAGS) -o $@ $< $(BENCH_LIB_SRCS) $(LIB) $(LDLIBS) -lm
 
-# Fuzzers use clang and their own instrumented objects.
+# Fuzzers use clang and their own instrumented objects.  Every sanitizer
+# report aborts (-fno-sanitize-recover=all): a UBSan "runtime error" that
+# only printed would leave the run green.
 FUZZ_FLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -DSESAME_FUZZ $(INC_ALL) \
 	$(shell pkg-config --cflags $(PKGS))
+FUZZ_SAN   := address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS  := $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRCS))
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
 build/fuzz/libsesame.a: $(FUZZ_OBJS)
 	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
 build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
-	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libsesame.a $(LDLIBS)
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/libsesame.a $(LDLIBS)
+
+# Mutants: a harness linked with one module rebuilt with a planted bug
+# (-DSESAME_MUTANT_*), which its fuzzer must catch from the seed corpus
+# (tests/e2e/test_fuzz_mutants_*.sh).  The mutated object comes before the
+# archive, so the archive's copy of that module is never pulled in.
+build/fuzz/mutants/door_seq_timeout.o: src/sesamed/worker/door.c
+	@mkdir -p $(@D)
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -DSESAME_MUTANT_SEQ_TIMEOUT -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+build/fuzz/mutants/fuzz_door_seq_timeout: fuzz/fuzz_door.c build/fuzz/mutants/door_seq_timeout.o build/fuzz/libsesame.a
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/mutants/door_seq_timeout.o build/fuzz/libsesame.a $(LDLIBS)
+FUZZ_MUTANTS := build/fuzz/mutants/fuzz_door_seq_timeout
+
+# The flags above, for tests that build a toy target the same way.
+fuzz-flags:
+	@echo clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN)
 
 # The Debian packages the build, the tests, the demo and the benchmarks need.
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
@@ -173,7 +191,7 @@ bench: all
 soak: all
 	$(Q)SESAME_BUILD=$(BUILD) bench/soak.sh
 
-fuzz: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS) $(FUZZ_MUTANTS)
 SECONDS ?= 60
 fuzz-run: fuzz
 	$(Q)fuzz/run.sh $(SECONDS)

@@ -24,9 +24,9 @@ bool grant_validate(const struct grant *gr, const struct config *cfg)
 	for (uint32_t i = 0; i < gr->nports; i++)
 		if (!door_opens(d, &gr->ports[i]))
 			return false;
-	/* The longest this door may ever grant. */
-	uint32_t max = d->cmd_timeout_s;
-	if (d->open_len && d->open_timeout_s > max)
-		max = d->open_timeout_s;
+	/* The longest this door may ever grant: a door with Open is bounded
+	 * by Open_Timeout (the nft gate refuses more, even when Cmd_Timeout
+	 * is longer), a command door by Cmd_Timeout. */
+	uint32_t max = d->open_len ? d->open_timeout_s : d->cmd_timeout_s;
 	return gr->timeout_s <= max;
 }

@@ -28,7 +28,8 @@ struct grant {
 
 /* True when GR is well-formed for CFG: door index in range, family
  * AF_INET/AF_INET6, nports within bounds and each port one of the door's
- * Open ports, timeout not above the door's.  The privileged side refuses
+ * Open ports, timeout not above the door's (Open_Timeout for a door with
+ * Open, else Cmd_Timeout).  The privileged side refuses
  * (and treats as fatal) anything else. */
 bool grant_validate(const struct grant *gr, const struct config *cfg);
 

@@ -293,6 +293,11 @@ static void grants_are_validated(void **state)
 	assert_true(grant_validate(&gr, &fx.cfg));
 	gr.timeout_s = 31;
 	assert_false(grant_validate(&gr, &fx.cfg));
+	/* A door with Open is bounded by Open_Timeout, as the nft gate is,
+	 * even when its Cmd_Timeout is longer. */
+	fx.door.cmd_timeout_s = 60;
+	assert_false(grant_validate(&gr, &fx.cfg));
+	fx.door.cmd_timeout_s = 10;
 	gr.timeout_s = 0;
 	gr.nports = 1;
 	gr.ports[0] = (struct port_proto){ 22, PROTO_TCP };

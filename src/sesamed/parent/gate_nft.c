@@ -318,14 +318,15 @@ int gate_nft_verify(struct gate_nft *g, const struct config *cfg)
 
 /* --- grants --------------------------------------------------------- */
 
-static bool grant_ok(const struct config *cfg, const struct grant *gr)
+bool gate_nft_grant_ok(const struct config *cfg, const struct grant *gr)
 {
 	if (gr->door >= cfg->ndoors || !nft_door_gated(&cfg->doors[gr->door]))
 		return false;
 	if (gr->addr.family != AF_INET && gr->addr.family != AF_INET6)
 		return false;
 	const struct door *d = &cfg->doors[gr->door];
-	if (gr->nports > CONFIG_OPEN_MAX || d->open_len > CONFIG_OPEN_MAX)
+	if (gr->nports > CONFIG_OPEN_MAX || d->open_len > CONFIG_OPEN_MAX ||
+	    gr->nports > d->open_len)
 		return false;
 	for (uint32_t i = 0; i < gr->nports; i++) {
 		bool found = false;
@@ -379,7 +380,7 @@ static int grant_elems(struct gate_nft *g, const struct config *cfg, const struc
 
 int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct grant *gr)
 {
-	if (!grant_ok(cfg, gr)) {
+	if (!gate_nft_grant_ok(cfg, gr)) {
 		log_err("gate: refusing a malformed grant (door %u)", (unsigned)gr->door);
 		return -EINVAL;
 	}

@@ -31,6 +31,12 @@ int gate_nft_reload(struct gate_nft *g, const struct config *cfg);
  * it.  Idempotent. */
 int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct grant *gr);
 
+/* The gate's own check of GR before it touches the kernel: a door it
+ * guards, a known family, ports of the door's Open, a timeout that
+ * neither exceeds Open_Timeout nor is zero.  It must agree with
+ * grant_validate() on every door with Open (fuzz/fuzz_config.c). */
+bool gate_nft_grant_ok(const struct config *cfg, const struct grant *gr);
+
 /* Checks that the table is still as we loaded it and restores it (one
  * transaction, one log line) if someone deleted or changed it.  Cheap
  * when nothing was committed since our last change (one netlink round

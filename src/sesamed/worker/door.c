@@ -303,6 +303,16 @@ static uint64_t deadline(const struct door_state *ds, const struct attempt *a)
 	return a->start_ms + ds->cfg->seq_timeout_ms;
 }
 
+/* Is an attempt with deadline DL over at NOW?  SESAME_MUTANT_SEQ_TIMEOUT
+ * is a planted bug that only tests/e2e/test_fuzz_mutants_door.sh builds
+ * (fuzz_door must catch it): a late step then counts as long as the timer
+ * has not fired. */
+#ifdef SESAME_MUTANT_SEQ_TIMEOUT
+#define over(now, dl) ((void)(now), (void)(dl), false)
+#else
+#define over(now, dl) ((now) >= (dl))
+#endif
+
 static bool door_accepts(const struct door_state *ds, const struct knock_event *ev)
 {
 	const struct door *c = ds->cfg;
@@ -410,7 +420,7 @@ static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *e
 	struct door_state *ds = &d->door[i];
 	struct attempt *a = attempts_find(d->att, &ev->saddr, i);
 
-	if (a && now >= deadline(ds, a)) {
+	if (a && over(now, deadline(ds, a))) {
 		/* The timer has not fired yet, but the attempt is over. */
 		if (a->stage > 1 ? decision_line_ok(d, now) : stage1_line_ok(d, now, false))
 			door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
