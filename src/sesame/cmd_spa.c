@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sesame spa HOST [--key FILE] [--port N] [--open PROTO/PORT[,...]]
- *                 [--allow ADDR] [-4|-6] [-v]
+/* sesame spa HOST [--key FILE] [--port N] [--door NAME] [--door-port N]
+ *                 [--open PROTO/PORT[,...]] [--allow ADDR] [-4|-6] [-v]
  *
  * Sends one native SPA datagram (spa.h) from an unconnected UDP socket and
  * exits; it never waits for an answer (there is none: the server listens
- * on no socket).  With --fwknop anywhere among the arguments, fwknop's
- * format is spoken instead (cmd_spa_fwknop, fwknop.h).
+ * on no socket).  The packet names the port it is sent to (--door-port
+ * when a NAT in front of the server changes it) and, with --door, the
+ * door.  With --fwknop anywhere among the arguments, fwknop's format is
+ * spoken instead (cmd_spa_fwknop, fwknop.h).
  *
  * Hidden, for tests: --time-offset SECONDS (signed) shifts the timestamp,
- * so that stale and future packets can be made without faking the clock. */
+ * so that stale and future packets can be made without faking the clock;
+ * --protocol 1 makes a legacy packet; --write FILE writes the datagram to
+ * FILE instead of sending it (to replay or redirect it later). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
@@ -34,11 +39,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sesame spa HOST [--key FILE] [--port N] [--open PROTO/PORT[,...]]\n"
-		"                  [--allow ADDR] [-4|-6] [-v]\n"
+	fprintf(f, "usage: sesame spa HOST [--key FILE] [--port N] [--door NAME] [--door-port N]\n"
+		"                  [--open PROTO/PORT[,...]] [--allow ADDR] [-4|-6] [-v]\n"
 		"       sesame spa --fwknop HOST ... (fwknop's format; see docs/fwknop.md)\n"
 		"  Sends one single-packet-authorization datagram to HOST (UDP port 62201).\n"
 		"  --key FILE   client key from 'sesame keygen' (default ~/.config/sesame/USER@HOST.key)\n"
+		"  --port N     UDP port to send to, the door's SPA_Port (default 62201)\n"
+		"  --door NAME  the door it is for: no other door accepts it (default: any door\n"
+		"               on that port that holds the key)\n"
+		"  --door-port N  the door's SPA_Port when a NAT on the way changes the port\n"
+		"               (default: --port)\n"
 		"  --open LIST  ports to open, e.g. tcp/22,udp/53 (default: the door's Open)\n"
 		"  --allow ADDR open for ADDR instead of this packet's source (door must allow it)\n");
 }
@@ -135,6 +145,28 @@ static int resolve(const char *host, unsigned port, int family, struct sockaddr_
 	return 0;
 }
 
+/* --write: the datagram into a new file (0600), for tests that replay
+ * or redirect it. */
+static int write_packet(const char *path, const uint8_t *pkt, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "sesame spa: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	ssize_t n = write(fd, pkt, len);
+	int e = errno;
+	if (close(fd) < 0 && n == (ssize_t)len) {
+		n = -1;
+		e = errno;
+	}
+	if (n != (ssize_t)len) {
+		fprintf(stderr, "sesame spa: %s: %s\n", path, n < 0 ? strerror(e) : "short write");
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_spa(int argc, char **argv)
 {
 	if (has_fwknop(argc, argv))
@@ -148,10 +180,14 @@ int cmd_spa(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "time-offset", required_argument, NULL, 'T' },
+		{ "door", required_argument, NULL, 'D' },
+		{ "door-port", required_argument, NULL, 'P' },
+		{ "protocol", required_argument, NULL, 'V' },
+		{ "write", required_argument, NULL, 'W' },
 		{ 0 },
 	};
-	const char *keyfile = NULL;
-	unsigned port = SPA_DEFAULT_PORT;
+	const char *keyfile = NULL, *door = NULL, *write_to = NULL;
+	unsigned port = SPA_DEFAULT_PORT, door_port = 0;
 	int family = AF_UNSPEC;
 	bool verbose = false;
 	long offset = 0;
@@ -191,6 +227,33 @@ int cmd_spa(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'D':
+			if (!*optarg || strlen(optarg) > CONFIG_DOOR_NAME_LEN) {
+				fprintf(stderr, "sesame spa: --door needs a door name (1 to %d "
+					"characters)\n", CONFIG_DOOR_NAME_LEN);
+				return 1;
+			}
+			door = optarg;
+			break;
+		case 'P':
+			if (!parse_port(optarg, &door_port)) {
+				fprintf(stderr, "sesame spa: bad --door-port '%s' (1-65535)\n", optarg);
+				return 1;
+			}
+			break;
+		case 'V':
+			if (strcmp(optarg, "1") == 0)
+				req.version = SPA_VERSION_LEGACY;
+			else if (strcmp(optarg, "2") == 0)
+				req.version = SPA_VERSION;
+			else {
+				fprintf(stderr, "sesame spa: bad --protocol '%s' (1 or 2)\n", optarg);
+				return 1;
+			}
+			break;
+		case 'W':
+			write_to = optarg;
+			break;
 		case 'T':
 			if (!parse_offset(optarg, &offset)) {
 				fprintf(stderr, "sesame spa: bad --time-offset '%s'\n", optarg);
@@ -209,7 +272,16 @@ int cmd_spa(int argc, char **argv)
 		return 1;
 	}
 	const char *host = argv[optind];
-	if (!cmd_sandbox_ok("spa"))
+	if (req.version == SPA_VERSION_LEGACY && (door || door_port)) {
+		fprintf(stderr, "sesame spa: --protocol 1 packets name no door and no port\n");
+		return 1;
+	}
+	if (req.version != SPA_VERSION_LEGACY) {
+		req.dport = (uint16_t)(door_port ? door_port : port);
+		if (door)
+			spa_door_tag(door, req.door_tag);
+	}
+	if (!write_to && !cmd_sandbox_ok("spa"))
 		return 1;
 
 	char defpath[PATH_MAX];
@@ -248,6 +320,8 @@ int cmd_spa(int argc, char **argv)
 		fprintf(stderr, "sesame spa: cannot build the packet: %s\n", strerror(-rc));
 		return 1;
 	}
+	if (write_to)
+		return write_packet(write_to, pkt, sizeof pkt);
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0) {
 		fprintf(stderr, "sesame spa: socket: %s\n", strerror(errno));

@@ -97,9 +97,19 @@ static bool has_onetime(const struct config *cfg)
 }
 
 /* The grant goes to the parent as it is; a parent that cannot take it
- * any more is gone, and so are we. */
+ * any more is gone, and so are we.  The parent kills a worker that sends
+ * a grant its check refuses, so the same check runs here first: a
+ * request nobody foresaw is refused here, logged, and costs nothing. */
 static void send_grant(struct worker *w, const struct grant *gr)
 {
+	if (!grant_validate(gr, w->cfg)) {
+		const char *door = gr->door < w->cfg->ndoors ? w->cfg->doors[gr->door].name : "?";
+		char a[ADDR_STRLEN];
+		log_err("door %s: %s: refusing a grant the parent would refuse (a bug): "
+			"%u ports, timeout %u", door, addr_format(&gr->addr, a, sizeof a),
+			gr->nports, gr->timeout_s);
+		return;
+	}
 	struct ps_msg m;
 	memset(&m, 0, sizeof m);
 	m.type = PS_GRANT;
@@ -150,12 +160,12 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 			  addr_format(&ev->daddr, d, sizeof d), ev->dport,
 			  port_proto_name(ev->proto), ev->tcpflags);
 	}
+	uint64_t now = loop_now_ms();
 	if (w->spa && ev->proto == PROTO_UDP) {
 		struct grant gr;
-		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), &gr))
+		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), now, &gr))
 			send_grant(w, &gr);
 	}
-	uint64_t now = loop_now_ms();
 	if (w->max_seq_timeout_ms) {
 		struct ps_event *h = &w->history[w->hnext];
 		*h = (struct ps_event){ .saddr = ev->saddr, .daddr = ev->daddr, .mono_ms = now,
