@@ -382,6 +382,14 @@ static bool address_allowed(const struct door *d, const struct addr *a)
 	}
 }
 
+static bool unspecified(const struct addr *a)
+{
+	uint8_t acc = 0;
+	for (size_t i = 0; i < addr_len(a); i++)
+		acc |= a->bytes[i];
+	return acc == 0;
+}
+
 /* What an authentic, fresh packet asks of door DI, whatever its format. */
 struct ask {
 	const char *who;                /* "key alice", "fwknop user bob" */
@@ -422,7 +430,8 @@ static bool grant_for(struct spa_doors *s, size_t di, const struct knock_event *
 	}
 	struct addr target = ev->saddr;
 	if (ask->addr && !addr_equal(ask->addr, &ev->saddr)) {
-		if (!address_allowed(d, ask->addr)) {
+		/* 0.0.0.0 or :: named as such opens nothing for anyone. */
+		if (unspecified(ask->addr) || !address_allowed(d, ask->addr)) {
 			char a[ADDR_STRLEN], what[SPA_KEY_NAME_MAX + ADDR_STRLEN + 16];
 			addr_format(ask->addr, a, sizeof a);
 			snprintf(what, sizeof what, "%s asked for %s", ask->who_short, a);
