@@ -12,6 +12,8 @@
 # - a packet made for another door (--door), a legacy version 1 packet,
 #   and, on a door with SPA_Require_Address, a packet naming no address:
 #   refused;
+# - a refusal on a port a native and an fwknop door share is logged under
+#   the door whose format judged it;
 # - a worker killed again and again: restarted with a growing delay,
 #   sesamed never gives up.
 . "$(dirname "$0")/lib.sh"
@@ -55,7 +57,7 @@ cat >"$TMP/sesamed.conf" <<EOF
 	Open                = 2224/tcp
 	SPA_Require_Address = yes
 [fwk]
-	SPA_Port               = 62204
+	SPA_Port               = 62201
 	SPA_Format             = fwknop
 	Fwknop_Key_Base64      = $FWK_KEY
 	Fwknop_HMAC_Key_Base64 = $FWK_HMAC
@@ -64,7 +66,7 @@ cat >"$TMP/sesamed.conf" <<EOF
 EOF
 daemon_start d "$TMP/sesamed.conf" || { daemon_show d; finish; }
 spa() { in_cli "$SESAME" spa --key "$HOME/.config/sesame/alice.key" "$@"; }
-fwk() { in_cli "$SESAME" spa --fwknop "$SRV4" --port 62204 --key-base64 "$FWK_KEY" \
+fwk() { in_cli "$SESAME" spa --fwknop "$SRV4" --port 62201 --key-base64 "$FWK_KEY" \
 	--hmac-key-base64 "$FWK_HMAC" "$@"; }
 elems() { set_elems sesame_atk "$1"; }
 flush() { local s; for s in "$@"; do in_srv nft flush set inet sesame_atk "$s"; done; }
@@ -109,7 +111,7 @@ in_cli env HOME="$TMP/home" fwknop --no-rc-file --no-save-args -D "$SRV4" -A tcp
 	-a "$CLI4" --key-base64-rijndael "$FWK_WRONG_KEY" --key-base64-hmac "$FWK_WRONG_HMAC" \
 	--use-hmac --test -v 2>&1 | sed -n 's/^ *Final SPA Data: //p' | head -n 1 | tr -d '\n' \
 	>"$TMP/forged.fwk"
-capture_start forged "udp and src host $CLI4 and (dst port 62201 or dst port 62204)"
+capture_start forged "udp and src host $CLI4 and dst port 62201"
 forge() {  # port file
 	in_ns "$third_NS" hping3 --udp -a "$CLI4" -s 40000 -k -p "$1" -d "$(stat -c %s "$2")" \
 		-E "$2" -c "$3" -i u10000 "$SRV4" >/dev/null 2>&1
@@ -123,7 +125,7 @@ F=$!
 sleep 1.5
 spa "$SRV4"
 wait "$F"
-forge 62204 "$TMP/forged.fwk" 300 &
+forge 62201 "$TMP/forged.fwk" 300 &
 F=$!
 sleep 1.5
 fwk --allow "$CLI4" --open tcp/2222
@@ -141,6 +143,14 @@ check "... its genuine fwknop packet too" \
 	wait_until 3 eval '[ "$(count "door fwk: $CLI4: SPA accepted")" -eq 2 ]'
 check "... nothing was rate limited" not log_has d "rate limited"
 flush ssh_v4 fwk_v4
+
+# Door ssh (native) and door fwk share port 62201: what only fwknop's
+# decoder judged is logged under fwk.
+printf 'hello' >"$TMP/short"
+spa_send "$CLI_NS" "$SRV4" 62201 "$TMP/short"
+check "a 5-byte datagram on the shared port: refused under door fwk" \
+	wait_until 3 log_has d "door fwk: $CLI4: SPA refused: bad size: fwknop"
+check "... never under the native door ssh" not log_has d "door ssh: $CLI4: SPA refused: bad size"
 
 # 3. A copy redirected to another door's port.  The packet is made for
 # port 62201 and captured on the client's link, sent to the third host
