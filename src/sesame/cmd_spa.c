@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sesame spa HOST [--key FILE] [--port N] [--door NAME] [--door-port N]
- *                 [--open PROTO/PORT[,...]] [--allow ADDR] [-4|-6] [-v]
+ *                 [--open PROTO/PORT[,...]] [--allow ADDR] [--protocol 1] [-4|-6] [-v]
  *
  * Sends one native SPA datagram (spa.h) from an unconnected UDP socket and
  * exits; it never waits for an answer (there is none: the server listens
@@ -9,10 +9,12 @@
  * door.  With --fwknop anywhere among the arguments, fwknop's format is
  * spoken instead (cmd_spa_fwknop, fwknop.h).
  *
+ * --protocol 1 makes a legacy packet, for servers that predate version 2.
+ *
  * Hidden, for tests: --time-offset SECONDS (signed) shifts the timestamp,
  * so that stale and future packets can be made without faking the clock;
- * --protocol 1 makes a legacy packet; --write FILE writes the datagram to
- * FILE instead of sending it (to replay or redirect it later). */
+ * --write FILE writes the datagram to FILE instead of sending it (to
+ * replay or redirect it later). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -40,7 +42,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sesame spa HOST [--key FILE] [--port N] [--door NAME] [--door-port N]\n"
-		"                  [--open PROTO/PORT[,...]] [--allow ADDR] [-4|-6] [-v]\n"
+		"                  [--open PROTO/PORT[,...]] [--allow ADDR] [--protocol 1] [-4|-6] [-v]\n"
 		"       sesame spa --fwknop HOST ... (fwknop's format; see docs/fwknop.md)\n"
 		"  Sends one single-packet-authorization datagram to HOST (UDP port 62201).\n"
 		"  --key FILE   client key from 'sesame keygen' (default ~/.config/sesame/USER@HOST.key)\n"
@@ -50,7 +52,8 @@ static void usage(FILE *f)
 		"  --door-port N  the door's SPA_Port when a NAT on the way changes the port\n"
 		"               (default: --port)\n"
 		"  --open LIST  ports to open, e.g. tcp/22,udp/53 (default: the door's Open)\n"
-		"  --allow ADDR open for ADDR instead of this packet's source (door must allow it)\n");
+		"  --allow ADDR open for ADDR instead of this packet's source (door must allow it)\n"
+		"  --protocol 1 the legacy format, for servers older than protocol version 2\n");
 }
 
 void spa_default_key_name(char *buf, size_t len)
