@@ -56,6 +56,11 @@ cat >"$TMP/sesamed.conf" <<EOF
 	SPA_Keys            = $TMP/spa_keys
 	Open                = 2224/tcp
 	SPA_Require_Address = yes
+[legacy]
+	SPA_Port      = 62205
+	SPA_Keys      = $TMP/spa_keys
+	Open          = 2223/tcp
+	SPA_Accept_V1 = yes
 [fwk]
 	SPA_Port               = 62201
 	SPA_Format             = fwknop
@@ -181,6 +186,12 @@ check "--door other at its port opens it" wait_until 3 reach "$SRV4" 2223
 spa "$SRV4" --protocol 1
 check "a version 1 packet: refused (SPA_Accept_V1 is off)" \
 	wait_until 3 log_has d "door ssh: $CLI4: SPA refused: protocol version 1"
+spa "$SRV4" --port 62205 --protocol 1
+check "... accepted by a door with SPA_Accept_V1 = yes" \
+	wait_until 3 log_has d "door legacy: $CLI4: SPA accepted: key alice"
+spa "$SRV4" --door-port 62202
+check "--door-port names the port in the packet (62202, sent to 62201): refused" \
+	wait_until 3 log_has d "door ssh: $CLI4: SPA refused: made for another port: alice sent it to port 62202"
 spa "$SRV4" --port 62203
 check "SPA_Require_Address: a packet naming no address is refused" \
 	wait_until 3 log_has d "door strict: $CLI4: SPA refused: no address named"
