@@ -16,6 +16,7 @@
 #   tests/e2e/test_*.sh    e2e scripts (TAP), run by tests/run.sh
 #   fuzz/fuzz_*.c          one libFuzzer harness            -> build/fuzz/fuzz_*
 #   bench/*.c              benchmark tools                  -> build/bench/*
+#   bench/lib/*.c          helpers linked into every benchmark tool
 #
 # Each role compiles with only the include paths it may use, so a worker
 # file that includes a parent header (or the reverse) does not build; the
@@ -28,9 +29,14 @@ SBINDIR ?= $(PREFIX)/sbin
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# sesamed reads /etc/sesame/sesamed.conf whatever the PREFIX.
+SYSCONFDIR  ?= /etc
 
 CC      ?= cc
-PKGS    := libpcap libnftables libcrypto libseccomp
+PKGS    := libpcap libnftables libcrypto libseccomp libsystemd
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c17 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
 	-fno-strict-aliasing $(shell pkg-config --cflags $(PKGS))
@@ -81,12 +87,12 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all deps check unit e2e demo bench fuzz fuzz-run install uninstall clean
+.PHONY: all deps check unit e2e demo bench soak fuzz fuzz-run install uninstall clean
 all: $(BUILD)/sesamed $(BUILD)/sesame $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(call inc_of,$<) -c -o $@ $<
+	$(call quiet,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) $(call inc_of,$<) -c -o $@ $<
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRCS))
 $(CLIENT_LIB): $(call obj,$(CLIENT_SRCS))
@@ -104,9 +110,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
-$(BUILD)/bench/%: bench/%.c $(LIB)
+# Helpers shared by the benchmark tools (bench/lib/), not part of the product.
+BENCH_LIB_SRCS := $(wildcard bench/lib/*.c)
+$(BUILD)/bench/%: bench/%.c $(BENCH_LIB_SRCS) $(LIB)
 	@mkdir -p $(@D)
-	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lm
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(INC_ALL) -Ibench/lib $(LDFLAGS) -o $@ $< $(BENCH_LIB_SRCS) $(LIB) $(LDLIBS) -lm
 
 # Fuzzers use clang and their own instrumented objects.
 FUZZ_FLAGS := -std=c17 -g -O1 -D_GNU_SOURCE -DSESAME_FUZZ $(INC_ALL) \
@@ -137,6 +145,8 @@ DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
 	libssl-dev libseccomp-dev libcmocka-dev nftables iptables iproute2 \
 	knockd fwknop-client fwknop-server openssh-server openssh-client \
 	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind
+# The operations tests: fail2ban-regex, and a Prometheus text-format parser.
+DEB_PKGS += fail2ban python3-prometheus-client
 deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -148,9 +158,15 @@ deps:
 	@# knockd's package enables a service; tests start their own instances.
 	-@systemctl disable --now knockd >/dev/null 2>&1 || true
 
+# Helpers of the e2e tests.
+TEST_TOOLS := $(BUILD)/tests/syscall_allow
+$(BUILD)/tests/syscall_allow: tests/e2e/syscall_allow.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 unit: $(UNIT_BINS)
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(TEST_TOOLS)
 	@# test_valgrind runs the plain daemon, whichever build is tested.
 	$(if $(filter 1,$(SANITIZE)),$(Q)$(MAKE) --no-print-directory SANITIZE= build/sesamed)
 	$(Q)$(MAKE) --no-print-directory fuzz
@@ -165,23 +181,86 @@ demo: deps all
 bench: all
 	$(Q)SESAME_BUILD=$(BUILD) bench/run.sh
 
+# sesamed under a long mixed load with faults; SOAK_MINUTES=N (default 30).
+soak: all
+	$(Q)SESAME_BUILD=$(BUILD) bench/soak.sh
+
 fuzz: $(FUZZ_BINS) $(FUZZ_MUTANTS)
 SECONDS ?= 60
 fuzz-run: fuzz
 	$(Q)fuzz/run.sh $(SECONDS)
 
+# Binaries, man pages, the unit with its sysusers.d and tmpfiles.d
+# entries, bash completion, fail2ban's filter and jail (whatever is under
+# dist/fail2ban), and the example config: that one only when there is no
+# /etc/sesame/sesamed.conf yet, so an administrator's file is never
+# replaced.  Without DESTDIR, the sesame user and the state directories
+# are made at once (systemd-sysusers, systemd-tmpfiles).
+MANPAGES := $(wildcard dist/man/*.[1-8])
+F2B_FILES := $(patsubst dist/fail2ban/%,%,$(wildcard dist/fail2ban/*/*.conf dist/fail2ban/*/*.local))
 install: $(BUILD)/sesamed $(BUILD)/sesame
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/sesamed $(DESTDIR)$(SBINDIR)/sesamed
 	install -m 0755 $(BUILD)/sesame $(DESTDIR)$(BINDIR)/sesame
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/sesamed.service.in >$(DESTDIR)$(UNITDIR)/sesamed.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/sesamed.service
+	install -D -m 0644 dist/sysusers.d/sesame.conf $(DESTDIR)$(SYSUSERSDIR)/sesame.conf
+	install -D -m 0644 dist/tmpfiles.d/sesame.conf $(DESTDIR)$(TMPFILESDIR)/sesame.conf
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; \
+	done
+	install -D -m 0644 dist/completion/sesame.bash $(DESTDIR)$(BASHCOMPDIR)/sesame
+	ln -sf sesame $(DESTDIR)$(BASHCOMPDIR)/sesamed
+	for f in $(F2B_FILES); do \
+		install -D -m 0644 dist/fail2ban/$$f $(DESTDIR)$(SYSCONFDIR)/fail2ban/$$f || exit 1; \
+	done
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/sesame
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sesame/sesamed.conf ]; then \
+		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/sesame/sesamed.conf"; \
+	else \
+		echo "install -m 0600 dist/sesamed.conf $(DESTDIR)$(SYSCONFDIR)/sesame/sesamed.conf"; \
+		install -m 0600 dist/sesamed.conf $(DESTDIR)$(SYSCONFDIR)/sesame/sesamed.conf; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemd-sysusers $(SYSUSERSDIR)/sesame.conf; \
+		systemd-tmpfiles --create $(TMPFILESDIR)/sesame.conf; \
+		systemctl daemon-reload; \
+	fi; true
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/sesamed $(DESTDIR)$(BINDIR)/sesame \
-		$(DESTDIR)$(UNITDIR)/sesamed.service
+		$(DESTDIR)$(UNITDIR)/sesamed.service \
+		$(DESTDIR)$(SYSUSERSDIR)/sesame.conf $(DESTDIR)$(TMPFILESDIR)/sesame.conf \
+		$(DESTDIR)$(BASHCOMPDIR)/sesame $(DESTDIR)$(BASHCOMPDIR)/sesamed \
+		$(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		$(foreach f,$(F2B_FILES),$(DESTDIR)$(SYSCONFDIR)/fail2ban/$(f))
+	@echo "uninstall: $(SYSCONFDIR)/sesame/sesamed.conf and $(DESTDIR)/var/lib/sesame are left in place"
+
+# sd_notify (libsystemd); the man pages' lint, the package build and the
+# checks of tests/e2e/test_dist.sh.  (A variable: the deps rule reads it
+# when it runs.)
+DEB_PKGS += libsystemd-dev mandoc lintian debhelper dpkg-dev systemd
+
+# The Debian package, built by dpkg-buildpackage from debian/ in a copy of
+# the sources under $(BUILD)/deb (its clean step would remove build/):
+# $(BUILD)/sesame_VERSION_ARCH.deb.
+# debian/changelog carries the same version (test_dist.sh checks it).
+VERSION := $(shell sed -n 's/^\#define SESAME_VERSION "\(.*\)"/\1/p' src/common/version.h)
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_SRCS := Makefile LICENSE README.md src dist debian
+.PHONY: deb
+deb:
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/sesame-$(VERSION)
+	$(Q)cp -a $(DEB_SRCS) $(BUILD)/deb/sesame-$(VERSION)/
+	$(Q)cd $(BUILD)/deb/sesame-$(VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -b -us -uc --no-pre-clean >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	$(Q)cp $(BUILD)/deb/sesame_$(VERSION)_$(DEB_ARCH).deb $(BUILD)/
+	@echo "  DEB     $(BUILD)/sesame_$(VERSION)_$(DEB_ARCH).deb"
 
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name deb -prune -o -name '*.d' -print 2>/dev/null)

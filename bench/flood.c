@@ -40,7 +40,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "netns.h"
+#include "netns_sender.h"
 #include "numparse.h"
 
 #define MAX_COUNT     20000000ul

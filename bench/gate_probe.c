@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "netns.h"
+#include "netns_sender.h"
 #include "numparse.h"
 
 static struct sockaddr_in src, dst;

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "netns.h"
+#include "netns_sender.h"
 #include "numparse.h"
 
 static double now_ms(void)

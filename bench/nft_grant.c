@@ -28,7 +28,7 @@
 
 #include "gate_nft.h"
 #include "log.h"
-#include "netns.h"
+#include "netns_sender.h"
 #include "numparse.h"
 
 static uint64_t now_ns(void)

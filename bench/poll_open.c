@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "netns.h"
+#include "netns_sender.h"
 #include "numparse.h"
 
 static uint64_t ns_of(clockid_t c)

@@ -386,8 +386,14 @@ scenario_idle() {
 	ns_setup
 	bk_table
 	conf_sesamed_gate "$TMP/gate.conf"
+	# Idle with both kinds of door: the knock door and an SPA door.
+	HOME=$TMP "$SESAME" keygen --name idle -o "$TMP/idle.key" >"$TMP/idle.keys" 2>/dev/null
+	chmod 600 "$TMP/idle.keys"
+	printf '[spa]\n\tSPA_Port = 62201\n\tSPA_Keys = %s\n\tOpen = %s/tcp\n' \
+		"$TMP/idle.keys" "$GUARD" >>"$TMP/gate.conf"
+	printf '[options]\n\tReplayCache = %s\n' "$TMP/idle.replay" | cat - "$TMP/gate.conf" >"$TMP/gate2.conf"
 	conf_knockd "$TMP/knockd.conf"
-	start_sesamed gate "$TMP/gate.conf" || return 1
+	start_sesamed gate "$TMP/gate2.conf" || return 1
 	local p_s=$DPID
 	start_knockd "$TMP/knockd.conf" || return 1
 	local p_k=$DPID
@@ -407,10 +413,15 @@ scenario_idle() {
 		IFS=: read -r name p <<<"$k"
 		c0=${C0[$p]} w0=${W0[$p]}
 		put "idle.$name.rss_kb" "$(rss_kb "$p")"
+		put "idle.$name.pss_kb" "$(pss_kb "$p")"
 		put "idle.$name.cpu_ms" "$(( ($(cpu_ticks "$p") - c0) * 1000 / hz ))"
 		# Wakeups over the window tell a sleeping daemon from a polling one.
 		put "idle.$name.wakeups" "$(( $(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$p/status") - w0 ))"
 	done
+	# sesamed is two processes: each one's share as well.
+	local w; w=$(pgrep -P "$p_s" -x sesamed | head -n 1)
+	put idle.sesame.parent "$(rss1 "$p_s") $(pss1 "$p_s")"
+	put idle.sesame.worker "$(rss1 "$w") $(pss1 "$w")"
 	diag "idle ${idle}s: $(grep '^idle' "$BENCH_RESULTS" | tr '\t\n' '= ')"
 }
 
@@ -497,6 +508,7 @@ lat() {  # KEY STAT: value with the misses when any
 	echo "$v"
 }
 kib() { [ "$1" = – ] && echo – || awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+kib2() { [ "$1" = – ] && echo – || awk -v r="${1% *}" -v p="${1#* }" 'BEGIN { printf "%.1f / %.1f MiB", r / 1024, p / 1024 }'; }
 row() { printf '| %s | %s | %s | %s | %s |\n' "$@"; }
 
 table() {
@@ -561,7 +573,11 @@ table() {
 	row "... verification alone, in process (bench/spa_rate, one core): replayed; garbage" \
 		"$(g sparate.sesame_inproc.replayed); $(g sparate.sesame_inproc.garbage)" – – –
 	s=$(g idle.sesame.rss_kb) k=$(g idle.knockd.rss_kb) f=$(g idle.fwknopd.rss_kb)
-	row "idle RSS" "$(kib "$s")" "$(kib "$k")" "$(kib "$f")" "$(ratio "$s" "$k") / $(ratio "$s" "$f")"
+	row "idle RSS (sesamed: parent + worker)" "$(kib "$s")" "$(kib "$k")" "$(kib "$f")" "$(ratio "$s" "$k") / $(ratio "$s" "$f")"
+	s=$(g idle.sesame.pss_kb) k=$(g idle.knockd.pss_kb) f=$(g idle.fwknopd.pss_kb)
+	row "idle PSS (shared pages divided among their users)" "$(kib "$s")" "$(kib "$k")" "$(kib "$f")" "$(ratio "$s" "$k") / $(ratio "$s" "$f")"
+	row "... sesamed's parent; worker (RSS / PSS)" \
+		"$(kib2 "$(g idle.sesame.parent)"); $(kib2 "$(g idle.sesame.worker)")" – – –
 	s=$(g idle.sesame.cpu_ms) k=$(g idle.knockd.cpu_ms) f=$(g idle.fwknopd.cpu_ms)
 	row "idle CPU over $(g idle.seconds) s (ms; wakeups)" "$s; $(g idle.sesame.wakeups)" \
 		"$k; $(g idle.knockd.wakeups)" "$f; $(g idle.fwknopd.wakeups)" –

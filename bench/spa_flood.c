@@ -21,7 +21,7 @@
 
 #include <openssl/rand.h>
 
-#include "netns.h"
+#include "netns_sender.h"
 #include "numparse.h"
 
 #define BATCH 64

@@ -90,8 +90,9 @@ static struct run feed(struct spa_doors *s, const char *name, uint8_t (*pkts)[32
 	}
 	spa_doors_stats(s, &after);
 	struct run r = { name, n, t1 - t0, {
-		after.seen - before.seen, after.granted - before.granted,
-		after.replayed - before.replayed, after.rejected - before.rejected } };
+		.seen = after.seen - before.seen, .granted = after.granted - before.granted,
+		.replayed = after.replayed - before.replayed,
+		.rejected = after.rejected - before.rejected } };
 	return r;
 }
 
@@ -186,8 +187,10 @@ static struct run via_capture(struct spa_doors *s, const struct config *cfg, con
 	}
 	r.secs = now_mono() - t0;
 	spa_doors_stats(s, &after);
-	r.delta = (struct spa_stats){ after.seen - before.seen, after.granted - before.granted,
-				      after.replayed - before.replayed, after.rejected - before.rejected };
+	r.delta = (struct spa_stats){ .seen = after.seen - before.seen,
+				      .granted = after.granted - before.granted,
+				      .replayed = after.replayed - before.replayed,
+				      .rejected = after.rejected - before.rejected };
 	if (ctx.granted)
 		r.n = 0;        /* a grant here is a failure: reported as 0/s */
 	return r;

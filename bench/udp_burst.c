@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "netns.h"
+#include "netns_sender.h"
 #include "numparse.h"
 
 #define MAX_COUNT   5000000ul

@@ -74,6 +74,40 @@ bool cidr_parse(const char *s, struct cidr *out)
 	return addr_equal(&masked, &out->addr);
 }
 
+bool addr_port_parse(const char *v, struct addr *a, uint16_t *port)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon;
+	size_t hlen;
+	bool bracket = v[0] == '[';
+	if (bracket) {
+		const char *end = strchr(v, ']');
+		if (!end || (end[1] != '\0' && end[1] != ':'))
+			return false;
+		hlen = (size_t)(end - v - 1);
+		colon = end[1] == ':' ? end + 1 : NULL;
+		v++;
+	} else {
+		const char *c = strchr(v, ':');
+		colon = c && !strchr(c + 1, ':') ? c : NULL;
+		hlen = colon ? (size_t)(colon - v) : strlen(v);
+	}
+	if (hlen == 0 || hlen >= sizeof host)
+		return false;
+	memcpy(host, v, hlen);
+	host[hlen] = '\0';
+	if (!addr_parse(host, a) || (bracket && a->family != AF_INET6))
+		return false;
+	*port = 0;
+	if (!colon)
+		return true;
+	unsigned n;
+	if (!parse_port(colon + 1, &n))
+		return false;
+	*port = (uint16_t)n;
+	return true;
+}
+
 bool cidr_contains(const struct cidr *net, const struct addr *a)
 {
 	return net->addr.family == a->family && prefix_match(&net->addr, a, net->prefix);

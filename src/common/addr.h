@@ -31,6 +31,10 @@ struct cidr {
 const char *addr_format(const struct addr *a, char *buf, size_t len);
 /* Parses a numeric IPv4 or IPv6 literal, nothing else.  Returns bool. */
 bool addr_parse(const char *s, struct addr *out);
+/* "ADDR", "IPV4:PORT", "[IPV6]" or "[IPV6]:PORT", numeric; *PORT is 0
+ * when none is given.  A bare IPv6 address has no port (its colons would
+ * be ambiguous). */
+bool addr_port_parse(const char *s, struct addr *out, uint16_t *port);
 /* "ADDR" or "ADDR/PREFIX"; host bits beyond the prefix are refused. */
 bool cidr_parse(const char *s, struct cidr *out);
 bool cidr_contains(const struct cidr *net, const struct addr *a);

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config — the knockd.conf parser; see config.h and docs/config.md.
  *
- * Lines are read one at a time into a fixed buffer (a file is streamed, a
- * buffer is walked), so no line length can overflow anything: a line over
- * CONFIG_LINE_MAX bytes is an error.  Every problem is reported and the
+ * Lines come from ini.c (bounded, one at a time).  Every problem is reported and the
  * parse goes on, so one run shows all of a file's errors.  Door-level
  * checks run when the door's section ends.
  */
@@ -17,6 +15,8 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "ini.h"
+#include "nft_render.h"
 
 /* --- diagnostics ------------------------------------------------------- */
 
@@ -80,6 +80,10 @@ static void door_defaults(struct door *d)
 	d->cmd_timeout_s = 10;
 	d->open_timeout_s = 30;
 	d->fwknop_hmac_digest = HMAC_SHA256;
+	d->rot_length = 4;
+	d->rot_period_s = 30;
+	d->rot_low = 1024;
+	d->rot_high = 65535;
 }
 
 /* Door-level checks, run when the door's section ends. */
@@ -92,7 +96,28 @@ static void finish_door(struct parser *p)
 	bool seq = d->seq_len > 0 || seen[K_SEQUENCE];
 	bool onetime = seen[K_ONETIME] != 0;
 	bool spa = seen[K_SPA_PORT] || seen[K_SPA_FORMAT];
+	bool rot = seen[K_SEQ_SECRETS] != 0;
 
+	if (rot && (seq || onetime))
+		config_perr(p, seen[K_SEQ_SECRETS], "door %s: Sequence_Secrets and %s both given "
+			    "(line %u); a rotating door derives its sequence, it has no fixed one",
+			    d->name, seq ? "Sequence" : "One_Time_Sequences",
+			    seq ? seen[K_SEQUENCE] : seen[K_ONETIME]);
+	if (rot && spa)
+		config_perr(p, d->line, "door %s: a door is either a rotating knock door "
+			    "(Sequence_Secrets) or an SPA door (SPA_Port, SPA_Format), not both",
+			    d->name);
+	if (!rot) {
+		for (size_t i = 0; i < K__COUNT; i++)
+			if (seen[i] && config_key_is_rotating((enum key_id)i))
+				config_perr(p, seen[i], "door %s: %s needs Sequence_Secrets "
+					    "(this is not a rotating door)", d->name,
+					    p->door_seen_name[i]);
+	} else if ((unsigned)d->rot_high - d->rot_low + 1 < d->rot_length) {
+		config_perr(p, seen[K_SEQ_PORTS] ? seen[K_SEQ_PORTS] : d->line,
+			    "door %s: Sequence_Ports %u-%u holds fewer ports than "
+			    "Sequence_Length %u", d->name, d->rot_low, d->rot_high, d->rot_length);
+	}
 	if (seq && onetime)
 		config_perr(p, seen[K_ONETIME], "door %s: Sequence and One_Time_Sequences both "
 			    "given (line %u); a door has one or the other", d->name, seen[K_SEQUENCE]);
@@ -100,9 +125,16 @@ static void finish_door(struct parser *p)
 		config_perr(p, d->line, "door %s: a door is either a knock door (Sequence, "
 			    "One_Time_Sequences) or an SPA door (SPA_Port, SPA_Format), not both",
 			    d->name);
-	if (!seq && !onetime && !spa)
-		config_perr(p, d->line, "door %s: needs a Sequence, One_Time_Sequences or "
-			    "SPA_Port", d->name);
+	if (!seq && !onetime && !spa && !rot)
+		config_perr(p, d->line, "door %s: needs a Sequence, One_Time_Sequences, "
+			    "Sequence_Secrets or SPA_Port", d->name);
+
+	if (d->forward && !seen[K_OPEN])
+		config_perr(p, seen[K_FORWARD], "door %s: Forward needs Open (the ports to "
+			    "guard on the forward path)", d->name);
+	if (seen[K_FORWARD_TO] && !d->forward)
+		config_perr(p, seen[K_FORWARD_TO], "door %s: Forward_To needs Forward = yes",
+			    d->name);
 
 	if (!spa) {
 		for (size_t i = 0; i < K__COUNT; i++)
@@ -153,27 +185,25 @@ static void finish_door(struct parser *p)
 	}
 }
 
-static void start_section(struct parser *p, char *hdr)
+static void start_section(struct parser *p, const struct ini_item *it)
 {
 	finish_door(p);
 	memset(p->door_seen, 0, sizeof p->door_seen);
 
-	size_t n = strlen(hdr);
-	if (hdr[n - 1] != ']') {
-		config_perr(p, p->line, "bad section header '%.*s%s' (expected [name])", VAL(hdr));
+	if (!it->name) {
+		config_perr(p, p->line, "%s", it->error);
 		p->section = SEC_SKIP;
 		return;
 	}
-	hdr[n - 1] = '\0';
-	char *name = config_trim(hdr + 1);
+	const char *name = it->name;
 	if (strcasecmp(name, "options") == 0) {
 		p->section = SEC_OPTIONS;
 		return;
 	}
-	if (!config_name_valid(name, CONFIG_DOOR_NAME_LEN)) {
-		config_perr(p, p->line, "bad door name '%.*s%s' (letters, digits, '_' and '-', "
-			    "starting with a letter or '_', at most %d: it names nft sets)",
-			    VAL(name), CONFIG_DOOR_NAME_LEN);
+	if (!config_door_name_valid(name, CONFIG_DOOR_NAME_LEN)) {
+		config_perr(p, p->line, "bad door name '%.*s%s' (1 to %d printable ASCII "
+			    "characters, none of ':', '\"' and '\\': the name is a field of "
+			    "the log lines)", VAL(name), CONFIG_DOOR_NAME_LEN);
 		/* Parse the section anyway, to report its other errors. */
 	}
 	struct config *c = p->cfg;
@@ -208,30 +238,76 @@ static void start_section(struct parser *p, char *hdr)
 	p->section = SEC_DOOR;
 }
 
-static void parse_line(struct parser *p, char *raw)
-{
-	char *line = config_trim(raw);
-	if (*line == '\0' || *line == '#')
-		return;
-	if (*line == '[') {
-		start_section(p, line);
-		return;
-	}
+/* Unicode spaces an editor or a web page may put where a blank was
+ * meant (an U+3000 indent, a no-break space): not blanks to knockd or
+ * to us, so the key is unknown; the error says which one it is. */
+static const struct {
+	const char *utf8;
+	unsigned cp;
+	const char *name;
+} uspaces[] = {
+	{ "\xc2\xa0", 0x00a0, "NO-BREAK SPACE" },
+	{ "\xe1\x9a\x80", 0x1680, "OGHAM SPACE MARK" },
+	{ "\xe2\x80\x80", 0x2000, "EN QUAD" },
+	{ "\xe2\x80\x81", 0x2001, "EM QUAD" },
+	{ "\xe2\x80\x82", 0x2002, "EN SPACE" },
+	{ "\xe2\x80\x83", 0x2003, "EM SPACE" },
+	{ "\xe2\x80\x84", 0x2004, "THREE-PER-EM SPACE" },
+	{ "\xe2\x80\x85", 0x2005, "FOUR-PER-EM SPACE" },
+	{ "\xe2\x80\x86", 0x2006, "SIX-PER-EM SPACE" },
+	{ "\xe2\x80\x87", 0x2007, "FIGURE SPACE" },
+	{ "\xe2\x80\x88", 0x2008, "PUNCTUATION SPACE" },
+	{ "\xe2\x80\x89", 0x2009, "THIN SPACE" },
+	{ "\xe2\x80\x8a", 0x200a, "HAIR SPACE" },
+	{ "\xe2\x80\x8b", 0x200b, "ZERO WIDTH SPACE" },
+	{ "\xe2\x80\xaf", 0x202f, "NARROW NO-BREAK SPACE" },
+	{ "\xe2\x81\x9f", 0x205f, "MEDIUM MATHEMATICAL SPACE" },
+	{ "\xe3\x80\x80", 0x3000, "IDEOGRAPHIC SPACE" },
+	{ "\xef\xbb\xbf", 0xfeff, "ZERO WIDTH NO-BREAK SPACE" },
+};
 
-	char *eq = strchr(line, '=');
-	char *value = NULL;
-	if (eq) {
-		*eq = '\0';
-		value = config_trim(eq + 1);
+static void unknown_key(struct parser *p, const char *key)
+{
+	for (const char *s = key; *s; s++) {
+		if ((unsigned char)*s < 0x80)
+			continue;
+		for (size_t i = 0; i < sizeof uspaces / sizeof uspaces[0]; i++) {
+			size_t n = strlen(uspaces[i].utf8);
+			if (strncmp(s, uspaces[i].utf8, n) == 0) {
+				config_perr(p, p->line, "unknown key '%.*s%s': it holds U+%04X %s "
+					    "(byte %zu), which is not a blank; use spaces or tabs",
+					    VAL(key), uspaces[i].cp, uspaces[i].name,
+					    (size_t)(s - key) + 1);
+				return;
+			}
+		}
 	}
-	char *key = config_trim(line);
-	if (*key == '\0') {
-		config_perr(p, p->line, "missing key before '='");
+	config_perr(p, p->line, "unknown key '%.*s%s'", VAL(key));
+}
+
+/* knockd reads a number or a port list up to what does not fit, so
+ * "Cmd_Timeout = 3600  # an hour" works there: a blank then '#' ends the
+ * value of such keys, with a warning. */
+static void cut_comment(struct parser *p, const struct keyword *k, char *value)
+{
+	if (!config_key_comment_ok(k->id))
 		return;
+	for (char *s = value; *s; s++) {
+		if (*s == '#' && s > value && (s[-1] == ' ' || s[-1] == '\t')) {
+			config_pwarn(p, p->line, "%s: trailing comment '%.*s%s' ignored; put "
+				     "comments on lines of their own", k->name, VAL(s));
+			*s = '\0';
+			config_trim(value);
+			return;
+		}
 	}
+}
+
+static void parse_key(struct parser *p, const char *key, char *value)
+{
 	const struct keyword *k = config_find_keyword(key);
 	if (!k) {
-		config_perr(p, p->line, "unknown key '%.*s%s'", VAL(key));
+		unknown_key(p, key);
 		return;
 	}
 	if (p->section == SEC_NONE) {
@@ -251,6 +327,8 @@ static void parse_line(struct parser *p, char *raw)
 			    config_cur_door(p)->name);
 		return;
 	}
+	if (value)
+		cut_comment(p, k, value);
 	if (!value) {
 		if (k->id != K_USESYSLOG) {
 			config_perr(p, p->line, "%s needs a value (%s = ...)", k->name, k->name);
@@ -276,58 +354,32 @@ static void parse_line(struct parser *p, char *raw)
 		config_set_door_key(p, k, value);
 }
 
-/* --- line sources ------------------------------------------------------ */
-
-struct line_src {
-	FILE *f;                        /* either a stream ... */
-	const char *buf;                /* ... or a buffer */
-	size_t len, pos;
-	bool done;
-};
-
-enum line_status { LINE_OK, LINE_LONG, LINE_NUL, LINE_CTRL };
-
-static int src_getc(struct line_src *s)
+/* Doors with Open own nft sets named after them, with every character
+ * outside [A-Za-z0-9_] made '_' ("Open rtorrent" -> Open_rtorrent_v4):
+ * two such doors must not end up with one name.  (Command doors have no
+ * sets: their names may collide freely.) */
+static void check_nft_names(struct parser *p)
 {
-	if (s->f)
-		return getc(s->f);
-	return s->pos < s->len ? (unsigned char)s->buf[s->pos++] : EOF;
+	const struct config *c = p->cfg;
+	char a[NFT_SETNAME_MAX], b[NFT_SETNAME_MAX];
+	for (size_t i = 0; i < c->ndoors; i++) {
+		if (!c->doors[i].open_len)
+			continue;
+		nft_ident(c->doors[i].name, a, sizeof a);
+		for (size_t j = 0; j < i; j++) {
+			if (!c->doors[j].open_len)
+				continue;
+			nft_ident(c->doors[j].name, b, sizeof b);
+			if (strcmp(a, b) == 0)
+				config_perr(p, c->doors[i].line, "door %s: its nft sets would be "
+					    "named %s_v4/_v6 like those of door %s (line %u); nft "
+					    "names keep only letters, digits and '_', so rename one",
+					    c->doors[i].name, a, c->doors[j].name, c->doors[j].line);
+		}
+	}
 }
 
-/* Next line into OUT (CONFIG_LINE_MAX + 1 bytes), without its newline.
- * Returns false at the end.  Bytes past the limit are consumed and
- * dropped. */
-static bool next_line(struct line_src *s, char *out, enum line_status *st)
-{
-	if (s->done)
-		return false;
-	size_t n = 0;
-	int c;
-	bool any = false;
-	*st = LINE_OK;
-	while ((c = src_getc(s)) != EOF) {
-		any = true;
-		if (c == '\n')
-			break;
-		if (c == '\0')
-			*st = *st == LINE_OK ? LINE_NUL : *st;
-		else if (c < 0x20 && c != '\t' && c != '\r' && c != '\v' && c != '\f')
-			*st = *st == LINE_OK ? LINE_CTRL : *st;
-		else if (c == 0x7f)
-			*st = *st == LINE_OK ? LINE_CTRL : *st;
-		if (n < CONFIG_LINE_MAX)
-			out[n++] = (char)c;
-		else
-			*st = LINE_LONG;
-	}
-	out[n] = '\0';
-	if (c == EOF) {
-		s->done = true;
-		if (!any)
-			return false;
-	}
-	return true;
-}
+/* --- reading --------------------------------------------------------- */
 
 static void defaults(struct parser *p, struct config *c)
 {
@@ -339,7 +391,7 @@ static void defaults(struct parser *p, struct config *c)
 	c->user = config_strdup(p, "sesame");
 }
 
-static int parse_src(const char *name, struct line_src *src,
+static int parse_src(const char *name, struct ini_reader *src,
 		     config_diag_fn diag, void *ctx, struct config **out)
 {
 	*out = NULL;
@@ -356,22 +408,17 @@ static int parse_src(const char *name, struct line_src *src,
 	}
 	defaults(&p, c);
 
-	char *line = malloc(CONFIG_LINE_MAX + 1);
-	if (!line)
+	if (!src->text)
 		p.oom = true;
-	enum line_status st;
-	while (line && !p.oom && !p.too_many_errors && next_line(src, line, &st)) {
-		p.line++;
-		if (st == LINE_LONG)
-			config_perr(&p, p.line, "line too long (more than %d bytes)", CONFIG_LINE_MAX);
-		else if (st == LINE_NUL)
-			config_perr(&p, p.line, "NUL byte in line");
-		else if (st == LINE_CTRL)
-			config_perr(&p, p.line, "control character in line");
-		else if (p.line == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
-			parse_line(&p, line + 3);      /* a UTF-8 byte order mark */
+	struct ini_item it;
+	while (!p.oom && !p.too_many_errors && ini_next(src, &it)) {
+		p.line = it.line;
+		if (it.kind == INI_ERROR)
+			config_perr(&p, p.line, "%s", it.error);
+		else if (it.kind == INI_SECTION)
+			start_section(&p, &it);
 		else
-			parse_line(&p, line);
+			parse_key(&p, it.name, it.value);
 	}
 	if (src->f && ferror(src->f)) {
 		config_report(diag, ctx, LOG_ERR, name, 0, "read error: %s", strerror(errno));
@@ -379,6 +426,7 @@ static int parse_src(const char *name, struct line_src *src,
 	}
 	if (!p.oom && !p.too_many_errors) {
 		finish_door(&p);
+		check_nft_names(&p);
 		/* [options] may come after the doors: check once all is read. */
 		for (size_t i = 0; c->firewall == FIREWALL_NONE && i < c->ndoors; i++)
 			if (c->doors[i].open_len)
@@ -386,10 +434,7 @@ static int parse_src(const char *name, struct line_src *src,
 					    "nft gate, but Firewall = none (line %u)",
 					    c->doors[i].name, p.opt_seen[K_FIREWALL]);
 	}
-	if (line) {
-		explicit_bzero(line, CONFIG_LINE_MAX + 1);     /* may hold keys */
-		free(line);
-	}
+	ini_fini(src);
 	free(p.dir);
 	if (p.oom) {
 		config_report(diag, ctx, LOG_ERR, name, 0, "out of memory");
@@ -407,7 +452,8 @@ static int parse_src(const char *name, struct line_src *src,
 int config_parse(const char *name, const char *text, size_t len,
 		 config_diag_fn diag, void *ctx, struct config **out)
 {
-	struct line_src src = { .buf = text, .len = len };
+	struct ini_reader src;
+	(void)ini_init_buf(&src, text, len);
 	return parse_src(name, &src, diag, ctx, out);
 }
 
@@ -421,7 +467,8 @@ int config_load(const char *path, config_diag_fn diag, void *ctx,
 		config_report(diag, ctx, LOG_ERR, path, 0, "cannot read: %s", strerror(e));
 		return -e;
 	}
-	struct line_src src = { .f = f };
+	struct ini_reader src;
+	(void)ini_init_file(&src, f);
 	int r = parse_src(path, &src, diag, ctx, out);
 	fclose(f);
 	if (r < 0)
@@ -442,6 +489,7 @@ static void free_door(struct door *d)
 	free(d->stop_command);
 	free(d->stop_command6);
 	free(d->spa_keys);
+	free(d->rot_secrets);
 	explicit_bzero(d->fwknop_key, sizeof d->fwknop_key);
 	explicit_bzero(d->fwknop_hmac_key, sizeof d->fwknop_hmac_key);
 }
@@ -481,6 +529,11 @@ bool config_wants_nft(const struct config *cfg)
 bool door_is_sequence(const struct door *d)
 {
 	return d->seq_len > 0 || d->one_time_file != NULL;
+}
+
+bool door_is_rotating(const struct door *d)
+{
+	return d->rot_secrets != NULL;
 }
 
 bool door_is_spa(const struct door *d)

@@ -11,15 +11,18 @@
  * keys are wiped by config_free().
  *
  * What the parser guarantees to the rest of sesamed, so nobody re-checks:
- *  - a door is either a sequence door (seq_len > 0 xor one_time_file) or an
- *    SPA door (spa_format set, spa_port set, open_len > 0; native: spa_keys
- *    set; fwknop: both keys non-empty), never both;
+ *  - a door is either a sequence door (seq_len > 0 xor one_time_file), a
+ *    rotating door (rot_secrets set, rot_length 2..32 within the
+ *    Sequence_Ports range) or an SPA door (spa_format set, spa_port set,
+ *    open_len > 0; native: spa_keys set; fwknop: both keys non-empty),
+ *    exactly one of them;
  *  - door names are unique (case-insensitively) and match
  *    [A-Za-z_][A-Za-z0-9_-]{0,47}; nft_table matches the same, up to 63;
  *  - every number is in range (see docs/config.md), ports are 1..65535,
  *    protocols PROTO_TCP or PROTO_UDP, Open lists no port twice;
  *  - relative paths were joined to the config file's directory;
- *  - with Firewall = none no door has Open.
+ *  - with Firewall = none no door has Open;
+ *  - a door with forward has Open; a door with forward_to has forward.
  */
 #ifndef SESAME_CONFIG_H
 #define SESAME_CONFIG_H
@@ -78,6 +81,14 @@ struct door {
 	uint8_t tcpflags_clear;         /* flags that must be clear ("!ack") */
 	struct addr target;             /* Target; family 0 when not given */
 
+	/* Rotating door: rot_secrets set (see rotseq.h, docs/rotating.md). */
+	char *rot_secrets;              /* Sequence_Secrets file */
+	unsigned rot_length;            /* Sequence_Length, default 4 */
+	unsigned rot_period_s;          /* Sequence_Period, default 30 */
+	uint8_t rot_protos;             /* Sequence_Protocols: enum rotseq_protos */
+	uint16_t rot_low, rot_high;     /* Sequence_Ports, default 1024-65535 */
+	bool rot_bind;                  /* Sequence_Bind_Address */
+
 	/* Command gate.  NULL: not given.  "" (empty value): nothing to run. */
 	char *start_command;            /* Start_Command / Command */
 	char *start_command6;           /* Start_Command_6 / Command_6 */
@@ -90,6 +101,11 @@ struct door {
 	struct port_proto open[CONFIG_OPEN_MAX];
 	size_t open_len;                /* > 0: door has Open */
 	unsigned open_timeout_s;        /* Open_Timeout, default 30 */
+	/* Forward = yes: Open names ports as the client sends them, and the
+	 * gate also guards forwarded connections (DNAT'd, or to forward_to). */
+	bool forward;
+	struct addr forward_to;         /* Forward_To; family 0 when not given */
+	uint16_t forward_to_port;       /* Forward_To's :PORT; 0: any */
 
 	/* SPA door: spa_format != SPA_FORMAT_NONE. */
 	enum spa_format spa_format;
@@ -117,6 +133,8 @@ struct door {
 		unsigned start_command, start_command6, stop_command,
 			 stop_command6, cmd_timeout;
 		unsigned open, open_timeout, spa_port, spa_format;
+		unsigned forward, forward_to;
+		unsigned rot_secrets;
 	} lines;
 };
 
@@ -126,6 +144,7 @@ struct config {
 	/* [options] — knockd's. */
 	bool use_syslog;
 	char *log_file;
+	unsigned log_file_line;         /* line of LogFile, 0: not given */
 	char *pid_file;
 	char *interface;                /* NULL: the default route's */
 
@@ -172,6 +191,8 @@ unsigned config_lint(const struct config *cfg, config_diag_fn diag, void *ctx);
 bool config_wants_nft(const struct config *cfg);
 /* True for a door that tracks a knock sequence (static or one-time). */
 bool door_is_sequence(const struct door *d);
+/* True for a door whose sequence rotates (Sequence_Secrets). */
+bool door_is_rotating(const struct door *d);
 bool door_is_spa(const struct door *d);
 
 /* The door named NAME (exact match), or NULL. */

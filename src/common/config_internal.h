@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "config.h"
+#include "strbuf.h"             /* utf8_prefix_len */
 
 #define CONFIG_ERRORS_MAX 100   /* then stop: a binary file is not a config */
 
@@ -18,10 +19,12 @@ enum key_id {
 	K_CONTROLSOCKET, K_USER,
 	K_SEQUENCE, K_ONETIME, K_SEQ_TIMEOUT, K_TCPFLAGS, K_START, K_START6,
 	K_CMD_TIMEOUT, K_STOP, K_STOP6, K_TARGET, K_OPEN, K_OPEN_TIMEOUT,
+	K_FORWARD, K_FORWARD_TO,
 	K_SPA_PORT, K_SPA_FORMAT, K_SPA_KEYS, K_SPA_WINDOW, K_SPA_ALLOW,
 	K_SPA_REQUIRE_ADDR, K_SPA_ACCEPT_V1,
 	K_FWK_KEY_B64, K_FWK_KEY, K_FWK_HMAC_B64, K_FWK_HMAC, K_FWK_DIGEST,
-	K_SEQ_SECRET, K_SEQ_LENGTH, K_SEQ_PERIOD,
+	K_SEQ_SECRETS, K_SEQ_LENGTH, K_SEQ_PERIOD, K_SEQ_PROTOS, K_SEQ_PORTS,
+	K_SEQ_BIND,
 	K__COUNT
 };
 
@@ -60,8 +63,7 @@ void config_pwarn(struct parser *p, unsigned line, const char *fmt, ...)
 
 /* Values in messages: cut long ones (keys and commands can be long). */
 #define SHOWN 80
-#define VAL(v) (int)(strlen(v) > SHOWN ? SHOWN : strlen(v)), (v), \
-	(strlen(v) > SHOWN ? "..." : "")
+#define VAL(v) (int)utf8_prefix_len((v), SHOWN), (v), (strlen(v) > SHOWN ? "..." : "")
 
 /* The door being parsed (section is SEC_DOOR). */
 static inline struct door *config_cur_door(struct parser *p)
@@ -75,6 +77,11 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 void config_set_door_key(struct parser *p, const struct keyword *k, char *v);
 bool config_key_empty_ok(enum key_id id);
 bool config_key_is_spa(enum key_id id);
+/* Keys whose value is a number, a port list or a word: knockd reads them
+ * up to a trailing " # comment", so we drop one (with a warning).  Never
+ * commands, paths or keys, where '#' may be part of the value. */
+bool config_key_comment_ok(enum key_id id);
+bool config_key_is_rotating(enum key_id id);
 char *config_trim(char *s);
 char *config_strdup(struct parser *p, const char *s);
 
@@ -87,6 +94,12 @@ void config_report(config_diag_fn diag, void *ctx, int level,
 /* Letters, digits, '_' and '-', first a letter or '_', 1..MAX bytes: safe
  * as (part of) an nft table, set or chain name and an iptables list. */
 bool config_name_valid(const char *s, size_t max);
+/* A door name: 1..MAX printable ASCII bytes, none of ':' '"' '\\' (a
+ * name is a field of "door NAME: ADDRESS: ..." log lines, which fail2ban
+ * reads, and appears quoted in JSON and Prometheus labels).  Spaces are
+ * fine, as in knockd ("[Open rtorrent]"): nft names are derived from it
+ * (nft_ident), and two doors whose derived names collide are refused. */
+bool config_door_name_valid(const char *s, size_t max);
 
 /* Checks the files a loaded config names that knockd reads at start
  * (One_Time_Sequences).  Returns 0 or -EINVAL (reported). */

@@ -11,8 +11,10 @@
 
 #include "base64.h"
 #include "config_internal.h"
+#include "ini.h"
 #include "numparse.h"
 #include "portspec.h"
+#include "rotseq.h"
 
 static const struct keyword keywords[] = {
 	{ "UseSyslog", K_USESYSLOG, IN_OPTIONS },
@@ -29,6 +31,7 @@ static const struct keyword keywords[] = {
 	{ "Sequence", K_SEQUENCE, IN_DOOR },
 	{ "One_Time_Sequences", K_ONETIME, IN_DOOR },
 	{ "Seq_Timeout", K_SEQ_TIMEOUT, IN_DOOR },
+	{ "Timeout", K_SEQ_TIMEOUT, IN_DOOR },          /* knockd's alias */
 	{ "TCPFlags", K_TCPFLAGS, IN_DOOR },
 	{ "Start_Command", K_START, IN_DOOR },
 	{ "Command", K_START, IN_DOOR },
@@ -40,6 +43,8 @@ static const struct keyword keywords[] = {
 	{ "Target", K_TARGET, IN_DOOR },
 	{ "Open", K_OPEN, IN_DOOR },
 	{ "Open_Timeout", K_OPEN_TIMEOUT, IN_DOOR },
+	{ "Forward", K_FORWARD, IN_DOOR },
+	{ "Forward_To", K_FORWARD_TO, IN_DOOR },
 	{ "SPA_Port", K_SPA_PORT, IN_DOOR },
 	{ "SPA_Format", K_SPA_FORMAT, IN_DOOR },
 	{ "SPA_Keys", K_SPA_KEYS, IN_DOOR },
@@ -52,9 +57,12 @@ static const struct keyword keywords[] = {
 	{ "Fwknop_HMAC_Key_Base64", K_FWK_HMAC_B64, IN_DOOR },
 	{ "Fwknop_HMAC_Key", K_FWK_HMAC, IN_DOOR },
 	{ "Fwknop_HMAC_Digest", K_FWK_DIGEST, IN_DOOR },
-	{ "Sequence_Secret", K_SEQ_SECRET, IN_DOOR },
+	{ "Sequence_Secrets", K_SEQ_SECRETS, IN_DOOR },
 	{ "Sequence_Length", K_SEQ_LENGTH, IN_DOOR },
 	{ "Sequence_Period", K_SEQ_PERIOD, IN_DOOR },
+	{ "Sequence_Protocols", K_SEQ_PROTOS, IN_DOOR },
+	{ "Sequence_Ports", K_SEQ_PORTS, IN_DOOR },
+	{ "Sequence_Bind_Address", K_SEQ_BIND, IN_DOOR },
 };
 
 /* Bounds of the numeric keys. */
@@ -62,6 +70,7 @@ static const struct keyword keywords[] = {
 #define CMD_TIMEOUT_MAX   604800ul      /* a week */
 #define OPEN_TIMEOUT_MAX  604800ul
 #define SPA_WINDOW_MAX    86400ul
+#define SEQ_PERIOD_MAX    86400ul
 #define STATE_LIMIT_MIN   16ul
 #define STATE_LIMIT_MAX   (1ul << 24)
 
@@ -84,20 +93,10 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Trims blanks on both ends, in place. */
+/* Trims blanks on both ends, in place: the same blanks as a line's. */
 char *config_trim(char *s)
 {
-	while (is_blank(*s))
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && is_blank(s[n - 1]))
-		s[--n] = '\0';
-	return s;
+	return ini_trim(s);
 }
 
 bool config_name_valid(const char *s, size_t max)
@@ -110,6 +109,19 @@ bool config_name_valid(const char *s, size_t max)
 	for (size_t i = 1; i < n; i++)
 		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '_' && s[i] != '-')
 			return false;
+	return true;
+}
+
+bool config_door_name_valid(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f || c == ':' || c == '"' || c == '\\')
+			return false;
+	}
 	return true;
 }
 
@@ -188,6 +200,7 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 		return;
 	case K_LOGFILE:
 		set_str(p, &c->log_file, v, true);
+		c->log_file_line = p->line;
 		return;
 	case K_PIDFILE:
 		set_str(p, &c->pid_file, v, true);
@@ -453,6 +466,24 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 			d->lines.open_timeout = p->line;
 		}
 		return;
+	case K_FORWARD:
+		if (!parse_bool(v, &d->forward)) {
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected yes or no)",
+				    k->name, VAL(v));
+			return;
+		}
+		d->lines.forward = p->line;
+		return;
+	case K_FORWARD_TO:
+		if (!addr_port_parse(v, &d->forward_to, &d->forward_to_port)) {
+			memset(&d->forward_to, 0, sizeof d->forward_to);
+			d->forward_to_port = 0;
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected ADDR, ADDR:PORT "
+				    "or [IPV6]:PORT, numeric)", k->name, VAL(v));
+			return;
+		}
+		d->lines.forward_to = p->line;
+		return;
 	case K_SPA_PORT:
 		if (num(p, k, v, 1, 65535, "a port", &n)) {
 			d->spa_port = (uint16_t)n;
@@ -549,10 +580,36 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 		config_perr(p, p->line, "%s: bad value '%.*s%s' (expected md5, sha1, sha256, "
 			    "sha384, sha512, sha3_256 or sha3_512)", k->name, VAL(v));
 		return;
-	case K_SEQ_SECRET:
+	case K_SEQ_SECRETS:
+		set_str(p, &d->rot_secrets, v, true);
+		d->lines.rot_secrets = p->line;
+		return;
 	case K_SEQ_LENGTH:
+		if (num(p, k, v, ROTSEQ_LEN_MIN, ROTSEQ_LEN_MAX, "steps", &n))
+			d->rot_length = (unsigned)n;
+		return;
 	case K_SEQ_PERIOD:
-		config_perr(p, p->line, "%s: rotating sequences are not supported yet", k->name);
+		if (num(p, k, v, 1, SEQ_PERIOD_MAX, "seconds", &n))
+			d->rot_period_s = (unsigned)n;
+		return;
+	case K_SEQ_PROTOS: {
+		enum rotseq_protos pr;
+		if (rotseq_parse_protos(v, &pr))
+			d->rot_protos = (uint8_t)pr;
+		else
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected tcp, udp or mixed)",
+				    k->name, VAL(v));
+		return;
+	}
+	case K_SEQ_PORTS:
+		if (!rotseq_parse_range(v, &d->rot_low, &d->rot_high))
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected LOW-HIGH, "
+				    "1..65535, LOW <= HIGH)", k->name, VAL(v));
+		return;
+	case K_SEQ_BIND:
+		if (!parse_bool(v, &d->rot_bind))
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected yes or no)",
+				    k->name, VAL(v));
 		return;
 	default:
 		return;
@@ -565,10 +622,30 @@ bool config_key_empty_ok(enum key_id id)
 	return id == K_START || id == K_START6 || id == K_STOP || id == K_STOP6;
 }
 
+bool config_key_comment_ok(enum key_id id)
+{
+	switch (id) {
+	case K_SEQUENCE: case K_SEQ_TIMEOUT: case K_CMD_TIMEOUT: case K_TCPFLAGS:
+	case K_OPEN: case K_OPEN_TIMEOUT: case K_SPA_PORT: case K_SPA_WINDOW:
+	case K_SPA_FORMAT: case K_STATELIMIT: case K_FIREWALL: case K_USESYSLOG:
+	case K_SEQ_LENGTH: case K_SEQ_PERIOD: case K_TARGET: case K_SPA_ALLOW:
+	case K_FWK_DIGEST:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool config_key_is_spa(enum key_id id)
 {
 	return id == K_SPA_KEYS || id == K_SPA_WINDOW || id == K_SPA_ALLOW ||
 	       id == K_SPA_REQUIRE_ADDR || id == K_SPA_ACCEPT_V1 ||
 	       id == K_FWK_KEY_B64 || id == K_FWK_KEY || id == K_FWK_HMAC_B64 ||
 	       id == K_FWK_HMAC || id == K_FWK_DIGEST;
+}
+
+bool config_key_is_rotating(enum key_id id)
+{
+	return id == K_SEQ_LENGTH || id == K_SEQ_PERIOD || id == K_SEQ_PROTOS ||
+	       id == K_SEQ_PORTS || id == K_SEQ_BIND;
 }

@@ -13,6 +13,7 @@
 
 #include "config_internal.h"
 #include "onetime.h"
+#include "rotseq.h"
 
 /* Ports that ordinary traffic hits all day: as a knock port, a scan or a
  * real client disturbs the knock, and the knock port gives the service
@@ -120,6 +121,10 @@ static void lint_door(struct lint *l, const struct door *d)
 		warn(l, d->lines.tcpflags, "door %s: TCPFlags requires both syn and "
 		     "ack: an ordinary connect (knock, nmap, nc) sends a bare SYN, so "
 		     "no knock will match; did you mean 'syn'?", d->name);
+	else if (d->has_tcpflags && (d->tcpflags_set & TCPF_ACK))
+		warn(l, d->lines.tcpflags, "door %s: TCPFlags requires ack: a knock "
+		     "is a bare SYN (knock, nmap, nc), which has no ACK, so no knock "
+		     "will match; did you mean 'syn' or 'syn,!ack'?", d->name);
 	if (d->has_tcpflags && d->seq_len > 0) {
 		bool any_tcp = false;
 		for (size_t i = 0; i < d->seq_len; i++)
@@ -149,7 +154,13 @@ static void lint_door(struct lint *l, const struct door *d)
 	if (d->lines.open_timeout && d->open_len == 0)
 		warn(l, d->lines.open_timeout, "door %s: Open_Timeout without Open "
 		     "has no effect", d->name);
-	if (door_is_sequence(d) && d->open_len == 0 &&
+	if (d->forward && d->forward_to.family && d->target.family &&
+	    d->forward_to.family != d->target.family)
+		warn(l, d->lines.forward_to, "door %s: Forward_To is an IPv%d address but "
+		     "Target is IPv%d: a knocker is granted for its own address family, so "
+		     "the forward path never opens", d->name,
+		     d->forward_to.family == AF_INET6 ? 6 : 4, d->target.family == AF_INET6 ? 6 : 4);
+	if ((door_is_sequence(d) || door_is_rotating(d)) && d->open_len == 0 &&
 	    (!d->start_command || !*d->start_command) &&
 	    (!d->start_command6 || !*d->start_command6))
 		warn(l, d->line, "door %s: neither Open nor Start_Command: a "
@@ -185,6 +196,17 @@ static void lint_door(struct lint *l, const struct door *d)
 				warn(l, d->lines.sequence, "door %s: same sequence as door %s "
 				     "(line %u): one knock opens both", d->name, o->name,
 				     o->lines.sequence);
+		} else if (o->seq_len && d->seq_len) {
+			const struct door *s = o->seq_len < d->seq_len ? o : d;
+			const struct door *g = s == o ? d : o;
+			bool prefix = true;
+			for (size_t j = 0; prefix && j < s->seq_len; j++)
+				prefix = same_pp(&s->seq[j], &g->seq[j]);
+			if (prefix)
+				warn(l, s->lines.sequence, "door %s: its sequence is the start "
+				     "of door %s's (line %u): knocking %s also opens %s on "
+				     "the way", s->name, g->name, g->lines.sequence, g->name,
+				     s->name);
 		}
 		/* fwknop packets name neither door nor port. */
 		if (o->spa_format == SPA_FORMAT_FWKNOP && d->spa_format == SPA_FORMAT_FWKNOP &&
@@ -208,11 +230,47 @@ unsigned config_lint(const struct config *cfg, config_diag_fn diag, void *ctx)
 	return l.n;
 }
 
+/* The secrets a rotating door names, and the ports left to draw from. */
+static int rotating_check(const struct config *cfg, const struct door *d,
+			  config_diag_fn diag, void *ctx)
+{
+	struct rotseq_secret *sec = NULL;
+	int n = rotseq_secrets_load(d->rot_secrets, diag, ctx, &sec);
+	rotseq_secrets_free(sec, n > 0 ? (size_t)n : 0);
+	if (n < 0) {
+		config_report(diag, ctx, LOG_ERR, cfg->path, d->lines.rot_secrets,
+			      "door %s: Sequence_Secrets: cannot use '%s' (see above)",
+			      d->name, d->rot_secrets);
+		return -EINVAL;
+	}
+	if (n == 0)
+		config_report(diag, ctx, LOG_WARNING, cfg->path, d->lines.rot_secrets,
+			      "door %s: no client in '%s': the door stays shut", d->name,
+			      d->rot_secrets);
+	struct rotseq_set set = { 0 };
+	int rc = rotseq_door_set(cfg, d, ROTSEQ_SERVICES, &set);
+	if (rc == 0 && set.n < 2 * (size_t)d->rot_length) {
+		config_report(diag, ctx, LOG_ERR, cfg->path, d->line,
+			      "door %s: only %zu ports of Sequence_Ports %u-%u are left once "
+			      "guarded, SPA and /etc/services ports are taken out; need at "
+			      "least %u (twice Sequence_Length)", d->name, set.n, d->rot_low,
+			      d->rot_high, 2 * d->rot_length);
+		rc = -EINVAL;
+	} else if (rc < 0) {
+		config_report(diag, ctx, LOG_ERR, cfg->path, d->line, "door %s: %s", d->name,
+			      strerror(-rc));
+	}
+	rotseq_set_fini(&set);
+	return rc;
+}
+
 int config_check_files(const struct config *cfg, config_diag_fn diag, void *ctx)
 {
 	int ret = 0;
 	for (size_t i = 0; i < cfg->ndoors; i++) {
 		const struct door *d = &cfg->doors[i];
+		if (door_is_rotating(d) && rotating_check(cfg, d, diag, ctx) < 0)
+			ret = -EINVAL;
 		if (!d->one_time_file)
 			continue;
 		int fd = open(d->one_time_file, O_RDONLY | O_CLOEXEC);

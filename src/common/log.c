@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@ static int level = LOG_INFO;
 static bool use_stderr = true;
 static bool use_syslog;
 static FILE *logfile;
+static int journal = -1;                /* -1: not looked at yet */
 
 void log_set_level(int l) { level = l; }
 int log_get_level(void) { return level; }
@@ -47,6 +50,13 @@ int log_to_file(const char *path)
 	return 0;
 }
 
+void log_close_file(void)
+{
+	if (logfile)
+		fclose(logfile);
+	logfile = NULL;
+}
+
 void log_close(void)
 {
 	if (logfile)
@@ -55,11 +65,37 @@ void log_close(void)
 	log_to_syslog(false, NULL);
 }
 
+bool log_stderr_is_journal(void)
+{
+	if (journal >= 0)
+		return journal;
+	journal = 0;
+	const char *js = getenv("JOURNAL_STREAM");
+	if (!js || !*js)
+		return false;
+	/* "DEV:INO", both decimal, exactly as systemd writes them. */
+	char *end;
+	errno = 0;
+	unsigned long long dev = strtoull(js, &end, 10);
+	if (errno || end == js || *end != ':')
+		return false;
+	const char *ino_s = end + 1;
+	unsigned long long ino = strtoull(ino_s, &end, 10);
+	if (errno || end == ino_s || *end)
+		return false;
+	struct stat st;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	journal = (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	return journal;
+}
+
 static const char *level_name(int l)
 {
 	switch (l) {
 	case LOG_EMERG: case LOG_ALERT: case LOG_CRIT: case LOG_ERR: return "error";
 	case LOG_WARNING: return "warning";
+	case LOG_NOTICE: return "notice";
 	case LOG_DEBUG: return "debug";
 	default: return "info";
 	}
@@ -77,7 +113,10 @@ void log_msg(int l, const char *fmt, ...)
 
 	if (use_syslog)
 		syslog(l, "%s", line);
-	if (logfile || use_stderr) {
+	bool to_journal = use_stderr && log_stderr_is_journal();
+	if (to_journal)
+		fprintf(stderr, "<%d>%s\n", l & LOG_PRIMASK, line);
+	if (logfile || (use_stderr && !to_journal)) {
 		char stamp[40];
 		struct timespec ts;
 		struct tm tm;
@@ -87,7 +126,7 @@ void log_msg(int l, const char *fmt, ...)
 		snprintf(stamp + n, sizeof stamp - n, ".%03ld", ts.tv_nsec / 1000000);
 		if (logfile)
 			fprintf(logfile, "[%s] %s: %s\n", stamp, level_name(l), line);
-		if (use_stderr)
+		if (use_stderr && !to_journal)
 			fprintf(stderr, "[%s] %s: %s\n", stamp, level_name(l), line);
 	}
 }

@@ -15,7 +15,15 @@
 #include <stdbool.h>
 #include <syslog.h>
 
-/* Defaults: stderr on, level LOG_INFO, no file, no syslog. */
+/* When stderr is the journal (systemd sets JOURNAL_STREAM to the
+ * "device:inode" of the stream it hands us, and stderr is still that
+ * stream), stderr lines are "<N>MESSAGE": N is the syslog priority, which
+ * journald takes as the entry's priority, and no time stamp (journald has
+ * its own).  Otherwise stderr and file lines are
+ *   "[YYYY-mm-dd HH:MM:SS.mmm] LEVEL: MESSAGE"
+ * with LEVEL one of error, warning, notice, info, debug.
+ *
+ * Defaults: stderr on, level LOG_INFO, no file, no syslog. */
 void log_set_level(int level);          /* messages above it are dropped */
 int  log_get_level(void);
 void log_to_stderr(bool on);
@@ -24,12 +32,18 @@ void log_to_syslog(bool on, const char *ident);
  * call, so SIGHUP can rotate. */
 int  log_to_file(const char *path);
 void log_close(void);
+/* Stops writing to the log file (if any); stderr and syslog stay. */
+void log_close_file(void);
+/* True when stderr is the journal (see above); looked at once, on first
+ * use, since the daemon may later point stderr elsewhere. */
+bool log_stderr_is_journal(void);
 
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 

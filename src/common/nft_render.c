@@ -29,6 +29,24 @@ bool nft_door_gated(const struct door *d)
 	return d->open_len > 0;
 }
 
+bool nft_door_forwarded(const struct door *d)
+{
+	return nft_door_gated(d) && d->forward;
+}
+
+bool nft_door_input(const struct door *d)
+{
+	return nft_door_gated(d) && !(d->forward && d->forward_to.family);
+}
+
+bool nft_wants_forward(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		if (nft_door_forwarded(&cfg->doors[i]))
+			return true;
+	return false;
+}
+
 size_t nft_ident(const char *name, char *buf, size_t len)
 {
 	size_t n = strnlen(name, CONFIG_NAME_MAX - 1), o = 0;
@@ -130,7 +148,7 @@ static size_t silent_ports(const struct config *cfg, struct port_proto *buf, siz
 	struct port_set s = { buf, 0, cap };
 	for (size_t i = 0; i < cfg->ndoors; i++) {
 		const struct door *d = &cfg->doors[i];
-		for (size_t k = 0; k < d->open_len; k++)
+		for (size_t k = 0; nft_door_input(d) && k < d->open_len; k++)
 			port_set_add(&s, d->open[k]);
 		for (size_t k = 0; k < d->seq_len && k < CONFIG_SEQ_MAX; k++)
 			port_set_add(&s, d->seq[k]);
@@ -149,19 +167,102 @@ size_t nft_render_rule_count(const struct config *cfg)
 {
 	size_t n = 1;                           /* ct state */
 	for (size_t i = 0; i < cfg->ndoors; i++)
-		if (nft_door_gated(&cfg->doors[i]))
+		if (nft_door_input(&cfg->doors[i]))
 			n += 2;
 	bool any = false;
 	for (size_t i = 0; i < cfg->ndoors && !any; i++) {
 		const struct door *d = &cfg->doors[i];
-		any = d->open_len || d->seq_len ||
+		any = (nft_door_input(d) && d->open_len) || d->seq_len ||
 		      (d->spa_format != SPA_FORMAT_NONE && d->spa_port);
 	}
 	return n + any;
 }
 
+/* Address families a forwarded door's accept rules cover: its Forward_To's
+ * only, or both. */
+static size_t forward_families(const struct door *d)
+{
+	return d->forward_to.family ? 1 : 2;
+}
+
+static size_t forward_ports(const struct door *d)
+{
+	return d->open_len < CONFIG_OPEN_MAX ? d->open_len : CONFIG_OPEN_MAX;
+}
+
+size_t nft_render_forward_rule_count(const struct config *cfg)
+{
+	if (!nft_wants_forward(cfg))
+		return 0;
+	size_t n = 1;                           /* ct state */
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		if (nft_door_forwarded(d))
+			n += forward_ports(d) * (forward_families(d) + 1);     /* accepts, drop */
+	}
+	return n;
+}
+
+/* Which forwarded connections door D guards for its port PP: "meta
+ * l4proto tcp", then either "ct status dnat" (any port forward) or its
+ * Forward_To destination as the packet now has it (after any DNAT), then
+ * the port as the client sent it, "ct original proto-dst 2222".  nft types
+ * proto-dst only after the protocol, and prints a set of such ports in a
+ * form it cannot read back, hence one rule per port. */
+static void forward_match(struct strbuf *out, const struct door *d, const struct port_proto *pp)
+{
+	strbuf_printf(out, "meta l4proto %s", proto_name(pp->proto));
+	if (d->forward_to.family) {
+		char a[ADDR_STRLEN];
+		strbuf_printf(out, " %s %s", d->forward_to.family == AF_INET6 ? "ip6 daddr" : "ip daddr",
+			      addr_format(&d->forward_to, a, sizeof a));
+		if (d->forward_to_port)
+			strbuf_printf(out, " th dport %u", (unsigned)d->forward_to_port);
+	} else {
+		strbuf_puts(out, " ct status dnat");
+	}
+	strbuf_printf(out, " ct original proto-dst %u", (unsigned)pp->port);
+}
+
+static void forward_rules(const struct config *cfg, struct strbuf *out)
+{
+	const char *t = cfg->nft_table;
+	char set[NFT_SETNAME_MAX];
+	static const struct { int family; const char *match; } fam[] = {
+		{ AF_INET, "ip saddr" }, { AF_INET6, "ip6 saddr" },
+	};
+	strbuf_printf(out, "add rule inet %s %s ct state established,related accept\n",
+		      t, NFT_FORWARD_CHAIN);
+	/* Every door's accepts before any door's drop, as on the input path:
+	 * a grant of either of two doors guarding one port opens it. */
+	for (int drop = 0; drop < 2; drop++) {
+		for (size_t i = 0; i < cfg->ndoors; i++) {
+			const struct door *d = &cfg->doors[i];
+			if (!nft_door_forwarded(d))
+				continue;
+			for (size_t k = 0; k < forward_ports(d); k++) {
+				if (drop) {
+					strbuf_printf(out, "add rule inet %s %s ", t, NFT_FORWARD_CHAIN);
+					forward_match(out, d, &d->open[k]);
+					strbuf_puts(out, " drop\n");
+					continue;
+				}
+				for (size_t f = 0; f < 2; f++) {
+					if (d->forward_to.family && d->forward_to.family != fam[f].family)
+						continue;
+					strbuf_printf(out, "add rule inet %s %s ", t, NFT_FORWARD_CHAIN);
+					forward_match(out, d, &d->open[k]);
+					strbuf_printf(out, " %s . meta l4proto . ct original proto-dst @%s accept\n",
+						      fam[f].match,
+						      nft_set_name(cfg, i, fam[f].family, set, sizeof set));
+				}
+			}
+		}
+	}
+}
+
 void nft_render_load(const struct config *cfg, const char *const *drop_sets,
-		     size_t ndrop, struct strbuf *out)
+		     size_t ndrop, bool drop_forward, struct strbuf *out)
 {
 	const char *t = cfg->nft_table;
 	char set[NFT_SETNAME_MAX];
@@ -171,6 +272,14 @@ void nft_render_load(const struct config *cfg, const char *const *drop_sets,
 		      t, NFT_CHAIN);
 	/* Rules go first so that the sets they reference can be deleted. */
 	strbuf_printf(out, "flush chain inet %s %s\n", t, NFT_CHAIN);
+	bool forward = nft_wants_forward(cfg);
+	if (forward || drop_forward) {
+		strbuf_printf(out, "add chain inet %s %s { type filter hook forward priority %s; policy accept; }\n",
+			      t, NFT_FORWARD_CHAIN, NFT_FORWARD_PRIORITY);
+		strbuf_printf(out, "flush chain inet %s %s\n", t, NFT_FORWARD_CHAIN);
+	}
+	if (!forward && drop_forward)
+		strbuf_printf(out, "delete chain inet %s %s\n", t, NFT_FORWARD_CHAIN);
 	for (size_t i = 0; i < ndrop; i++)
 		strbuf_printf(out, "delete set inet %s %s\n", t, drop_sets[i]);
 	for (size_t i = 0; i < cfg->ndoors; i++) {
@@ -184,7 +293,7 @@ void nft_render_load(const struct config *cfg, const char *const *drop_sets,
 	strbuf_printf(out, "add rule inet %s %s ct state established,related accept\n", t, NFT_CHAIN);
 	for (size_t i = 0; i < cfg->ndoors; i++) {
 		const struct door *d = &cfg->doors[i];
-		if (!nft_door_gated(d))
+		if (!nft_door_input(d))
 			continue;
 		static const struct { int family; const char *match; } fam[] = {
 			{ AF_INET, "ip saddr" }, { AF_INET6, "ip6 saddr" },
@@ -196,6 +305,8 @@ void nft_render_load(const struct config *cfg, const char *const *drop_sets,
 				      nft_set_name(cfg, i, fam[f].family, set, sizeof set));
 		}
 	}
+	if (forward)
+		forward_rules(cfg, out);
 	size_t cap = silent_cap(cfg);
 	if (cap == 0)
 		return;
@@ -216,39 +327,14 @@ void nft_render_load(const struct config *cfg, const char *const *drop_sets,
 /* With EXPIRES, "timeout Ns expires Ns": the kernel renews an existing
  * element's expiry on add only when told the expiry (a repeated add with
  * the same timeout alone leaves it running down). */
-static void grant_elements(const struct config *cfg, const struct grant *gr,
-			   uint32_t timeout_s, bool expires, struct strbuf *out)
-{
-	const struct door *d = &cfg->doors[gr->door];
-	const struct port_proto *p = gr->nports ? gr->ports : d->open;
-	size_t n = gr->nports ? gr->nports : d->open_len;
-	char a[ADDR_STRLEN];
-	addr_format(&gr->addr, a, sizeof a);
-	strbuf_puts(out, "{ ");
-	for (size_t i = 0; i < n && i < CONFIG_OPEN_MAX; i++) {
-		strbuf_printf(out, "%s%s . %s . %u", i ? ", " : "", a,
-			      proto_name(p[i].proto), (unsigned)p[i].port);
-		if (timeout_s)
-			strbuf_printf(out, " timeout %us", (unsigned)timeout_s);
-		if (timeout_s && expires)
-			strbuf_printf(out, " expires %us", (unsigned)timeout_s);
-	}
-	strbuf_puts(out, " }");
-}
 
-void nft_render_grant(const struct config *cfg, const struct grant *gr,
-		      bool add_refreshes, struct strbuf *out)
+void nft_render_revoke(const struct config *cfg, size_t door, const struct addr *a,
+		       const struct port_proto *pp, struct strbuf *out)
 {
-	const struct door *d = &cfg->doors[gr->door];
-	uint32_t timeout = gr->timeout_s ? gr->timeout_s : d->open_timeout_s;
-	char set[NFT_SETNAME_MAX];
-	nft_set_name(cfg, gr->door, gr->addr.family, set, sizeof set);
-	static const char *const verb[] = { "add", "delete", "add" };
-	for (size_t k = 0; k < (add_refreshes ? 1 : 3); k++) {
-		strbuf_printf(out, "%s element inet %s %s ", verb[k], cfg->nft_table, set);
-		grant_elements(cfg, gr, k == 1 ? 0 : timeout, add_refreshes, out);
-		strbuf_puts(out, "\n");
-	}
+	char set[NFT_SETNAME_MAX], ab[ADDR_STRLEN];
+	nft_set_name(cfg, door, a->family, set, sizeof set);
+	strbuf_printf(out, "delete element inet %s %s { %s . %s . %u }\n", cfg->nft_table, set,
+		      addr_format(a, ab, sizeof ab), proto_name(pp->proto), (unsigned)pp->port);
 }
 
 void nft_render_remove(const char *table, struct strbuf *out)

@@ -14,10 +14,27 @@
  *       ct state established,related accept
  *       meta l4proto . th dport { <door's Open> } ip saddr . meta l4proto . th dport @<door>_v4 accept
  *       meta l4proto . th dport { <door's Open> } ip6 saddr . meta l4proto . th dport @<door>_v6 accept
- *       ...                                     (two rules per door with Open)
+ *       ...        (two rules per door with Open, except Forward_To doors)
  *       meta l4proto . th dport { <every guarded, knock and SPA port> } drop
  *     }
+ *     chain forward {                          (only with a Forward door)
+ *       type filter hook forward priority filter - 10; policy accept;
+ *       ct state established,related accept
+ *       meta l4proto tcp <scope> ct original proto-dst 2222 ip saddr . meta l4proto . ct original proto-dst @<door>_v4 accept
+ *       ... (v6 likewise; one rule per port of Open; every door's accepts, then:)
+ *       meta l4proto tcp <scope> ct original proto-dst 2222 drop
+ *     }
  *   }
+ *
+ * <scope> is "ct status dnat" (any port forward: a connection whose
+ * destination a DNAT rewrote, whoever installed it), or the door's
+ * Forward_To, "ip daddr A [th dport P]" (the destination after any DNAT).
+ * Forward doors' Open ports are the ports the client sent to (the
+ * conntrack original tuple), so one set element (source, proto, port)
+ * serves both paths.  A Forward door without Forward_To also guards its
+ * ports on the input path (a local proxy such as docker-proxy listens
+ * there); one with Forward_To guards that destination only.  DNAT runs in prerouting at priority -100; by the
+ * forward hook the header holds the rewritten port, hence ct original.
  *
  * A set element is (source address, protocol, port), so a grant may open
  * a subset of a door's ports (an SPA client asking for tcp/22 of a door
@@ -36,6 +53,11 @@
 #include "strbuf.h"
 
 #define NFT_CHAIN        "input"
+#define NFT_FORWARD_CHAIN "forward"
+/* Before the filter-priority forward chains of iptables-nft (Docker's
+ * FORWARD and DOCKER-USER, libvirt), Docker's and libvirt's own nft
+ * tables and netavark (all at filter), and firewalld (filter + 10). */
+#define NFT_FORWARD_PRIORITY "filter - 10"
 /* Longest set name we make, with NUL: door name, "_v4", NUL. */
 #define NFT_SETNAME_MAX  (CONFIG_NAME_MAX + 4)
 /* Key lengths the kernel reports for our set types (each field of a
@@ -63,30 +85,36 @@ bool nft_config_ok(const struct config *cfg, char *err, size_t errlen);
 
 /* True for a door the gate makes sets for (it has Open). */
 bool nft_door_gated(const struct door *d);
+/* True for a gated door with Forward = yes; nft_wants_forward(): any. */
+bool nft_door_forwarded(const struct door *d);
+/* True for a gated door that guards its ports on the input path: all but
+ * those with Forward_To, which guard that one inner destination only. */
+bool nft_door_input(const struct door *d);
+bool nft_wants_forward(const struct config *cfg);
 
-/* The whole table as one script: add table, add chain, flush chain,
- * delete the sets named in DROP_SETS (NDROP of them: sets of doors that
- * disappeared, or of a wrong type), add the sets (a no-op for existing
- * ones, which keep their elements), add the rules.  Appends to OUT. */
+/* The whole table as one script: add table, add chain(s), flush
+ * chain(s), delete the sets named in DROP_SETS (NDROP of them: sets of
+ * doors that disappeared, or of a wrong type), add the sets (a no-op for
+ * existing ones, which keep their elements), add the rules.  With
+ * DROP_FORWARD and no Forward door, the forward chain (left by an earlier
+ * config) is deleted.  Appends to OUT. */
 void nft_render_load(const struct config *cfg, const char *const *drop_sets,
-		     size_t ndrop, struct strbuf *out);
-/* Rules nft_render_load() puts in the chain, to notice tampering. */
+		     size_t ndrop, bool drop_forward, struct strbuf *out);
+/* Rules nft_render_load() puts in the input chain and in the forward
+ * chain (0: no forward chain), to notice tampering. */
 size_t nft_render_rule_count(const struct config *cfg);
-
-/* Adds or refreshes GR (already validated against CFG) with its timeout.
- * Recent kernels (6.x) give an existing element the new timeout on a plain
- * add: ADD_REFRESHES true, one "add element".  Older ones keep the old
- * timeout: then add (ensures the element exists), delete, add again, in
- * one transaction.  Either way exactly one element per (address, port)
- * with a fresh timeout, and no instant without it. */
-void nft_render_grant(const struct config *cfg, const struct grant *gr,
-		      bool add_refreshes, struct strbuf *out);
+size_t nft_render_forward_rule_count(const struct config *cfg);
 
 /* The two transactions that tell whether a plain add refreshes an
  * element's timeout (set PROBE_SET, element timeout 1000 s then 2000 s),
  * and the one that removes the probe set. */
 #define NFT_PROBE_SET "sesame_probe"
 void nft_render_probe(const char *table, int step, struct strbuf *out);
+
+/* Deletes the element (A, PP) of door DOOR's set for A's family (a
+ * grant's port, `sesame revoke`).  Appends one line to OUT. */
+void nft_render_revoke(const struct config *cfg, size_t door, const struct addr *a,
+		       const struct port_proto *pp, struct strbuf *out);
 
 /* "delete table inet NAME". */
 void nft_render_remove(const char *table, struct strbuf *out);

@@ -53,8 +53,9 @@ static int parse_seq_line(const char *s, size_t len, struct onetime_seq *out,
 	int n = portspec_parse_list(text, false, PROTO_TCP, out->seq, CONFIG_SEQ_MAX,
 				    why, sizeof why);
 	if (n < 0) {
-		snprintf(err, errlen, "%s in sequence '%.80s%s' (expected "
-			 "port[:tcp|:udp],...)", why, text, b - a > 80 ? "..." : "");
+		snprintf(err, errlen, "%s in sequence '%.*s%s' (expected "
+			 "port[:tcp|:udp],...)", why, (int)utf8_prefix_len(text, 80), text,
+			 b - a > 80 ? "..." : "");
 		return -1;
 	}
 	out->len = (size_t)n;

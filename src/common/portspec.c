@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "numparse.h"
+#include "strbuf.h"             /* utf8_prefix_len */
 
 static bool proto_parse(const char *s, uint8_t *out)
 {
@@ -82,7 +83,9 @@ int portspec_parse_list(const char *s, bool open_style, uint8_t default_proto,
 			len--;
 		char item[32];
 		if (len == 0 || len >= sizeof item) {
-			snprintf_safe(err, errlen, "bad port '%.*s'", (int)(len > 20 ? 20 : len), p);
+			/* Shortened to 20 bytes, never inside a UTF-8 character. */
+			size_t shown = len > 20 ? utf8_prefix_len(p, 20) : len;
+			snprintf_safe(err, errlen, "bad port '%.*s'", (int)shown, p);
 			return -1;
 		}
 		memcpy(item, p, len);

@@ -239,15 +239,18 @@ int spa_keys_parse(const char *name, const char *text, size_t len,
 	return (int)nkeys;
 }
 
-/* Reads a secret file after checking what it is and who may read it.
- * FORBIDDEN: mode bits that must be clear. */
-static int read_secret_file(const char *path, mode_t forbidden, const char *who,
-			    config_diag_fn diag, void *ctx, char **text, size_t *len)
+int secret_file_read(const char *path, mode_t forbidden, const char *who,
+		     config_diag_fn diag, void *ctx, char **text, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
-		diag_out(diag, ctx, LOG_ERR, "%s: cannot open: %s", path, strerror(e));
+		if (e == ELOOP)
+			diag_out(diag, ctx, LOG_ERR, "%s: is a symbolic link; key files must not "
+				 "be links (the permission check would judge the link, not the "
+				 "file it points to): give the real path", path);
+		else
+			diag_out(diag, ctx, LOG_ERR, "%s: cannot open: %s", path, strerror(e));
 		return -e;
 	}
 	struct stat st;
@@ -302,12 +305,13 @@ static int read_secret_file(const char *path, mode_t forbidden, const char *who,
 		free(buf);
 		return rc;
 	}
+	buf[n] = '\0';          /* n < cap: a file that grew was refused */
 	*text = buf;
 	*len = n;
 	return 0;
 }
 
-static void free_text(char *text, size_t len)
+void secret_file_free(char *text, size_t len)
 {
 	if (text)
 		OPENSSL_cleanse(text, len);
@@ -320,11 +324,11 @@ int spa_keys_load(const char *path, config_diag_fn diag, void *ctx,
 	*out = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	int rc = read_secret_file(path, S_IRWXO, "others", diag, ctx, &text, &len);
+	int rc = secret_file_read(path, S_IRWXO, "others", diag, ctx, &text, &len);
 	if (rc < 0)
 		return rc;
 	rc = spa_keys_parse(path, text, len, diag, ctx, out);
-	free_text(text, len);
+	secret_file_free(text, len);
 	return rc;
 }
 
@@ -334,13 +338,13 @@ int spa_key_load_client(const char *path, config_diag_fn diag, void *ctx,
 	memset(out, 0, sizeof *out);
 	char *text = NULL;
 	size_t len = 0;
-	int rc = read_secret_file(path, S_IRWXG | S_IRWXO, "group or others",
+	int rc = secret_file_read(path, S_IRWXG | S_IRWXO, "group or others",
 				  diag, ctx, &text, &len);
 	if (rc < 0)
 		return rc;
 	struct spa_key *keys = NULL;
 	rc = spa_keys_parse(path, text, len, diag, ctx, &keys);
-	free_text(text, len);
+	secret_file_free(text, len);
 	if (rc < 0)
 		return rc;
 	if (rc != 1) {

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "spa.h"
@@ -63,6 +64,16 @@ int spa_keys_load(const char *path, config_diag_fn diag, void *ctx,
 /* Reads a client key file: exactly one key line, owner-only access. */
 int spa_key_load_client(const char *path, config_diag_fn diag, void *ctx,
 			struct spa_key *out);
+
+/* Reads a file holding secrets after checking that it is a regular file,
+ * not a symbolic link, at most 1 MiB, and that none of the mode bits
+ * FORBIDDEN is set (WHO names them in the message: "group or others").
+ * Returns 0 with *TEXT allocated (*LEN bytes and a NUL after them, which
+ * the file may hold too; release with secret_file_free) or -errno,
+ * reported through DIAG as "PATH: ...". */
+int secret_file_read(const char *path, mode_t forbidden, const char *who,
+		     config_diag_fn diag, void *ctx, char **text, size_t *len);
+void secret_file_free(char *text, size_t len);
 
 /* Wipes and frees N keys. */
 void spa_keys_free(struct spa_key *keys, size_t n);

@@ -104,3 +104,16 @@ bool strbuf_failed(const struct strbuf *sb)
 {
 	return sb->failed;
 }
+
+size_t utf8_prefix_len(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+	if (n <= max)
+		return n;
+	/* s[max] is the first byte left out: back up while it continues the
+	 * character before it. */
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}

@@ -34,6 +34,9 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
  * '\\' escaped, bytes >= 0x80 written as \u00XX so the output is ASCII
  * whatever S holds. */
 void strbuf_json_str(struct strbuf *sb, const char *s);
+/* The length of S's first MAX bytes or fewer, never ending inside a UTF-8
+ * character: for shortening a value in a message. */
+size_t utf8_prefix_len(const char *s, size_t max);
 /* The text so far ("" when empty); NULL when SB failed. */
 const char *strbuf_str(const struct strbuf *sb);
 bool strbuf_failed(const struct strbuf *sb);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sesame keygen [--name NAME] [-o FILE]
+/* sesame keygen [--name NAME] [-o FILE|-] [SERVER]
  *
  * Makes a new native SPA client key: writes the key file (mode 0600,
- * never over an existing file; default ~/.config/sesame/NAME.key, the
- * directories made 0700) and prints on stdout the one line to append to
- * the server's SPA_Keys file.  NAME defaults to USER@HOST. */
+ * never over an existing file, the directories made 0700) and prints on
+ * stdout the one line to append to the server's SPA_Keys file.  The file
+ * is ~/.config/sesame/keys/SERVER.key with SERVER (the default key of
+ * profile SERVER), else ~/.config/sesame/NAME.key; with -o - the key goes
+ * to stdout and the server's line to stderr.  NAME, the name the server
+ * knows the key by, defaults to USER@HOST of this machine. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,18 +22,28 @@
 
 #include "cmd.h"
 #include "cmd_spa_common.h"
+#include "profile.h"
+#include "keygen_files.h"
 #include "spa_keys.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sesame keygen [--name NAME] [-o FILE]\n"
-		"  Writes a new SPA client key (default ~/.config/sesame/NAME.key, mode 0600)\n"
-		"  and prints the line to append to the server's SPA_Keys file.\n"
-		"  NAME: letters, digits and . _ - @ + (default USER@HOST).\n");
+	fprintf(f, "usage: sesame keygen [--name NAME] [-o FILE|-] [SERVER]\n"
+		"  Writes a new SPA client key (mode 0600) and prints the line to append\n"
+		"  to the server's SPA_Keys file.\n"
+		"  SERVER            write ~/.config/sesame/keys/SERVER.key, the default\n"
+		"                    key of profile SERVER in client.conf\n"
+		"  -n, --name NAME   the key's name on the server: letters, digits and\n"
+		"                    . _ - @ + (default USER@HOST, the local login and host)\n"
+		"  -o, --output FILE write FILE instead (default without SERVER:\n"
+		"                    ~/.config/sesame/NAME.key); '-': the key to stdout,\n"
+		"                    the server's line to stderr\n"
+		"  -h, --help;  -V, --version\n"
+		"       sesame keygen --sequence NAME [-o FILE]\n"
+		"  Writes a new secret for a rotating door (see sesame keygen --sequence -h).\n");
 }
 
-/* mkdir -p for the directories of PATH that we create ourselves, 0700. */
-static int make_dirs(const char *path)
+int keygen_make_dirs(const char *path)
 {
 	char buf[PATH_MAX];
 	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
@@ -46,7 +59,7 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
-static int write_key(const char *path, const char *line)
+int keygen_write_file(const char *path, const char *line)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -70,26 +83,46 @@ int cmd_keygen(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	const char *name_arg = NULL, *out = NULL;
+	if (keygen_sequence_wanted(argc, argv))
+		return cmd_keygen_sequence(argc, argv);
+	const char *name_arg = NULL, *out = NULL, *server = NULL;
 	int c;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+n:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:o:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name_arg = optarg; break;
 		case 'o': out = optarg; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': return cmd_version();
 		default:
-			fprintf(stderr, "sesame keygen: bad option '%s' (see sesame keygen -h)\n",
-				argv[optind - 1]);
+			cmd_bad_option("keygen", c, argv);
 			return 1;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "sesame keygen: unexpected argument '%s'\n", argv[optind]);
+	if (argc - optind > 1) {
+		char q[64];
+		cmd_quote(argv[optind + 1], q, sizeof q);
+		fprintf(stderr, "sesame keygen: unexpected argument '%s' (one SERVER at most)\n", q);
 		return 1;
+	}
+	if (optind < argc) {
+		server = argv[optind];
+		if (!spa_key_name_valid(server)) {
+			char q[64];
+			cmd_quote(server, q, sizeof q);
+			fprintf(stderr, "sesame keygen: bad server name '%s' (1-63 of letters, digits, "
+				". _ - @ +, as in client.conf)\n", q);
+			return 1;
+		}
+		if (out) {
+			fprintf(stderr, "sesame keygen: SERVER and -o both name the key file; "
+				"give one\n");
+			return 1;
+		}
 	}
 	char name[SPA_KEY_NAME_MAX];
 	if (name_arg) {
@@ -103,15 +136,19 @@ int cmd_keygen(int argc, char **argv)
 		spa_default_key_name(name, sizeof name);
 	}
 	char path[PATH_MAX];
-	if (out) {
+	bool to_stdout = out && strcmp(out, "-") == 0;
+	if (to_stdout) {
+		path[0] = '\0';
+	} else if (out) {
 		if (snprintf(path, sizeof path, "%s", out) >= (int)sizeof path) {
 			fprintf(stderr, "sesame keygen: path too long\n");
 			return 1;
 		}
 	} else {
-		int rc = spa_default_key_path(name, path, sizeof path);
+		int rc = server ? profile_key_path(server, path, sizeof path) :
+			spa_default_key_path(name, path, sizeof path);
 		if (rc == 0)
-			rc = make_dirs(path);
+			rc = keygen_make_dirs(path);
 		if (rc < 0) {
 			fprintf(stderr, "sesame keygen: cannot make the key directory for %s: %s\n",
 				path, strerror(-rc));
@@ -126,12 +163,23 @@ int cmd_keygen(int argc, char **argv)
 	char line[SPA_KEYLINE_MAX];
 	int rc = spa_keyline_format(&k, line, sizeof line);
 	spa_key_wipe(&k);
+	if (rc == 0 && to_stdout) {
+		/* The key is the secret: stdout (a pipe, a file the user chose);
+		 * the same line is what the server needs, on stderr. */
+		fputs(line, stdout);
+		rc = fflush(stdout) == 0 ? 0 : -EIO;
+		fprintf(stderr, "sesame keygen: the key is on stdout; append this line to the "
+			"server's SPA_Keys file:\n%s", rc == 0 ? line : "");
+		OPENSSL_cleanse(line, sizeof line);
+		return rc == 0 ? 0 : 1;
+	}
 	if (rc == 0)
-		rc = write_key(path, line);
+		rc = keygen_write_file(path, line);
 	if (rc < 0) {
 		OPENSSL_cleanse(line, sizeof line);
 		fprintf(stderr, "sesame keygen: cannot write %s: %s%s\n", path, strerror(-rc),
-			rc == -EEXIST ? " (keys are never overwritten; remove it or use -o)" : "");
+			rc == -EEXIST ? " (keys are never overwritten; choose another name or "
+			"remove it)" : "");
 		return 1;
 	}
 	fprintf(stderr, "sesame keygen: wrote %s; append this line to the server's SPA_Keys file:\n",

@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "cmd.h"
 #include "knock_args.h"
+#include "knock_send.h"
 #include "version.h"
 
 struct target {
@@ -126,8 +127,41 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+int knock_send(const char *host, int family, const struct port_proto *hits, size_t n,
+	       unsigned delay_ms, bool verbose)
+{
+	/* Before resolving: a name lookup already sends packets. */
+	if (!cmd_sandbox_ok("knock"))
+		return 1;
+	struct target t;
+	if (!resolve(host, family, &t))
+		return 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct port_proto *h = &hits[i];
+		const char *proto = h->proto == PROTO_UDP ? "udp" : "tcp";
+		char where[ADDR_STRLEN + 16];
+		set_port(&t, h->port);
+		format_target(&t, h->port, where, sizeof where);
+		if (i > 0 && delay_ms > 0)
+			sleep_ms(delay_ms);
+		if (verbose) {
+			printf("hitting %s %s\n", proto, where);
+			fflush(stdout);
+		}
+		int rc = h->proto == PROTO_UDP ? hit_udp(&t) : hit_tcp(&t);
+		if (rc < 0) {
+			fprintf(stderr, "sesame knock: %s %s: %s\n", proto, where, strerror(-rc));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int cmd_knock(int argc, char **argv)
 {
+	if (knock_rotating_wanted(argc, argv))
+		return cmd_knock_rotating(argc, argv);
 	static struct knock_args args;
 	char err[160];
 	if (!knock_args_parse(argc, argv, &args, err, sizeof err)) {
@@ -142,30 +176,20 @@ int cmd_knock(int argc, char **argv)
 		printf("sesame %s\n", SESAME_VERSION);
 		return 0;
 	}
-	/* Before resolving: a name lookup already sends packets. */
-	if (!cmd_sandbox_ok("knock"))
-		return 1;
-	struct target t;
-	if (!resolve(args.host, args.family, &t))
-		return 1;
-
-	for (size_t i = 0; i < args.nhits; i++) {
-		const struct port_proto *h = &args.hits[i];
-		const char *proto = h->proto == PROTO_UDP ? "udp" : "tcp";
-		char where[ADDR_STRLEN + 16];
-		set_port(&t, h->port);
-		format_target(&t, h->port, where, sizeof where);
-		if (i > 0 && args.delay_ms > 0)
-			sleep_ms(args.delay_ms);
-		if (args.verbose) {
-			printf("hitting %s %s\n", proto, where);
-			fflush(stdout);
-		}
-		int rc = h->proto == PROTO_UDP ? hit_udp(&t) : hit_tcp(&t);
-		if (rc < 0) {
-			fprintf(stderr, "sesame knock: %s %s: %s\n", proto, where, strerror(-rc));
-			return 1;
-		}
+	if (args.test) {
+		/* No name lookup either: that would send packets. */
+		char q[KNOCK_QUOTE_MAX + 1];
+		knock_quote(args.host, q, sizeof q);
+		printf("sesame knock: test: would send %zu packet%s to %s%s, %u ms apart; "
+		       "nothing sent\n", args.nhits, args.nhits == 1 ? "" : "s", q,
+		       args.family == AF_INET ? " (IPv4)" : args.family == AF_INET6 ? " (IPv6)" : "",
+		       args.delay_ms);
+		for (size_t i = 0; i < args.nhits; i++)
+			printf("  %s %u (%s)\n", args.hits[i].proto == PROTO_UDP ? "udp" : "tcp",
+			       args.hits[i].port, args.hits[i].proto == PROTO_UDP ?
+			       "one empty datagram" : "one SYN");
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
-	return 0;
+	return knock_send(args.host, args.family, args.hits, args.nhits, args.delay_ms,
+			  args.verbose);
 }

@@ -20,13 +20,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: sesame rules [--format nft|iptables] [--family 4|6] [-c FILE]\n"
 		"                    [--open PROTO/PORT[,...]] [--timeout SECONDS]\n"
+		"                    [--forward] [--forward-to ADDR[:PORT]]\n"
 		"                    [--table NAME] [DOOR...]\n"
 		"Prints a ruleset that implements the sequence doors of FILE (default\n"
 		"%s) with firewall rules alone.  nft: one table inet, both\n"
 		"families (load with nft -f).  iptables: the xt_recent scheme for\n"
 		"iptables-restore, or ip6tables-restore with --family 6.  --open and\n"
 		"--timeout give the guarded ports and grant time to knockd.conf doors\n"
-		"that have no Open.\n", DEFAULT_CONFIG);
+		"that have no Open; --forward (and --forward-to) guard their ports on\n"
+		"the forward path too, as Forward = yes (nft only).\n", DEFAULT_CONFIG);
 }
 
 static struct door *find_door(struct config *cfg, const char *name, unsigned *index)
@@ -39,6 +41,14 @@ static struct door *find_door(struct config *cfg, const char *name, unsigned *in
 	return NULL;
 }
 
+/* The config's file:line messages, in this command's voice. */
+static void rules_diag(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	fprintf(stderr, "sesame rules: %s\n", msg);
+}
+
 int cmd_rules(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -48,7 +58,10 @@ int cmd_rules(int argc, char **argv)
 		{ "open", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "table", required_argument, NULL, 'T' },
+		{ "forward", no_argument, NULL, 'w' },
+		{ "forward-to", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rules_opts o = { .format = RULES_NFT, .family = 4, .table = "sesame_rules",
@@ -58,8 +71,9 @@ int cmd_rules(int argc, char **argv)
 	unsigned long v;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "nft") == 0)
@@ -101,11 +115,24 @@ int cmd_rules(int argc, char **argv)
 		case 'T':
 			o.table = optarg;
 			break;
+		case 'W':
+			if (!addr_port_parse(optarg, &o.forward_to, &o.forward_to_port)) {
+				fprintf(stderr, "sesame rules: --forward-to: bad value '%s' (expected ADDR, "
+					"ADDR:PORT or [IPV6]:PORT, numeric)\n", optarg);
+				return 1;
+			}
+			o.forward = true;
+			break;
+		case 'w':
+			o.forward = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return cmd_version();
 		default:
-			usage(stderr);
+			cmd_bad_option("rules", c, argv);
 			return 1;
 		}
 	}
@@ -121,8 +148,8 @@ int cmd_rules(int argc, char **argv)
 		}
 
 	struct config *cfg;
-	if (config_load(path, NULL, NULL, &cfg) < 0)
-		return 1;          /* config_load printed file:line errors */
+	if (config_load(path, rules_diag, NULL, &cfg) < 0)
+		return 1;          /* every file:line error was printed */
 	o.set_size = cfg->state_limit ? cfg->state_limit : 65536;
 
 	struct rules_door doors[64];
@@ -145,6 +172,10 @@ int cmd_rules(int argc, char **argv)
 		}
 	} else {
 		for (size_t i = 0; i < cfg->ndoors && rc == 0; i++) {
+			if (door_is_rotating(&cfg->doors[i]))
+				fprintf(stderr, "sesame rules: %s: door %s left out: rotating "
+					"sequences need the daemon (the kernel cannot compute "
+					"the HMAC that derives them)\n", path, cfg->doors[i].name);
 			if (!door_is_sequence(&cfg->doors[i]))
 				continue;
 			if (n == sizeof doors / sizeof doors[0]) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sesame spa HOST [--key FILE] [--port N] [--door NAME] [--door-port N]
- *                 [--open PROTO/PORT[,...]] [--allow ADDR] [--protocol 1] [-4|-6] [-v]
+ *                 [--open PROTO/PORT[,...]] [--allow ADDR] [--protocol 1]
+ *                 [-4|-6] [-v] [--test] [--time-offset S]
  *
  * Sends one native SPA datagram (spa.h) from an unconnected UDP socket and
  * exits; it never waits for an answer (there is none: the server listens
@@ -11,10 +12,12 @@
  *
  * --protocol 1 makes a legacy packet, for servers that predate version 2.
  *
- * Hidden, for tests: --time-offset SECONDS (signed) shifts the timestamp,
- * so that stale and future packets can be made without faking the clock;
- * --write FILE writes the datagram to FILE instead of sending it (to
- * replay or redirect it later). */
+ * --time-offset SECONDS (signed) shifts the timestamp: for a client whose
+ * clock is known to be off, and for tests that make stale and future
+ * packets without faking the clock.
+ *
+ * --write FILE writes the datagram to FILE instead of sending it, for
+ * tests that replay or redirect it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -42,18 +45,28 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sesame spa HOST [--key FILE] [--port N] [--door NAME] [--door-port N]\n"
-		"                  [--open PROTO/PORT[,...]] [--allow ADDR] [--protocol 1] [-4|-6] [-v]\n"
+		"                  [--open PROTO/PORT[,...]] [--allow ADDR] [--protocol 1]\n"
+		"                  [-4|-6] [-v] [--test] [--time-offset SECONDS]\n"
 		"       sesame spa --fwknop HOST ... (fwknop's format; see docs/fwknop.md)\n"
 		"  Sends one single-packet-authorization datagram to HOST (UDP port 62201).\n"
-		"  --key FILE   client key from 'sesame keygen' (default ~/.config/sesame/USER@HOST.key)\n"
-		"  --port N     UDP port to send to, the door's SPA_Port (default 62201)\n"
-		"  --door NAME  the door it is for: no other door accepts it (default: any door\n"
-		"               on that port that holds the key)\n"
-		"  --door-port N  the door's SPA_Port when a NAT on the way changes the port\n"
-		"               (default: --port)\n"
-		"  --open LIST  ports to open, e.g. tcp/22,udp/53 (default: the door's Open)\n"
-		"  --allow ADDR open for ADDR instead of this packet's source (door must allow it)\n"
-		"  --protocol 1 the legacy format, for servers older than protocol version 2\n");
+		"  -k, --key FILE      client key from 'sesame keygen' (default\n"
+		"                      ~/.config/sesame/USER@HOST.key, USER and HOST being\n"
+		"                      this machine's: the local login and host name)\n"
+		"  -p, --port N        the server's SPA_Port (default 62201)\n"
+		"  --door NAME         the door it is for: no other door accepts it (default:\n"
+		"                      any door on that port that holds the key)\n"
+		"  --door-port N       the door's SPA_Port when a NAT on the way changes the\n"
+		"                      port (default: --port)\n"
+		"  --open LIST         ports to open, e.g. tcp/22,udp/53 (default: the door's Open)\n"
+		"  --allow ADDR        open for ADDR instead of this packet's source (door must\n"
+		"                      allow it)\n"
+		"  --protocol 1        the legacy format, for servers older than protocol\n"
+		"                      version 2\n"
+		"  -4, -6              resolve HOST to an IPv4 (IPv6) address only\n"
+		"  --time-offset S     add S seconds (may be negative) to the packet's time, for\n"
+		"                      a clock known to be off\n"
+		"  --test              print what would be sent, send nothing\n"
+		"  -v, --verbose       say what was sent;  -V, --version;  -h, --help\n");
 }
 
 void spa_default_key_name(char *buf, size_t len)
@@ -148,6 +161,36 @@ static int resolve(const char *host, unsigned port, int family, struct sockaddr_
 	return 0;
 }
 
+/* --test: the packet's fields, as they would go out. */
+static int print_test(const char *host, unsigned port, int family, const char *name,
+		      const uint8_t id[SPA_KEYID_LEN], const char *door,
+		      const struct spa_request *req)
+{
+	char q[64];
+	cmd_quote(host, q, sizeof q);
+	printf("sesame spa: test: would send one %d-byte UDP datagram to %s port %u%s; "
+	       "nothing sent\n", SPA_PACKET_LEN, q, port,
+	       family == AF_INET ? " (IPv4)" : family == AF_INET6 ? " (IPv6)" : "");
+	printf("  format    sesame %d (ChaCha20-Poly1305)\n", req->version ? req->version : SPA_VERSION);
+	if (req->dport)
+		printf("  for port  %u%s\n", req->dport, door ? "" : " (any door there)");
+	if (door)
+		printf("  door      %s\n", door);
+	printf("  key       %s (id ", name);
+	for (size_t i = 0; i < SPA_KEYID_LEN; i++)
+		printf("%02x", id[i]);
+	printf(")\n  time      %llu\n  open      ", (unsigned long long)req->timestamp);
+	if (req->nports == 0)
+		printf("the door's Open");
+	for (size_t i = 0; i < req->nports; i++)
+		printf("%s%s/%u", i ? "," : "", port_proto_name(req->ports[i].proto),
+		       req->ports[i].port);
+	char al[ADDR_STRLEN];
+	printf("\n  for       %s\n", req->addr.family ?
+	       addr_format(&req->addr, al, sizeof al) : "the packet's source address");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* --write: the datagram into a new file (0600), for tests that replay
  * or redirect it. */
 static int write_packet(const char *path, const uint8_t *pkt, size_t len)
@@ -182,29 +225,36 @@ int cmd_spa(int argc, char **argv)
 		{ "allow", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "time-offset", required_argument, NULL, 'T' },
+		{ "test", no_argument, NULL, 't' },
 		{ "door", required_argument, NULL, 'D' },
 		{ "door-port", required_argument, NULL, 'P' },
-		{ "protocol", required_argument, NULL, 'V' },
+		{ "protocol", required_argument, NULL, 'R' },
 		{ "write", required_argument, NULL, 'W' },
 		{ 0 },
 	};
 	const char *keyfile = NULL, *door = NULL, *write_to = NULL;
 	unsigned port = SPA_DEFAULT_PORT, door_port = 0;
 	int family = AF_UNSPEC;
-	bool verbose = false;
+	bool verbose = false, test = false;
 	long offset = 0;
 	struct spa_request req = { 0 };
 	char err[128];
 	int c;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "46vhk:p:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46vhVk:p:", opts, NULL)) != -1) {
 		switch (c) {
-		case '4': family = AF_INET; break;
-		case '6': family = AF_INET6; break;
+		case '4':
+		case '6':
+			if (!cmd_family(&family, c, "spa"))
+				return 1;
+			break;
 		case 'v': verbose = true; break;
+		case 't': test = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': return cmd_version();
 		case 'k': keyfile = optarg; break;
 		case 'p':
 			if (!parse_port(optarg, &port)) {
@@ -244,7 +294,7 @@ int cmd_spa(int argc, char **argv)
 				return 1;
 			}
 			break;
-		case 'V':
+		case 'R':
 			if (strcmp(optarg, "1") == 0)
 				req.version = SPA_VERSION_LEGACY;
 			else if (strcmp(optarg, "2") == 0)
@@ -264,13 +314,12 @@ int cmd_spa(int argc, char **argv)
 			}
 			break;
 		default:
-			fprintf(stderr, "sesame spa: bad option '%s' (see sesame spa -h)\n",
-				argv[optind - 1]);
+			cmd_bad_option("spa", c, argv);
 			return 1;
 		}
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "sesame spa: %s (see sesame spa -h)\n",
+		fprintf(stderr, "sesame spa: %s (see 'sesame spa -h')\n",
 			argc == optind ? "HOST is missing" : "one HOST only");
 		return 1;
 	}
@@ -284,7 +333,7 @@ int cmd_spa(int argc, char **argv)
 		if (door)
 			spa_door_tag(door, req.door_tag);
 	}
-	if (!write_to && !cmd_sandbox_ok("spa"))
+	if (!test && !write_to && !cmd_sandbox_ok("spa"))
 		return 1;
 
 	char defpath[PATH_MAX];
@@ -302,8 +351,8 @@ int cmd_spa(int argc, char **argv)
 		return 1;       /* reported with the file name */
 
 	struct sockaddr_storage ss;
-	socklen_t sslen;
-	if (resolve(host, port, family, &ss, &sslen) < 0) {
+	socklen_t sslen = 0;
+	if (!test && resolve(host, port, family, &ss, &sslen) < 0) {
 		spa_key_wipe(&key);
 		return 1;
 	}
@@ -318,11 +367,15 @@ int cmd_spa(int argc, char **argv)
 		rc = spa_encode(NULL, key.key, nonce, &req, pkt);
 	char name[SPA_KEY_NAME_MAX];
 	memcpy(name, key.name, sizeof name);
+	uint8_t id[SPA_KEYID_LEN];
+	memcpy(id, key.id, sizeof id);
 	spa_key_wipe(&key);
 	if (rc < 0) {
 		fprintf(stderr, "sesame spa: cannot build the packet: %s\n", strerror(-rc));
 		return 1;
 	}
+	if (test)
+		return print_test(host, port, family, name, id, door, &req);
 	if (write_to)
 		return write_packet(write_to, pkt, sizeof pkt);
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);

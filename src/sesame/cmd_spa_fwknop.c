@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,20 +21,26 @@
 #include "fwknop.h"
 #include "numparse.h"
 #include "portspec.h"
+#include "spa_keys.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sesame spa --fwknop HOST --key-base64 K --hmac-key-base64 H\n"
+		"usage: sesame spa --fwknop HOST --key-file F --hmac-key-file F\n"
 		"                  --open PROTO/PORT[,...] [--allow ADDR | --source]\n"
-		"                  [--hmac-digest sha256] [--port N] [-4|-6] [-v]\n"
+		"                  [--hmac-digest sha256] [--port N] [-4|-6] [-v] [--test]\n"
 		"Sends one fwknop-format SPA packet (for fwknopd, or a sesamed door with\n"
 		"SPA_Format = fwknop).  --source (the default) asks the server to open for\n"
 		"the packet's source address; --allow names another one.\n"
-		"  --key-base64 K        the Rijndael key (fwknop's KEY_BASE64)\n"
-		"  --hmac-key-base64 H   the HMAC key (HMAC_KEY_BASE64); always used\n"
+		"  --key-file F          file holding the Rijndael key in base64 (fwknop's\n"
+		"                        KEY_BASE64); '-': read it from stdin\n"
+		"  --hmac-key-file F     file holding the HMAC key in base64\n"
+		"                        (HMAC_KEY_BASE64); '-': the next line of stdin\n"
+		"  --key-base64 K, --hmac-key-base64 H   the same keys on the command line:\n"
+		"                        for scripts only; any local user sees them in ps\n"
 		"  --hmac-digest D       md5 sha1 sha256 sha384 sha512 sha3_256 sha3_512\n"
-		"  --port N              UDP port (default %d)\n",
+		"  --port N              UDP port (default %d)\n"
+		"  --test                print what would be sent, send nothing\n",
 		FWKNOP_DEFAULT_PORT);
 }
 
@@ -43,6 +50,73 @@ static bool key_arg(const char *opt, const char *s, uint8_t *buf, size_t cap, si
 	long n = base64_decode(s, strlen(s), buf, cap);
 	if (n <= 0) {
 		fprintf(stderr, "sesame spa: %s: not base64, or longer than %zu bytes\n", opt, cap);
+		return false;
+	}
+	*len = (size_t)n;
+	return true;
+}
+
+/* The first line of stdin, for '-': keys piped in stay off the command
+ * line.  Each '-' reads one more line (the key, then the HMAC key). */
+static bool stdin_line(char *buf, size_t cap)
+{
+	size_t n = 0;
+	int c;
+	while ((c = getchar()) != EOF && c != '\n') {
+		if (n + 1 >= cap)
+			return false;
+		buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	return n > 0;
+}
+
+static void key_file_diag(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	fprintf(stderr, "sesame spa: %s\n", msg);
+}
+
+/* --key-file / --hmac-key-file: one base64 line, file readable by its
+ * owner only, or '-' for stdin. */
+static bool key_file_arg(const char *opt, const char *path, uint8_t *buf, size_t cap,
+			 size_t *len)
+{
+	char line[512];
+	bool ok;
+	if (strcmp(path, "-") == 0) {
+		if (!stdin_line(line, sizeof line)) {
+			fprintf(stderr, "sesame spa: %s -: no key on stdin\n", opt);
+			return false;
+		}
+	} else {
+		char *text = NULL;
+		size_t n = 0;
+		if (secret_file_read(path, S_IRWXG | S_IRWXO, "group or others", key_file_diag,
+				     NULL, &text, &n) < 0)
+			return false;
+		/* One line: the key, then at most its line ending. */
+		size_t end = 0, rest;
+		while (end < n && text[end] != '\n' && text[end] != '\r' && text[end] != '\0')
+			end++;
+		for (rest = end; rest < n && (text[rest] == '\n' || text[rest] == '\r'); rest++)
+			;
+		ok = end > 0 && end < sizeof line && rest == n;
+		if (ok)
+			snprintf(line, sizeof line, "%.*s", (int)end, text);
+		secret_file_free(text, n);
+		if (!ok) {
+			fprintf(stderr, "sesame spa: %s %s: expected one line holding a base64 key\n",
+				opt, path);
+			return false;
+		}
+	}
+	long n = base64_decode(line, strlen(line), buf, cap);
+	OPENSSL_cleanse(line, sizeof line);
+	if (n <= 0) {
+		fprintf(stderr, "sesame spa: %s %s: not base64, or longer than %zu bytes\n", opt,
+			path, cap);
 		return false;
 	}
 	*len = (size_t)n;
@@ -102,7 +176,8 @@ static int send_packet(const char *host, unsigned port, int family, const char *
 
 int cmd_spa_fwknop(int argc, char **argv)
 {
-	enum { O_FWKNOP = 256, O_KEY, O_HKEY, O_DIGEST, O_OPEN, O_ALLOW, O_SOURCE, O_PORT };
+	enum { O_FWKNOP = 256, O_KEY, O_HKEY, O_DIGEST, O_OPEN, O_ALLOW, O_SOURCE, O_PORT,
+	       O_KEYFILE, O_HKEYFILE, O_TEST };
 	static const struct option opts[] = {
 		{ "fwknop", no_argument, NULL, O_FWKNOP },
 		{ "key-base64", required_argument, NULL, O_KEY },
@@ -112,7 +187,11 @@ int cmd_spa_fwknop(int argc, char **argv)
 		{ "allow", required_argument, NULL, O_ALLOW },
 		{ "source", no_argument, NULL, O_SOURCE },
 		{ "port", required_argument, NULL, O_PORT },
+		{ "key-file", required_argument, NULL, O_KEYFILE },
+		{ "hmac-key-file", required_argument, NULL, O_HKEYFILE },
+		{ "test", no_argument, NULL, O_TEST },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint8_t key[CONFIG_KEY_MAX], hkey[2 * CONFIG_KEY_MAX];
@@ -120,16 +199,28 @@ int cmd_spa_fwknop(int argc, char **argv)
 	struct port_proto ports[FWKNOP_PORTS_MAX];
 	int nports = 0, family = AF_UNSPEC, c;
 	const char *allow = NULL;
-	bool source = false, verbose = false;
+	bool source = false, verbose = false, test = false;
 	unsigned port = FWKNOP_DEFAULT_PORT;
 	char err[128];
 	int status = 1;
 
-	optind = 1;
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, "46vh", opts, NULL)) != -1) {
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":46vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case O_FWKNOP:
+			break;
+		case O_TEST:
+			test = true;
+			break;
+		case O_KEYFILE:
+			if (!key_file_arg("--key-file", optarg, key, sizeof key, &k.key_len))
+				goto out;
+			break;
+		case O_HKEYFILE:
+			if (!key_file_arg("--hmac-key-file", optarg, hkey, sizeof hkey,
+					  &k.hmac_key_len))
+				goto out;
 			break;
 		case O_KEY:
 			if (!key_arg("--key-base64", optarg, key, sizeof key, &k.key_len))
@@ -171,33 +262,40 @@ int cmd_spa_fwknop(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case '4': family = AF_INET; break;
-		case '6': family = AF_INET6; break;
+		case '4':
+		case '6':
+			if (!cmd_family(&family, c, "spa"))
+				goto out;
+			break;
 		case 'v': verbose = true; break;
 		case 'h':
 			usage(stdout);
 			status = 0;
 			goto out;
+		case 'V':
+			status = cmd_version();
+			goto out;
 		default:
-			usage(stderr);
+			cmd_bad_option("spa", c, argv);
 			goto out;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "sesame spa: exactly one HOST expected\n");
-		usage(stderr);
+		fprintf(stderr, "sesame spa: %s (see 'sesame spa --fwknop -h')\n",
+			optind == argc ? "HOST is missing" : "one HOST only");
 		goto out;
 	}
 	const char *host = argv[optind];
 	if (k.key_len == 0 || k.hmac_key_len == 0 || nports == 0) {
-		fprintf(stderr, "sesame spa: --fwknop needs --key-base64, --hmac-key-base64 and --open\n");
+		fprintf(stderr, "sesame spa: --fwknop needs a key (--key-file), an HMAC key "
+			"(--hmac-key-file) and --open\n");
 		goto out;
 	}
 	if (allow && source) {
 		fprintf(stderr, "sesame spa: --allow and --source exclude each other\n");
 		goto out;
 	}
-	if (!cmd_sandbox_ok("spa"))
+	if (!test && !cmd_sandbox_ok("spa"))
 		goto out;
 
 	char user[FWKNOP_USER_MAX + 1];
@@ -216,6 +314,18 @@ int cmd_spa_fwknop(int argc, char **argv)
 	if (n < 0) {
 		fprintf(stderr, "sesame spa: cannot build the packet: %s\n",
 			fwknop_strerror(n < 0 ? (int)n : FWKNOP_ERR_CRYPTO));
+		goto out;
+	}
+	if (test) {
+		char q[64];
+		cmd_quote(host, q, sizeof q);
+		printf("sesame spa: test: would send one %ld-byte UDP datagram to %s port %u%s; "
+		       "nothing sent\n  format    fwknop (Rijndael + HMAC %s)\n  user      %s\n"
+		       "  time      %llu\n  message   %s\n", n, q, port,
+		       family == AF_INET ? " (IPv4)" : family == AF_INET6 ? " (IPv6)" : "",
+		       fwknop_digest_name(k.hmac_digest), m.username,
+		       (unsigned long long)m.timestamp, m.message);
+		status = fflush(stdout) == 0 ? 0 : 1;
 		goto out;
 	}
 	if (verbose)

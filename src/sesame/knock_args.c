@@ -9,7 +9,8 @@
 #include "portspec.h"
 
 const char knock_usage[] =
-	"usage: sesame knock [-u] [-d MS] [-4|-6] [-v] [-V] [-h] HOST PORT[:tcp|:udp]...\n"
+	"usage: sesame knock [-u] [-d MS] [-4|-6] [-v] [--test] [-V] [-h]\n"
+	"                    HOST PORT[:tcp|:udp]...\n"
 	"\n"
 	"Sends one packet to each PORT of HOST, in order: a TCP SYN (a connection\n"
 	"attempt abandoned at once) or, with :udp or -u, one empty UDP datagram.\n"
@@ -20,10 +21,15 @@ const char knock_usage[] =
 	"  -4, --ipv4        resolve HOST to an IPv4 address only\n"
 	"  -6, --ipv6        resolve HOST to an IPv6 address only\n"
 	"  -v, --verbose     print each hit\n"
+	"      --test        print what would be sent, send nothing (no name lookup)\n"
 	"  -V, --version     print the version\n"
 	"  -h, --help        this text\n"
 	"\n"
-	"example: sesame knock host.example 8881 7777:udp 9991\n";
+	"example: sesame knock host.example 8881 7777:udp 9991\n"
+	"\n"
+	"Rotating doors and knockd's one-time files (options: --secret-file F -h):\n"
+	"  sesame knock --secret-file FILE --door NAME [--length N --period S ...] HOST\n"
+	"  sesame knock --one-time FILE HOST\n";
 
 void knock_quote(const char *s, char *buf, size_t len)
 {
@@ -54,6 +60,19 @@ static void explain_bad_port(const char *s, char *err, size_t errlen)
 	const char *colon = strchr(s, ':');
 	size_t numlen = colon ? (size_t)(colon - s) : strlen(s);
 	const char *why;
+	char q[KNOCK_QUOTE_MAX + 1];
+	knock_quote(s, q, sizeof q);
+	if (strchr(s, ',') && all_digits(s, strcspn(s, ",:"))) {
+		/* "7000,8000,9000": a Sequence line pasted on the command line. */
+		char sep[KNOCK_QUOTE_MAX + 1];
+		knock_quote(s, sep, sizeof sep);
+		for (char *c = sep; *c; c++)
+			if (*c == ',')
+				*c = ' ';
+		snprintf_safe(err, errlen, "bad port '%s': give ports as separate arguments: %s",
+			      q, sep);
+		return;
+	}
 	if (!all_digits(s, numlen))
 		why = "not a port number";
 	else if (!colon)
@@ -70,8 +89,6 @@ static void explain_bad_port(const char *s, char *err, size_t errlen)
 		}
 		why = port_ok ? "protocol must be tcp or udp" : "port out of range 1-65535";
 	}
-	char q[KNOCK_QUOTE_MAX + 1];
-	knock_quote(s, q, sizeof q);
 	snprintf_safe(err, errlen, "bad port '%s': %s", q, why);
 }
 
@@ -116,6 +133,12 @@ static bool apply_flag(struct opts *o, char c, const char *tok, char *err, size_
 	case 'v': o->out->verbose = true; return true;
 	case 'V': o->out->action = KNOCK_VERSION; return true;
 	case 'h': o->out->action = KNOCK_HELP; return true;
+	case 'T':
+		if (tok[1] == '-') {    /* --test has no short form */
+			o->out->test = true;
+			return true;
+		}
+		break;
 	}
 	if (c == '-' || (unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) {
 		char q[KNOCK_QUOTE_MAX + 1];
@@ -131,7 +154,7 @@ static const struct {
 	char flag;
 } long_opts[] = {
 	{ "udp", 'u' }, { "delay", 'd' }, { "ipv4", '4' }, { "ipv6", '6' },
-	{ "verbose", 'v' }, { "version", 'V' }, { "help", 'h' },
+	{ "verbose", 'v' }, { "version", 'V' }, { "help", 'h' }, { "test", 'T' },
 };
 
 /* "--name", "--name=value" or "--name value" (only --delay takes one).

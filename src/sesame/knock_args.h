@@ -2,10 +2,11 @@
 /* knock_args — the command line of `sesame knock`, parsed without side
  * effects so it can be unit-tested and fuzzed:
  *
- *   sesame knock [-u] [-d MS] [-4|-6] [-v] [-V] [-h] HOST PORT[:tcp|:udp]...
+ *   sesame knock [-u] [-d MS] [-4|-6] [-v] [--test] [-V] [-h] HOST PORT[:tcp|:udp]...
  *
  * The flags are knockd's `knock` ones, long forms included (--udp,
- * --delay, --ipv4, --ipv6, --verbose, --version, --help).  As with GNU
+ * --delay, --ipv4, --ipv6, --verbose, --version, --help), plus --test
+ * (print what would be sent, send nothing).  As with GNU
  * getopt, options may come after HOST and "--" ends them.  Unlike knock,
  * every bad item is refused: port 0, a port above 65535, "abc",
  * "22:sctp", a missing host or port, an unknown option. */
@@ -28,6 +29,7 @@ struct knock_args {
 	int family;                     /* AF_UNSPEC, or AF_INET/AF_INET6 (-4/-6) */
 	unsigned delay_ms;              /* -d, between two hits */
 	bool verbose;                   /* -v */
+	bool test;                      /* --test: print, send nothing */
 	size_t nhits;
 	struct port_proto hits[KNOCK_MAX_HITS];
 };

@@ -18,6 +18,11 @@ bool rules_door_prepare(const struct door *d, unsigned index,
 			      "(a ruleset cannot change its own sequence)", d->name);
 		return false;
 	}
+	if (door_is_rotating(d)) {
+		snprintf_safe(err, errlen, "door %s: rotating sequences need the daemon "
+			      "(the kernel cannot compute the HMAC that derives them)", d->name);
+		return false;
+	}
 	if (d->seq_len == 0) {
 		snprintf_safe(err, errlen, "door %s: not a sequence door", d->name);
 		return false;
@@ -34,6 +39,22 @@ bool rules_door_prepare(const struct door *d, unsigned index,
 	}
 	if (rd->open_timeout_s == 0)
 		rd->open_timeout_s = 30;
+	/* knockd.conf doors cannot say Forward: the command line says it. */
+	bool own = d->lines.forward != 0;
+	rd->forward = own ? d->forward : o->forward;
+	rd->forward_to = own ? &d->forward_to : &o->forward_to;
+	rd->forward_to_port = own ? d->forward_to_port : o->forward_to_port;
+	if (rd->forward && o->format == RULES_IPTABLES) {
+		snprintf_safe(err, errlen, "door %s: Forward: the forward path is in the nft "
+			      "ruleset only (--format nft)", d->name);
+		return false;
+	}
+	if (rd->forward && d->target.family && rd->forward_to->family &&
+	    rd->forward_to->family != d->target.family) {
+		snprintf_safe(err, errlen, "door %s: Target and Forward_To are of different "
+			      "address families; the knocker's grant could never match", d->name);
+		return false;
+	}
 	for (size_t i = 0; i < d->seq_len; i++) {
 		for (size_t j = i + 1; j < d->seq_len; j++)
 			if (same_port(&d->seq[i], &d->seq[j])) {

@@ -32,6 +32,10 @@ struct rules_opts {
 	struct port_proto open[CONFIG_OPEN_MAX];
 	size_t open_len;
 	unsigned open_timeout_s;        /* 0: the door's, else this */
+	/* For doors without Forward: --forward and --forward-to. */
+	bool forward;
+	struct addr forward_to;         /* family 0: any DNAT destination */
+	uint16_t forward_to_port;
 	unsigned set_size;              /* nft set size / documented limit */
 };
 
@@ -42,6 +46,10 @@ struct rules_door {
 	const struct port_proto *open;
 	size_t open_len;
 	unsigned open_timeout_s;
+	/* Also guard forwarded connections (nft only): see docs/gate.md. */
+	bool forward;
+	const struct addr *forward_to;  /* family 0: any DNAT destination */
+	uint16_t forward_to_port;
 };
 
 /* Resolves D under O into RD, or returns false with the reason in ERR. */

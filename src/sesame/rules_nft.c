@@ -145,6 +145,91 @@ static void door_sets(FILE *out, const struct rules_door *rd, const struct rules
 	}
 }
 
+/* A door with Forward_To guards that inner destination only, not the
+ * host's own ports (as sesamed's gate). */
+static bool guards_input(const struct rules_door *rd)
+{
+	return !(rd->forward && rd->forward_to->family);
+}
+
+/* "meta l4proto tcp ct status dnat ct original proto-dst 2222", or with
+ * Forward_To "meta l4proto tcp ip daddr A [th dport P] ct original
+ * proto-dst 2222": the same match as sesamed's gate (nft_render.c). */
+static void forward_match(FILE *out, const struct rules_door *rd, const struct port_proto *pp)
+{
+	fprintf(out, "\t\tmeta l4proto %s", port_proto_name(pp->proto));
+	if (rd->forward_to->family) {
+		char a[ADDR_STRLEN];
+		fprintf(out, " %s %s", rd->forward_to->family == AF_INET6 ? "ip6 daddr" : "ip daddr",
+			addr_format(rd->forward_to, a, sizeof a));
+		if (rd->forward_to_port)
+			fprintf(out, " th dport %u", rd->forward_to_port);
+	} else {
+		fprintf(out, " ct status dnat");
+	}
+	fprintf(out, " ct original proto-dst %u", pp->port);
+}
+
+static bool family_used(const struct rules_door *rd, const struct fam *f)
+{
+	const struct door *d = rd->door;
+	return !(d->target.family && d->target.family != f->af) &&
+	       !(rd->forward_to->family && rd->forward_to->family != f->af);
+}
+
+static void forward_chain(FILE *out, const struct rules_door *doors, size_t n)
+{
+	bool any = false;
+	for (size_t i = 0; i < n; i++)
+		any = any || doors[i].forward;
+	if (!any)
+		return;
+	fprintf(out,
+		"\n\t# Forwarded connections (port forwards, published container ports):\n"
+		"\t# the ports as the client sent them, before any DNAT rewrote them.\n"
+		"\t# Runs before Docker's, libvirt's and firewalld's forward chains.\n"
+		"\tchain forward {\n"
+		"\t\ttype filter hook forward priority filter - 10; policy accept;\n"
+		"\t\tct state established,related accept\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct rules_door *rd = &doors[i];
+		if (!rd->forward)
+			continue;
+		char id[CONFIG_NAME_MAX];
+		ident(id, sizeof id, rd);
+		fprintf(out, "\n\t\t# door %s: forwarded to ", rd->door->name);
+		if (rd->forward_to->family) {
+			char a[ADDR_STRLEN];
+			addr_format(rd->forward_to, a, sizeof a);
+			if (rd->forward_to_port)
+				fprintf(out, rd->forward_to->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+					a, rd->forward_to_port);
+			else
+				fprintf(out, "%s", a);
+		} else {
+			fprintf(out, "any DNAT destination");
+		}
+		fprintf(out, ": granted sources only\n");
+		for (size_t j = 0; j < rd->open_len; j++)
+			for (size_t fi = 0; fi < 2; fi++) {
+				if (!family_used(rd, &fams[fi]))
+					continue;
+				forward_match(out, rd, &rd->open[j]);
+				fprintf(out, " %s @%s_open_%s accept\n", fams[fi].saddr, id, fams[fi].suffix);
+			}
+	}
+	fprintf(out, "\n\t\t# ... and nobody else.\n");
+	for (size_t i = 0; i < n; i++) {
+		if (!doors[i].forward)
+			continue;
+		for (size_t j = 0; j < doors[i].open_len; j++) {
+			forward_match(out, &doors[i], &doors[i].open[j]);
+			fprintf(out, " drop\n");
+		}
+	}
+	fprintf(out, "\t}\n");
+}
+
 void rules_print_nft(FILE *out, const struct rules_door *doors, size_t n,
 		     const struct rules_opts *o)
 {
@@ -170,6 +255,8 @@ void rules_print_nft(FILE *out, const struct rules_door *doors, size_t n,
 		"\t\tct state established,related accept\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct rules_door *rd = &doors[i];
+		if (!guards_input(rd))
+			continue;
 		char id[CONFIG_NAME_MAX];
 		ident(id, sizeof id, rd);
 		fprintf(out, "\n\t\t# door %s: guarded ports accept granted sources\n", rd->door->name);
@@ -185,11 +272,11 @@ void rules_print_nft(FILE *out, const struct rules_door *doors, size_t n,
 	}
 	fprintf(out, "\n\t\t# ... and nobody else.\n");
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < doors[i].open_len; j++) {
+		for (size_t j = 0; guards_input(&doors[i]) && j < doors[i].open_len; j++) {
 			const struct port_proto *pp = &doors[i].open[j];
 			bool seen = false;
 			for (size_t a = 0; a <= i && !seen; a++)
-				for (size_t b = 0; b < doors[a].open_len && !seen; b++) {
+				for (size_t b = 0; guards_input(&doors[a]) && b < doors[a].open_len && !seen; b++) {
 					if (a == i && b == j)
 						break;
 					seen = doors[a].open[b].port == pp->port &&
@@ -205,5 +292,7 @@ void rules_print_nft(FILE *out, const struct rules_door *doors, size_t n,
 				continue;
 			door_steps(out, &doors[i], &fams[fi]);
 		}
-	fprintf(out, "\t}\n}\n");
+	fprintf(out, "\t}\n");
+	forward_chain(out, doors, n);
+	fprintf(out, "}\n");
 }

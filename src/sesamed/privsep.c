@@ -40,8 +40,51 @@ static bool zero_attempts(const struct ps_msg *m)
 	return true;
 }
 
+static bool all_zero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 /* Fields a message of another type must leave zero. */
-static bool no_status(const struct ps_msg *m) { return !m->ndoors && zero_attempts(m); }
+static bool no_knocks(const struct ps_msg *m)
+{
+	return m->knock_door == 0 && all_zero(m->knocks, sizeof m->knocks);
+}
+static bool no_counters(const struct ps_msg *m)
+{
+	return all_zero(&m->counters, sizeof m->counters);
+}
+static bool no_status(const struct ps_msg *m)
+{
+	return !m->ndoors && zero_attempts(m) && no_counters(m) && no_knocks(m);
+}
+
+/* A PS_KNOCKS page: a door in range on a page boundary, nothing past
+ * the last door, no stage past a sequence door's length (one-time doors
+ * may change length: any stage), nothing at all for an SPA door. */
+static const char *check_knocks(const struct ps_msg *m, const struct config *cfg)
+{
+	if (m->knock_door % PS_KNOCK_DOORS || m->knock_door >= cfg->ndoors)
+		return "knocks: door out of range";
+	for (uint32_t k = 0; k < PS_KNOCK_DOORS; k++) {
+		const struct ps_door_counts *c = &m->knocks[k];
+		size_t door = (size_t)m->knock_door + k;
+		size_t stages = 0;
+		if (door < cfg->ndoors) {
+			const struct door *d = &cfg->doors[door];
+			stages = d->one_time_file ? CONFIG_SEQ_MAX : d->seq_len;
+		}
+		if (!all_zero(c->stage + stages, (CONFIG_SEQ_MAX - stages) * sizeof c->stage[0]))
+			return "knocks: a stage the door does not have";
+		if (!stages && (c->wrong || c->timeouts))
+			return "knocks: counts for a door without a sequence";
+	}
+	return NULL;
+}
 static bool no_events(const struct ps_msg *m) { return m->nevents == 0; }
 
 const char *privsep_check(const struct ps_msg *m, size_t len, const struct config *cfg,
@@ -74,10 +117,16 @@ const char *privsep_check(const struct ps_msg *m, size_t len, const struct confi
 		if (m->nevents == 0 || m->nevents > PS_EVENTS)
 			return "history: wrong number of events";
 		return NULL;
+	case PS_KNOCKS:
+		if (expect != PS_EXPECT_STATUS)
+			return "knocks: not asked for";
+		if (m->ndoors || !zero_attempts(m) || !no_counters(m) || !no_events(m))
+			return "knocks: stray fields";
+		return check_knocks(m, cfg);
 	case PS_STATUS:
 		if (expect != PS_EXPECT_STATUS)
 			return "status: not asked for";
-		if (!no_events(m))
+		if (!no_events(m) || !no_knocks(m))
 			return "status: stray fields";
 		if (m->ndoors != cfg->ndoors || m->ndoors > CONFIG_DOORS_MAX)
 			return "status: wrong number of doors";

@@ -10,7 +10,11 @@
  *
  *   worker -> parent   PS_READY    set up and sandboxed; capturing
  *                      PS_GRANT    "open door D to address A for T s"
- *                      PS_STATUS   attempts per door (answer to a request)
+ *                      PS_KNOCKS   knock counts of PS_KNOCK_DOORS doors, as many
+ *                                  as the doors need, first door 0, then
+ *                      PS_STATUS   attempts per door and the worker's counters
+ *                                  (counters.h): the end of the answer to a
+ *                                  status request
  *                      PS_HISTORY  at SIGTERM: recent knocks (below)
  *   parent -> worker   PS_STATUS_REQ
  *                      PS_HISTORY, then PS_HISTORY_END: for a new worker,
@@ -37,6 +41,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "counters.h"
 #include "grant.h"
 
 enum ps_type {
@@ -46,7 +51,10 @@ enum ps_type {
 	PS_STATUS = 4,
 	PS_HISTORY = 5,
 	PS_HISTORY_END = 6,
+	PS_KNOCKS = 7,
 };
+
+#define PS_KNOCK_DOORS 8                /* doors per PS_KNOCKS message */
 
 #define PS_EVENTS 32                    /* knocks per PS_HISTORY message */
 #define PS_HISTORY_MAX 1024             /* knocks handed over at a reload */
@@ -63,9 +71,16 @@ struct ps_msg {
 	uint32_t type;                  /* enum ps_type */
 	uint32_t ndoors;                /* PS_STATUS: entries of attempts[] */
 	struct grant grant;             /* PS_GRANT */
+	/* PS_GRANT: when the packet that completed it was captured and when
+	 * the worker sent it (CLOCK_REALTIME us).  Read only for the timing
+	 * lines of the latency benchmark; nothing is decided on them. */
+	uint64_t captured_us, sent_us;
 	uint32_t attempts[CONFIG_DOORS_MAX];    /* PS_STATUS */
 	uint32_t nevents;               /* PS_HISTORY: entries of events[] */
 	struct ps_event events[PS_EVENTS];
+	struct ps_counters counters;    /* PS_STATUS */
+	uint32_t knock_door;            /* PS_KNOCKS: door of knocks[0] */
+	struct ps_door_counts knocks[PS_KNOCK_DOORS];   /* PS_KNOCKS */
 };
 
 /* Sends M (one datagram).  Returns 0 or -errno. */
@@ -81,7 +96,8 @@ ssize_t privsep_recv(int fd, struct ps_msg *m);
 enum ps_expect {
 	PS_EXPECT_NONE,
 	PS_EXPECT_READY,                /* a new worker's first message */
-	PS_EXPECT_STATUS,               /* a status request is outstanding */
+	PS_EXPECT_STATUS,               /* a status request is outstanding:
+					 * PS_KNOCKS, then PS_STATUS */
 	PS_EXPECT_HISTORY,              /* the worker was told to stop */
 };
 

@@ -14,6 +14,10 @@
 #   srv-$RUN  br0: 198.18.0.1/24  2001:db8:5e5::1/64   (the server, $SRV_IF)
 #   cli-$RUN  eth0: 198.18.0.2/24 2001:db8:5e5::2/64   (the knocker)
 #   ns_add_host NAME 3 adds NAME-$RUN with .3 / ::3 on the same link.
+#   ns_add_inner NAME makes the server a router: NAME-$RUN sits behind it
+#   on a second link (inner0: 198.19.1.1/24 2001:db8:1::1/64; the host
+#   $INNER4 = 198.19.1.2, $INNER6 = 2001:db8:1::2, default routes via the
+#   server); ns_route_inner NS gives a host of the first link a route there.
 # Every namespace, every process started in one, and every temp file is
 # removed by an EXIT trap, whether the test passed, failed or was killed.
 # Nothing is sent from the root namespace: all traffic is started with
@@ -124,6 +128,30 @@ _attach_host() {  # ns, host number
 	return 0
 }
 
+# ns_add_inner NAME: one host on a second link behind the server, which
+# forwards (v4 and v6) between its two links.  Sets NAME_NS.
+INNER4=198.19.1.2 INNER6=2001:db8:1::2
+ns_add_inner() {
+	local ns="$1-$RUN"
+	_new_ns "$ns"
+	ip link add eth0 netns "$ns" type veth peer name inner0 netns "$SRV_NS"
+	ip -n "$SRV_NS" addr add 198.19.1.1/24 dev inner0
+	ip -n "$SRV_NS" addr add 2001:db8:1::1/64 dev inner0 nodad
+	ip -n "$SRV_NS" link set inner0 up
+	ip -n "$ns" addr add "$INNER4/24" dev eth0
+	ip -n "$ns" addr add "$INNER6/64" dev eth0 nodad
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" route add default via 198.19.1.1
+	ip -n "$ns" -6 route add default via 2001:db8:1::1
+	in_srv sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	printf -v "${1}_NS" '%s' "$ns"
+}
+# ns_route_inner NS: NS (on the first link) reaches the inner link via the server.
+ns_route_inner() {
+	ip -n "$1" route add 198.19.1.0/24 via "$SRV4"
+	ip -n "$1" -6 route add 2001:db8:1::/64 via "$SRV6"
+}
+
 # bg NS CMD... : starts CMD in NS in the background; sets BG_PID.  The
 # namespace teardown kills it at the end.
 bg() {
@@ -194,6 +222,15 @@ rss_kb() {
 	done
 	echo "$s"
 }
+# pss_kb PID: the same sum of Pss (smaps_rollup): shared pages counted
+# once among all the processes that map them.  rss1 / pss1: one process.
+pss_kb() {
+	local s=0 p
+	for p in $(_daemon_pids "$1"); do s=$((s + $(pss1 "$p"))); done
+	echo "$s"
+}
+rss1() { awk '/^VmRSS:/ {print $2; f=1} END {if (!f) print 0}' "/proc/$1/status" 2>/dev/null || echo 0; }
+pss1() { awk '/^Pss:/ {print $2; f=1} END {if (!f) print 0}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 cpu_ticks() {
 	local s=0 p v
 	for p in $(_daemon_pids "$1"); do

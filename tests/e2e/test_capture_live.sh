@@ -109,7 +109,7 @@ EOF
 san=
 nm "$BIN/libsesame.a" 2>/dev/null | grep -q __asan_ && san=-fsanitize=address,undefined
 # shellcheck disable=SC2046
-if ! cc -std=c17 -D_GNU_SOURCE $san -I"$SESAME_ROOT/src" -o "$TMP/probe" "$TMP/probe.c" \
+if ! cc -std=c17 -D_GNU_SOURCE $san -I"$SESAME_ROOT/src/common" -I"$SESAME_ROOT/src/sesamed" -I"$SESAME_ROOT/src/sesamed/worker" -o "$TMP/probe" "$TMP/probe.c" \
 	"$BIN/libsesame.a" $(pkg-config --libs libpcap) 2>"$TMP/cc.log"; then
 	cat "$TMP/cc.log"
 	not_ok "probe builds against $BIN/libsesame.a"

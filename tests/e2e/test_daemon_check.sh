@@ -10,6 +10,18 @@ CONFIGS=$SESAME_ROOT/tests/configs
 for f in "$CONFIGS"/good/*.conf; do
 	check "-t accepts good/$(basename "$f")" "$SESAMED" -t -c "$f" >/dev/null 2>&1
 done
+# A good config may announce a warning: "# warn: LINE: MESSAGE".
+warn_ok() {  # file
+	local f=$1 want line msg out
+	want=$(sed -n '1s/^# warn: //p' "$f")
+	line=${want%%:*} msg=${want#*: }
+	out=$("$SESAMED" -t -c "$f" 2>&1) || { diag "$out"; return 1; }
+	grep -qF -- "$f:$line: warning: $msg" <<<"$out" || { diag "$out"; return 1; }
+}
+for f in "$CONFIGS"/good/*.conf; do
+	grep -q '^# warn: ' "$f" || continue
+	check "-t warns about good/$(basename "$f") with its file:line" warn_ok "$f"
+done
 
 if [ -f /etc/knockd.conf ]; then
 	check "-t accepts Debian's shipped /etc/knockd.conf unchanged" \

@@ -37,6 +37,9 @@ check "... and the old door still opens" has_lines "$TMP/alpha" 1
 
 # Alpha is open now, its stop due in 4 s.  In-progress attempt on alpha:
 k 7000 8000
+wait_until 3 log_has d "door alpha: $CLI4: stage 2"
+decisions() { grep -cE "door alpha: $CLI4: (stage|sequence complete|wrong port)" "$TMP/d.log"; }
+before=$(decisions)
 cat >"$CONF" <<EOF
 [alpha]
 	Sequence     = 7000,8000,9000
@@ -50,6 +53,9 @@ cat >"$CONF" <<EOF
 EOF
 daemon_hup d
 check "SIGHUP with a good config reloads" wait_until 3 log_has d "reloaded .*2 doors"
+sleep 0.3
+check "the new worker rebuilds the attempts without logging their knocks again ($before lines)" \
+	test "$(decisions)" -eq "$before"
 k 9000
 check "an attempt in progress on an unchanged door survives the reload" \
 	wait_until 3 log_has d "door alpha: $CLI4: already open"

@@ -73,7 +73,13 @@ usage_ok() {  # STATUS-WANTED STREAM(out|err) ARGS...
 }
 check "'sesame' alone prints usage with every command, exit 1" usage_ok 1 err
 check "'sesame -h' prints usage with every command, exit 0" usage_ok 0 out -h
-check "'sesame frobnicate' exits 1 with usage" usage_ok 1 err frobnicate
+one_line_commands() {
+	local rc=0
+	"$SESAME" frobnicate >"$TMP/out" 2>"$TMP/err" || rc=$?
+	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] &&
+		grep -qE "one of knock spa keygen rules status .*see 'sesame -h'" "$TMP/err"
+}
+check "'sesame frobnicate' exits 1, one line listing the commands" one_line_commands
 check "'sesame frobnicate' names the unknown command" grep -qF "unknown command 'frobnicate'" "$TMP/err"
 check "'sesame knock -h' prints the knock usage, exit 0" \
 	bash -c '"$1" knock -h | grep -q "^usage: sesame knock \[-u\] \[-d MS\] \[-4|-6\]"' _ "$SESAME"

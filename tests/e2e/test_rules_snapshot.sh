@@ -25,4 +25,6 @@ snap knockd.nft -c "$D/knockd.conf" --open 22/tcp --timeout 10
 snap knockd.ipt4 --format iptables -c "$D/knockd.conf" --open 22/tcp --timeout 10
 snap two.nft -c "$D/two.conf"
 snap two.ipt4 --format iptables -c "$D/two.conf"
+snap forward.nft -c "$D/forward.conf"
+snap knockd-forward.nft -c "$D/knockd.conf" --open 22/tcp --forward-to 198.19.1.2:22
 finish

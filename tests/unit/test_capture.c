@@ -26,6 +26,7 @@
 
 #include "capture.h"
 #include "config.h"
+#include "spa.h"
 
 /* ---- configs ---------------------------------------------------------- */
 
@@ -163,6 +164,30 @@ static void filter_spa_and_one_time_doors(void **state)
 	d[1].tcpflags_set = 0;
 	assert_string_equal(build(&d[1], 1), "(tcp or udp)" EXT6);
 	compiles(filt);
+}
+
+/* The snap length follows the door set: headers for knocks, a few hundred
+ * bytes for native SPA, the full length as soon as one door is fwknop. */
+static void snaplen_by_doors(void **state)
+{
+	(void)state;
+	static struct door doors[3];
+	struct config cfg = { .doors = doors, .ndoors = 1 };
+	door_init(&doors[0], "knock");
+	door_seq(&doors[0], 7000, PROTO_TCP);
+	assert_int_equal(capture_snaplen(&cfg), CAPTURE_SNAPLEN_HEADERS);
+	door_init(&doors[1], "spa");
+	door_spa(&doors[1], 62201);
+	cfg.ndoors = 2;
+	assert_int_equal(capture_snaplen(&cfg), CAPTURE_SNAPLEN_SPA);
+	door_init(&doors[2], "fwk");
+	door_spa(&doors[2], 62202);
+	doors[2].spa_format = SPA_FORMAT_FWKNOP;
+	cfg.ndoors = 3;
+	assert_int_equal(capture_snaplen(&cfg), CAPTURE_SNAPLEN);
+	/* A native datagram fits at the short length with two VLAN tags
+	 * and a 40-byte IPv6 header plus 64 bytes of extension headers. */
+	assert_true(14 + 8 + 40 + 64 + 8 + SPA_PACKET_LEN <= CAPTURE_SNAPLEN_SPA);
 }
 
 static void filter_errors(void **state)
@@ -859,6 +884,7 @@ int main(void)
 		cmocka_unit_test(filter_sequence_doors),
 		cmocka_unit_test(filter_spa_and_one_time_doors),
 		cmocka_unit_test(filter_errors),
+		cmocka_unit_test(snaplen_by_doors),
 		cmocka_unit_test(savefile_ethernet),
 		cmocka_unit_test(savefile_cooked),
 		cmocka_unit_test(live_ethernet),

@@ -102,6 +102,70 @@ static void knockd_door_keys(void **state)
 	config_free(c);
 }
 
+static void knockd_real_world(void **state)
+{
+	(void)state;
+	/* Door names as knockd takes them: spaces, a leading digit, dots. */
+	struct config *c = good("[Open rtorrent]\nsequence = 1,2,3\ncommand = /a\n"
+				"[1door]\nsequence = 4,5,6\ncommand = /a\n"
+				"[a.b]\nsequence = 7,8,9\nopen = 22\n");
+	assert_string_equal(c->doors[0].name, "Open rtorrent");
+	assert_string_equal(c->doors[1].name, "1door");
+	config_free(c);
+	bad("[a b]\nsequence = 1,2,3\nopen = 22\n[a_b]\nsequence = 4,5,6\nopen = 23\n",
+	    "t.conf:4: door a_b: its nft sets would be named a_b_v4/_v6 like those of door a b (line 1)");
+	/* Command doors have no sets: their mapped names may collide. */
+	c = good("[a b]\nsequence = 1,2,3\ncommand = /a\n[a_b]\nsequence = 4,5,6\nopen = 23\n");
+	config_free(c);
+
+	/* Timeout is knockd's Seq_Timeout. */
+	c = good(DOOR("timeout = 7\ncommand = /a\n"));
+	assert_int_equal(c->doors[0].seq_timeout_ms, 7000);
+	config_free(c);
+
+	/* A trailing comment after a number or a port list: dropped, warned. */
+	c = good("[d]\nsequence = 7000,8000:udp,9000 # my doors\ncmd_timeout = 3600\t# an hour\n"
+		 "command = /bin/x %IP% # stays\nstop_command = /bin/y\nopen = 22/tcp  # ssh\n");
+	assert_int_equal(c->doors[0].seq_len, 3);
+	assert_int_equal(c->doors[0].seq[2].port, 9000);
+	assert_int_equal(c->doors[0].cmd_timeout_s, 3600);
+	assert_int_equal(c->doors[0].open_len, 1);
+	assert_string_equal(c->doors[0].start_command, "/bin/x %IP% # stays");
+	assert_true(has(&D, LOG_WARNING, "t.conf:2: warning: Sequence: trailing comment '# my doors' ignored"));
+	assert_true(has(&D, LOG_WARNING, "t.conf:3: warning: Cmd_Timeout: trailing comment '# an hour' ignored"));
+	assert_true(has(&D, LOG_WARNING, "t.conf:6: warning: Open: trailing comment"));
+	assert_false(has(&D, LOG_WARNING, "Start_Command"));
+	config_free(c);
+	/* A '#' glued to the value is not a comment; a comment alone is no value. */
+	bad(DOOR("seq_timeout = 5#x\n"), "t.conf:3: Seq_Timeout: bad value '5#x'");
+	bad(DOOR("seq_timeout = # 5\n"), "t.conf:3: Seq_Timeout: bad value '# 5'");
+
+	/* Unicode spaces where a blank was meant are named. */
+	bad("[d]\n\xe3\x80\x80sequence = 1,2,3\n",
+	    "t.conf:2: unknown key '\xe3\x80\x80sequence': it holds U+3000 IDEOGRAPHIC SPACE (byte 1)");
+	bad("[d]\nsequence\xc2\xa0= 1,2,3\n", "it holds U+00A0 NO-BREAK SPACE (byte 9)");
+	bad("[d]\nsequense = 1,2,3\n", "t.conf:2: unknown key 'sequense'");
+
+	/* A value shortened in a message keeps whole UTF-8 characters. */
+	char text[512];
+	char val[200];
+	memset(val, 'x', 79);
+	strcpy(val + 79, "\xc3\xa9\xc3\xa9");
+	snprintf(text, sizeof text, DOOR("seq_timeout = %s\n"), val);
+	char want[200];
+	memset(want, 0, sizeof want);
+	strcpy(want, "bad value '");
+	memset(want + strlen(want), 'x', 79);
+	strcat(want, "...'");
+	bad(text, want);
+	/* The same for a port item, shown up to 20 bytes. */
+	memset(val, 'x', 19);
+	strcpy(val + 19, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	snprintf(text, sizeof text, "[d]\nsequence = 1,%s\n", val);
+	snprintf(want, sizeof want, "bad port '%.19s'", val);
+	bad(text, want);
+}
+
 static void aliases(void **state)
 {
 	(void)state;
@@ -283,6 +347,52 @@ static void open_keys(void **state)
 	    "Open: too many ports (at most 16)");
 	bad(DOOR("open = 22\nopen_timeout = 0\n"), "t.conf:4: Open_Timeout: bad value '0'");
 	bad(DOOR("open = 22\nopen_timeout = 99999999\n"), "Open_Timeout: bad value '99999999'");
+}
+
+static void forward_keys(void **state)
+{
+	(void)state;
+	struct config *c = good(DOOR("open = 2222/tcp\nforward = yes\n"));
+	const struct door *d = &c->doors[0];
+	assert_true(d->forward);
+	assert_int_equal(d->forward_to.family, 0);
+	config_free(c);
+	c = good(DOOR("open = 2222/tcp\n"));
+	assert_false(c->doors[0].forward);
+	config_free(c);
+
+	static const struct { const char *v; int family; const char *addr; unsigned port; } ok[] = {
+		{ "198.19.1.2", AF_INET, "198.19.1.2", 0 },
+		{ "198.19.1.2:22", AF_INET, "198.19.1.2", 22 },
+		{ "2001:db8:1::10", AF_INET6, "2001:db8:1::10", 0 },
+		{ "[2001:db8:1::10]", AF_INET6, "2001:db8:1::10", 0 },
+		{ "[2001:db8:1::10]:65535", AF_INET6, "2001:db8:1::10", 65535 },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		char text[256];
+		snprintf(text, sizeof text, DOOR("open = 2222/tcp\nforward = yes\nforward_to = %s\n"), ok[i].v);
+		c = good(text);
+		d = &c->doors[0];
+		char a[ADDR_STRLEN];
+		assert_int_equal(d->forward_to.family, ok[i].family);
+		assert_string_equal(addr_format(&d->forward_to, a, sizeof a), ok[i].addr);
+		assert_int_equal(d->forward_to_port, ok[i].port);
+		config_free(c);
+	}
+	static const char *const no[] = {
+		"host.example", "198.19.1.2:", "198.19.1.2:0", "198.19.1.2:65536", "198.19.1.2:22x",
+		"[198.19.1.2]:22", "[2001:db8::1", "[2001:db8::1]x", "[]:22", "10.0.0.0/8", ":22",
+	};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		char text[256], want[128];
+		snprintf(text, sizeof text, DOOR("open = 2222/tcp\nforward = yes\nforward_to = %s\n"), no[i]);
+		snprintf(want, sizeof want, "t.conf:5: Forward_To: bad value '%s'", no[i]);
+		bad(text, want);
+	}
+	bad(DOOR("open = 22\nforward = maybe\n"), "t.conf:4: Forward: bad value 'maybe' (expected yes or no)");
+	bad(DOOR("forward = yes\n"), "t.conf:3: door d: Forward needs Open");
+	bad(DOOR("open = 22\nforward_to = 198.19.1.2\n"), "t.conf:4: door d: Forward_To needs Forward = yes");
+	bad(DOOR("open = 22\nforward = no\nforward_to = 198.19.1.2\n"), "Forward_To needs Forward = yes");
 }
 
 static void spa_keys(void **state)
@@ -481,18 +591,58 @@ static void structure_errors(void **state)
 	bad(DOOR("= x\n"), "t.conf:3: missing key before '='");
 	bad("[d\nsequence = 1,2,3\n", "t.conf:1: bad section header '[d'");
 	bad("[]\nsequence = 1,2,3\n", "t.conf:1: bad door name ''");
-	bad("[open ssh]\nsequence = 1,2,3\n", "bad door name 'open ssh'");
-	bad("[1door]\nsequence = 1,2,3\n", "bad door name '1door'");
-	bad("[a.b]\nsequence = 1,2,3\n", "bad door name 'a.b'");
+	bad("[open: ssh]\nsequence = 1,2,3\n", "bad door name 'open: ssh'");
+	bad("[a\"b]\nsequence = 1,2,3\n", "bad door name 'a\"b'");
+	bad("[a\\b]\nsequence = 1,2,3\n", "bad door name 'a\\b'");
+	bad("[caf\xc3\xa9]\nsequence = 1,2,3\n", "bad door name");
 	bad("[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nsequence = 1,2,3\n",
 	    "bad door name");
-	bad("[d]\nseq_timeout = 5\n", "t.conf:1: door d: needs a Sequence, One_Time_Sequences or SPA_Port");
+	bad("[d]\nseq_timeout = 5\n", "t.conf:1: door d: needs a Sequence, One_Time_Sequences, Sequence_Secrets or SPA_Port");
 	bad("[d]\nsequence = 1,2,3\n[x]\nsequence=4,5,6\n[D]\nsequence = 7,8,9\n",
 	    "t.conf:5: door D: name already used on line 1");
 	bad(DOOR("one_time_sequences = /x\n"), "door d: Sequence and One_Time_Sequences both given");
-	bad(DOOR("sequence_secret = /x\n"), "t.conf:3: Sequence_Secret: rotating sequences are not supported yet");
-	bad(DOOR("sequence_length = 3\n"), "Sequence_Length: rotating sequences are not supported yet");
-	bad(DOOR("sequence_period = 60\n"), "Sequence_Period: rotating sequences are not supported yet");
+	bad(DOOR("sequence_secrets = /x\n"), "t.conf:3: door d: Sequence_Secrets and Sequence both given (line 2)");
+	bad("[d]\none_time_sequences = /y\nsequence_secrets = /x\n",
+	    "t.conf:3: door d: Sequence_Secrets and One_Time_Sequences both given (line 2)");
+	bad(DOOR("sequence_length = 3\n"), "t.conf:3: door d: Sequence_Length needs Sequence_Secrets");
+	bad(DOOR("sequence_period = 60\n"), "t.conf:3: door d: Sequence_Period needs Sequence_Secrets");
+	bad(DOOR("sequence_ports = 2000-3000\n"), "door d: Sequence_Ports needs Sequence_Secrets");
+	bad("[r]\nsequence_secrets = /x\nsequence_length = 33\n",
+	    "t.conf:3: Sequence_Length: bad value '33' (expected steps, 2..32)");
+	bad("[r]\nsequence_secrets = /x\nsequence_length = 1\n", "Sequence_Length: bad value '1'");
+	bad("[r]\nsequence_secrets = /x\nsequence_period = 0\n", "Sequence_Period: bad value '0'");
+	bad("[r]\nsequence_secrets = /x\nsequence_protocols = sctp\n",
+	    "t.conf:3: Sequence_Protocols: bad value 'sctp' (expected tcp, udp or mixed)");
+	bad("[r]\nsequence_secrets = /x\nsequence_ports = 3000-2000\n",
+	    "t.conf:3: Sequence_Ports: bad value '3000-2000'");
+	bad("[r]\nsequence_secrets = /x\nsequence_ports = 2000-2002\nsequence_length = 4\n",
+	    "t.conf:3: door r: Sequence_Ports 2000-2002 holds fewer ports than Sequence_Length 4");
+	bad("[r]\nsequence_secrets = /x\nsequence_bind_address = maybe\n",
+	    "Sequence_Bind_Address: bad value 'maybe'");
+	bad("[r]\nsequence_secrets = /x\nspa_port = 62201\nopen = 22\n",
+	    "door r: a door is either a rotating knock door");
+
+	/* A rotating door: its keys and defaults. */
+	struct config *r = good("[r]\nsequence_secrets = /x\nopen = 22\n[s]\n"
+				"sequence_secrets = /y\nsequence_length = 6\nsequence_period = 5\n"
+				"sequence_protocols = MIXED\nsequence_ports = 2000-3000\n"
+				"sequence_bind_address = yes\nseq_timeout = 9\nopen = 22\n");
+	assert_true(door_is_rotating(&r->doors[0]));
+	assert_false(door_is_sequence(&r->doors[0]));
+	assert_string_equal(r->doors[0].rot_secrets, "/x");
+	assert_int_equal(r->doors[0].rot_length, 4);
+	assert_int_equal(r->doors[0].rot_period_s, 30);
+	assert_int_equal(r->doors[0].rot_protos, 0);
+	assert_int_equal(r->doors[0].rot_low, 1024);
+	assert_int_equal(r->doors[0].rot_high, 65535);
+	assert_false(r->doors[0].rot_bind);
+	assert_int_equal(r->doors[1].rot_length, 6);
+	assert_int_equal(r->doors[1].rot_period_s, 5);
+	assert_int_equal(r->doors[1].rot_protos, 2);
+	assert_int_equal(r->doors[1].rot_low, 2000);
+	assert_int_equal(r->doors[1].rot_high, 3000);
+	assert_true(r->doors[1].rot_bind);
+	config_free(r);
 
 	/* Names that are fine. */
 	struct config *c = good("[open-SSH_2]\nsequence = 1,2,3\n[_x]\nsequence = 4,5,6\n");
@@ -615,12 +765,14 @@ int main(void)
 		cmocka_unit_test_teardown(knockd_options, teardown),
 		cmocka_unit_test_teardown(knockd_door_keys, teardown),
 		cmocka_unit_test_teardown(aliases, teardown),
+		cmocka_unit_test_teardown(knockd_real_world, teardown),
 		cmocka_unit_test_teardown(empty_commands, teardown),
 		cmocka_unit_test_teardown(case_and_whitespace, teardown),
 		cmocka_unit_test_teardown(defaults, teardown),
 		cmocka_unit_test_teardown(spa_defaults, teardown),
 		cmocka_unit_test_teardown(sesame_options, teardown),
 		cmocka_unit_test_teardown(open_keys, teardown),
+		cmocka_unit_test_teardown(forward_keys, teardown),
 		cmocka_unit_test_teardown(spa_keys, teardown),
 		cmocka_unit_test_teardown(fwknop_keys, teardown),
 		cmocka_unit_test_teardown(bad_numbers, teardown),

@@ -25,10 +25,11 @@ static char dir[64], path[128];
 static int calls;
 static bool last_json;
 
-static void fake_status(void *ctx, bool json, struct strbuf *out)
+static void fake_status(void *ctx, enum control_format format, struct strbuf *out)
 {
 	(void)ctx;
 	calls++;
+	bool json = format == CONTROL_JSON;
 	last_json = json;
 	strbuf_puts(out, json ? "{\"fake\":true}\n" : "fake status\n");
 }
@@ -181,7 +182,7 @@ static size_t two_attempts(void *ctx, size_t door)
 static void status_without_gate(void **state)
 {
 	(void)state;
-	struct door doors[2];
+	struct door doors[4];
 	memset(doors, 0, sizeof doors);
 	strcpy(doors[0].name, "ssh \"main\"");
 	doors[0].seq[0] = (struct port_proto){ 7000, PROTO_TCP };
@@ -193,7 +194,19 @@ static void status_without_gate(void **state)
 	strcpy(doors[1].name, "spa");
 	doors[1].spa_format = SPA_FORMAT_SESAME;
 	doors[1].spa_port = 62201;
-	struct config cfg = { .doors = doors, .ndoors = 2 };
+	/* Forward doors: any port forward; one routed IPv6 destination. */
+	strcpy(doors[2].name, "fwd");
+	doors[2].seq[0] = (struct port_proto){ 7100, PROTO_TCP };
+	doors[2].seq_len = 1;
+	doors[2].open[0] = (struct port_proto){ 2222, PROTO_TCP };
+	doors[2].open_len = 1;
+	doors[2].open_timeout_s = 4;
+	doors[2].forward = true;
+	doors[3] = doors[2];
+	strcpy(doors[3].name, "fwd6");
+	assert_true(addr_parse("2001:db8:1::2", &doors[3].forward_to));
+	doors[3].forward_to_port = 22;
+	struct config cfg = { .doors = doors, .ndoors = 4 };
 	strcpy(cfg.nft_table, "sesame");
 	struct status_src src = { .cfg = &cfg, .attempts = two_attempts, .interface = "br0",
 				  .uptime_s = 5 };
@@ -203,13 +216,24 @@ static void status_without_gate(void **state)
 	assert_non_null(strstr(t, ", up 5 s, capturing on br0\n"));
 	assert_non_null(strstr(t, "\ndoor ssh \"main\": 7000:tcp,8000:udp; opens 22/tcp for 30 s; 2 attempts in progress\n"));
 	assert_non_null(strstr(t, "\ndoor spa: spa on 62201/udp\n"));
+	assert_non_null(strstr(t, "\ndoor fwd: 7100:tcp; opens 2222/tcp for 4 s; forwarded to any DNAT destination;"));
+	assert_non_null(strstr(t, "\ndoor fwd6: 7100:tcp; opens 2222/tcp for 4 s; forwarded to [2001:db8:1::2]:22;"));
+	doors[3].forward_to_port = 0;
+	strbuf_reset(&sb);
+	status_render(&src, false, &sb);
+	assert_non_null(strstr(strbuf_str(&sb), "forwarded to 2001:db8:1::2;"));
+	doors[3].forward_to_port = 22;
 	strbuf_reset(&sb);
 	status_render(&src, true, &sb);
 	t = strbuf_str(&sb);
 	assert_non_null(strstr(t, "\"gate\":null"));
 	assert_non_null(strstr(t, "{\"name\":\"ssh \\\"main\\\"\",\"kind\":\"sequence\","
 				  "\"sequence\":[\"7000:tcp\",\"8000:udp\"],\"open\":[\"22/tcp\"],"
-				  "\"open_timeout_s\":30,\"commands\":false,\"attempts\":2,\"grants\":[]}"));
+				  "\"open_timeout_s\":30,\"commands\":false,\"forward\":null,\"attempts\":2,\"grants\":[]}"));
+	assert_non_null(strstr(t, "\"name\":\"fwd\",\"kind\":\"sequence\",\"sequence\":[\"7100:tcp\"],"
+				  "\"open\":[\"2222/tcp\"],\"open_timeout_s\":4,\"commands\":false,"
+				  "\"forward\":{\"to\":null,\"port\":null},"));
+	assert_non_null(strstr(t, "\"forward\":{\"to\":\"2001:db8:1::2\",\"port\":22},"));
 	assert_non_null(strstr(t, "{\"name\":\"spa\",\"kind\":\"spa\",\"sequence\":[],\"spa_port\":62201,"));
 	assert_non_null(strstr(t, "\"attempts\":null"));
 	assert_int_equal(t[strlen(t) - 1], '\n');

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of nft_render: the exact nftables text the native gate loads
- * and grants with (snapshots), the names it makes, and that libnftables
+ * (snapshots), the names it makes, and that libnftables
  * accepts the table script (dry run: parsed and evaluated, never sent). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,7 +72,7 @@ static void load_script_snapshot(void **state)
 {
 	(void)state;
 	struct strbuf sb = STRBUF_INIT;
-	nft_render_load(&cfg, NULL, 0, &sb);
+	nft_render_load(&cfg, NULL, 0, false, &sb);
 	assert_non_null(strbuf_str(&sb));
 	assert_string_equal(strbuf_str(&sb), load_expected);
 	strbuf_fini(&sb);
@@ -90,14 +90,14 @@ static void rule_count_matches_rendering(void **state)
 {
 	(void)state;
 	struct strbuf sb = STRBUF_INIT;
-	nft_render_load(&cfg, NULL, 0, &sb);
+	nft_render_load(&cfg, NULL, 0, false, &sb);
 	assert_int_equal(nft_render_rule_count(&cfg), count_lines(strbuf_str(&sb), "add rule "));
 	assert_int_equal(nft_render_rule_count(&cfg), 6);
 	/* Without any port at all: only the ct state rule. */
 	struct config empty = cfg;
 	empty.ndoors = 0;
 	strbuf_reset(&sb);
-	nft_render_load(&empty, NULL, 0, &sb);
+	nft_render_load(&empty, NULL, 0, false, &sb);
 	assert_int_equal(count_lines(strbuf_str(&sb), "add rule "), 1);
 	assert_int_equal(nft_render_rule_count(&empty), 1);
 	assert_null(strstr(strbuf_str(&sb), "drop"));
@@ -109,7 +109,7 @@ static void stale_sets_deleted_after_flush(void **state)
 	(void)state;
 	const char *drop[] = { "gone_v4", "gone_v6" };
 	struct strbuf sb = STRBUF_INIT;
-	nft_render_load(&cfg, drop, 2, &sb);
+	nft_render_load(&cfg, drop, 2, false, &sb);
 	const char *s = strbuf_str(&sb);
 	const char *flush = strstr(s, "flush chain inet sesame input\n");
 	const char *del4 = strstr(s, "delete set inet sesame gone_v4\n");
@@ -123,46 +123,6 @@ static void stale_sets_deleted_after_flush(void **state)
 	/* Nothing ever flushes a set: grants survive a reload. */
 	assert_null(strstr(s, "flush set"));
 	assert_null(strstr(s, "flush table"));
-	strbuf_fini(&sb);
-}
-
-static void grant_whole_door_v4(void **state)
-{
-	(void)state;
-	struct grant gr = { .door = 1 };
-	assert_true(addr_parse("198.18.0.2", &gr.addr));
-	struct strbuf sb = STRBUF_INIT;
-	nft_render_grant(&cfg, &gr, true, &sb);
-	assert_string_equal(strbuf_str(&sb),
-		"add element inet sesame web_spa_v4 { 198.18.0.2 . tcp . 443 timeout 10s expires 10s, "
-		"198.18.0.2 . tcp . 22 timeout 10s expires 10s }\n");
-	strbuf_fini(&sb);
-}
-
-static void grant_subset_v6_with_timeout(void **state)
-{
-	(void)state;
-	struct grant gr = { .door = 1, .timeout_s = 5, .nports = 1 };
-	gr.ports[0] = (struct port_proto){ 22, PROTO_TCP };
-	assert_true(addr_parse("2001:db8:5e5::2", &gr.addr));
-	struct strbuf sb = STRBUF_INIT;
-	nft_render_grant(&cfg, &gr, true, &sb);
-	assert_string_equal(strbuf_str(&sb),
-		"add element inet sesame web_spa_v6 { 2001:db8:5e5::2 . tcp . 22 timeout 5s expires 5s }\n");
-	strbuf_fini(&sb);
-}
-
-static void grant_refresh_on_old_kernels(void **state)
-{
-	(void)state;
-	struct grant gr = { .door = 0 };
-	assert_true(addr_parse("198.18.0.2", &gr.addr));
-	struct strbuf sb = STRBUF_INIT;
-	nft_render_grant(&cfg, &gr, false, &sb);
-	assert_string_equal(strbuf_str(&sb),
-		"add element inet sesame openSSH_v4 { 198.18.0.2 . tcp . 22 timeout 30s }\n"
-		"delete element inet sesame openSSH_v4 { 198.18.0.2 . tcp . 22 }\n"
-		"add element inet sesame openSSH_v4 { 198.18.0.2 . tcp . 22 timeout 30s }\n");
 	strbuf_fini(&sb);
 }
 
@@ -207,6 +167,103 @@ static void config_checks(void **state)
 	assert_true(nft_config_ok(&cfg, err, sizeof err));
 }
 
+/* Door 0 forwards any DNAT'd 2222/tcp and 53/udp; door 1 (SPA) guards
+ * 443/tcp and 22/tcp routed to one IPv6 inner host's port 22. */
+static void forward_setup(void)
+{
+	doors[0].forward = true;
+	doors[0].open[0] = (struct port_proto){ 2222, PROTO_TCP };
+	doors[0].open[1] = (struct port_proto){ 53, PROTO_UDP };
+	doors[0].open_len = 2;
+	doors[1].forward = true;
+	assert_true(addr_parse("2001:db8:1::10", &doors[1].forward_to));
+	doors[1].forward_to_port = 22;
+}
+
+static const char forward_expected[] =
+	"add chain inet sesame forward { type filter hook forward priority filter - 10; policy accept; }\n"
+	"flush chain inet sesame forward\n"
+	"add set inet sesame openSSH_v4 { type ipv4_addr . inet_proto . inet_service; flags timeout; }\n";
+
+static const char forward_rules_expected[] =
+	"add rule inet sesame forward ct state established,related accept\n"
+	"add rule inet sesame forward meta l4proto tcp ct status dnat ct original proto-dst 2222 ip saddr . meta l4proto . ct original proto-dst @openSSH_v4 accept\n"
+	"add rule inet sesame forward meta l4proto tcp ct status dnat ct original proto-dst 2222 ip6 saddr . meta l4proto . ct original proto-dst @openSSH_v6 accept\n"
+	"add rule inet sesame forward meta l4proto udp ct status dnat ct original proto-dst 53 ip saddr . meta l4proto . ct original proto-dst @openSSH_v4 accept\n"
+	"add rule inet sesame forward meta l4proto udp ct status dnat ct original proto-dst 53 ip6 saddr . meta l4proto . ct original proto-dst @openSSH_v6 accept\n"
+	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst 443 ip6 saddr . meta l4proto . ct original proto-dst @web_spa_v6 accept\n"
+	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst 22 ip6 saddr . meta l4proto . ct original proto-dst @web_spa_v6 accept\n"
+	"add rule inet sesame forward meta l4proto tcp ct status dnat ct original proto-dst 2222 drop\n"
+	"add rule inet sesame forward meta l4proto udp ct status dnat ct original proto-dst 53 drop\n"
+	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst 443 drop\n"
+	"add rule inet sesame forward meta l4proto tcp ip6 daddr 2001:db8:1::10 th dport 22 ct original proto-dst 22 drop\n"
+	/* The input chain guards the DNAT door's ports too, not the
+	 * Forward_To door's (443 is nobody's on input now). */
+	"add rule inet sesame input meta l4proto . th dport { tcp . 2222, udp . 53, tcp . 7000, tcp . 8000, tcp . 9000, udp . 62201, udp . 5353 } drop\n";
+
+static void forward_chain_snapshot(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	nft_render_load(&cfg, NULL, 0, false, &sb);
+	/* Without a Forward door: no forward chain at all. */
+	assert_null(strstr(strbuf_str(&sb), "forward"));
+	assert_int_equal(nft_render_forward_rule_count(&cfg), 0);
+	forward_setup();
+	strbuf_reset(&sb);
+	nft_render_load(&cfg, NULL, 0, false, &sb);
+	const char *s = strbuf_str(&sb);
+	assert_non_null(strstr(s, forward_expected));
+	const char *rules = strstr(s, "add rule inet sesame forward ");
+	assert_non_null(rules);
+	assert_string_equal(rules, forward_rules_expected);
+	assert_int_equal(nft_render_forward_rule_count(&cfg),
+			 count_lines(s, "add rule inet sesame forward "));
+	assert_int_equal(nft_render_rule_count(&cfg),
+			 count_lines(s, "add rule inet sesame input "));
+	assert_int_equal(count_lines(s, "add rule inet sesame input meta l4proto . th dport { tcp . 2222, udp . 53 } ip"), 2);
+	assert_null(strstr(s, "th dport { tcp . 443"));
+	/* A v4 Forward_To: v4 accept only. */
+	assert_true(addr_parse("198.19.1.2", &doors[1].forward_to));
+	doors[1].forward_to_port = 0;
+	strbuf_reset(&sb);
+	nft_render_load(&cfg, NULL, 0, false, &sb);
+	s = strbuf_str(&sb);
+	assert_non_null(strstr(s, "add rule inet sesame forward meta l4proto tcp ip daddr 198.19.1.2 "
+			       "ct original proto-dst 443 ip saddr . meta l4proto . ct original "
+			       "proto-dst @web_spa_v4 accept\n"));
+	assert_int_equal(count_lines(s, "add rule inet sesame forward meta l4proto tcp ip6 "), 0);
+	assert_int_equal(count_lines(s, "add rule inet sesame forward meta l4proto tcp ip daddr "), 4);
+	assert_int_equal(nft_render_forward_rule_count(&cfg),
+			 count_lines(s, "add rule inet sesame forward "));
+	strbuf_fini(&sb);
+}
+
+/* A reload to a config without Forward doors removes the chain the
+ * previous config made, after flushing it (its rules use the sets). */
+static void forward_chain_dropped(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	nft_render_load(&cfg, NULL, 0, true, &sb);
+	const char *s = strbuf_str(&sb);
+	const char *add = strstr(s, "add chain inet sesame forward {");
+	const char *flush = strstr(s, "flush chain inet sesame forward\n");
+	const char *del = strstr(s, "delete chain inet sesame forward\n");
+	const char *rule = strstr(s, "add rule inet sesame forward");
+	assert_non_null(add);
+	assert_non_null(flush);
+	assert_non_null(del);
+	assert_null(rule);
+	assert_true(add < flush && flush < del);
+	/* With a Forward door the chain stays. */
+	forward_setup();
+	strbuf_reset(&sb);
+	nft_render_load(&cfg, NULL, 0, true, &sb);
+	assert_null(strstr(strbuf_str(&sb), "delete chain"));
+	strbuf_fini(&sb);
+}
+
 /* libnftables parses and evaluates the script (dry run: nothing is sent
  * to the kernel, which still answers the cache queries, hence root). */
 static void libnftables_accepts_the_table(void **state)
@@ -224,8 +281,16 @@ static void libnftables_accepts_the_table(void **state)
 	struct strbuf sb = STRBUF_INIT;
 	/* A name no host ruleset uses, so the dry run starts from nothing. */
 	strcpy(cfg.nft_table, "sesame_unit_dry_run");
-	nft_render_load(&cfg, NULL, 0, &sb);
+	nft_render_load(&cfg, NULL, 0, false, &sb);
 	int rc = nft_run_cmd_from_buffer(nft, strbuf_str(&sb));
+	if (rc != 0)
+		print_error("libnftables: %s\n", nft_ctx_get_error_buffer(nft));
+	assert_int_equal(rc, 0);
+	/* And with the forward chain (nft types proto-dst per protocol). */
+	forward_setup();
+	strbuf_reset(&sb);
+	nft_render_load(&cfg, NULL, 0, false, &sb);
+	rc = nft_run_cmd_from_buffer(nft, strbuf_str(&sb));
 	if (rc != 0)
 		print_error("libnftables: %s\n", nft_ctx_get_error_buffer(nft));
 	assert_int_equal(rc, 0);
@@ -239,11 +304,10 @@ int main(void)
 		cmocka_unit_test_setup(load_script_snapshot, setup),
 		cmocka_unit_test_setup(rule_count_matches_rendering, setup),
 		cmocka_unit_test_setup(stale_sets_deleted_after_flush, setup),
-		cmocka_unit_test_setup(grant_whole_door_v4, setup),
-		cmocka_unit_test_setup(grant_subset_v6_with_timeout, setup),
-		cmocka_unit_test_setup(grant_refresh_on_old_kernels, setup),
 		cmocka_unit_test_setup(names, setup),
 		cmocka_unit_test_setup(config_checks, setup),
+		cmocka_unit_test_setup(forward_chain_snapshot, setup),
+		cmocka_unit_test_setup(forward_chain_dropped, setup),
 		cmocka_unit_test_setup(libnftables_accepts_the_table, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

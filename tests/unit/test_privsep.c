@@ -169,6 +169,62 @@ static void other_messages_only_when_expected(void **state)
 
 /* Over a real socketpair: a whole message is received with its length;
  * a shorter or longer datagram shows its true length (MSG_TRUNC). */
+/* The counters of a status answer: pages of knock counts, then the
+ * totals; every field a door cannot have is refused. */
+static void counters_are_checked(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	fixture_init(&fx);
+	/* Door 1 is a sequence door of three steps; door 0 has none. */
+	fx.doors[1].seq_len = 3;
+	struct ps_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PS_KNOCKS;
+	m.knocks[1].stage[0] = 7;
+	m.knocks[1].stage[2] = 2;
+	m.knocks[1].wrong = 3;
+	m.knocks[1].timeouts = 1;
+	assert_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_STATUS));
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.knocks[1].stage[3] = 1;               /* a fourth stage */
+	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_STATUS),
+			    "knocks: a stage the door does not have");
+	m.knocks[1].stage[3] = 0;
+	m.knocks[0].wrong = 1;                  /* door 0 has no sequence */
+	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_STATUS),
+			    "knocks: counts for a door without a sequence");
+	m.knocks[0].wrong = 0;
+	m.knocks[2].stage[0] = 1;               /* past the last door */
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_STATUS));
+	m.knocks[2].stage[0] = 0;
+	m.knock_door = 1;                       /* not on a page boundary */
+	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_STATUS),
+			    "knocks: door out of range");
+	m.knock_door = PS_KNOCK_DOORS;          /* past the doors */
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_STATUS));
+	m.knock_door = 0;
+	m.counters.frames = 1;                  /* totals belong to PS_STATUS */
+	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_STATUS),
+			    "knocks: stray fields");
+
+	memset(&m, 0, sizeof m);
+	m.type = PS_STATUS;
+	m.ndoors = 2;
+	m.counters.frames = 100;
+	m.counters.spa_refused[SPA_R_AUTH] = 4;
+	assert_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_STATUS));
+	m.knocks[1].stage[0] = 1;               /* knock pages are their own */
+	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_STATUS),
+			    "status: stray fields");
+
+	/* Counters in a grant are stray. */
+	m = grant_msg();
+	m.counters.spa_accepted = 1;
+	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE),
+			    "grant: stray fields");
+}
+
 static void messages_keep_their_length(void **state)
 {
 	(void)state;
@@ -265,6 +321,7 @@ int main(void)
 		cmocka_unit_test(grant_fields_out_of_range_are_refused),
 		cmocka_unit_test(other_messages_only_when_expected),
 		cmocka_unit_test(messages_keep_their_length),
+		cmocka_unit_test(counters_are_checked),
 		cmocka_unit_test(stop_records_parse_strictly),
 		cmocka_unit_test(stop_records_round_trip),
 	};

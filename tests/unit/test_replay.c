@@ -38,6 +38,8 @@ static int teardown(void **state)
 	unlink(path);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	unlink(tmp);
+	snprintf(tmp, sizeof tmp, "%s.mark", path);
+	unlink(tmp);
 	rmdir(dir);
 	return 0;
 }

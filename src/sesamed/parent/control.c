@@ -36,6 +36,7 @@ struct control {
 	int ep, lfd, tfd;
 	bool bound;                     /* PATH is our socket: unlink at the end */
 	control_status_fn fn;
+	control_revoke_fn revoke;
 	void *ctx;
 	struct client cl[CONTROL_CLIENTS];
 };
@@ -159,6 +160,32 @@ int control_fd(const struct control *c)
 	return c->ep;
 }
 
+void control_set_revoke(struct control *c, control_revoke_fn fn)
+{
+	c->revoke = fn;
+}
+
+/* "revoke WHO[ DOOR]" (LINE without "revoke "). */
+static void revoke_request(struct control *c, char *line, struct strbuf *out)
+{
+	char *door = strchr(line, ' ');
+	if (door)
+		*door++ = '\0';
+	if (door && !*door) {
+		strbuf_puts(out, "error: empty door name\n");
+		return;
+	}
+	struct addr a;
+	bool all = strcmp(line, "all") == 0;
+	if (!all && !addr_parse(line, &a)) {
+		strbuf_puts(out, "error: not an address: ");
+		strbuf_add(out, line, utf8_prefix_len(line, 64));
+		strbuf_puts(out, "\n");
+		return;
+	}
+	c->revoke(c->ctx, all ? NULL : &a, door, out);
+}
+
 static void client_close(struct control *c, struct client *cl)
 {
 	epoll_ctl(c->ep, EPOLL_CTL_DEL, cl->fd, NULL);
@@ -221,8 +248,14 @@ static void answer(struct control *c, struct client *cl)
 	cl->line[cl->len] = '\0';
 	if (cl->len && cl->line[cl->len - 1] == '\r')
 		cl->line[--cl->len] = '\0';
-	if (strcmp(cl->line, "status") == 0 || strcmp(cl->line, "status json") == 0)
-		c->fn(c->ctx, cl->line[6] != '\0', &cl->out);
+	if (strcmp(cl->line, "status") == 0)
+		c->fn(c->ctx, CONTROL_TEXT, &cl->out);
+	else if (strcmp(cl->line, "status json") == 0)
+		c->fn(c->ctx, CONTROL_JSON, &cl->out);
+	else if (strcmp(cl->line, "status prometheus") == 0)
+		c->fn(c->ctx, CONTROL_PROMETHEUS, &cl->out);
+	else if (c->revoke && strncmp(cl->line, "revoke ", 7) == 0)
+		revoke_request(c, cl->line + 7, &cl->out);
 	else if (strcmp(cl->line, "ping") == 0)
 		strbuf_puts(&cl->out, "pong\n");
 	else

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "worker/capture.h"
 #include "config.h"
 #include "control.h"
@@ -57,7 +59,25 @@ static void diag_log(void *ctx, int level, const char *msg)
 	log_msg(level, "%s", msg);
 }
 
-int daemon_check(const char *path)
+/* Whether PATH could be opened for appending, without creating it: the
+ * file if it exists, else its directory.  0 or -errno. */
+static int logfile_writable(const char *path)
+{
+	if (access(path, W_OK) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	char *dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	char *slash = strrchr(dir, '/');
+	const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+	int rc = access(d, W_OK | X_OK) == 0 ? 0 : -errno;
+	free(dir);
+	return rc;
+}
+
+int daemon_check(const char *path, const char *logfile)
 {
 	struct diag_count n = { 0 };
 	struct config *cfg = NULL;
@@ -68,9 +88,20 @@ int daemon_check(const char *path)
 		return 1;
 	}
 	config_lint(cfg, diag_stderr, &n);
+	const char *lf = logfile ? logfile : cfg->log_file;
+	int lrc = lf ? logfile_writable(lf) : 0;
+	if (lrc < 0) {
+		if (logfile)
+			fprintf(stderr, "sesamed: warning: -g %s", lf);
+		else
+			fprintf(stderr, "%s:%u: warning: LogFile %s", path, cfg->log_file_line, lf);
+		fprintf(stderr, " cannot be opened: %s; sesamed will log to stderr (the "
+			"journal under systemd)\n", strerror(-lrc));
+		n.warnings++;
+	}
 	size_t nseq = 0;
 	for (size_t i = 0; i < cfg->ndoors; i++)
-		nseq += door_is_sequence(&cfg->doors[i]);
+		nseq += door_is_sequence(&cfg->doors[i]) || door_is_rotating(&cfg->doors[i]);
 	printf("%s: OK, %zu door%s (%zu sequence), %u warning%s\n", path, cfg->ndoors,
 	       cfg->ndoors == 1 ? "" : "s", nseq, n.warnings, n.warnings == 1 ? "" : "s");
 	config_free(cfg);
@@ -109,23 +140,33 @@ static char *filter_for(const struct config *cfg)
 
 /* --- logging --------------------------------------------------------------- */
 
-static int log_setup(const struct daemon_opts *o, const struct config *cfg)
+/* Decisions are NOTICE and always logged; -v (or a LogFile or syslog,
+ * which knockd fills with every step) adds the INFO progress lines.  A log
+ * file that cannot be opened is not a reason to leave a host unguarded:
+ * knockd warns and runs, and so do we, on stderr (the journal under
+ * systemd) or, once detached from the terminal, syslog. */
+static void log_setup(const struct daemon_opts *o, const struct config *cfg)
 {
+	const char *file = o->logfile ? o->logfile : cfg->log_file;
 	int level = LOG_NOTICE;
-	if (o->verbose || cfg->log_file || cfg->use_syslog)
+	if (o->verbose || file || cfg->use_syslog)
 		level = LOG_INFO;
 	if (o->debug)
 		level = LOG_DEBUG;
 	log_set_level(level);
 	log_to_syslog(cfg->use_syslog, "sesamed");
-	if (cfg->log_file) {
-		int rc = log_to_file(cfg->log_file);
-		if (rc < 0) {
-			log_err("cannot open LogFile %s: %s", cfg->log_file, strerror(-rc));
-			return rc;
-		}
+	if (!file) {
+		log_close_file();
+		return;
 	}
-	return 0;
+	int rc = log_to_file(file);
+	if (rc < 0) {
+		/* A file already open (before a reload) stays in use. */
+		log_warn("cannot open %s %s: %s; logging to %s instead", o->logfile ? "-g" : "LogFile",
+			 file, strerror(-rc), o->daemonize ? "syslog" : "stderr");
+		if (o->daemonize)
+			log_to_syslog(true, "sesamed");
+	}
 }
 
 /* --- durable stops ------------------------------------------------------- */
@@ -197,19 +238,46 @@ static size_t attempts_of(void *ctx, size_t door)
 	return door < CONFIG_DOORS_MAX ? dm->attempts[door] : 0;
 }
 
-static void status_answer(void *ctx, bool json, struct strbuf *out)
+static void status_answer(void *ctx, enum control_format format, struct strbuf *out)
 {
 	struct daemon *dm = ctx;
 	worker_ask_status(dm);
+	uint64_t uptime_s = (loop_now_ms() - dm->started_ms) / 1000;
+	if (format == CONTROL_PROMETHEUS) {
+		metrics_render(dm->metrics, dm->cfg, dm->attempts_known, uptime_s, out);
+		return;
+	}
 	struct status_src src = {
 		.cfg = dm->cfg,
 		.nft = dm->gates.nft,
 		.attempts = dm->attempts_known ? attempts_of : NULL,
 		.attempts_ctx = dm,
 		.interface = dm->ifname,
-		.uptime_s = (loop_now_ms() - dm->started_ms) / 1000,
+		.uptime_s = uptime_s,
 	};
-	status_render(&src, json, out);
+	status_render(&src, format == CONTROL_JSON, out);
+}
+
+static void revoke_answer(void *ctx, const struct addr *a, const char *door,
+			  struct strbuf *out)
+{
+	struct daemon *dm = ctx;
+	/* Grants the worker is about to send are for knocks made before the
+	 * revoke: taken first, so they do not reopen right after. */
+	worker_ask_status(dm);
+	int n = gates_revoke(&dm->gates, dm->cfg, door, a);
+	if (n == -ENOENT) {
+		strbuf_puts(out, "error: no door named ");
+		strbuf_puts(out, door);
+		strbuf_puts(out, "\n");
+	} else if (n < 0) {
+		strbuf_printf(out, "error: cannot revoke: %s\n", strerror(-n));
+	} else {
+		char ab[ADDR_STRLEN];
+		log_notice("revoke %s%s%s: %d grant%s ended", a ? addr_format(a, ab, sizeof ab) : "all",
+			   door ? " on door " : "", door ? door : "", n, n == 1 ? "" : "s");
+		strbuf_printf(out, "revoked %d\n", n);
+	}
 }
 
 static void on_control(struct loop *l, int fd, uint32_t events, void *ctx)
@@ -230,6 +298,7 @@ static void control_start(struct daemon *dm)
 		log_warn("control socket %s unavailable: 'sesame status' will not answer", path);
 		return;
 	}
+	control_set_revoke(dm->control, revoke_answer);
 	if (loop_add_fd(dm->loop, control_fd(dm->control), EPOLLIN, on_control, dm) < 0) {
 		control_free(dm->control);
 		dm->control = NULL;
@@ -288,6 +357,7 @@ static void reload(struct daemon *dm)
 	config_free(dm->cfg);
 	dm->cfg = cfg;
 	log_setup(dm->opts, cfg);
+	metrics_reloaded(dm->metrics);
 	log_notice("reloaded %s: %zu door%s%s", cfg->path, cfg->ndoors,
 		   cfg->ndoors == 1 ? "" : "s", new_filter ? ", new capture filter" : "");
 	return;
@@ -305,7 +375,11 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 	struct daemon *dm = ctx;
 	switch (si->ssi_signo) {
 	case SIGHUP:
+		/* systemd (Type=notify) holds `systemctl reload` until READY=1. */
+		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+			   (unsigned long long)loop_now_ms() * 1000ull);
 		reload(dm);
+		sd_notify(0, "READY=1");
 		break;
 	case SIGCHLD:
 		gate_cmd_reap(dm->gates.cmd);
@@ -313,6 +387,7 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 	case SIGTERM:
 	case SIGINT:
 		log_notice("%s: shutting down", strsignal((int)si->ssi_signo));
+		sd_notify(0, "STOPPING=1");
 		loop_stop(l, 0);
 		break;
 	}
@@ -387,6 +462,7 @@ static void teardown(struct daemon *dm)
 		gate_cmd_free(dm->gates.cmd);
 	if (dm->loop)
 		loop_timer_free(dm->loop, dm->reopen);
+	metrics_free(dm->metrics);      /* its timer is the loop's */
 	if (dm->cap)
 		capture_close(dm->cap);
 	loop_free(dm->loop);
@@ -418,8 +494,7 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	if (err < 0)
 		return err;             /* the one line is out already */
 	const struct config *cfg = dm->cfg;
-	if (log_setup(o, cfg) < 0)
-		return -EIO;
+	log_setup(o, cfg);
 	if (o->lookup)
 		log_info("-l: DNS names are not looked up; addresses are logged as numbers");
 
@@ -535,10 +610,13 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 	/* A knocker hanging up on a command's pipe must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	dm->reopen = loop_timer_new(dm->loop, worker_on_reopen, dm);
-	if (!dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0) {
+	if (!dm->reopen || gate_cmd_new(dm->loop, &dm->gates.cmd) < 0 ||
+	    metrics_new(dm->loop, &dm->metrics) < 0) {
 		log_err("out of memory");
 		return -ENOMEM;
 	}
+	dm->gates.metrics = dm->metrics;
+	gates_watch_ends(&dm->gates);
 	if (wants_state_dir(cfg)) {
 		rc = gate_cmd_set_state_dir(dm->gates.cmd, cfg->state_dir);
 		if (rc < 0)
@@ -570,6 +648,12 @@ int daemon_run(const struct daemon_opts *o)
 		log_info("packets are read by worker %d as user %s (uid %u)%s", (int)dm.worker,
 		 dm.user.name, (unsigned)dm.user.uid,
 		 strcmp(dm.user.name, dm.cfg->user) ? ": no account named by User" : "");
+	/* Ready for systemd once the gate is loaded and the worker reads the
+	 * capture (worker_spawn waited for its READY).  An interface that is
+	 * not there yet is waited for by a running daemon: ready too, or a
+	 * unit for a ppp or wifi link would time out at boot. */
+	sd_notifyf(0, "READY=1\nSTATUS=%s %s, %zu door%s", dm.cap ? "capturing on" :
+		   "waiting for", dm.ifname, dm.cfg->ndoors, dm.cfg->ndoors == 1 ? "" : "s");
 	int rc = loop_run(dm.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));

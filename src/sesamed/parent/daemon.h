@@ -29,6 +29,7 @@ struct daemon_opts {
 	const char *config_path;
 	const char *interface;          /* -i, overrides Interface */
 	const char *pidfile;            /* -p, overrides PidFile */
+	const char *logfile;            /* -g, overrides LogFile */
 	bool daemonize;                 /* -d */
 	bool debug;                     /* -D */
 	bool verbose;                   /* -v */
@@ -37,8 +38,10 @@ struct daemon_opts {
 };
 
 /* `sesamed -t`: parses and lints the config, prints every error and
- * warning with file:line on stderr.  Returns the exit status (0 or 1). */
-int daemon_check(const char *config_path);
+ * warning with file:line on stderr (a LogFile, or -g's LOGFILE when not
+ * NULL, that cannot be opened is a warning: the daemon runs without it).
+ * Returns the exit status (0 or 1). */
+int daemon_check(const char *config_path, const char *logfile);
 
 /* Runs the daemon until SIGTERM/SIGINT.  Returns the exit status; a
  * failure to start is reported as one line on stderr (or the log). */

@@ -18,11 +18,9 @@
 #include "gate.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "privsep.h"
 #include "sandbox.h"
-
-/* Start, stop and reload lines: shown even without -v. */
-#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
 
 /* How often a lost interface is looked for again. */
 #define REOPEN_MS 1000
@@ -39,6 +37,7 @@ struct daemon {
 	char *pidfile;                  /* written by us, removed at exit */
 	char *config_path;              /* absolute */
 	struct control *control;        /* NULL when it could not be opened */
+	struct metrics *metrics;        /* counters for status --format prometheus */
 	uint64_t started_ms;
 	bool state_dir_set;             /* gate_cmd records stops in StateDir */
 	/* The worker (worker.h) and our end of its socketpair. */

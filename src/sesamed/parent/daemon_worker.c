@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "worker/worker.h"
@@ -68,6 +69,39 @@ static int wait_readable(int fd, unsigned ms)
 	}
 }
 
+/* SESAME_GRANT_TIMING=1 in sesamed's environment: one line per grant with
+ * the time each stage took, from the kernel's capture timestamp to the
+ * gate's answer (bench/stages.sh reads them).  Logged after the grant. */
+static bool timing_on(void)
+{
+	static int on = -1;
+	if (on < 0) {
+		const char *v = getenv("SESAME_GRANT_TIMING");
+		on = v && strcmp(v, "1") == 0;
+	}
+	return on;
+}
+
+static uint64_t realtime_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void log_timing(const struct config *cfg, const struct ps_msg *m, uint64_t got_us)
+{
+	uint64_t done_us = realtime_us();
+	long long worker = (long long)(m->sent_us - m->captured_us);
+	long long ipc = (long long)(got_us - m->sent_us);
+	long long gate = (long long)(done_us - got_us);
+	char a[ADDR_STRLEN];
+	addr_format(&m->grant.addr, a, sizeof a);
+	log_notice("grant timing: door %s: %s: capture to sent %lld us, to parent %lld us, "
+		   "gate %lld us, done at %llu", cfg->doors[m->grant.door].name, a,
+		   worker, ipc, gate, (unsigned long long)done_us);
+}
+
 /* Acts on one message from the worker, validated against CFG.  Returns
  * true when it was acceptable; false: the caller kills the worker. */
 static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct ps_msg *m,
@@ -80,12 +114,22 @@ static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct
 		return false;
 	}
 	switch (m->type) {
-	case PS_GRANT:
+	case PS_GRANT: {
+		uint64_t got_us = timing_on() ? realtime_us() : 0;
 		gates_dispatch(&dm->gates, cfg, &m->grant);
+		if (got_us)
+			log_timing(cfg, m, got_us);
+		break;
+	}
+	case PS_KNOCKS:
+		if (dm->metrics)
+			metrics_worker_knocks(dm->metrics, cfg, m);
 		break;
 	case PS_STATUS:
 		memcpy(dm->attempts, m->attempts, sizeof dm->attempts);
 		dm->attempts_known = true;
+		if (dm->metrics)
+			metrics_worker_status(dm->metrics, m);
 		break;
 	case PS_HISTORY:
 		for (uint32_t i = 0; i < m->nevents && dm->nhistory < PS_HISTORY_MAX; i++)
@@ -115,6 +159,8 @@ static int worker_reap(struct daemon *dm, bool kill_it)
 	}
 	dm->worker = 0;
 	dm->attempts_known = false;
+	if (dm->metrics)
+		metrics_worker_ended(dm->metrics);
 	return status;
 }
 
@@ -175,6 +221,7 @@ int worker_spawn(struct daemon *dm, const struct config *cfg)
 		worker_run(&a);
 	}
 	close(sv[1]);
+	capture_hand_off(dm->cap);      /* the worker reads it from now on */
 	dm->worker = pid;
 	dm->ipc = sv[0];
 	/* The knocks of the worker before, then the end of them. */
@@ -223,6 +270,11 @@ void worker_stop(struct daemon *dm, const struct config *cfg)
 {
 	if (dm->worker <= 0)
 		return;
+	/* Its counts so far, so that they outlive it (metrics.h). */
+	if (dm->metrics && cfg == dm->cfg)
+		worker_ask_status(dm);
+	if (dm->worker <= 0)
+		return;                 /* it died answering */
 	kill(dm->worker, SIGTERM);
 	uint64_t end = loop_now_ms() + WORKER_STOP_MS;
 	bool kill_it = true;
@@ -259,6 +311,8 @@ static void worker_gone(struct daemon *dm, bool kill_it)
 		log_err("worker killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
 	else
 		log_err("worker exited with status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	if (dm->metrics)
+		metrics_worker_restarted(dm->metrics);
 	loop_timer_set(dm->loop, dm->reopen, worker_backoff(dm));
 }
 

@@ -16,11 +16,24 @@
 #include "grant.h"
 #include "gate_cmd.h"
 #include "gate_nft.h"
+#include "metrics.h"
 
 struct gates {
 	struct gate_cmd *cmd;           /* always present */
 	struct gate_nft *nft;           /* NULL unless config_wants_nft() */
+	struct metrics *metrics;        /* NULL: nothing counted */
+	size_t revoking;                /* gates_revoke's count in progress */
 };
+
+/* After g->cmd is made: grants that end are counted in g->metrics. */
+void gates_watch_ends(struct gates *g);
+
+/* `sesame revoke`: ends now the live grants of door DOOR (NULL: every
+ * door) to address A (NULL: every address): nft elements are deleted,
+ * pending stop commands run at once.  Returns how many grants (door,
+ * address) ended, -ENOENT for an unknown door, or -errno (logged). */
+int gates_revoke(struct gates *g, const struct config *cfg, const char *door,
+		 const struct addr *a);
 
 /* Validates GR against CFG (a malformed grant is a bug on the deciding
  * side: logged and refused with -EINVAL), then acts on it.  Returns 0 or

@@ -34,6 +34,7 @@ struct pending {
 	char door[CONFIG_NAME_MAX];
 	struct addr addr;
 	char *stop;                     /* expanded stop command */
+	bool counted;                   /* its end is reported (gate_cmd_on_end) */
 	struct loop_timer *timer;
 	struct pending *next, **pprev;
 };
@@ -46,6 +47,8 @@ struct gate_cmd {
 	size_t npending;
 	size_t max_children;
 	char *state_dir;                /* NULL: stops are not recorded */
+	gate_cmd_end_fn on_end;
+	void *on_end_ctx;
 };
 
 static const char *kind_name(enum cmd_kind k)
@@ -146,7 +149,7 @@ static int spawn(struct gate_cmd *g, enum cmd_kind kind, const char *door,
 	c->next = g->children;
 	g->children = c;
 	g->nchildren++;
-	log_info("door %s: %s: %srunning %s command (pid %d)", door, ip,
+	log_notice("door %s: %s: %srunning %s command (pid %d)", door, ip,
 		 kind == CMD_START ? "opened: " : "", kind_name(kind), (int)pid);
 	log_debug("door %s: %s: %s command: %s", door, ip, kind_name(kind), cmd);
 	return 0;
@@ -219,8 +222,10 @@ static void on_stop_timer(struct loop *l, struct loop_timer *t, void *ctx)
 	(void)l; (void)t;
 	struct pending *p = ctx;
 	char ip[ADDR_STRLEN];
-	log_info("door %s: %s: closing after Cmd_Timeout", p->door,
+	log_notice("door %s: %s: closing after Cmd_Timeout", p->door,
 		 addr_format(&p->addr, ip, sizeof ip));
+	if (p->counted && p->g->on_end)
+		p->g->on_end(p->g->on_end_ctx, p->door, &p->addr, false);
 	run_stop(p->g, p);
 }
 
@@ -282,7 +287,7 @@ int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
 	if (p) {
 		/* Still open from an earlier grant: the start command's effect
 		 * is in place, so only the closing moves. */
-		log_info("door %s: %s: already open, stop in %u s", d->name, ip, timeout_s);
+		log_notice("door %s: %s: already open, stop in %u s", d->name, ip, timeout_s);
 		record(g, p, timeout_s);
 		return loop_timer_set(g->loop, p->timer, deadline);
 	}
@@ -303,6 +308,8 @@ int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
 			log_err("door %s: %s: out of memory: not opened", d->name, ip);
 			return -ENOMEM;
 		}
+		/* A door with Open also ends in the kernel: counted there. */
+		p->counted = d->open_len == 0;
 		rc = record(g, p, timeout_s);
 		if (rc < 0) {
 			log_err("door %s: %s: not opened: its stop could not be recorded",
@@ -366,6 +373,32 @@ void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms)
 void gate_cmd_set_max_children(struct gate_cmd *g, size_t n) { g->max_children = n; }
 size_t gate_cmd_pending(const struct gate_cmd *g) { return g->npending; }
 size_t gate_cmd_running(const struct gate_cmd *g) { return g->nchildren; }
+
+void gate_cmd_on_end(struct gate_cmd *g, gate_cmd_end_fn fn, void *ctx)
+{
+	g->on_end = fn;
+	g->on_end_ctx = ctx;
+}
+
+size_t gate_cmd_revoke(struct gate_cmd *g, const char *door, const struct addr *a)
+{
+	size_t n = 0;
+	struct pending *p = g->pending;
+	while (p) {
+		struct pending *next = p->next;
+		if ((!door || strcmp(p->door, door) == 0) && (!a || addr_equal(&p->addr, a))) {
+			char ip[ADDR_STRLEN];
+			log_notice("door %s: %s: revoked: running the stop command now", p->door,
+				   addr_format(&p->addr, ip, sizeof ip));
+			if (p->counted && g->on_end)
+				g->on_end(g->on_end_ctx, p->door, &p->addr, true);
+			run_stop(g, p);
+			n++;
+		}
+		p = next;
+	}
+	return n;
+}
 
 int gate_cmd_new(struct loop *l, struct gate_cmd **out)
 {

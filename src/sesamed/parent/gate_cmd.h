@@ -69,6 +69,18 @@ int gate_cmd_set_state_dir(struct gate_cmd *g, const char *dir);
  * -errno (logged). */
 int gate_cmd_recover(struct gate_cmd *g);
 
+/* Ends the grants of DOOR (NULL: every door) to A (NULL: every address)
+ * now: their stop commands run at once, as at Cmd_Timeout.  Returns how
+ * many (a door without Stop_Command has nothing to end). */
+size_t gate_cmd_revoke(struct gate_cmd *g, const char *door, const struct addr *a);
+
+/* Called when a grant of a door without Open ends: its stop command runs
+ * at Cmd_Timeout (REVOKED false) or by gate_cmd_revoke (true).  Grants
+ * of a door with Open end in the kernel and are not reported here. */
+typedef void (*gate_cmd_end_fn)(void *ctx, const char *door, const struct addr *a,
+				bool revoked);
+void gate_cmd_on_end(struct gate_cmd *g, gate_cmd_end_fn fn, void *ctx);
+
 size_t gate_cmd_pending(const struct gate_cmd *g);
 size_t gate_cmd_running(const struct gate_cmd *g);
 

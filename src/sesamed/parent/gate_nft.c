@@ -149,11 +149,16 @@ static bool intact(struct gate_nft *g, const struct config *cfg)
 	struct set_scan s = { .cfg = cfg };
 	if (nftq_sets(&g->q, cfg->nft_table, scan_set, &s) < 0)
 		return false;
-	size_t rules;
+	size_t rules, fwd = 0;
 	if (s.found != 2 * gated_doors(cfg) ||
 	    nftq_rules(&g->q, cfg->nft_table, NFT_CHAIN, &rules) < 0)
 		return false;
-	return rules == nft_render_rule_count(cfg);
+	/* Input-only configs keep their one round trip. */
+	if (nft_wants_forward(cfg) &&
+	    nftq_rules(&g->q, cfg->nft_table, NFT_FORWARD_CHAIN, &fwd) < 0)
+		return false;
+	return rules == nft_render_rule_count(cfg) &&
+	       fwd == nft_render_forward_rule_count(cfg);
 }
 
 /* --- loading -------------------------------------------------------- */
@@ -176,8 +181,12 @@ static int load(struct gate_nft *g, const struct config *cfg, const char *old_ta
 	if (s.overflow)
 		log_warn("gate: table inet %s holds more than %d foreign sets; some stay",
 			 cfg->nft_table, DROP_MAX);
+	/* Our forward chain always holds a rule: none means there is none. */
+	size_t fwd = 0;
+	if (rc == 0 && nftq_rules(&g->q, cfg->nft_table, NFT_FORWARD_CHAIN, &fwd) < 0)
+		fwd = 0;
 	strbuf_reset(&g->sb);
-	nft_render_load(cfg, drop, s.ndrop, &g->sb);
+	nft_render_load(cfg, drop, s.ndrop, fwd > 0, &g->sb);
 	/* NftTable renamed by a reload: the old table goes in the same
 	 * transaction, so there is never a moment with both or neither. */
 	struct set_scan none = { .cfg = cfg };
@@ -331,6 +340,43 @@ static bool grant_ok(const struct config *cfg, const struct grant *gr)
 	return t > 0 && t <= d->open_timeout_s;
 }
 
+/* The set key of (address, port) as the kernel keeps it: concatenated
+ * fields padded to 4 bytes, the protocol in the first byte of its word,
+ * the port in network order at the start of the next (list_elem reads
+ * the same layout back). */
+static size_t key_encode(const struct addr *a, const struct port_proto *p, uint8_t *key)
+{
+	size_t alen = a->family == AF_INET ? 4 : 16;
+	memset(key, 0, alen + 8);
+	memcpy(key, a->bytes, alen);
+	key[alen] = p->proto;
+	key[alen + 4] = (uint8_t)(p->port >> 8);
+	key[alen + 5] = (uint8_t)p->port;
+	return alen + 8;
+}
+
+/* One grant as one netlink batch: the set elements, straight to the
+ * kernel.  libnftables would first read the whole ruleset back into its
+ * cache, every time (about 100 us, most of a grant's cost). */
+static int grant_elems(struct gate_nft *g, const struct config *cfg, const struct grant *gr)
+{
+	const struct door *d = &cfg->doors[gr->door];
+	const struct port_proto *p = gr->nports ? gr->ports : d->open;
+	size_t n = gr->nports ? gr->nports : d->open_len;
+	uint8_t keys[CONFIG_OPEN_MAX * NFT_KEYLEN_V6];
+	size_t keylen = 0;
+	for (size_t i = 0; i < n && i < CONFIG_OPEN_MAX; i++)
+		keylen = key_encode(&gr->addr, &p[i], keys + i * keylen);
+	char set[NFT_SETNAME_MAX];
+	nft_set_name(cfg, gr->door, gr->addr.family, set, sizeof set);
+	uint32_t t = gr->timeout_s ? gr->timeout_s : d->open_timeout_s;
+	int rc = nftq_add_elems(&g->q, cfg->nft_table, set, keys, n, keylen,
+				(uint64_t)t * 1000, g->add_refreshes);
+	if (rc < 0)
+		snprintf(g->err, sizeof g->err, "%s", strerror(-rc));
+	return rc;
+}
+
 int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct grant *gr)
 {
 	if (!grant_ok(cfg, gr)) {
@@ -340,17 +386,12 @@ int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct gr
 	int rc = gate_nft_verify(g, cfg);
 	if (rc < 0)
 		return rc;
-	strbuf_reset(&g->sb);
-	nft_render_grant(cfg, gr, g->add_refreshes, &g->sb);
-	rc = run(g, strbuf_str(&g->sb));
+	rc = grant_elems(g, cfg, gr);
 	if (rc < 0) {
 		/* Deleted between our check and the grant?  Restore and retry. */
 		g->gen = 0;
-		if (gate_nft_verify(g, cfg) == 1) {
-			strbuf_reset(&g->sb);
-			nft_render_grant(cfg, gr, g->add_refreshes, &g->sb);
-			rc = run(g, strbuf_str(&g->sb));
-		}
+		if (gate_nft_verify(g, cfg) == 1)
+			rc = grant_elems(g, cfg, gr);
 	}
 	char a[ADDR_STRLEN];
 	addr_format(&gr->addr, a, sizeof a);
@@ -359,7 +400,7 @@ int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct gr
 		return rc;
 	}
 	note_gen(g);
-	log_debug("gate: door %s: %s: granted for %u s", cfg->doors[gr->door].name, a,
+	log_notice("door %s: %s: opened for %u s", cfg->doors[gr->door].name, a,
 		  (unsigned)(gr->timeout_s ? gr->timeout_s : cfg->doors[gr->door].open_timeout_s));
 	return 0;
 }
@@ -409,6 +450,80 @@ int gate_nft_list(struct gate_nft *g, const struct config *cfg,
 		}
 	}
 	return 0;
+}
+
+struct revoke_ctx {
+	int door;
+	const struct addr *addr;
+	struct gate_nft_entry *e;
+	size_t n, cap;
+	bool failed;
+};
+
+static void revoke_collect(void *ctx, const struct gate_nft_entry *e)
+{
+	struct revoke_ctx *r = ctx;
+	if ((r->door >= 0 && e->door != (uint32_t)r->door) ||
+	    (r->addr && !addr_equal(r->addr, &e->addr)))
+		return;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct gate_nft_entry *p = realloc(r->e, cap * sizeof *p);
+		if (!p) {
+			r->failed = true;
+			return;
+		}
+		r->e = p;
+		r->cap = cap;
+	}
+	r->e[r->n++] = *e;
+}
+
+/* Deletion of an element that expired since we listed it fails the
+ * transaction: then list again (a few times: expiries are rare). */
+int gate_nft_revoke(struct gate_nft *g, const struct config *cfg, int door,
+		    const struct addr *a, gate_nft_revoked_fn fn, void *ctx)
+{
+	struct revoke_ctx r = { .door = door, .addr = a };
+	int rc = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		r.n = 0;
+		r.failed = false;
+		rc = gate_nft_list(g, cfg, revoke_collect, &r);
+		if (rc >= 0 && r.failed)
+			rc = -ENOMEM;
+		if (rc < 0 || r.n == 0)
+			break;
+		strbuf_reset(&g->sb);
+		for (size_t i = 0; i < r.n; i++)
+			nft_render_revoke(cfg, r.e[i].door, &r.e[i].addr, &r.e[i].port, &g->sb);
+		rc = run(g, strbuf_str(&g->sb));
+		if (rc == 0)
+			break;
+	}
+	if (rc < 0) {
+		log_err("gate: cannot revoke: %s", rc == -ENOMEM ? strerror(ENOMEM) : g->err);
+		free(r.e);
+		return rc;
+	}
+	note_gen(g);
+	/* One call per (door, address), however many ports it had. */
+	size_t grants = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = r.e[j].door == r.e[i].door && addr_equal(&r.e[j].addr, &r.e[i].addr);
+		if (seen)
+			continue;
+		char ab[ADDR_STRLEN];
+		log_notice("door %s: %s: revoked", cfg->doors[r.e[i].door].name,
+			   addr_format(&r.e[i].addr, ab, sizeof ab));
+		if (fn)
+			fn(ctx, r.e[i].door, &r.e[i].addr);
+		grants++;
+	}
+	free(r.e);
+	return (int)grants;
 }
 
 void gate_nft_free(struct gate_nft *g)

@@ -6,8 +6,10 @@
  * input at priority filter - 10, policy accept; ct state
  * established,related accept; per door sets <door>_v4 / <door>_v6 with
  * flags timeout; guarded ports accepted from members and dropped for the
- * rest; every knock and SPA port dropped silently.  The kernel expires
- * grants, so a dead sesamed never leaves a port open.
+ * rest; every knock and SPA port dropped silently.  Doors with Forward
+ * also get rules in a base chain on hook forward (same priority), which
+ * exists only while such a door does (nft_render.h has the rules).  The
+ * kernel expires grants, so a dead sesamed never leaves a port open.
  */
 #ifndef SESAME_GATE_NFT_H
 #define SESAME_GATE_NFT_H
@@ -46,6 +48,13 @@ struct gate_nft_entry {
 typedef void (*gate_nft_entry_fn)(void *ctx, const struct gate_nft_entry *e);
 int gate_nft_list(struct gate_nft *g, const struct config *cfg,
 		  gate_nft_entry_fn fn, void *ctx);
+
+/* Deletes the live elements of door DOOR (-1: every door) for address A
+ * (NULL: every address), in one transaction, and calls FN once per
+ * (door, address) removed.  Returns that count or -errno (logged). */
+typedef void (*gate_nft_revoked_fn)(void *ctx, uint32_t door, const struct addr *a);
+int gate_nft_revoke(struct gate_nft *g, const struct config *cfg, int door,
+		    const struct addr *a, gate_nft_revoked_fn fn, void *ctx);
 
 /* Frees the context; the table stays (fail closed). */
 void gate_nft_free(struct gate_nft *g);

@@ -331,3 +331,183 @@ int nftq_elems(struct nftq *q, const char *table, const char *set,
 	struct elem_ctx c = { fn, ctx };
 	return transact(q, &r, elem_msg, &c);
 }
+
+/* --- adding elements ------------------------------------------------ */
+
+#define BATCH_MAX 8192
+
+struct batch {
+	uint8_t b[BATCH_MAX];
+	size_t len;
+	size_t msg;                     /* offset of the open message */
+	size_t nest[4];
+	size_t depth;
+	bool overflow;
+};
+
+static void *batch_put(struct batch *bt, size_t n)
+{
+	if (bt->overflow || bt->len + NLMSG_ALIGN(n) > sizeof bt->b) {
+		bt->overflow = true;
+		return NULL;
+	}
+	void *p = bt->b + bt->len;
+	memset(p, 0, NLMSG_ALIGN(n));
+	bt->len += NLMSG_ALIGN(n);
+	return p;
+}
+
+static void batch_msg(struct batch *bt, uint16_t type, uint16_t flags, uint32_t seq,
+		      uint16_t res_id)
+{
+	bt->msg = bt->len;
+	struct nlmsghdr *h = batch_put(bt, NLMSG_HDRLEN);
+	struct nfgenmsg *g = batch_put(bt, sizeof *g);
+	if (!h || !g)
+		return;
+	h->nlmsg_type = type;
+	h->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	h->nlmsg_seq = seq;
+	g->nfgen_family = type == NFNL_MSG_BATCH_BEGIN || type == NFNL_MSG_BATCH_END ?
+			  AF_UNSPEC : NFPROTO_INET;
+	g->version = NFNETLINK_V0;
+	g->res_id = htobe16(res_id);
+}
+
+static void batch_end_msg(struct batch *bt)
+{
+	if (!bt->overflow)
+		((struct nlmsghdr *)(bt->b + bt->msg))->nlmsg_len = (uint32_t)(bt->len - bt->msg);
+}
+
+static void batch_attr(struct batch *bt, uint16_t type, const void *v, size_t n)
+{
+	struct nlattr *a = batch_put(bt, NLA_HDRLEN + n);
+	if (!a)
+		return;
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + n);
+	memcpy((uint8_t *)a + NLA_HDRLEN, v, n);
+}
+
+static void batch_nest(struct batch *bt, uint16_t type)
+{
+	size_t at = bt->len;
+	struct nlattr *a = batch_put(bt, NLA_HDRLEN);
+	if (!a || bt->depth == sizeof bt->nest / sizeof bt->nest[0]) {
+		bt->overflow = true;
+		return;
+	}
+	a->nla_type = (uint16_t)(type | NLA_F_NESTED);
+	bt->nest[bt->depth++] = at;
+}
+
+static void batch_nest_end(struct batch *bt)
+{
+	if (bt->overflow || bt->depth == 0)
+		return;
+	size_t at = bt->nest[--bt->depth];
+	((struct nlattr *)(bt->b + at))->nla_len = (uint16_t)(bt->len - at);
+}
+
+static void batch_elems(struct batch *bt, uint16_t type, uint32_t seq, bool ack,
+			const char *table, const char *set, const uint8_t *keys,
+			size_t n, size_t keylen, uint64_t timeout_ms, bool expiration)
+{
+	batch_msg(bt, (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | type),
+		  (uint16_t)(NLM_F_CREATE | (ack ? NLM_F_ACK : 0)), seq, 0);
+	batch_attr(bt, NFTA_SET_ELEM_LIST_TABLE, table, strlen(table) + 1);
+	batch_attr(bt, NFTA_SET_ELEM_LIST_SET, set, strlen(set) + 1);
+	batch_nest(bt, NFTA_SET_ELEM_LIST_ELEMENTS);
+	uint64_t t = htobe64(timeout_ms);
+	for (size_t i = 0; i < n; i++) {
+		batch_nest(bt, NFTA_LIST_ELEM);
+		batch_nest(bt, NFTA_SET_ELEM_KEY);
+		batch_attr(bt, NFTA_DATA_VALUE, keys + i * keylen, keylen);
+		batch_nest_end(bt);
+		if (type == NFT_MSG_NEWSETELEM) {
+			batch_attr(bt, NFTA_SET_ELEM_TIMEOUT, &t, sizeof t);
+			if (expiration)
+				batch_attr(bt, NFTA_SET_ELEM_EXPIRATION, &t, sizeof t);
+		}
+		batch_nest_end(bt);
+	}
+	batch_nest_end(bt);
+	batch_end_msg(bt);
+}
+
+int nftq_add_elems(struct nftq *q, const char *table, const char *set,
+		   const uint8_t *keys, size_t n, size_t keylen,
+		   uint64_t timeout_ms, bool renew)
+{
+	if (!n || !keylen || strnlen(table, NAME_MAX_) >= NAME_MAX_ ||
+	    strnlen(set, NAME_MAX_) >= NAME_MAX_)
+		return -EINVAL;
+	struct batch *bt = calloc(1, sizeof *bt);
+	if (!bt)
+		return -ENOMEM;
+	uint32_t first = ++q->seq;
+	batch_msg(bt, NFNL_MSG_BATCH_BEGIN, 0, first, NFNL_SUBSYS_NFTABLES);
+	batch_end_msg(bt);
+	batch_elems(bt, NFT_MSG_NEWSETELEM, ++q->seq, renew, table, set, keys, n, keylen,
+		    timeout_ms, renew);
+	if (!renew) {
+		batch_elems(bt, NFT_MSG_DELSETELEM, ++q->seq, false, table, set, keys, n,
+			    keylen, 0, false);
+		batch_elems(bt, NFT_MSG_NEWSETELEM, ++q->seq, true, table, set, keys, n,
+			    keylen, timeout_ms, false);
+	}
+	uint32_t last = q->seq;         /* the one message that asks for an ack */
+	batch_msg(bt, NFNL_MSG_BATCH_END, 0, ++q->seq, NFNL_SUBSYS_NFTABLES);
+	batch_end_msg(bt);
+	int rc = bt->overflow ? -EMSGSIZE : 0;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	if (rc == 0 && sendto(q->fd, bt->b, bt->len, 0, (struct sockaddr *)&kernel,
+			      sizeof kernel) < 0)
+		rc = -errno;
+	free(bt);
+	if (rc < 0)
+		return rc;
+	/* An error comes for any message of ours that failed (the whole
+	 * batch is then undone); the last one's ack ends the wait. */
+	int err = 0;
+	for (;;) {
+		struct sockaddr_nl from;
+		socklen_t flen = sizeof from;
+		ssize_t got = recvfrom(q->fd, q->buf, RECV_BUF, MSG_TRUNC,
+				       (struct sockaddr *)&from, &flen);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		}
+		if (got > RECV_BUF)
+			return -EMSGSIZE;
+		if (flen != sizeof from || from.nl_pid != 0)
+			continue;
+		size_t left = (size_t)got;
+		const uint8_t *p = q->buf;
+		while (left >= NLMSG_HDRLEN) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)p;
+			if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > left)
+				return -EBADMSG;
+			size_t step = NLMSG_ALIGN(h->nlmsg_len);
+			const uint8_t *pl = p + NLMSG_HDRLEN;
+			size_t plen = h->nlmsg_len - NLMSG_HDRLEN;
+			p += step < left ? step : left;
+			left -= step < left ? step : left;
+			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first ||
+			    h->nlmsg_seq > q->seq)
+				continue;
+			if (plen < sizeof(struct nlmsgerr))
+				return -EBADMSG;
+			int e = ((const struct nlmsgerr *)pl)->error;
+			if (e > 0)
+				return -EBADMSG;
+			if (e < 0 && !err)
+				err = e;
+			if (h->nlmsg_seq == last || e < 0)
+				return err;
+		}
+	}
+}

@@ -6,12 +6,15 @@
  * libnftables answers such questions only as text meant for people
  * (seconds rounded, formats that change between versions); these are the
  * kernel's own numbers.  Every reply is length-checked attribute by
- * attribute before use.  Changes to the ruleset never go through here:
- * they are libnftables transactions (gate_nft.c).
+ * attribute before use.  One change goes through here too, the grant's hot
+ * path: adding elements to a set, as one netlink batch, without the
+ * ruleset cache libnftables reads back before every command.  Everything
+ * else changes through libnftables transactions (gate_nft.c).
  */
 #ifndef SESAME_NFT_QUERY_H
 #define SESAME_NFT_QUERY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,5 +47,16 @@ typedef void (*nftq_elem_fn)(void *ctx, const uint8_t *key, size_t keylen,
 			     uint64_t expires_ms);
 int nftq_elems(struct nftq *q, const char *table, const char *set,
 	       nftq_elem_fn fn, void *ctx);
+
+/* Adds N elements (KEYS: N keys of KEYLEN bytes each, as the kernel keeps
+ * them) to inet TABLE's SET with TIMEOUT_MS, in one transaction.  RENEW:
+ * the kernel restarts the timeout of an element that is already there
+ * when given its expiration again; else the element is added, deleted and
+ * added in the same transaction (older kernels keep an existing element's
+ * running timeout on a plain add).  Returns 0 or -errno (the kernel's
+ * answer: ENOENT, no such table or set). */
+int nftq_add_elems(struct nftq *q, const char *table, const char *set,
+		   const uint8_t *keys, size_t n, size_t keylen,
+		   uint64_t timeout_ms, bool renew);
 
 #endif

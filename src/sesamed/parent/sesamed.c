@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "config_dump.h"
 #include "daemon.h"
 #include "gate_nft.h"
 #include "version.h"
@@ -21,9 +22,12 @@ static void usage(FILE *f)
 		"  -l, --lookup         accepted for knockd compatibility; no DNS lookups\n"
 		"  -4, --only-ip-v4     ignore IPv6 packets\n"
 		"  -v, --verbose        log info lines (every decision)\n"
+		"  -g, --logfile FILE   log to FILE (overrides LogFile)\n"
 		"  -p, --pidfile FILE   pid file (default PidFile, or " SESAMED_DEFAULT_PIDFILE
 		" with -d)\n"
 		"  -t, --check          check the config, print errors and warnings, exit\n"
+		"      --dump-config    print the effective config (every key, defaults\n"
+		"                       and -i/-g/-p included) and exit\n"
 		"      --remove-gate    delete the nftables table (NftTable) and exit;\n"
 		"                       every guarded port is then open to all\n"
 		"  -V, --version        print the version\n"
@@ -43,6 +47,26 @@ static int remove_gate_table(const char *config_path)
 	return rc < 0 ? 1 : 0;
 }
 
+/* `sesamed --dump-config`: what the daemon would run with.  Errors in
+ * the config are printed as -t prints them, and nothing else. */
+static int dump_config(const struct daemon_opts *o)
+{
+	/* Absolute, so that the paths the config names relative to itself
+	 * are printed absolute too. */
+	char *path = realpath(o->config_path, NULL);
+	struct config *cfg;
+	int rc = config_load(path ? path : o->config_path, NULL, NULL, &cfg);
+	free(path);
+	if (rc < 0)
+		return 1;
+	struct config_overrides ov = {
+		.interface = o->interface, .log_file = o->logfile, .pid_file = o->pidfile,
+	};
+	config_dump(cfg, &ov, stdout);
+	config_free(cfg);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -56,14 +80,16 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "logfile", required_argument, NULL, 'g' },
 		{ "check", no_argument, NULL, 't' },
 		{ "remove-gate", no_argument, NULL, 'R' },
+		{ "dump-config", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon_opts o = { .config_path = SESAMED_DEFAULT_CONFIG };
-	bool check = false, remove_gate = false;
+	bool check = false, remove_gate = false, dump = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "i:dc:Dl4vVhp:t", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:dc:Dl4vVhp:g:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.interface = optarg; break;
 		case 'd': o.daemonize = true; break;
@@ -73,8 +99,10 @@ int main(int argc, char **argv)
 		case '4': o.only_v4 = true; break;
 		case 'v': o.verbose = true; break;
 		case 'p': o.pidfile = optarg; break;
+		case 'g': o.logfile = optarg; break;
 		case 't': check = true; break;
 		case 'R': remove_gate = true; break;
+		case 'C': dump = true; break;
 		case 'V': printf("sesamed %s\n", SESAME_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
@@ -86,7 +114,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check)
-		return daemon_check(o.config_path);
+		return daemon_check(o.config_path, o.logfile);
+	if (dump)
+		return dump_config(&o);
 	if (remove_gate)
 		return remove_gate_table(o.config_path);
 	return daemon_run(&o);

@@ -40,10 +40,10 @@ static unsigned secs_left(uint32_t ms)
 	return (unsigned)((ms + 999u) / 1000u);
 }
 
-/* Doors with per-source attempts: the sequence doors. */
+/* Doors with per-source attempts: the sequence doors, fixed or rotating. */
 static bool door_is_counted(const struct door *d)
 {
-	return d->seq_len || d->one_time_file;
+	return d->seq_len || d->one_time_file || door_is_rotating(d);
 }
 
 static const char *kind(const struct door *d)
@@ -52,6 +52,8 @@ static const char *kind(const struct door *d)
 		return "spa";
 	if (d->seq_len || d->one_time_file)
 		return "sequence";
+	if (door_is_rotating(d))
+		return "rotating";
 	return "none";
 }
 
@@ -72,6 +74,18 @@ static void ports_json(struct strbuf *out, const struct port_proto *p, size_t n,
 	strbuf_puts(out, "]");
 }
 
+/* "198.19.1.2:22", "[2001:db8::2]:22" or the bare address (any port). */
+static void forward_to_text(struct strbuf *out, const struct door *d)
+{
+	char a[ADDR_STRLEN];
+	addr_format(&d->forward_to, a, sizeof a);
+	bool v6 = d->forward_to.family == AF_INET6;
+	if (!d->forward_to_port)
+		strbuf_puts(out, a);
+	else
+		strbuf_printf(out, v6 ? "[%s]:%u" : "%s:%u", a, (unsigned)d->forward_to_port);
+}
+
 static void render_text(const struct status_src *s, const struct grants *g, int list_rc,
 			struct strbuf *out)
 {
@@ -90,12 +104,22 @@ static void render_text(const struct status_src *s, const struct grants *g, int 
 			strbuf_printf(out, "spa on %u/udp", (unsigned)d->spa_port);
 		else if (d->one_time_file)
 			strbuf_puts(out, "one-time sequences");
+		else if (door_is_rotating(d))
+			strbuf_printf(out, "rotating sequences of %u knocks, every %u s",
+				      d->rot_length, d->rot_period_s);
 		else
 			ports_text(out, d->seq, d->seq_len, ':', ",");
 		if (d->open_len) {
 			strbuf_puts(out, "; opens ");
 			ports_text(out, d->open, d->open_len, '/', ",");
 			strbuf_printf(out, " for %u s", d->open_timeout_s);
+		}
+		if (d->open_len && d->forward) {
+			strbuf_puts(out, "; forwarded to ");
+			if (d->forward_to.family)
+				forward_to_text(out, d);
+			else
+				strbuf_puts(out, "any DNAT destination");
 		}
 		if (d->start_command)
 			strbuf_puts(out, "; runs commands");
@@ -158,6 +182,20 @@ static void render_json(const struct status_src *s, const struct grants *g, int 
 		ports_json(out, d->open, d->open_len, '/');
 		strbuf_printf(out, ",\"open_timeout_s\":%u,\"commands\":%s", d->open_timeout_s,
 			      d->start_command ? "true" : "false");
+		strbuf_puts(out, ",\"forward\":");
+		if (!d->open_len || !d->forward) {
+			strbuf_puts(out, "null");
+		} else if (!d->forward_to.family) {
+			strbuf_puts(out, "{\"to\":null,\"port\":null}");
+		} else {
+			char a[ADDR_STRLEN];
+			strbuf_printf(out, "{\"to\":\"%s\",\"port\":",
+				      addr_format(&d->forward_to, a, sizeof a));
+			if (d->forward_to_port)
+				strbuf_printf(out, "%u}", (unsigned)d->forward_to_port);
+			else
+				strbuf_puts(out, "null}");
+		}
 		strbuf_puts(out, ",\"attempts\":");
 		if (s->attempts && door_is_counted(d))
 			strbuf_printf(out, "%zu", s->attempts(s->attempts_ctx, i));

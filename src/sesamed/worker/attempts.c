@@ -4,13 +4,19 @@
  * Layout: one array of slots (the pool), one array of bucket heads (a
  * power of two at least as large as the pool, so chains stay short), and
  * list heads per stage and per door.  Links are 32-bit slot indices, NIL
- * at the ends; free slots are chained through hnext.
+ * at the ends; freed slots are chained through hnext.
+ *
+ * The pool is mapped, not written, at start: slots below `fresh` have
+ * been handed out at least once, the rest are still untouched zero pages.
+ * A table sized for a flood (StateLimit) thus costs memory only once a
+ * flood has used it.
  */
 #include "attempts.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,7 +35,8 @@ struct attempts {
 	uint32_t *bucket;
 	uint32_t nbuckets;              /* power of two */
 	uint32_t limit, used;
-	uint32_t free_head;
+	uint32_t free_head;             /* freed slots */
+	uint32_t fresh;                 /* slots [fresh, limit) never used */
 	uint64_t seed;
 	uint32_t stage_mask;            /* bit s: stage list s non-empty */
 	struct list stage[ATTEMPT_STAGES];
@@ -66,9 +73,12 @@ int attempts_new(size_t limit, size_t ndoors, struct attempts **out)
 	t->nbuckets = nb;
 	t->limit = (uint32_t)limit;
 	t->ndoors = ndoors;
-	/* Slots are one cache line each (64 bytes), aligned: a lookup or an
-	 * eviction touches one line per entry, not two. */
-	t->slot = aligned_alloc(64, limit * sizeof *t->slot);
+	/* Slots are one cache line each (64 bytes), page-aligned by mmap: a
+	 * lookup or an eviction touches one line per entry, not two. */
+	t->slot = mmap(NULL, limit * sizeof *t->slot, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t->slot == MAP_FAILED)
+		t->slot = NULL;
 	t->bucket = malloc(nb * sizeof *t->bucket);
 	t->door = malloc((ndoors ? ndoors : 1) * sizeof *t->door);
 	t->door_count = calloc(ndoors ? ndoors : 1, sizeof *t->door_count);
@@ -76,14 +86,12 @@ int attempts_new(size_t limit, size_t ndoors, struct attempts **out)
 		attempts_free(t);
 		return -ENOMEM;
 	}
-	memset(t->slot, 0, limit * sizeof *t->slot);
 	t->memory = sizeof *t + limit * sizeof *t->slot + nb * sizeof *t->bucket +
 		    (ndoors ? ndoors : 1) * (sizeof *t->door + sizeof *t->door_count);
 	for (uint32_t i = 0; i < nb; i++)
 		t->bucket[i] = NIL;
-	for (uint32_t i = 0; i < t->limit; i++)
-		t->slot[i].hnext = i + 1 < t->limit ? i + 1 : NIL;
-	t->free_head = 0;
+	t->free_head = NIL;
+	t->fresh = 0;
 	for (size_t s = 0; s < ATTEMPT_STAGES; s++)
 		t->stage[s] = (struct list){ NIL, NIL };
 	for (size_t i = 0; i < ndoors; i++)
@@ -97,7 +105,8 @@ void attempts_free(struct attempts *t)
 {
 	if (!t)
 		return;
-	free(t->slot);
+	if (t->slot)
+		munmap(t->slot, t->limit * sizeof *t->slot);
 	free(t->bucket);
 	free(t->door);
 	free(t->door_count);
@@ -199,7 +208,7 @@ struct attempt *attempts_add(struct attempts *t, const struct addr *addr, uint32
 {
 	if (did_evict)
 		*did_evict = false;
-	if (t->free_head == NIL) {
+	if (t->free_head == NIL && t->fresh == t->limit) {
 		/* Full: the head of the lowest non-empty stage list is the
 		 * least advanced and, within its stage, the oldest. */
 		unsigned s = (unsigned)__builtin_ctz(t->stage_mask);
@@ -210,9 +219,14 @@ struct attempt *attempts_add(struct attempts *t, const struct addr *addr, uint32
 			*did_evict = true;
 		attempts_remove(t, victim);
 	}
-	uint32_t i = t->free_head;
+	uint32_t i;
+	if (t->free_head != NIL) {
+		i = t->free_head;
+		t->free_head = t->slot[i].hnext;
+	} else {
+		i = t->fresh++;
+	}
 	struct attempt *a = &t->slot[i];
-	t->free_head = a->hnext;
 	memset(a, 0, sizeof *a);
 	a->addr = *addr;
 	a->door = door;

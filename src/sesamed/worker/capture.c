@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "capture.h"
+#include "rotseq.h"
 
 #ifndef SO_LOCK_FILTER
 #define SO_LOCK_FILTER 44
@@ -20,7 +21,14 @@
 
 /* Kernel buffer for a live capture: room for bursts (floods of knocks)
  * while the event loop is busy elsewhere. */
-#define CAPTURE_BUFFER (4 << 20)
+/* The kernel's ring, sized by what a frame keeps: it is resident for the
+ * whole life of the capture, so it is most of the worker's memory.  A
+ * knock needs its headers only and a native SPA datagram a few hundred
+ * bytes: at those snap lengths 1 MiB still holds thousands of frames;
+ * fwknop's datagrams need the full snap length and twice the buffer
+ * (docs/capture.md). */
+#define CAPTURE_BUFFER       (2 << 20)
+#define CAPTURE_BUFFER_SHORT (1 << 20)
 
 struct capture {
 	pcap_t *pcap;
@@ -155,14 +163,39 @@ static void put_sequence_door(struct text *t, const struct door *d)
 	}
 }
 
+/* A rotating door: every port of Sequence_Ports may be a knock (the
+ * excluded ones are few and the worker tells them apart).  Without
+ * TCPFlags, TCP knocks are SYNs without ACK: the range is wide, and the
+ * replies to the server's own connections land in it. */
+static void put_rotating_door(struct text *t, const struct door *d)
+{
+	bool tcp = d->rot_protos != ROTSEQ_UDP, udp = d->rot_protos != ROTSEQ_TCP;
+	uint8_t set = d->has_tcpflags ? d->tcpflags_set : TCPF_SYN;
+	uint8_t mask = d->has_tcpflags ? d->tcpflags_set | d->tcpflags_clear
+				       : TCPF_SYN | TCPF_ACK;
+	bool flags = mask != 0;
+
+	if (tcp) {
+		put(t, "(tcp dst portrange %u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);
+		if (flags)
+			put(t, " and (ip6 or tcp[13] & 0x%02x == 0x%02x)",
+			    (unsigned)mask, (unsigned)set);
+		put(t, ")");
+	}
+	if (tcp && udp)
+		put(t, " or ");
+	if (udp)
+		put(t, "udp dst portrange %u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);
+}
+
 static bool put_door(struct text *t, const struct door *d, bool first)
 {
 	char addr[ADDR_STRLEN];
 	bool target = d->target.family == AF_INET ||
 		      d->target.family == AF_INET6;
-	bool seq = is_sequence_door(d), spa = is_spa_door(d);
+	bool seq = is_sequence_door(d), spa = is_spa_door(d), rot = door_is_rotating(d);
 
-	if (!seq && !spa)
+	if (!seq && !spa && !rot)
 		return false;
 	if (!first)
 		put(t, " or ");
@@ -172,6 +205,8 @@ static bool put_door(struct text *t, const struct door *d, bool first)
 		    addr_format(&d->target, addr, sizeof addr));
 	if (seq)
 		put_sequence_door(t, d);
+	if (rot)
+		put_rotating_door(t, d);
 	if (seq && spa)
 		put(t, " or ");
 	if (spa)
@@ -259,10 +294,14 @@ static int activate_error(int rc)
 
 unsigned capture_snaplen(const struct config *cfg)
 {
-	for (size_t i = 0; i < cfg->ndoors; i++)
-		if (door_is_spa(&cfg->doors[i]))
+	unsigned len = CAPTURE_SNAPLEN_HEADERS;
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		if (cfg->doors[i].spa_format == SPA_FORMAT_FWKNOP)
 			return CAPTURE_SNAPLEN;
-	return CAPTURE_SNAPLEN_HEADERS;
+		if (door_is_spa(&cfg->doors[i]))
+			len = CAPTURE_SNAPLEN_SPA;
+	}
+	return len;
 }
 
 int capture_open(const char *ifname, const char *filter, struct capture **out)
@@ -308,7 +347,8 @@ int capture_open_len(const char *ifname, const char *filter, unsigned snaplen,
 	if (pcap_set_snaplen(c->pcap, (int)snaplen) ||
 	    pcap_set_promisc(c->pcap, 0) ||
 	    pcap_set_immediate_mode(c->pcap, 1) ||
-	    pcap_set_buffer_size(c->pcap, CAPTURE_BUFFER) ||
+	    pcap_set_buffer_size(c->pcap, snaplen > CAPTURE_SNAPLEN_SPA ?
+				 CAPTURE_BUFFER : CAPTURE_BUFFER_SHORT) ||
 	    pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_MICRO)) {
 		set_error("%s: cannot configure capture", ifname);
 		err = -EIO;
@@ -396,8 +436,18 @@ void capture_close(struct capture *c)
 {
 	if (!c)
 		return;
-	pcap_close(c->pcap);
+	if (c->pcap)
+		pcap_close(c->pcap);
 	free(c);
+}
+
+void capture_hand_off(struct capture *c)
+{
+	if (!c || !c->pcap)
+		return;
+	pcap_close(c->pcap);
+	c->pcap = NULL;
+	c->fd = -1;
 }
 
 int capture_fd(const struct capture *c)

@@ -34,6 +34,9 @@
 /* Bytes captured per frame: enough for the largest SPA datagram (fwknop
  * packets stay under 1500) plus link, IP and extension headers. */
 #define CAPTURE_SNAPLEN 2048
+/* Native SPA datagrams are small and of fixed size: this leaves room for
+ * the link header, two VLAN tags, IPv6 with extension headers and UDP. */
+#define CAPTURE_SNAPLEN_SPA 512
 /* Without SPA doors only headers matter.  In immediate mode libpcap gives
  * every frame a slot of the snap length, so a short one holds ~6x more
  * frames in the same kernel buffer: fewer drops under a flood. */
@@ -78,7 +81,8 @@ int capture_open(const char *ifname, const char *filter, struct capture **out);
 /* The same with SNAPLEN bytes per frame (capture_snaplen(cfg)). */
 int capture_open_len(const char *ifname, const char *filter, unsigned snaplen,
 		     struct capture **out);
-/* The snap length CFG needs: CAPTURE_SNAPLEN with SPA doors, else
+/* The snap length CFG needs: CAPTURE_SNAPLEN with fwknop doors,
+ * CAPTURE_SNAPLEN_SPA with native SPA doors only, else
  * CAPTURE_SNAPLEN_HEADERS. */
 unsigned capture_snaplen(const struct config *cfg);
 
@@ -88,6 +92,12 @@ int capture_open_file(const char *path, const char *filter,
 
 /* Closes and frees C (NULL is fine). */
 void capture_close(struct capture *c);
+
+/* For the process that opened C and forked the one that reads it: unmaps
+ * the kernel ring and closes the descriptor here (the reader keeps both),
+ * so that the ring is resident in one process, not two.  C stays as the
+ * record that a capture runs; only capture_close() may follow. */
+void capture_hand_off(struct capture *c);
 
 /* The fd to watch for EPOLLIN (EPOLLERR signals interface loss); -1 for a
  * savefile. */

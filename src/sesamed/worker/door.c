@@ -25,6 +25,7 @@ struct door_state {
 	struct port_proto seq[CONFIG_SEQ_MAX];  /* the current sequence */
 	size_t seq_len;
 	struct onetime_seq ot;          /* where seq came from, one-time doors */
+	struct ps_door_counts counts;
 };
 
 struct doors {
@@ -125,7 +126,8 @@ static bool portmap_has(const struct doors *d, const struct knock_event *ev)
 	return p >= 0 && (d->portmap[p][ev->dport / 8] >> (ev->dport % 8)) & 1;
 }
 
-/* Decision lines are INFO; formatting the address is skipped when they
+/* Decisions (a sequence complete, a wrong knock) are NOTICE, logged by
+ * default; progress (stage N, timeouts) is INFO, with -v.  Formatting the address is skipped when they
  * would be dropped anyway (a flood at debug-off costs no formatting). */
 #define door_log(lvl, ds, addr, fmt, ...) do {                                  \
 	if (log_get_level() >= (lvl)) {                                         \
@@ -296,7 +298,9 @@ static size_t complete(struct doors *d, uint32_t i, const struct knock_event *ev
 		door_log(LOG_WARNING, ds, &ev->saddr, "sequence complete but no room for the grant");
 		return 0;
 	}
-	door_log(LOG_INFO, ds, &ev->saddr, "sequence complete");
+	door_log(LOG_NOTICE, ds, &ev->saddr, "sequence complete");
+	if (ds->seq_len)
+		ds->counts.stage[ds->seq_len - 1]++;
 	memset(out, 0, sizeof *out);
 	out->door = i;
 	out->addr = ev->saddr;
@@ -311,6 +315,7 @@ static void start_attempt(struct doors *d, uint32_t i, const struct knock_event 
 	struct attempt victim;
 	bool evicted;
 	attempts_add(d->att, &ev->saddr, i, ev->sport, now, &victim, &evicted);
+	ds->counts.stage[0]++;
 	if (evicted) {
 		door_log(LOG_DEBUG, &d->door[victim.door], &victim.addr,
 			 "dropped at stage %u (StateLimit reached)", victim.stage);
@@ -346,6 +351,7 @@ static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *e
 		/* The timer has not fired yet, but the attempt is over. */
 		if (a->stage > 1 || stage1_line_ok(d, now, false))
 			door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
+		ds->counts.timeouts++;
 		attempts_remove(d->att, a);
 		a = NULL;
 	}
@@ -369,14 +375,17 @@ static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *e
 			return complete(d, i, ev, out, room);
 		}
 		attempts_advance(d->att, a, ev->sport);
+		ds->counts.stage[a->stage - 1]++;
 		door_log(LOG_INFO, ds, &ev->saddr, "stage %u", a->stage);
 		return 0;
 	}
 	if (a->stage > 1 || stage1_line_ok(d, now, false))
-		door_log(LOG_INFO, ds, &ev->saddr, "wrong port %u:%s at stage %u",
+		door_log(LOG_NOTICE, ds, &ev->saddr, "wrong port %u:%s at stage %u",
 			 ev->dport, proto_name(ev->proto), a->stage);
+	ds->counts.wrong++;
 	if (same_step(&ds->seq[0], ev)) {
 		attempts_restart(d->att, a, ev->sport, now);
+		ds->counts.stage[0]++;
 		if (stage1_line_ok(d, now, true))
 			door_log(LOG_INFO, ds, &ev->saddr, "stage 1");
 	} else {
@@ -409,6 +418,7 @@ int64_t doors_expire(struct doors *d, uint64_t now_ms)
 		while ((a = attempts_oldest(d->att, i)) && deadline(ds, a) <= now_ms) {
 			if (a->stage > 1 || stage1_line_ok(d, now_ms, false))
 				door_log(LOG_INFO, ds, &a->addr, "timeout at stage %u", a->stage);
+			d->door[i].counts.timeouts++;
 			attempts_remove(d->att, a);
 		}
 		if (a) {
@@ -493,4 +503,18 @@ int doors_reload(struct doors *d, const struct config *new_cfg)
 size_t doors_attempts(const struct doors *d, size_t door)
 {
 	return door < d->ndoors ? attempts_count(d->att, (uint32_t)door) : 0;
+}
+
+void doors_counts(const struct doors *d, size_t door, struct ps_door_counts *out)
+{
+	if (door < d->ndoors)
+		*out = d->door[door].counts;
+	else
+		memset(out, 0, sizeof *out);
+}
+
+void doors_reset_counts(struct doors *d)
+{
+	for (size_t i = 0; i < d->ndoors; i++)
+		memset(&d->door[i].counts, 0, sizeof d->door[i].counts);
 }

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "counters.h"
 #include "grant.h"
 #include "packet.h"
 
@@ -60,5 +61,11 @@ int doors_reload(struct doors *d, const struct config *new_cfg);
 
 /* Attempts in progress on door index I, for `sesame status`. */
 size_t doors_attempts(const struct doors *d, size_t door);
+/* Knocks per stage, wrong knocks and timeouts of door DOOR since the
+ * doors were made (or last reset). */
+void doors_counts(const struct doors *d, size_t door, struct ps_door_counts *out);
+/* Back to zero: after a new worker replays the knocks its predecessor
+ * counted already. */
+void doors_reset_counts(struct doors *d);
 
 #endif

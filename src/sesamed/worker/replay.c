@@ -27,6 +27,7 @@
 #include "durable.h"
 #include "log.h"
 #include "numparse.h"
+#include "replay_mark.h"
 
 #define HDR      "sesame-replay-1\n"
 #define HDR_LEN  16
@@ -48,6 +49,7 @@ struct replay {
 	char *path;
 	int fd;                         /* -1: memory only */
 	size_t file_records;
+	struct replay_mark mark;        /* with a file: what a power loss costs */
 };
 
 static uint64_t id_hash(const struct replay *r, const uint8_t id[REPLAY_ID_LEN])
@@ -216,14 +218,19 @@ int replay_check_add(struct replay *r, const uint8_t id[REPLAY_ID_LEN],
 {
 	if (expire_s <= now_s)
 		expire_s = now_s + 1;
+	/* Possibly accepted before the machine lost its last records. */
+	if (r->fd >= 0 && replay_mark_refuses(&r->mark, expire_s))
+		return -EEXIST;
 	int rc = mem_add(r, id, expire_s, now_s);
 	if (rc < 0 || r->fd < 0)
 		return rc;
 	uint8_t rec[REC_LEN];
 	record_encode(expire_s, id, rec);
+	/* No fdatasync: a crash of the process keeps the record in the page
+	 * cache, and the mark covers a crash of the machine (replay_mark.h). */
 	rc = durable_write_all(r->fd, rec, REC_LEN);
-	if (rc == 0 && fdatasync(r->fd) < 0)
-		rc = -errno;
+	if (rc == 0)
+		rc = replay_mark_cover(&r->mark, expire_s);
 	if (rc < 0) {
 		log_err("replay cache %s: cannot record a packet: %s", r->path, strerror(-rc));
 		return rc;
@@ -277,8 +284,8 @@ static int load(struct replay *r, off_t size, uint64_t now_s)
 		left -= want;
 	}
 	if (torn) {
-		/* A crash in the middle of an append: that packet's grant never
-		 * left (the fsync comes first), so the record can go. */
+		/* Only a machine crash tears an append (a process crash
+		 * cannot split one write()); the mark covers that packet. */
 		log_warn("replay cache %s: cutting a torn last record (%zu bytes)", r->path, torn);
 		if (ftruncate(r->fd, (off_t)(HDR_LEN + nrec * REC_LEN)) < 0 || fsync(r->fd) < 0)
 			return -errno;
@@ -328,6 +335,7 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 	if (!r)
 		return -ENOMEM;
 	r->fd = -1;
+	r->mark.fd = -1;
 	r->cap = cap < 16 ? 16 : cap;
 	size_t n = 32;
 	while (n < 2 * r->cap)
@@ -360,6 +368,17 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 			if (rc < 0)
 				log_warn("replay cache %s: compaction failed: %s", path, strerror(-rc));
 		}
+		rc = replay_mark_open(path, now_s, &r->mark);
+		if (rc < 0) {
+			log_err("replay cache %s.mark: %s", path, strerror(-rc));
+			replay_close(r);
+			return rc;
+		}
+		if (r->mark.refuse_until > now_s)
+			log_warn("replay cache %s: the machine stopped uncleanly and records may be "
+				 "lost: refusing packets that expire before %llu (%llu s from now)",
+				 path, (unsigned long long)r->mark.refuse_until,
+				 (unsigned long long)(r->mark.refuse_until - now_s));
 	}
 	*out = r;
 	return 0;
@@ -369,8 +388,11 @@ void replay_close(struct replay *r)
 {
 	if (!r)
 		return;
-	if (r->fd >= 0)
+	if (r->fd >= 0) {
+		/* A clean stop: every record on disk, then the mark says so. */
+		replay_mark_close(&r->mark, fdatasync(r->fd) == 0);
 		close(r->fd);
+	}
 	free(r->path);
 	free(r->slots);
 	free(r);

@@ -8,9 +8,12 @@
  * most CAP live entries; when that many unexpired packets were accepted,
  * new ones are refused (-ENOSPC) rather than an old id forgotten.
  *
- * Every id is appended to the cache file and fdatasync'd before
- * replay_check_add() returns success, so a grant never leaves for a packet
- * that a restart (or SIGKILL, or a power cut) would forget.  The file is
+ * Every id is appended to the cache file before replay_check_add()
+ * returns success, so a grant never leaves for a packet that a restart or
+ * SIGKILL would forget; a power cut is covered by the cache's mark
+ * (replay_mark.h), which costs one fdatasync per lease, not per packet,
+ * and after an unclean reboot refuses every packet that could have been
+ * accepted before it.  The file is
  * reloaded at open: a torn last record is cut off, records failing their
  * checksum are skipped.  It is rewritten (compacted) atomically when it
  * holds many more records than live entries.  See docs/spa-protocol.md.

@@ -42,32 +42,18 @@
 #define LOGLIM_SLOTS   4096
 #define LOG_LINES_PER_S 50
 
+/* Why a packet was refused: counters.h (shared with the parent, which
+ * reports the counts by reason). */
 enum reason {
-	R_SIZE, R_VERSION, R_LEGACY, R_UNKNOWN_KEY, R_RATE, R_STALE, R_FUTURE,
-	R_AUTH, R_MALFORMED, R_WRONG_PORT, R_WRONG_DOOR, R_REPLAY, R_CACHE, R_PORT,
-	R_ADDRESS, R_NO_ADDRESS, R_FWKNOP,
-	R_COUNT
+	R_SIZE = SPA_R_SIZE, R_VERSION = SPA_R_VERSION, R_UNKNOWN_KEY = SPA_R_UNKNOWN_KEY,
+	R_RATE = SPA_R_RATE, R_STALE = SPA_R_STALE, R_FUTURE = SPA_R_FUTURE,
+	R_AUTH = SPA_R_AUTH, R_MALFORMED = SPA_R_MALFORMED, R_REPLAY = SPA_R_REPLAY,
+	R_CACHE = SPA_R_CACHE, R_PORT = SPA_R_PORT, R_ADDRESS = SPA_R_ADDRESS,
+	R_FWKNOP = SPA_R_FWKNOP, R_LEGACY = SPA_R_LEGACY, R_WRONG_PORT = SPA_R_WRONG_PORT,
+	R_WRONG_DOOR = SPA_R_WRONG_DOOR, R_NO_ADDRESS = SPA_R_NO_ADDRESS,
+	R_COUNT = SPA_R_COUNT
 };
-
-static const char *const reason_text[R_COUNT] = {
-	[R_SIZE] = "bad size",
-	[R_VERSION] = "unknown version",
-	[R_LEGACY] = "protocol version 1 (not bound to a port; SPA_Accept_V1 is off)",
-	[R_UNKNOWN_KEY] = "unknown key id",
-	[R_RATE] = "rate limited",
-	[R_STALE] = "stale timestamp",
-	[R_FUTURE] = "future timestamp",
-	[R_AUTH] = "authentication failed",
-	[R_MALFORMED] = "malformed request",
-	[R_WRONG_PORT] = "made for another port",
-	[R_WRONG_DOOR] = "made for another door",
-	[R_REPLAY] = "replayed packet",
-	[R_CACHE] = "replay cache unavailable",
-	[R_PORT] = "port not in the door's Open",
-	[R_ADDRESS] = "address not allowed",
-	[R_NO_ADDRESS] = "no address named (SPA_Require_Address)",
-	[R_FWKNOP] = "fwknop",
-};
+#define reason_text spa_refusal_text
 
 struct keyent {
 	bool used;
@@ -336,6 +322,7 @@ static void reject(struct spa_doors *s, const char *door, const struct addr *src
 		   enum reason r, const char *detail, uint64_t now_s)
 {
 	s->stats.rejected++;
+	s->stats.refused[r]++;
 	if (r == R_REPLAY)
 		s->stats.replayed++;
 	struct addr key = *src;
@@ -361,7 +348,7 @@ static void reject(struct spa_doors *s, const char *door, const struct addr *src
 	l->sec = now_s;
 	char a[ADDR_STRLEN];
 	addr_format(src, a, sizeof a);
-	log_info("door %s: %s: SPA refused: %s%s%s", door, a, reason_text[r],
+	log_notice("door %s: %s: SPA refused: %s%s%s", door, a, reason_text[r],
 		 detail ? ": " : "", detail ? detail : "");
 }
 
@@ -451,7 +438,7 @@ static bool grant_for(struct spa_doors *s, size_t di, const struct knock_event *
 	char a[ADDR_STRLEN], t[ADDR_STRLEN];
 	addr_format(&ev->saddr, a, sizeof a);
 	addr_format(&target, t, sizeof t);
-	log_info("door %s: %s: SPA accepted: %s, for %s", d->name, a, ask->who, t);
+	log_notice("door %s: %s: SPA accepted: %s, for %s", d->name, a, ask->who, t);
 	return true;
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "counters.h"
 #include "grant.h"
 #include "packet.h"
 
@@ -46,6 +47,7 @@ void spa_doors_abort(struct spa_doors *s);
 /* Counters for benchmarks and `sesame status`. */
 struct spa_stats {
 	uint64_t seen, granted, replayed, rejected;
+	uint64_t refused[SPA_R_COUNT];  /* rejected, by reason (counters.h) */
 };
 void spa_doors_stats(const struct spa_doors *s, struct spa_stats *out);
 

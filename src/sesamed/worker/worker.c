@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,15 +21,15 @@
 #include "log.h"
 #include "loop.h"
 #include "privsep.h"
+#include "rotdoor.h"
 #include "spa_door.h"
-
-#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
 
 struct worker {
 	const struct worker_args *a;
 	const struct config *cfg;
 	struct doors *doors;
 	struct spa_doors *spa;          /* NULL: no SPA door */
+	struct rotdoors *rot;           /* NULL: no rotating door */
 	struct loop *loop;
 	struct loop_timer *expire;
 	unsigned min_seq_timeout_ms;
@@ -64,8 +65,9 @@ static unsigned max_seq_timeout(const struct config *cfg)
 }
 
 /* A worker of a sesamed that was just killed may live a moment longer
- * (until its PR_SET_PDEATHSIG lands) and still hold the replay cache's
- * lock: wait for it (up to 3 s) rather than refuse to start. */
+ * (until its PR_SET_PDEATHSIG lands) and still hold the lock of the
+ * replay cache (or of the rotating doors' spent file): wait for it (up to
+ * 3 s) rather than refuse to start. */
 static void replay_lock_wait(const char *path)
 {
 	if (!path)
@@ -96,11 +98,18 @@ static bool has_onetime(const struct config *cfg)
 	return false;
 }
 
+static uint64_t realtime_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /* The grant goes to the parent as it is; a parent that cannot take it
  * any more is gone, and so are we.  The parent kills a worker that sends
  * a grant its check refuses, so the same check runs here first: a
  * request nobody foresaw is refused here, logged, and costs nothing. */
-static void send_grant(struct worker *w, const struct grant *gr)
+static void send_grant(struct worker *w, const struct grant *gr, uint64_t captured_us)
 {
 	if (!grant_validate(gr, w->cfg)) {
 		const char *door = gr->door < w->cfg->ndoors ? w->cfg->doors[gr->door].name : "?";
@@ -114,6 +123,8 @@ static void send_grant(struct worker *w, const struct grant *gr)
 	memset(&m, 0, sizeof m);
 	m.type = PS_GRANT;
 	memcpy(&m.grant, gr, sizeof m.grant);
+	m.captured_us = captured_us;
+	m.sent_us = realtime_us();
 	int rc = privsep_send(w->a->ipc, &m);
 	if (rc < 0) {
 		log_err("worker: cannot hand a grant to the parent: %s", strerror(-rc));
@@ -139,13 +150,6 @@ static void expire_after_packet(struct worker *w, uint64_t now)
 		loop_timer_set(w->loop, w->expire, want);
 }
 
-static int64_t since_capture_us(const struct knock_event *ev)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - (int64_t)ev->time_us;
-}
-
 /* Every decoded packet the filter let through: SPA doors take UDP to
  * their SPA_Port, sequence doors take the rest. */
 static void on_packet(void *ctx, const struct knock_event *ev)
@@ -164,7 +168,7 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	if (w->spa && ev->proto == PROTO_UDP) {
 		struct grant gr;
 		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), now, &gr))
-			send_grant(w, &gr);
+			send_grant(w, &gr, ev->time_us);
 	}
 	if (w->max_seq_timeout_ms) {
 		struct ps_event *h = &w->history[w->hnext];
@@ -177,11 +181,13 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	}
 	size_t n = doors_feed(w->doors, ev, now, w->grants, w->ngrants);
 	for (size_t i = 0; i < n; i++)
-		send_grant(w, &w->grants[i]);
-	if (n && log_get_level() >= LOG_DEBUG)
-		/* The worker's share of knock-to-open (bench/knock_latency.sh
-		 * measures the whole, command included). */
-		log_debug("capture to decision %lld us", (long long)since_capture_us(ev));
+		send_grant(w, &w->grants[i], ev->time_us);
+	if (w->rot) {
+		size_t r = rotdoors_feed(w->rot, ev, now, (uint64_t)time(NULL), w->grants,
+					 w->ngrants);
+		for (size_t i = 0; i < r; i++)
+			send_grant(w, &w->grants[i], ev->time_us);
+	}
 	expire_after_packet(w, now);
 }
 
@@ -224,9 +230,7 @@ static void send_history(struct worker *w)
 		privsep_send(w->a->ipc, &m);
 }
 
-/* Before the first packet: the previous worker's knocks, replayed
- * through our doors with their grants discarded (they were given). */
-static int take_history(struct worker *w)
+static int replay_history(struct worker *w)
 {
 	for (;;) {
 		struct pollfd p = { .fd = w->a->ipc, .events = POLLIN };
@@ -262,6 +266,60 @@ static int take_history(struct worker *w)
 	}
 }
 
+/* Before the first packet: the previous worker's knocks, replayed
+ * through our doors with their grants discarded (they were given) and
+ * their decision lines dropped: the old worker logged each of them once,
+ * and whatever counts log lines (fail2ban) must not count them twice on
+ * every reload.  Warnings and errors still show. */
+static int take_history(struct worker *w)
+{
+	int level = log_get_level();
+	if (level > LOG_WARNING)
+		log_set_level(LOG_WARNING);
+	int rc = replay_history(w);
+	log_set_level(level);
+	return rc;
+}
+
+/* The answer to PS_STATUS_REQ: the knock counts in pages of
+ * PS_KNOCK_DOORS doors, then attempts per door and the totals. */
+static int send_status(struct worker *w, int fd)
+{
+	const struct config *cfg = w->cfg;
+	size_t ndoors = cfg->ndoors < CONFIG_DOORS_MAX ? cfg->ndoors : CONFIG_DOORS_MAX;
+	struct ps_msg m;
+	for (size_t first = 0; first < ndoors; first += PS_KNOCK_DOORS) {
+		memset(&m, 0, sizeof m);
+		m.type = PS_KNOCKS;
+		m.knock_door = (uint32_t)first;
+		for (size_t k = 0; k < PS_KNOCK_DOORS && first + k < ndoors; k++)
+			doors_counts(w->doors, first + k, &m.knocks[k]);
+		int rc = privsep_send(fd, &m);
+		if (rc < 0)
+			return rc;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = PS_STATUS;
+	m.ndoors = (uint32_t)ndoors;
+	for (size_t i = 0; i < ndoors; i++)
+		m.attempts[i] = (uint32_t)(doors_attempts(w->doors, i) +
+			(w->rot ? rotdoors_attempts(w->rot, i, loop_now_ms()) : 0));
+	struct capture_stats cs = { 0 };
+	capture_stats(w->a->cap, &cs);
+	m.counters.frames = cs.seen;
+	m.counters.undecodable = cs.undecodable;
+	m.counters.kernel_drops = cs.kernel_drops;
+	m.counters.if_drops = cs.if_drops;
+	if (w->spa) {
+		struct spa_stats st;
+		spa_doors_stats(w->spa, &st);
+		m.counters.spa_seen = st.seen;
+		m.counters.spa_accepted = st.granted;
+		memcpy(m.counters.spa_refused, st.refused, sizeof st.refused);
+	}
+	return privsep_send(fd, &m);
+}
+
 static void on_parent(struct loop *l, int fd, uint32_t events, void *ctx)
 {
 	(void)events;
@@ -282,12 +340,7 @@ static void on_parent(struct loop *l, int fd, uint32_t events, void *ctx)
 		loop_stop(l, 0);
 		return;
 	}
-	memset(&m, 0, sizeof m);
-	m.type = PS_STATUS;
-	m.ndoors = (uint32_t)w->cfg->ndoors;
-	for (size_t i = 0; i < w->cfg->ndoors && i < CONFIG_DOORS_MAX; i++)
-		m.attempts[i] = (uint32_t)doors_attempts(w->doors, i);
-	if (privsep_send(fd, &m) < 0)
+	if (send_status(w, fd) < 0)
 		loop_stop(l, 0);
 }
 
@@ -336,6 +389,10 @@ static int setup(struct worker *w)
 		return rc;
 	if (has_spa(cfg) && (rc = spa_doors_new(cfg, &w->spa)) < 0)
 		return rc;
+	/* Secrets, /etc/services and the spent file: read before the
+	 * sandbox, written through the descriptor after it. */
+	if (rotdoors_wanted(cfg) && (rc = rotdoors_new(cfg, (uint64_t)time(NULL), &w->rot)) < 0)
+		return rc;
 	w->ngrants = cfg->ndoors ? cfg->ndoors : 1;
 	w->grants = calloc(w->ngrants, sizeof *w->grants);
 	if (!w->grants)
@@ -358,6 +415,8 @@ static int setup(struct worker *w)
 		return rc;
 	if ((rc = take_history(w)) < 0)
 		return rc;
+	/* The replayed knocks were counted by the worker before us. */
+	doors_reset_counts(w->doors);
 	on_expire(w->loop, w->expire, w);
 	return 0;
 }
@@ -395,15 +454,22 @@ _Noreturn void worker_run(const struct worker_args *a)
 	_exit(w.status);
 }
 
-int worker_check_doors(const struct config *cfg)
+static int check_doors(const struct config *cfg)
 {
-	/* The worker builds its doors again after the fork; built here once
-	 * so that the parent can refuse to start. */
 	struct doors *doors = NULL;
 	int rc = doors_new(cfg, &doors);
 	if (rc < 0)
 		return rc;
 	doors_free(doors);
+	if (rotdoors_wanted(cfg)) {
+		char spent[4096];
+		if (rotdoors_spent_path(cfg, spent, sizeof spent) == 0)
+			replay_lock_wait(spent);
+		struct rotdoors *rot = NULL;
+		if ((rc = rotdoors_new(cfg, (uint64_t)time(NULL), &rot)) < 0)
+			return rc;
+		rotdoors_free(rot);
+	}
 	if (!has_spa(cfg))
 		return 0;
 	replay_lock_wait(cfg->replay_cache);
@@ -412,4 +478,25 @@ int worker_check_doors(const struct config *cfg)
 		return rc;
 	spa_doors_free(spa);
 	return 0;
+}
+
+int worker_check_doors(const struct config *cfg)
+{
+	/* In a child of its own: building SPA doors initialises OpenSSL
+	 * and reads every key, which would otherwise stay resident in the
+	 * long-lived parent that needs none of it. */
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int rc = check_doors(cfg);
+		_exit(rc < 0 && -rc < 256 ? -rc : rc < 0 ? EIO : 0);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(st))
+		return -EIO;
+	return -WEXITSTATUS(st);
 }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/stages.sh [ROUNDS] — where knock-to-open time goes, stage by stage.
+#
+# sesamed runs with SESAME_GRANT_TIMING=1: after every grant the parent
+# logs, for that grant, the worker's share (kernel capture timestamp of
+# the last knock to the moment the worker sent the grant), the hand-over
+# to the parent, and the gate (table check plus the netlink batch).
+# tcpdump in the server namespace gives the two ends seen from outside:
+# the last knock coming in and the guarded port's first SYN-ACK going out.
+# All of them are CLOCK_REALTIME microseconds of one kernel, so the stages
+# add up.  Each round knocks from its own client address (198.18.8.0/22,
+# static neighbour entries: no ARP in the path) with bench/gate_probe,
+# which then sends a SYN to the guarded port every 50 us until one is
+# answered.  ROUNDS (default 1000, at most 1000).  RT=1 runs sesamed and
+# the prober under SCHED_FIFO (chrt -f 10).  Prints a Markdown table.
+set -u
+ROUNDS=${1:-1000}
+[ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 1000 ] || { echo "ROUNDS must be 1..1000"; exit 1; }
+. "$(dirname "$0")/../tests/e2e/lib.sh"
+PROBE=$BIN/bench/gate_probe
+PRIO=()
+[ "${RT:-0}" = 1 ] && PRIO=(chrt -f 10)
+[ -x "$SESAMED" ] && [ -x "$PROBE" ] || { echo "build first (make)"; exit 1; }
+ns_setup
+tcp_service 2222
+climac=$(ip -n "$CLI_NS" -br link show eth0 | awk '{print $3}')
+addr_of() { echo "198.18.$((8 + $1 / 250)).$((1 + $1 % 250))"; }
+{
+	for ((i = 0; i < ROUNDS; i++)); do echo "addr add $(addr_of "$i")/32 dev eth0"; done
+} | ip -n "$CLI_NS" -batch -
+{
+	for ((i = 0; i < ROUNDS; i++)); do echo "neigh replace $(addr_of "$i") lladdr $climac dev br0"; done
+} | ip -n "$SRV_NS" -batch -
+ip -n "$SRV_NS" route add 198.18.8.0/22 dev br0
+
+cat >"$TMP/sesamed.conf" <<EOF
+[options]
+	NftTable      = bench_stages
+	ControlSocket = $TMP/control
+	StateDir      = $TMP/state
+	LogFile       = $TMP/sesamed.log
+[bench]
+	Sequence      = 7000,8000,9000
+	Seq_Timeout   = 5
+	TCPFlags      = syn
+	Open          = 2222/tcp
+	Open_Timeout  = 120
+EOF
+mkdir -p "$TMP/state"
+bg "$SRV_NS" env SESAME_GRANT_TIMING=1 "${PRIO[@]}" "$SESAMED" -c "$TMP/sesamed.conf" -i br0 \
+	-p "$TMP/sesamed.pid" >/dev/null 2>&1
+spid=$BG_PID
+wait_until 5 grep -qs "capturing on" "$TMP/sesamed.log" ||
+	{ echo "sesamed did not start:"; cat "$TMP/sesamed.log"; exit 1; }
+
+bg "$SRV_NS" tcpdump -i br0 --immediate-mode -U -n -w "$TMP/s.pcap" \
+	'(tcp dst port 9000 and tcp[tcpflags] & tcp-syn != 0) or (tcp src port 2222 and tcp[tcpflags] & tcp-syn != 0)' \
+	>/dev/null 2>&1
+tcpd=$BG_PID
+sleep 1
+misses=0
+for ((i = 0; i < ROUNDS; i++)); do
+	in_cli "${PRIO[@]}" "$PROBE" -s "$(addr_of "$i")" -d "$SRV4" -k 7000,8000,9000 -p 2222 \
+		-i 50 -t 2000 >/dev/null 2>&1 || misses=$((misses + 1))
+	sleep 0.01
+done
+sleep 0.3
+kill -TERM "$tcpd" 2>/dev/null
+wait_until 5 not kill -0 "$tcpd" 2>/dev/null
+kill -TERM "$spid"; wait_until 7 not kill -0 "$spid" 2>/dev/null
+in_srv "$SESAMED" -c "$TMP/sesamed.conf" --remove-gate >/dev/null 2>&1
+
+# Per address: last knock in and first SYN-ACK out (tcpdump), and the
+# daemon's timing line.
+tcpdump -tt -n -r "$TMP/s.pcap" 2>/dev/null | awk '
+	function us(t,   p) { split(t, p, "."); return p[1] * 1000000 + p[2] }
+	$5 ~ /\.9000:$/ { a = $3; sub(/\.[0-9]+$/, "", a); if (!(a in knock)) knock[a] = us($1); next }
+	$3 ~ /\.2222$/ { a = $5; sub(/\.[0-9]+:$/, "", a)
+		if (a in knock && !(a in out)) { out[a] = us($1); printf "%s %.0f %.0f\n", a, knock[a], out[a] } }' \
+	>"$TMP/wire"
+sed -n 's/.*grant timing: door [^:]*: \([^:]*\): capture to sent \([0-9-]*\) us, to parent \([0-9-]*\) us, gate \([0-9-]*\) us, done at \([0-9]*\).*/\1 \2 \3 \4 \5/p' \
+	"$TMP/sesamed.log" >"$TMP/daemon"
+awk 'NR == FNR { k[$1] = $2; o[$1] = $3; next }
+	($1 in k) {
+		print "worker", $2; print "ipc", $3; print "gate", $4
+		printf "answer %.0f\ntotal %.0f\n", o[$1] - $5, o[$1] - k[$1]
+	}' "$TMP/wire" "$TMP/daemon" >"$TMP/stages"
+
+row() {  # LABEL KEY
+	awk -v key="$2" '$1 == key { print $2 }' "$TMP/stages" | sort -n | awk -v label="$1" '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { printf "| %s | – | – | – | 0 |\n", label; exit }
+			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			i = int(NR * 0.99 + 0.999999); if (i > NR) i = NR
+			printf "| %s | %d | %d | %d | %d |\n", label, m, v[i], v[NR], NR }'
+}
+echo "knock → open by stage, $ROUNDS knocks ($misses never opened), $([ "${RT:-0}" = 1 ] && echo "SCHED_FIFO" || echo "normal priority"), µs"
+echo
+echo "| stage | median | p99 | max | n |"
+echo "|---|---|---|---|---|"
+row "last knock captured → worker sends the grant (decode, door)" worker
+row "worker → parent (socketpair, wake-up)" ipc
+row "parent: table check + netlink batch, until the kernel answers" gate
+row "gate done → first SYN-ACK out (probe SYN every 50 µs)" answer
+row "total: last knock in → SYN-ACK out" total

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of rotdoor: rotating doors fed with knocks derived by
+ * rotseq, at chosen wall-clock times — the window c-1..c+1, spent once
+ * (across a restart too), wrong secrets, many clients, bound addresses. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base64.h"
+#include "config.h"
+#include "log.h"
+#include "rotdoor.h"
+#include "rotseq.h"
+
+#define PERIOD 30
+#define T0     1700000010ull            /* inside step 56666667 */
+
+static char dir[64];
+static char secrets[128];
+
+static const uint8_t key_alice[16] = "alice's secret!";
+static const uint8_t key_bob[20] = "bob's longer secret";
+
+static void write_secrets(size_t extra)
+{
+	FILE *f = fopen(secrets, "w");
+	assert_non_null(f);
+	char b64[128];
+	base64_encode(key_alice, sizeof key_alice, b64, sizeof b64, true);
+	fprintf(f, "alice %s\n", b64);
+	base64_encode(key_bob, sizeof key_bob, b64, sizeof b64, true);
+	fprintf(f, "bob %s\n", b64);
+	for (size_t i = 0; i < extra; i++) {
+		uint8_t k[16];
+		for (size_t j = 0; j < sizeof k; j++)
+			k[j] = (uint8_t)(i * 31 + j * 7 + 1);
+		base64_encode(k, sizeof k, b64, sizeof b64, true);
+		fprintf(f, "client%zu %s\n", i, b64);
+	}
+	fclose(f);
+	chmod(secrets, 0600);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/sesame-rotdoor-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(secrets, sizeof secrets, "%s/secrets", dir);
+	write_secrets(0);
+	log_set_level(LOG_DEBUG);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static struct config *load(const char *extra)
+{
+	char text[1024];
+	snprintf(text, sizeof text, "[options]\nStateDir = %s/state\n[r]\n"
+		 "sequence_secrets = %s\nsequence_period = %d\nopen = 22\n%s",
+		 dir, secrets, PERIOD, extra);
+	struct config *cfg = NULL;
+	assert_int_equal(config_parse("t.conf", text, strlen(text), NULL, NULL, &cfg), 0);
+	return cfg;
+}
+
+/* The sequence the client with KEY knocks at step C (from ADDR when the
+ * door binds addresses). */
+static void expected(const struct config *cfg, const uint8_t *key, size_t klen, uint64_t c,
+		     const struct addr *bind, struct port_proto *out)
+{
+	const struct door *d = &cfg->doors[0];
+	struct rotseq_set set;
+	assert_int_equal(rotseq_door_set(cfg, d, ROTSEQ_SERVICES, &set), 0);
+	assert_int_equal(rotseq_derive(key, klen, d->name, c, bind, &set,
+				       (enum rotseq_protos)d->rot_protos, d->rot_length, out), 0);
+	rotseq_set_fini(&set);
+}
+
+static uint64_t mono = 1000;
+static uint8_t knock_flags = TCPF_SYN;
+
+/* Knocks SEQ from SRC at wall time UNIX_S; returns the grants. */
+static size_t knock(struct rotdoors *r, const char *src, const struct port_proto *seq,
+		    size_t len, uint64_t unix_s)
+{
+	struct knock_event ev = { 0 };
+	assert_true(addr_parse(src, &ev.saddr));
+	assert_true(addr_parse("198.18.0.1", &ev.daddr));
+	struct grant g[4];
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		ev.dport = seq[i].port;
+		ev.proto = seq[i].proto;
+		ev.sport = (uint16_t)(40000 + i);
+		ev.tcpflags = knock_flags;
+		n += rotdoors_feed(r, &ev, mono += 10, unix_s, g + n, 4 - n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(g[i].door, 0);
+		assert_true(addr_equal(&g[i].addr, &ev.saddr));
+	}
+	return n;
+}
+
+static void window_and_spent(void **state)
+{
+	(void)state;
+	struct config *cfg = load("");
+	struct rotdoors *r = NULL;
+	assert_int_equal(rotdoors_new(cfg, T0, &r), 0);
+	uint64_t c = T0 / PERIOD;
+	struct port_proto s[CONFIG_SEQ_MAX];
+
+	/* c-2 and c+2 are outside the window. */
+	expected(cfg, key_alice, 16, c - 2, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.2", s, 4, T0), 0);
+	expected(cfg, key_alice, 16, c + 2, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.2", s, 4, T0), 0);
+	/* c-1, c, c+1 open, each once. */
+	for (int off = -1; off <= 1; off++) {
+		expected(cfg, key_alice, 16, c + (uint64_t)(int64_t)off, NULL, s);
+		assert_int_equal(knock(r, "198.18.0.2", s, 4, T0), 1);
+		/* Again, from the same address and from another: spent. */
+		assert_int_equal(knock(r, "198.18.0.2", s, 4, T0), 0);
+		assert_int_equal(knock(r, "198.18.0.3", s, 4, T0), 0);
+	}
+	/* Bob's sequence of step c is his own. */
+	expected(cfg, key_bob, 20, c, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.3", s, 4, T0), 1);
+	/* A step later, c+2 is live and c-1 is not. */
+	uint64_t t1 = T0 + PERIOD;
+	expected(cfg, key_bob, 20, c - 1, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.3", s, 4, t1), 0);
+	expected(cfg, key_bob, 20, c + 2, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.3", s, 4, t1), 1);
+
+	/* Spent marks survive a restart: a new instance on the same
+	 * StateDir refuses alice's step c; her step c+2 is still unspent. */
+	rotdoors_free(r);
+	assert_int_equal(rotdoors_new(cfg, T0, &r), 0);
+	expected(cfg, key_alice, 16, c, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.4", s, 4, T0), 0);
+	expected(cfg, key_alice, 16, c + 1, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.4", s, 4, T0), 0);
+	rotdoors_free(r);
+	assert_int_equal(rotdoors_new(cfg, t1, &r), 0);
+	expected(cfg, key_alice, 16, c + 2, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.4", s, 4, t1), 1);
+	rotdoors_free(r);
+	config_free(cfg);
+}
+
+static void wrong_secret_and_order(void **state)
+{
+	(void)state;
+	struct config *cfg = load("sequence_length = 5\n");
+	struct rotdoors *r = NULL;
+	assert_int_equal(rotdoors_new(cfg, T0, &r), 0);
+	uint64_t c = T0 / PERIOD;
+	struct port_proto s[CONFIG_SEQ_MAX];
+	static const uint8_t mallory[16] = "not the secret!";
+	for (int off = -1; off <= 1; off++) {
+		expected(cfg, mallory, 16, c + (uint64_t)(int64_t)off, NULL, s);
+		assert_int_equal(knock(r, "198.18.0.2", s, 5, T0), 0);
+	}
+	/* Out of order, then a step missing: nothing; then right. */
+	expected(cfg, key_alice, 16, c, NULL, s);
+	struct port_proto swapped[5] = { s[0], s[2], s[1], s[3], s[4] };
+	assert_int_equal(knock(r, "198.18.0.2", swapped, 5, T0), 0);
+	struct port_proto missing[4] = { s[0], s[1], s[3], s[4] };
+	assert_int_equal(knock(r, "198.18.0.2", missing, 4, T0), 0);
+	/* Without TCPFlags, only SYNs without ACK are knocks: replies to
+	 * the server's own connections land in the range too. */
+	knock_flags = TCPF_SYN | TCPF_ACK;
+	assert_int_equal(knock(r, "198.18.0.2", s, 5, T0), 0);
+	knock_flags = TCPF_ACK;
+	assert_int_equal(knock(r, "198.18.0.2", s, 5, T0), 0);
+	knock_flags = TCPF_SYN;
+	/* Noise on other ports between the knocks does not matter. */
+	struct port_proto noisy[7] = { s[0], { 1, PROTO_TCP }, s[1], s[2],
+				       { 443, PROTO_TCP }, s[3], s[4] };
+	assert_int_equal(knock(r, "198.18.0.2", noisy, 7, T0), 1);
+	/* Too slow: Seq_Timeout (25 s) from the first knock. */
+	expected(cfg, key_alice, 16, c + 1, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.5", s, 2, T0), 0);
+	assert_int_equal(rotdoors_attempts(r, 0, mono), 1);
+	mono += 26000;
+	assert_int_equal(rotdoors_attempts(r, 0, mono), 0);
+	assert_int_equal(knock(r, "198.18.0.5", s + 2, 3, T0), 0);
+	assert_int_equal(knock(r, "198.18.0.5", s, 5, T0), 1);
+	rotdoors_free(r);
+	config_free(cfg);
+}
+
+static void thousand_clients(void **state)
+{
+	(void)state;
+	write_secrets(1000);
+	struct config *cfg = load("sequence_protocols = mixed\n");
+	struct rotdoors *r = NULL;
+	assert_int_equal(rotdoors_new(cfg, T0, &r), 0);
+	uint64_t c = T0 / PERIOD;
+	struct port_proto s[CONFIG_SEQ_MAX];
+	expected(cfg, key_bob, 20, c, NULL, s);
+	assert_int_equal(knock(r, "2001:db8::2", s, 4, T0), 1);
+	assert_int_equal(knock(r, "2001:db8::2", s, 4, T0), 0);
+	/* The last client of the file too. */
+	uint8_t k[16];
+	for (size_t j = 0; j < sizeof k; j++)
+		k[j] = (uint8_t)(999 * 31 + j * 7 + 1);
+	expected(cfg, k, 16, c + 1, NULL, s);
+	assert_int_equal(knock(r, "2001:db8::3", s, 4, T0), 1);
+	rotdoors_free(r);
+	config_free(cfg);
+}
+
+static void bound_address(void **state)
+{
+	(void)state;
+	struct config *cfg = load("sequence_bind_address = yes\n");
+	struct rotdoors *r = NULL;
+	assert_int_equal(rotdoors_new(cfg, T0, &r), 0);
+	uint64_t c = T0 / PERIOD;
+	struct port_proto s[CONFIG_SEQ_MAX];
+	struct addr a;
+	assert_true(addr_parse("198.18.0.2", &a));
+	expected(cfg, key_alice, 16, c, &a, s);
+	/* Knocked from elsewhere, the sequence bound to .2 opens nothing. */
+	assert_int_equal(knock(r, "198.18.0.9", s, 4, T0), 0);
+	assert_int_equal(knock(r, "198.18.0.2", s, 4, T0), 1);
+	/* Unbound, alice's sequence is wrong on this door. */
+	expected(cfg, key_alice, 16, c + 1, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.2", s, 4, T0), 0);
+	rotdoors_free(r);
+	config_free(cfg);
+}
+
+/* No client yet: the door loads and stays shut. */
+static void no_clients(void **state)
+{
+	(void)state;
+	FILE *f = fopen(secrets, "w");
+	assert_non_null(f);
+	fputs("# nobody yet\n", f);
+	fclose(f);
+	struct config *cfg = load("");
+	struct rotdoors *r = NULL;
+	assert_int_equal(rotdoors_new(cfg, T0, &r), 0);
+	struct port_proto s[CONFIG_SEQ_MAX];
+	expected(cfg, key_alice, 16, T0 / PERIOD, NULL, s);
+	assert_int_equal(knock(r, "198.18.0.2", s, 4, T0), 0);
+	rotdoors_turn(r, T0 + 10 * PERIOD);
+	assert_int_equal(rotdoors_attempts(r, 0, mono), 0);
+	rotdoors_free(r);
+	config_free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(window_and_spent, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_secret_and_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(thousand_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(bound_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_clients, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
