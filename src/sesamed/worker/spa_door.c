@@ -388,8 +388,8 @@ struct ask {
 };
 
 /* The door's policy, the same for both formats: ports within Open (each
- * once), the address rule, then the grant itself, checked as the parent
- * will check it. */
+ * once), the address rules, then the grant (which the worker checks with
+ * grant_validate() before it sends it, as the parent will). */
 static bool grant_for(struct spa_doors *s, size_t di, const struct knock_event *ev,
 		      struct ask *ask, uint64_t now_s, struct grant *gr)
 {
