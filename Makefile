@@ -146,6 +146,18 @@ FUZZ_MUTANTS := build/fuzz/mutants/fuzz_door_seq_timeout
 fuzz-flags:
 	@echo clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN)
 
+# Mutants for the mutation check (tests/e2e/test_fuzz_mutants.sh): a
+# harness linked with one module built with a planted bug, which the
+# harness must catch.  SESAME_MUTANT_* switches are used nowhere else.
+FUZZ_MUTANTS := build/fuzz/mutant/fuzz_spa-no-port-dedup
+build/fuzz/mutant/spa_door-no-port-dedup.o: src/sesamed/worker/spa_door.c
+	@mkdir -p $(@D)
+	$(call quiet,CLANG,$@)clang $(FUZZ_FLAGS) -DSESAME_MUTANT_NO_PORT_DEDUP \
+		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+build/fuzz/mutant/fuzz_spa-no-port-dedup: fuzz/fuzz_spa.c build/fuzz/mutant/spa_door-no-port-dedup.o build/fuzz/libsesame.a
+	$(call quiet,CLANG,$@)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+		build/fuzz/mutant/spa_door-no-port-dedup.o build/fuzz/libsesame.a $(LDLIBS)
+
 # The Debian packages the build, the tests, the demo and the benchmarks need.
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
 	libssl-dev libseccomp-dev libcmocka-dev nftables iptables iproute2 \

@@ -117,6 +117,9 @@ client_sources() {
 next_source() {
 	ip -n "$CLI_NS" route replace "$SRV4/32" dev eth0 src "198.18.0.$((SRC_FIRST + $1 % SRC_MAX))"
 }
+# SPA rounds: one key (one fwknop door) may open 5 times a second, bursts
+# of 10 (docs/spa-protocol.md), so the rounds keep to that pace.
+next_source_spa() { next_source "$1"; sleep 0.2; }
 
 . "$SESAME_ROOT/tests/e2e/lib_benchdoor.sh"
 conf_sesamed_gate() { benchdoor_conf gate "$1" bk "NftTable = sbench"; }

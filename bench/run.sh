@@ -133,10 +133,10 @@ scenario_spa() {
 		start_sesamed "spa_$fmt" "$TMP/spa_$fmt.conf" ||
 			{ put "spa.sesame_$fmt.na" "did not start"; continue; }
 		if [ "$fmt" != fwknop ]; then
-			lat_rounds "spa_$fmt" "$ROUNDS" next_source $GUARD "$filter" -- \
+			lat_rounds "spa_$fmt" "$ROUNDS" next_source_spa $GUARD "$filter" -- \
 				"$SESAME" spa "$SRV4" --key "$TMP/client.key" --open "tcp/$GUARD"
 		else
-			lat_rounds "spa_$fmt" "$ROUNDS" next_source $GUARD "$filter" -- \
+			lat_rounds "spa_$fmt" "$ROUNDS" next_source_spa $GUARD "$filter" -- \
 				bash -c fwknop_client
 		fi
 		stop_pid "$DPID"

@@ -81,7 +81,7 @@ static struct run feed(struct spa_doors *s, const char *name, uint8_t (*pkts)[32
 			ev.payload = pkts[n % NPKT];
 			ev.payload_len = lens[n % NPKT];
 			ev.time_us = t_us + n / 64;     /* ~15M packets/s of capture time */
-			if (spa_doors_check(s, &ev, now_s, &gr)) {
+			if (spa_doors_check(s, &ev, now_s, ev.time_us / 1000, &gr)) {
 				fprintf(stderr, "spa_rate: %s: unexpected grant\n", name);
 				exit(1);
 			}
@@ -161,7 +161,7 @@ static void on_event(void *ctx, const struct knock_event *ev)
 {
 	struct cap_ctx *c = ctx;
 	struct grant gr;
-	c->granted += spa_doors_check(c->s, ev, c->now_s, &gr);
+	c->granted += spa_doors_check(c->s, ev, c->now_s, c->now_s * 1000, &gr);
 }
 
 /* Reads PATH through the capture path REPEAT times. */
@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 	runs[5] = via_capture(s, &cfg, "pcap-garbage", savefile, 5, now_s);
 
 	/* Valid packets, accepted once each (untimed: fsync per grant). */
-	struct spa_request req = { .timestamp = now_s };
+	struct spa_request req = { .timestamp = now_s, .dport = 62201 };
 	struct knock_event ev = { .proto = PROTO_UDP, .dport = 62201, .time_us = now_s * 1000000ull };
 	struct grant gr;
 	for (size_t i = 0; i < NPKT; i++) {
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
 		ev.saddr = source((unsigned)i + 20000);
 		ev.payload = pkts[i];
 		ev.payload_len = SPA_PACKET_LEN;
-		if (!spa_doors_check(s, &ev, now_s, &gr)) {
+		if (!spa_doors_check(s, &ev, now_s, i * 1000, &gr)) {
 			fprintf(stderr, "spa_rate: a valid packet was refused\n");
 			return 1;
 		}

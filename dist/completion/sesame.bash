@@ -78,7 +78,10 @@ _sesame()
 		--key | -k) _filedir key; return ;;
 		--key-file | --hmac-key-file) _filedir; return ;;
 		--port | -p | --open | --allow | --time-offset | --key-base64 | \
-			--hmac-key-base64)
+			--hmac-key-base64 | --door | --door-port)
+			return ;;
+		--protocol)
+			COMPREPLY=($(compgen -W "1 2" -- "$cur"))
 			return ;;
 		--hmac-digest)
 			COMPREPLY=($(compgen -W "md5 sha1 sha256 sha384 sha512
@@ -92,8 +95,9 @@ _sesame()
 					--allow --source --port --test -4 -6 -v -h --help" \
 					-- "$cur"))
 			else
-				COMPREPLY=($(compgen -W "--fwknop --key --port --open
-					--allow --time-offset --test -4 -6 -v --verbose
+				COMPREPLY=($(compgen -W "--fwknop --key --port --door
+					--door-port --open --allow --protocol --time-offset --test
+					-4 -6 -v --verbose
 					-h --help" -- "$cur"))
 			fi
 		else

@@ -165,6 +165,9 @@ static void finish_door(struct parser *p)
 			if (seen[K_SPA_KEYS])
 				config_perr(p, seen[K_SPA_KEYS], "door %s: SPA_Keys is for SPA_Format "
 					    "sesame; fwknop doors use Fwknop_Key_Base64", d->name);
+			if (seen[K_SPA_ACCEPT_V1])
+				config_perr(p, seen[K_SPA_ACCEPT_V1], "door %s: SPA_Accept_V1 is for "
+					    "SPA_Format sesame (fwknop has its own format)", d->name);
 			if (seen[K_FWK_KEY] && seen[K_FWK_KEY_B64])
 				config_perr(p, seen[K_FWK_KEY], "door %s: Fwknop_Key and "
 					    "Fwknop_Key_Base64 both given", d->name);

@@ -115,6 +115,10 @@ struct door {
 	enum allow_policy allow;
 	struct cidr allow_nets[CONFIG_ALLOW_MAX];
 	size_t allow_len;
+	bool spa_require_address;       /* SPA_Require_Address: refuse packets
+					 * that do not name the address */
+	bool spa_accept_v1;             /* SPA_Accept_V1 (native): also take
+					 * legacy packets, bound to no port */
 
 	/* fwknop format (raw bytes, decoded from base64 or taken literally). */
 	uint8_t fwknop_key[CONFIG_KEY_MAX];

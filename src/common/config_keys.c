@@ -50,6 +50,8 @@ static const struct keyword keywords[] = {
 	{ "SPA_Keys", K_SPA_KEYS, IN_DOOR },
 	{ "SPA_Window", K_SPA_WINDOW, IN_DOOR },
 	{ "SPA_Allow_Address", K_SPA_ALLOW, IN_DOOR },
+	{ "SPA_Require_Address", K_SPA_REQUIRE_ADDR, IN_DOOR },
+	{ "SPA_Accept_V1", K_SPA_ACCEPT_V1, IN_DOOR },
 	{ "Fwknop_Key_Base64", K_FWK_KEY_B64, IN_DOOR },
 	{ "Fwknop_Key", K_FWK_KEY, IN_DOOR },
 	{ "Fwknop_HMAC_Key_Base64", K_FWK_HMAC_B64, IN_DOOR },
@@ -551,6 +553,13 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 			d->allow = ALLOW_CIDR;
 		}
 		return;
+	case K_SPA_REQUIRE_ADDR:
+	case K_SPA_ACCEPT_V1:
+		if (!parse_bool(v, k->id == K_SPA_REQUIRE_ADDR ? &d->spa_require_address
+							       : &d->spa_accept_v1))
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected yes or no)",
+				    k->name, VAL(v));
+		return;
 	case K_FWK_KEY_B64:
 	case K_FWK_KEY:
 		set_key(p, k, v, k->id == K_FWK_KEY_B64, d->fwknop_key,
@@ -630,6 +639,7 @@ bool config_key_comment_ok(enum key_id id)
 bool config_key_is_spa(enum key_id id)
 {
 	return id == K_SPA_KEYS || id == K_SPA_WINDOW || id == K_SPA_ALLOW ||
+	       id == K_SPA_REQUIRE_ADDR || id == K_SPA_ACCEPT_V1 ||
 	       id == K_FWK_KEY_B64 || id == K_FWK_KEY || id == K_FWK_HMAC_B64 ||
 	       id == K_FWK_HMAC || id == K_FWK_DIGEST;
 }

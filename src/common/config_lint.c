@@ -178,6 +178,11 @@ static void lint_door(struct lint *l, const struct door *d)
 		if (d->spa_format == SPA_FORMAT_FWKNOP && d->fwknop_hmac_digest == HMAC_MD5)
 			warn(l, d->line, "door %s: Fwknop_HMAC_Digest md5 is weak; "
 			     "prefer sha256", d->name);
+		if (d->spa_accept_v1)
+			warn(l, d->line, "door %s: SPA_Accept_V1: version 1 packets name no "
+			     "port, so a copy sent to another door's port that holds the "
+			     "same key opens that door; turn it off once clients are "
+			     "updated", d->name);
 	}
 	for (size_t i = 0; i < l->cfg->ndoors; i++) {
 		const struct door *o = &l->cfg->doors[i];
@@ -203,6 +208,15 @@ static void lint_door(struct lint *l, const struct door *d)
 				     "the way", s->name, g->name, g->lines.sequence, g->name,
 				     s->name);
 		}
+		/* fwknop packets name neither door nor port. */
+		if (o->spa_format == SPA_FORMAT_FWKNOP && d->spa_format == SPA_FORMAT_FWKNOP &&
+		    o->fwknop_key_len == d->fwknop_key_len &&
+		    memcmp(o->fwknop_key, d->fwknop_key, d->fwknop_key_len) == 0 &&
+		    o->fwknop_hmac_key_len == d->fwknop_hmac_key_len &&
+		    memcmp(o->fwknop_hmac_key, d->fwknop_hmac_key, d->fwknop_hmac_key_len) == 0)
+			warn(l, d->line, "door %s: same fwknop keys as door %s (line %u): "
+			     "fwknop packets name no door, so each accepts the other's",
+			     d->name, o->name, o->line);
 	}
 }
 

@@ -4,12 +4,30 @@
 
 #include <sys/socket.h>
 
-static bool door_opens(const struct door *d, const struct port_proto *pp)
+static bool same_port(const struct port_proto *a, const struct port_proto *b)
+{
+	return a->port == b->port && a->proto == b->proto;
+}
+
+bool grant_door_opens(const struct door *d, const struct port_proto *pp)
 {
 	for (size_t i = 0; i < d->open_len; i++)
-		if (d->open[i].port == pp->port && d->open[i].proto == pp->proto)
+		if (same_port(&d->open[i], pp))
 			return true;
 	return false;
+}
+
+size_t grant_dedup_ports(struct port_proto *ports, size_t n)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < out && !seen; j++)
+			seen = same_port(&ports[j], &ports[i]);
+		if (!seen)
+			ports[out++] = ports[i];
+	}
+	return out;
 }
 
 bool grant_validate(const struct grant *gr, const struct config *cfg)
@@ -21,9 +39,13 @@ bool grant_validate(const struct grant *gr, const struct config *cfg)
 	const struct door *d = &cfg->doors[gr->door];
 	if (gr->nports > CONFIG_OPEN_MAX || gr->nports > d->open_len)
 		return false;
-	for (uint32_t i = 0; i < gr->nports; i++)
-		if (!door_opens(d, &gr->ports[i]))
+	for (uint32_t i = 0; i < gr->nports; i++) {
+		if (!grant_door_opens(d, &gr->ports[i]))
 			return false;
+		for (uint32_t j = 0; j < i; j++)
+			if (same_port(&gr->ports[j], &gr->ports[i]))
+				return false;
+	}
 	/* The longest this door may ever grant: a door with Open is bounded
 	 * by Open_Timeout (the nft gate refuses more, even when Cmd_Timeout
 	 * is longer), a command door by Cmd_Timeout. */

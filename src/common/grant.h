@@ -27,10 +27,19 @@ struct grant {
 };
 
 /* True when GR is well-formed for CFG: door index in range, family
- * AF_INET/AF_INET6, nports within bounds and each port one of the door's
- * Open ports, timeout not above the door's (Open_Timeout for a door with
- * Open, else Cmd_Timeout).  The privileged side refuses
- * (and treats as fatal) anything else. */
+ * AF_INET/AF_INET6, nports within bounds, each port one of the door's
+ * Open ports and none listed twice, timeout not above the door's
+ * (Open_Timeout for a door with Open, else Cmd_Timeout).  The privileged
+ * side refuses (and treats as fatal) anything else; the worker runs the
+ * same check before it sends, so that a request it did not foresee is
+ * refused there, not turned into a protocol violation. */
 bool grant_validate(const struct grant *gr, const struct config *cfg);
+
+/* True when PP is one of door D's Open ports. */
+bool grant_door_opens(const struct door *d, const struct port_proto *pp);
+
+/* Drops the repeats from PORTS[0..N) (the first of each stays, the order
+ * is kept) and returns the new count: "22/tcp,22/tcp" asks for one port. */
+size_t grant_dedup_ports(struct port_proto *ports, size_t n);
 
 #endif

@@ -19,12 +19,16 @@ enum {
 	BODY_ADDR = 1,                  /* 16 bytes; IPv4 in the first 4 */
 	BODY_NPORTS = 17,
 	BODY_PORTS = 18,                /* SPA_PORTS_MAX x (port BE16, proto) */
-	BODY_RESERVED = BODY_PORTS + 3 * SPA_PORTS_MAX,  /* zero to the end */
+	BODY_DPORT = BODY_PORTS + 3 * SPA_PORTS_MAX,    /* v2: BE16 */
+	BODY_DOOR = BODY_DPORT + 2,     /* v2: door tag */
+	BODY_RESERVED_V2 = BODY_DOOR + SPA_DOOR_TAG_LEN, /* zero to the end */
+	BODY_RESERVED_V1 = BODY_DPORT,  /* v1: zero from here on */
 };
-_Static_assert(BODY_RESERVED <= SPA_BODY_LEN, "body layout overflows");
+_Static_assert(BODY_RESERVED_V2 <= SPA_BODY_LEN, "body layout overflows");
 _Static_assert(SPA_BODY_LEN == 83, "body size is part of the protocol");
 
 static const char keyid_label[] = "sesame-spa-v1 key id";
+static const char door_label[] = "sesame-spa-v2 door";
 
 struct spa_aead {
 	EVP_CIPHER_CTX *ctx;
@@ -42,21 +46,40 @@ static const EVP_CIPHER *cipher_for(struct spa_aead *c, int mode)
 	return c->cipher;
 }
 
-void spa_key_id(const uint8_t key[SPA_KEY_LEN], uint8_t id[SPA_KEYID_LEN])
+/* SHA-256(LABEL || DATA), truncated to OUTLEN bytes.  SHA-256 cannot
+ * fail short of memory exhaustion; zeros then (a key id of zeros matches
+ * no configured key). */
+static void labelled_hash(const char *label, size_t label_len, const void *data, size_t len,
+			  uint8_t *out, size_t outlen)
 {
 	uint8_t md[32];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	if (!m || !EVP_DigestInit_ex(m, EVP_sha256(), NULL) ||
-	    !EVP_DigestUpdate(m, keyid_label, sizeof keyid_label - 1) ||
-	    !EVP_DigestUpdate(m, key, SPA_KEY_LEN) ||
-	    !EVP_DigestFinal_ex(m, md, &mdlen) || mdlen != sizeof md) {
-		/* SHA-256 cannot fail short of memory exhaustion; an id of
-		 * zeros then simply matches no configured key. */
+	    !EVP_DigestUpdate(m, label, label_len) ||
+	    !EVP_DigestUpdate(m, data, len) ||
+	    !EVP_DigestFinal_ex(m, md, &mdlen) || mdlen != sizeof md)
 		memset(md, 0, sizeof md);
-	}
 	EVP_MD_CTX_free(m);
-	memcpy(id, md, SPA_KEYID_LEN);
+	memcpy(out, md, outlen);
+}
+
+void spa_key_id(const uint8_t key[SPA_KEY_LEN], uint8_t id[SPA_KEYID_LEN])
+{
+	labelled_hash(keyid_label, sizeof keyid_label - 1, key, SPA_KEY_LEN, id, SPA_KEYID_LEN);
+}
+
+void spa_door_tag(const char *name, uint8_t tag[SPA_DOOR_TAG_LEN])
+{
+	labelled_hash(door_label, sizeof door_label - 1, name, strlen(name), tag,
+		      SPA_DOOR_TAG_LEN);
+	/* All zero means "no door named"; a name must never look like that
+	 * (probability 2^-64, but cheap to rule out). */
+	uint8_t acc = 0;
+	for (size_t i = 0; i < SPA_DOOR_TAG_LEN; i++)
+		acc |= tag[i];
+	if (!acc)
+		tag[SPA_DOOR_TAG_LEN - 1] = 1;
 }
 
 struct spa_aead *spa_aead_new(void)
@@ -98,14 +121,42 @@ static uint64_t get_be64(const uint8_t *p)
 	return v;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
 static bool valid_port(const struct port_proto *pp)
 {
 	return pp->port != 0 && (pp->proto == PROTO_TCP || pp->proto == PROTO_UDP);
 }
 
+static uint8_t req_version(const struct spa_request *req)
+{
+	return req->version ? req->version : SPA_VERSION;
+}
+
 static int body_encode(const struct spa_request *req, uint8_t body[SPA_BODY_LEN])
 {
 	memset(body, 0, SPA_BODY_LEN);
+	switch (req_version(req)) {
+	case SPA_VERSION:
+		if (req->dport == 0)
+			return -EINVAL;
+		body[BODY_DPORT] = (uint8_t)(req->dport >> 8);
+		body[BODY_DPORT + 1] = (uint8_t)req->dport;
+		memcpy(body + BODY_DOOR, req->door_tag, SPA_DOOR_TAG_LEN);
+		break;
+	case SPA_VERSION_LEGACY:
+		if (req->dport != 0 || !all_zero(req->door_tag, SPA_DOOR_TAG_LEN))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
 	switch (req->addr.family) {
 	case 0:
 		break;
@@ -134,16 +185,18 @@ static int body_encode(const struct spa_request *req, uint8_t body[SPA_BODY_LEN]
 	return 0;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
+static int body_decode(const uint8_t body[SPA_BODY_LEN], uint8_t version,
+		       struct spa_request *req)
 {
-	uint8_t acc = 0;
-	for (size_t i = 0; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
-static int body_decode(const uint8_t body[SPA_BODY_LEN], struct spa_request *req)
-{
+	size_t reserved = BODY_RESERVED_V1;
+	req->version = version;
+	if (version == SPA_VERSION) {
+		req->dport = (uint16_t)(body[BODY_DPORT] << 8 | body[BODY_DPORT + 1]);
+		if (req->dport == 0)
+			return -EINVAL;
+		memcpy(req->door_tag, body + BODY_DOOR, SPA_DOOR_TAG_LEN);
+		reserved = BODY_RESERVED_V2;
+	}
 	switch (body[BODY_FAMILY]) {
 	case 0:
 		if (!all_zero(body + BODY_ADDR, 16))
@@ -179,15 +232,16 @@ static int body_decode(const uint8_t body[SPA_BODY_LEN], struct spa_request *req
 		if (!valid_port(&req->ports[i]))
 			return -EINVAL;
 	}
-	if (!all_zero(body + BODY_RESERVED, SPA_BODY_LEN - BODY_RESERVED))
+	if (!all_zero(body + reserved, SPA_BODY_LEN - reserved))
 		return -EINVAL;
 	return 0;
 }
 
-static void header_encode(const uint8_t key[SPA_KEY_LEN], const uint8_t nonce[SPA_NONCE_LEN],
-			  uint64_t ts, uint8_t out[SPA_HEADER_LEN])
+static void header_encode(uint8_t version, const uint8_t key[SPA_KEY_LEN],
+			  const uint8_t nonce[SPA_NONCE_LEN], uint64_t ts,
+			  uint8_t out[SPA_HEADER_LEN])
 {
-	out[0] = SPA_VERSION;
+	out[0] = version;
 	spa_key_id(key, out + 1);
 	memcpy(out + 1 + SPA_KEYID_LEN, nonce, SPA_NONCE_LEN);
 	put_be64(out + 1 + SPA_KEYID_LEN + SPA_NONCE_LEN, ts);
@@ -206,7 +260,7 @@ int spa_encode(struct spa_aead *c, const uint8_t key[SPA_KEY_LEN],
 		rc = -ENOMEM;
 		goto out;
 	}
-	header_encode(key, nonce, req->timestamp, out);
+	header_encode(req_version(req), key, nonce, req->timestamp, out);
 	int len = 0;
 	rc = -EIO;
 	if (EVP_EncryptInit_ex2(c->ctx, cipher_for(c, 1), key, nonce, NULL) == 1 &&
@@ -229,7 +283,7 @@ int spa_parse_header(const uint8_t *pkt, size_t len, struct spa_header *h)
 {
 	if (len != SPA_PACKET_LEN)
 		return -EMSGSIZE;
-	if (pkt[0] != SPA_VERSION)
+	if (pkt[0] != SPA_VERSION && pkt[0] != SPA_VERSION_LEGACY)
 		return -EPROTONOSUPPORT;
 	h->version = pkt[0];
 	memcpy(h->key_id, pkt + 1, SPA_KEYID_LEN);
@@ -266,7 +320,7 @@ int spa_open(struct spa_aead *c, const uint8_t key[SPA_KEY_LEN],
 	if (rc == 0) {
 		memset(out, 0, sizeof *out);
 		out->timestamp = h.timestamp;
-		rc = body_decode(body, out);
+		rc = body_decode(body, h.version, out);
 	}
 	OPENSSL_cleanse(body, sizeof body);
 	if (rc < 0)

@@ -1,16 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sesame spa HOST [--key FILE] [--port N] [--open PROTO/PORT[,...]]
- *                 [--allow ADDR] [-4|-6] [-v] [--test] [--time-offset S]
+/* sesame spa HOST [--key FILE] [--port N] [--door NAME] [--door-port N]
+ *                 [--open PROTO/PORT[,...]] [--allow ADDR] [--protocol 1]
+ *                 [-4|-6] [-v] [--test] [--time-offset S]
  *
  * Sends one native SPA datagram (spa.h) from an unconnected UDP socket and
  * exits; it never waits for an answer (there is none: the server listens
- * on no socket).  With --fwknop anywhere among the arguments, fwknop's
- * format is spoken instead (cmd_spa_fwknop, fwknop.h).
+ * on no socket).  The packet names the port it is sent to (--door-port
+ * when a NAT in front of the server changes it) and, with --door, the
+ * door.  With --fwknop anywhere among the arguments, fwknop's format is
+ * spoken instead (cmd_spa_fwknop, fwknop.h).
+ *
+ * --protocol 1 makes a legacy packet, for servers that predate version 2.
  *
  * --time-offset SECONDS (signed) shifts the timestamp: for a client whose
  * clock is known to be off, and for tests that make stale and future
- * packets without faking the clock. */
+ * packets without faking the clock.
+ *
+ * --write FILE writes the datagram to FILE instead of sending it, for
+ * tests that replay or redirect it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
@@ -35,17 +44,24 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sesame spa HOST [--key FILE] [--port N] [--open PROTO/PORT[,...]]\n"
-		"                  [--allow ADDR] [-4|-6] [-v] [--test] [--time-offset SECONDS]\n"
+	fprintf(f, "usage: sesame spa HOST [--key FILE] [--port N] [--door NAME] [--door-port N]\n"
+		"                  [--open PROTO/PORT[,...]] [--allow ADDR] [--protocol 1]\n"
+		"                  [-4|-6] [-v] [--test] [--time-offset SECONDS]\n"
 		"       sesame spa --fwknop HOST ... (fwknop's format; see docs/fwknop.md)\n"
 		"  Sends one single-packet-authorization datagram to HOST (UDP port 62201).\n"
 		"  -k, --key FILE      client key from 'sesame keygen' (default\n"
 		"                      ~/.config/sesame/USER@HOST.key, USER and HOST being\n"
 		"                      this machine's: the local login and host name)\n"
 		"  -p, --port N        the server's SPA_Port (default 62201)\n"
+		"  --door NAME         the door it is for: no other door accepts it (default:\n"
+		"                      any door on that port that holds the key)\n"
+		"  --door-port N       the door's SPA_Port when a NAT on the way changes the\n"
+		"                      port (default: --port)\n"
 		"  --open LIST         ports to open, e.g. tcp/22,udp/53 (default: the door's Open)\n"
 		"  --allow ADDR        open for ADDR instead of this packet's source (door must\n"
 		"                      allow it)\n"
+		"  --protocol 1        the legacy format, for servers older than protocol\n"
+		"                      version 2\n"
 		"  -4, -6              resolve HOST to an IPv4 (IPv6) address only\n"
 		"  --time-offset S     add S seconds (may be negative) to the packet's time, for\n"
 		"                      a clock known to be off\n"
@@ -147,14 +163,19 @@ static int resolve(const char *host, unsigned port, int family, struct sockaddr_
 
 /* --test: the packet's fields, as they would go out. */
 static int print_test(const char *host, unsigned port, int family, const char *name,
-		      const uint8_t id[SPA_KEYID_LEN], const struct spa_request *req)
+		      const uint8_t id[SPA_KEYID_LEN], const char *door,
+		      const struct spa_request *req)
 {
 	char q[64];
 	cmd_quote(host, q, sizeof q);
 	printf("sesame spa: test: would send one %d-byte UDP datagram to %s port %u%s; "
 	       "nothing sent\n", SPA_PACKET_LEN, q, port,
 	       family == AF_INET ? " (IPv4)" : family == AF_INET6 ? " (IPv6)" : "");
-	printf("  format    sesame %d (ChaCha20-Poly1305)\n", SPA_VERSION);
+	printf("  format    sesame %d (ChaCha20-Poly1305)\n", req->version ? req->version : SPA_VERSION);
+	if (req->dport)
+		printf("  for port  %u%s\n", req->dport, door ? "" : " (any door there)");
+	if (door)
+		printf("  door      %s\n", door);
 	printf("  key       %s (id ", name);
 	for (size_t i = 0; i < SPA_KEYID_LEN; i++)
 		printf("%02x", id[i]);
@@ -168,6 +189,28 @@ static int print_test(const char *host, unsigned port, int family, const char *n
 	printf("\n  for       %s\n", req->addr.family ?
 	       addr_format(&req->addr, al, sizeof al) : "the packet's source address");
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* --write: the datagram into a new file (0600), for tests that replay
+ * or redirect it. */
+static int write_packet(const char *path, const uint8_t *pkt, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "sesame spa: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	ssize_t n = write(fd, pkt, len);
+	int e = errno;
+	if (close(fd) < 0 && n == (ssize_t)len) {
+		n = -1;
+		e = errno;
+	}
+	if (n != (ssize_t)len) {
+		fprintf(stderr, "sesame spa: %s: %s\n", path, n < 0 ? strerror(e) : "short write");
+		return 1;
+	}
+	return 0;
 }
 
 int cmd_spa(int argc, char **argv)
@@ -185,10 +228,14 @@ int cmd_spa(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "time-offset", required_argument, NULL, 'T' },
 		{ "test", no_argument, NULL, 't' },
+		{ "door", required_argument, NULL, 'D' },
+		{ "door-port", required_argument, NULL, 'P' },
+		{ "protocol", required_argument, NULL, 'R' },
+		{ "write", required_argument, NULL, 'W' },
 		{ 0 },
 	};
-	const char *keyfile = NULL;
-	unsigned port = SPA_DEFAULT_PORT;
+	const char *keyfile = NULL, *door = NULL, *write_to = NULL;
+	unsigned port = SPA_DEFAULT_PORT, door_port = 0;
 	int family = AF_UNSPEC;
 	bool verbose = false, test = false;
 	long offset = 0;
@@ -233,6 +280,33 @@ int cmd_spa(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'D':
+			if (!*optarg || strlen(optarg) > CONFIG_DOOR_NAME_LEN) {
+				fprintf(stderr, "sesame spa: --door needs a door name (1 to %d "
+					"characters)\n", CONFIG_DOOR_NAME_LEN);
+				return 1;
+			}
+			door = optarg;
+			break;
+		case 'P':
+			if (!parse_port(optarg, &door_port)) {
+				fprintf(stderr, "sesame spa: bad --door-port '%s' (1-65535)\n", optarg);
+				return 1;
+			}
+			break;
+		case 'R':
+			if (strcmp(optarg, "1") == 0)
+				req.version = SPA_VERSION_LEGACY;
+			else if (strcmp(optarg, "2") == 0)
+				req.version = SPA_VERSION;
+			else {
+				fprintf(stderr, "sesame spa: bad --protocol '%s' (1 or 2)\n", optarg);
+				return 1;
+			}
+			break;
+		case 'W':
+			write_to = optarg;
+			break;
 		case 'T':
 			if (!parse_offset(optarg, &offset)) {
 				fprintf(stderr, "sesame spa: bad --time-offset '%s'\n", optarg);
@@ -250,7 +324,16 @@ int cmd_spa(int argc, char **argv)
 		return 1;
 	}
 	const char *host = argv[optind];
-	if (!test && !cmd_sandbox_ok("spa"))
+	if (req.version == SPA_VERSION_LEGACY && (door || door_port)) {
+		fprintf(stderr, "sesame spa: --protocol 1 packets name no door and no port\n");
+		return 1;
+	}
+	if (req.version != SPA_VERSION_LEGACY) {
+		req.dport = (uint16_t)(door_port ? door_port : port);
+		if (door)
+			spa_door_tag(door, req.door_tag);
+	}
+	if (!test && !write_to && !cmd_sandbox_ok("spa"))
 		return 1;
 
 	char defpath[PATH_MAX];
@@ -292,7 +375,9 @@ int cmd_spa(int argc, char **argv)
 		return 1;
 	}
 	if (test)
-		return print_test(host, port, family, name, id, &req);
+		return print_test(host, port, family, name, id, door, &req);
+	if (write_to)
+		return write_packet(write_to, pkt, sizeof pkt);
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0) {
 		fprintf(stderr, "sesame spa: socket: %s\n", strerror(errno));

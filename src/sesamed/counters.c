@@ -16,6 +16,10 @@ const char *const spa_refusal_text[SPA_R_COUNT] = {
 	[SPA_R_PORT] = "port not in the door's Open",
 	[SPA_R_ADDRESS] = "address not allowed",
 	[SPA_R_FWKNOP] = "fwknop",
+	[SPA_R_LEGACY] = "protocol version 1 (not bound to a port; SPA_Accept_V1 is off)",
+	[SPA_R_WRONG_PORT] = "made for another port",
+	[SPA_R_WRONG_DOOR] = "made for another door",
+	[SPA_R_NO_ADDRESS] = "no address named (SPA_Require_Address)",
 };
 
 const char *const spa_refusal_label[SPA_R_COUNT] = {
@@ -32,4 +36,8 @@ const char *const spa_refusal_label[SPA_R_COUNT] = {
 	[SPA_R_PORT] = "port_not_allowed",
 	[SPA_R_ADDRESS] = "address_not_allowed",
 	[SPA_R_FWKNOP] = "fwknop",
+	[SPA_R_LEGACY] = "version_1",
+	[SPA_R_WRONG_PORT] = "wrong_port",
+	[SPA_R_WRONG_DOOR] = "wrong_door",
+	[SPA_R_NO_ADDRESS] = "no_address",
 };

@@ -110,6 +110,16 @@ static void lint_warnings(void **state)
 	     "fwknop_hmac_digest = md5\nopen = 22\n");
 	assert_true(has(&D, LOG_WARNING, "door fw: Fwknop_HMAC_Digest md5 is weak"));
 
+	lint("[s]\nspa_port = 1\nspa_keys = /k\nopen = 22\nspa_accept_v1 = yes\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:1: warning: door s: SPA_Accept_V1: version 1 "
+			"packets name no port"));
+	assert_int_equal(lint("[s]\nspa_port = 1\nspa_keys = /k\nopen = 22\nspa_accept_v1 = no\n"
+			      "spa_require_address = yes\n"), 0);
+	lint("[f1]\nspa_format = fwknop\nfwknop_key = k\nfwknop_hmac_key = h\nopen = 22\n"
+	     "[f2]\nspa_format = fwknop\nspa_port = 5000\nfwknop_key = k\nfwknop_hmac_key = h\n"
+	     "open = 22\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:6: warning: door f2: same fwknop keys as door f1 "
+			"(line 1)"));
 	lint("[f]\nsequence = 7000,8000\ntarget = 198.18.0.1\nopen = 2222\nforward = yes\n"
 	     "forward_to = [2001:db8:1::2]:22\n");
 	assert_true(has(&D, LOG_WARNING, "t.conf:6: warning: door f: Forward_To is an IPv6 "

@@ -29,8 +29,12 @@ static size_t unhex(const char *s, uint8_t *out, size_t max)
 	return n;
 }
 
-/* The vectors of docs/spa-protocol.md section 5 (keep them in sync). */
+/* The vectors of docs/spa-protocol.md section 6 (keep them in sync):
+ * version 2 first, then the legacy version 1. */
 struct vector {
+	uint8_t version;
+	uint16_t dport;                 /* v2 */
+	const char *door;               /* v2; NULL: none */
 	const char *key, *keyid, *nonce;
 	uint64_t ts;
 	const char *addr;               /* NULL: none */
@@ -41,6 +45,37 @@ struct vector {
 
 static const struct vector vectors[] = {
 	{
+		2, 62201, NULL,
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+		"d6919210e16206d8", "b0b1b2b3b4b5b6b7b8b9babb", 1767225603, NULL,
+		1, { { 22, PROTO_TCP } },
+		"02d6919210e16206d8b0b1b2b3b4b5b6b7b8b9babb000000006955b903977d21"
+		"a8fde8898743769686af4ad3302ec152b08de53dc44f1e0268f402ca210b5bc9"
+		"a737ac03e5ad078501fc92e6d234bddbf16fb93d2132e1ac5aa4e3a961ade743"
+		"007e748747083752de6ed6f08125a17b2d70f1892a3914e79d958b44ba05c124",
+	},
+	{
+		2, 62202, "ssh",
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+		"d6919210e16206d8", "c0c1c2c3c4c5c6c7c8c9cacb", 1767225604, "198.18.0.7",
+		2, { { 22, PROTO_TCP }, { 53, PROTO_UDP } },
+		"02d6919210e16206d8c0c1c2c3c4c5c6c7c8c9cacb000000006955b9041d3e3d"
+		"8433cd173ebd27acbc727cff5fa0a9014e70c4dfaba5b6bcfca9673781b47467"
+		"74b4b80159f376e54ce8c9943d7accaa009a91c99b5abe7e5e37ee3bac68e30d"
+		"58f4169caf341f2a27a5e704a375409a2cb873ba4a26a4fabad2e11dfd8d55e0",
+	},
+	{
+		2, 62201, "gw1-ssh",
+		"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+		"b020fbb641a03ba1", "666666666666666666666666", 1767225605, "2001:db8:5e5::7",
+		0, { { 0, 0 } },
+		"02b020fbb641a03ba1666666666666666666666666000000006955b905acf749"
+		"1c7556ae0d1bca309082c97ec9d41be02727dcc501e0c50c72221cc9d35ceb35"
+		"867781a2b1c8857ff7db5fa0678a1bfd10f9b3763b9ebbec9df0a052e8419194"
+		"12c1baefd2a411e892f29f3997b7dd2826e0cf4e21e2f902ec2aa6116500e6ec",
+	},
+	{
+		1, 0, NULL,
 		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
 		"d6919210e16206d8", "a0a1a2a3a4a5a6a7a8a9aaab", 1767225600, NULL,
 		2, { { 22, PROTO_TCP }, { 53, PROTO_UDP } },
@@ -50,6 +85,7 @@ static const struct vector vectors[] = {
 		"92f022f0d2890db0a97e00990f75056e9fa7f585effea3cc7f5ca2c067",
 	},
 	{
+		1, 0, NULL,
 		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
 		"d6919210e16206d8", "000000000000000000000000", 1767225601, "198.18.0.7",
 		1, { { 443, PROTO_TCP } },
@@ -59,6 +95,7 @@ static const struct vector vectors[] = {
 		"92d56ca78aef298e723b60237f083b9d8ac119653472a7c43d35ec56ef",
 	},
 	{
+		1, 0, NULL,
 		"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
 		"b020fbb641a03ba1", "555555555555555555555555", 1767225602, "2001:db8:5e5::7",
 		0, { { 0, 0 } },
@@ -72,6 +109,10 @@ static const struct vector vectors[] = {
 static void vector_request(const struct vector *v, struct spa_request *req)
 {
 	memset(req, 0, sizeof *req);
+	req->version = v->version;
+	req->dport = v->dport;
+	if (v->door)
+		spa_door_tag(v->door, req->door_tag);
 	req->timestamp = v->ts;
 	if (v->addr)
 		assert_true(addr_parse(v->addr, &req->addr));
@@ -115,6 +156,10 @@ static void test_vectors_decode(void **state)
 		vector_request(v, &want);
 		assert_int_equal(spa_open(c, key, pkt, sizeof pkt, &got), 0);
 		assert_int_equal(got.timestamp, want.timestamp);
+		assert_int_equal(h.version, v->version);
+		assert_int_equal(got.version, v->version);
+		assert_int_equal(got.dport, want.dport);
+		assert_memory_equal(got.door_tag, want.door_tag, SPA_DOOR_TAG_LEN);
 		assert_int_equal(got.addr.family, want.addr.family);
 		if (want.addr.family)
 			assert_true(addr_equal(&got.addr, &want.addr));
@@ -137,12 +182,13 @@ static void test_vectors_match_the_document(void **state)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		fail_msg("cannot read %s (run from the source tree or set SESAME_ROOT)", path);
-	char line[256], hex[3][SPA_PACKET_LEN * 2 + 1];
+	enum { NVEC = sizeof vectors / sizeof vectors[0] };
+	char line[256], hex[NVEC][SPA_PACKET_LEN * 2 + 1];
 	size_t nvec = 0, cont = 0, len = 0;
 	while (fgets(line, sizeof line, f)) {
 		const char *p = line;
 		if (strncmp(line, "packet ", 7) == 0) {
-			assert_true(nvec < 3);
+			assert_true(nvec < NVEC);
 			cont = 4;
 			len = 0;
 			p += 7;
@@ -161,8 +207,8 @@ static void test_vectors_match_the_document(void **state)
 		}
 	}
 	fclose(f);
-	assert_int_equal(nvec, 3);
-	for (size_t i = 0; i < 3; i++)
+	assert_int_equal(nvec, NVEC);
+	for (size_t i = 0; i < NVEC; i++)
 		assert_string_equal(hex[i], vectors[i].packet);
 }
 
@@ -171,7 +217,9 @@ static void sample(uint8_t key[32], uint8_t pkt[SPA_PACKET_LEN])
 	for (int i = 0; i < 32; i++)
 		key[i] = (uint8_t)(i * 7 + 3);
 	uint8_t nonce[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
-	struct spa_request req = { .timestamp = 1800000000, .nports = SPA_PORTS_MAX };
+	struct spa_request req = { .timestamp = 1800000000, .nports = SPA_PORTS_MAX,
+				   .dport = 65535 };
+	spa_door_tag("ssh", req.door_tag);
 	for (size_t i = 0; i < SPA_PORTS_MAX; i++)
 		req.ports[i] = (struct port_proto){ (uint16_t)(1000 + i), i % 2 ? PROTO_UDP : PROTO_TCP };
 	assert_true(addr_parse("2001:db8::1", &req.addr));
@@ -190,6 +238,36 @@ static void test_round_trip_full(void **state)
 	assert_int_equal(got.ports[15].proto, PROTO_UDP);
 	assert_int_equal(got.addr.family, AF_INET6);
 	assert_int_equal(got.timestamp, 1800000000);
+	assert_int_equal(got.version, SPA_VERSION);
+	assert_int_equal(got.dport, 65535);
+	uint8_t tag[SPA_DOOR_TAG_LEN];
+	spa_door_tag("ssh", tag);
+	assert_memory_equal(got.door_tag, tag, sizeof tag);
+}
+
+/* Door tags: one per name, never the all-zero "any door". */
+static void test_door_tags(void **state)
+{
+	(void)state;
+	uint8_t a[SPA_DOOR_TAG_LEN], b[SPA_DOOR_TAG_LEN], zero[SPA_DOOR_TAG_LEN] = { 0 };
+	spa_door_tag("ssh", a);
+	spa_door_tag("SSH", b);
+	assert_memory_not_equal(a, b, sizeof a);
+	assert_memory_not_equal(a, zero, sizeof a);
+	spa_door_tag("", b);
+	assert_memory_not_equal(b, zero, sizeof b);
+}
+
+/* A version 2 packet relabelled version 1 (which names no port) does not
+ * authenticate: the version byte is part of the associated data. */
+static void test_no_downgrade(void **state)
+{
+	(void)state;
+	uint8_t key[32], pkt[SPA_PACKET_LEN];
+	sample(key, pkt);
+	pkt[0] = SPA_VERSION_LEGACY;
+	struct spa_request got;
+	assert_int_equal(spa_open(NULL, key, pkt, sizeof pkt, &got), -EBADMSG);
 }
 
 static void test_every_flipped_bit_refused(void **state)
@@ -253,13 +331,28 @@ static void test_bad_requests_not_encoded(void **state)
 	req.ports[0] = (struct port_proto){ 22, PROTO_TCP };
 	req.addr.family = 99;
 	assert_int_equal(spa_encode(NULL, key, nonce, &req, pkt), -EINVAL);
+	req.addr.family = 0;
+	/* Version 2 names its port; version 1 cannot name a port or door. */
+	assert_int_equal(spa_encode(NULL, key, nonce, &req, pkt), -EINVAL);
+	req.dport = 62201;
+	assert_int_equal(spa_encode(NULL, key, nonce, &req, pkt), 0);
+	req.version = SPA_VERSION_LEGACY;
+	assert_int_equal(spa_encode(NULL, key, nonce, &req, pkt), -EINVAL);
+	req.dport = 0;
+	spa_door_tag("ssh", req.door_tag);
+	assert_int_equal(spa_encode(NULL, key, nonce, &req, pkt), -EINVAL);
+	memset(req.door_tag, 0, sizeof req.door_tag);
+	assert_int_equal(spa_encode(NULL, key, nonce, &req, pkt), 0);
+	req.version = 3;
+	assert_int_equal(spa_encode(NULL, key, nonce, &req, pkt), -EINVAL);
 }
 
 /* Seals an arbitrary body, as a hostile key holder could. */
-static void seal_raw(const uint8_t key[32], const uint8_t body[SPA_BODY_LEN], uint8_t pkt[SPA_PACKET_LEN])
+static void seal_raw(const uint8_t key[32], uint8_t version, const uint8_t body[SPA_BODY_LEN],
+		     uint8_t pkt[SPA_PACKET_LEN])
 {
 	uint8_t nonce[12] = { 9 };
-	pkt[0] = SPA_VERSION;
+	pkt[0] = version;
 	spa_key_id(key, pkt + 1);
 	memcpy(pkt + 9, nonce, 12);
 	memset(pkt + 21, 0, 8);
@@ -274,47 +367,72 @@ static void seal_raw(const uint8_t key[32], const uint8_t body[SPA_BODY_LEN], ui
 	EVP_CIPHER_CTX_free(c);
 }
 
+/* A version 2 body with only its port set (62201). */
+static void v2_body(uint8_t body[SPA_BODY_LEN])
+{
+	memset(body, 0, SPA_BODY_LEN);
+	body[66] = 0xf2;
+	body[67] = 0xf9;
+}
+
 static void test_non_canonical_bodies_refused(void **state)
 {
 	(void)state;
 	uint8_t key[32] = { 42 }, body[SPA_BODY_LEN], pkt[SPA_PACKET_LEN];
 	struct spa_request got;
-	memset(body, 0, sizeof body);
-	seal_raw(key, body, pkt);
+	v2_body(body);
+	seal_raw(key, SPA_VERSION, body, pkt);
 	assert_int_equal(spa_open(NULL, key, pkt, sizeof pkt, &got), 0);
 	assert_int_equal(got.timestamp, 1);
+	assert_int_equal(got.dport, 62201);
 	/* Each of these is authentic but breaks a rule of section 3. */
 	static const struct { size_t off; uint8_t val; } bad[] = {
 		{ 0, 5 },               /* unknown family */
 		{ 1, 1 },               /* address bytes without a family */
 		{ 17, 17 },             /* nports above 16 */
 		{ 18, 1 },              /* unused port slot not zero */
-		{ 66, 1 },              /* reserved byte */
+		{ 76, 1 },              /* reserved byte */
 		{ 82, 1 },              /* last reserved byte */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		memset(body, 0, sizeof body);
+		v2_body(body);
 		body[bad[i].off] = bad[i].val;
-		seal_raw(key, body, pkt);
+		seal_raw(key, SPA_VERSION, body, pkt);
+		assert_int_equal(spa_open(NULL, key, pkt, sizeof pkt, &got), -EINVAL);
+	}
+	/* Version 2 without its port. */
+	memset(body, 0, sizeof body);
+	seal_raw(key, SPA_VERSION, body, pkt);
+	assert_int_equal(spa_open(NULL, key, pkt, sizeof pkt, &got), -EINVAL);
+	/* Version 1: port and door bytes are reserved there. */
+	seal_raw(key, SPA_VERSION_LEGACY, body, pkt);
+	assert_int_equal(spa_open(NULL, key, pkt, sizeof pkt, &got), 0);
+	assert_int_equal(got.version, SPA_VERSION_LEGACY);
+	assert_int_equal(got.dport, 0);
+	static const size_t v1_reserved[] = { 66, 67, 68, 75 };
+	for (size_t i = 0; i < sizeof v1_reserved / sizeof v1_reserved[0]; i++) {
+		memset(body, 0, sizeof body);
+		body[v1_reserved[i]] = 1;
+		seal_raw(key, SPA_VERSION_LEGACY, body, pkt);
 		assert_int_equal(spa_open(NULL, key, pkt, sizeof pkt, &got), -EINVAL);
 	}
 	/* IPv4 with bytes beyond its 4; a port 0; a proto neither tcp nor udp. */
-	memset(body, 0, sizeof body);
+	v2_body(body);
 	body[0] = 4;
 	body[5] = 1;
-	seal_raw(key, body, pkt);
+	seal_raw(key, SPA_VERSION, body, pkt);
 	assert_int_equal(spa_open(NULL, key, pkt, sizeof pkt, &got), -EINVAL);
-	memset(body, 0, sizeof body);
+	v2_body(body);
 	body[17] = 1;
 	body[20] = PROTO_TCP;
-	seal_raw(key, body, pkt);
+	seal_raw(key, SPA_VERSION, body, pkt);
 	assert_int_equal(spa_open(NULL, key, pkt, sizeof pkt, &got), -EINVAL);
 	body[19] = 22;
 	body[20] = 1;
-	seal_raw(key, body, pkt);
+	seal_raw(key, SPA_VERSION, body, pkt);
 	assert_int_equal(spa_open(NULL, key, pkt, sizeof pkt, &got), -EINVAL);
 	body[20] = PROTO_UDP;
-	seal_raw(key, body, pkt);
+	seal_raw(key, SPA_VERSION, body, pkt);
 	assert_int_equal(spa_open(NULL, key, pkt, sizeof pkt, &got), 0);
 	assert_int_equal(got.ports[0].port, 22);
 }
@@ -325,7 +443,8 @@ static void test_nonces_differ_ciphertexts(void **state)
 	/* Same request, two nonces: nothing but the header's nonce and key id
 	 * repeats (an observer cannot tell two requests apart by content). */
 	uint8_t key[32] = { 7 }, n1[12] = { 1 }, n2[12] = { 2 }, p1[SPA_PACKET_LEN], p2[SPA_PACKET_LEN];
-	struct spa_request req = { .timestamp = 5, .nports = 1, .ports = { { 22, PROTO_TCP } } };
+	struct spa_request req = { .timestamp = 5, .dport = 62201, .nports = 1,
+				   .ports = { { 22, PROTO_TCP } } };
 	assert_int_equal(spa_encode(NULL, key, n1, &req, p1), 0);
 	assert_int_equal(spa_encode(NULL, key, n2, &req, p2), 0);
 	size_t same = 0;
@@ -341,6 +460,8 @@ int main(void)
 		cmocka_unit_test(test_vectors_decode),
 		cmocka_unit_test(test_vectors_match_the_document),
 		cmocka_unit_test(test_round_trip_full),
+		cmocka_unit_test(test_door_tags),
+		cmocka_unit_test(test_no_downgrade),
 		cmocka_unit_test(test_every_flipped_bit_refused),
 		cmocka_unit_test(test_sizes_refused),
 		cmocka_unit_test(test_wrong_key_refused),

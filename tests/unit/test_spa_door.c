@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the SPA doors (spa_door.c): every rejection reason with
  * its log line, grants and their policy, replay within a run and after a
- * reload from the cache file, the rate limiter, the log limiter, key file
- * refusals, and an fwknop-format door through the same pipeline. */
+ * reload from the cache file, forgeries that must not lock anyone out,
+ * the per-key rate limiter, packets bound to their port and door, the
+ * legacy version, SPA_Require_Address, repeated ports, the log limiter,
+ * key file refusals, and an fwknop-format door through the same
+ * pipeline. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -165,10 +168,14 @@ static struct addr src(void)
 	return a;
 }
 
-static void packet(const struct spa_key *k, uint64_t ts, const char *addr,
-		   const struct port_proto *ports, size_t n, uint8_t out[SPA_PACKET_LEN])
+/* A version 2 packet of key K for DPORT (door DOOR when not NULL). */
+static void packet_for(uint16_t dport, const char *door, const struct spa_key *k, uint64_t ts,
+		       const char *addr, const struct port_proto *ports, size_t n,
+		       uint8_t out[SPA_PACKET_LEN])
 {
-	struct spa_request req = { .timestamp = ts, .nports = n };
+	struct spa_request req = { .timestamp = ts, .nports = n, .dport = dport };
+	if (door)
+		spa_door_tag(door, req.door_tag);
 	if (addr)
 		assert_true(addr_parse(addr, &req.addr));
 	if (n)
@@ -176,6 +183,23 @@ static void packet(const struct spa_key *k, uint64_t ts, const char *addr,
 	uint8_t nonce[SPA_NONCE_LEN];
 	assert_int_equal(RAND_bytes(nonce, sizeof nonce), 1);
 	assert_int_equal(spa_encode(NULL, k->key, nonce, &req, out), 0);
+}
+
+/* ... for door ssh's port, 62201. */
+static void packet(const struct spa_key *k, uint64_t ts, const char *addr,
+		   const struct port_proto *ports, size_t n, uint8_t out[SPA_PACKET_LEN])
+{
+	packet_for(62201, NULL, k, ts, addr, ports, n, out);
+}
+
+/* spa_doors_check() with a monotonic clock a second further each call,
+ * so that only the tests of the rate limit meet it. */
+static uint64_t mono_ms;
+static bool check(struct spa_doors *s, const struct knock_event *ev, uint64_t now_s,
+		  struct grant *gr)
+{
+	mono_ms += 1000;
+	return spa_doors_check(s, ev, now_s, mono_ms, gr);
 }
 
 static struct knock_event event(struct addr from, uint16_t dport, const uint8_t *p, size_t len)
@@ -206,7 +230,7 @@ static void expect_refused(struct spa_doors *s, uint16_t dport, const uint8_t *p
 	unsigned before = log_count(needle);
 	struct knock_event ev = event(from, dport, p, len);
 	struct grant gr;
-	assert_false(spa_doors_check(s, &ev, NOW, &gr));
+	assert_false(check(s, &ev, NOW, &gr));
 	if (log_count(needle) != before + 1)
 		fail_msg("no log line '%s'", needle);
 }
@@ -220,7 +244,7 @@ static void test_grant_default_and_subset(void **state)
 	packet(&alice, NOW, NULL, NULL, 0, p);
 	struct addr from = src();
 	struct knock_event ev = event(from, 62201, p, sizeof p);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	assert_int_equal(gr.door, 0);
 	assert_true(addr_equal(&gr.addr, &from));
 	assert_int_equal(gr.nports, 0);
@@ -231,7 +255,7 @@ static void test_grant_default_and_subset(void **state)
 	packet(&bob, NOW - 30, NULL, want, 2, p);      /* edge of the window */
 	assert_true(addr_parse("2001:db8:5e5::2", &from));
 	ev = event(from, 62201, p, sizeof p);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	assert_int_equal(gr.door, 0);
 	assert_true(addr_equal(&gr.addr, &from));
 	assert_int_equal(gr.nports, 2);
@@ -282,7 +306,7 @@ static void test_each_rejection_reason(void **state)
 	expect_refused(s, 62202, p, SPA_PACKET_LEN + 1, "bad size");
 	expect_refused(s, 62202, p, 0, "bad size");
 	expect_refused(s, 62201, p, SPA_PACKET_LEN - 1, "malformed request: fwknop");
-	p[0] = 2;
+	p[0] = 3;
 	expect_refused(s, 62202, p, SPA_PACKET_LEN, "unknown version");
 
 	packet(&alice, NOW, NULL, &p23, 1, p);
@@ -294,9 +318,9 @@ static void test_each_rejection_reason(void **state)
 	packet(&alice, NOW, "203.0.113.9", &p22, 1, p);
 	expect_refused(s, 62201, p, SPA_PACKET_LEN, "address not allowed");
 	/* CIDR policy: outside the list. */
-	packet(&alice, NOW, "192.0.2.1", &p22, 1, p);
+	packet_for(62202, NULL, &alice, NOW, "192.0.2.1", &p22, 1, p);
 	expect_refused(s, 62202, p, SPA_PACKET_LEN, "address not allowed");
-	packet(&alice, NOW, "2001:db8:78::1", &p22, 1, p);
+	packet_for(62202, NULL, &alice, NOW, "2001:db8:78::1", &p22, 1, p);
 	expect_refused(s, 62202, p, SPA_PACKET_LEN, "address not allowed");
 
 	struct spa_stats st;
@@ -317,7 +341,7 @@ static void test_every_flipped_bit(void **state)
 		bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		struct knock_event ev = event(src(), 62201, bad, sizeof bad);
 		struct grant gr;
-		assert_false(spa_doors_check(s, &ev, NOW, &gr));
+		assert_false(check(s, &ev, NOW, &gr));
 	}
 	struct spa_stats st;
 	spa_doors_stats(s, &st);
@@ -326,7 +350,7 @@ static void test_every_flipped_bit(void **state)
 	/* The original still opens: no flipped copy burnt its nonce. */
 	struct knock_event ev = event(src(), 62201, p, sizeof p);
 	struct grant gr;
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	spa_doors_free(s);
 }
 
@@ -339,23 +363,23 @@ static void test_allowed_addresses(void **state)
 	struct grant gr;
 	struct addr want;
 
-	packet(&alice, NOW, "203.0.113.9", &p22, 1, p);
+	packet_for(62202, NULL, &alice, NOW, "203.0.113.9", &p22, 1, p);
 	struct knock_event ev = event(src(), 62202, p, sizeof p);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	assert_int_equal(gr.door, 1);
 	assert_true(addr_parse("203.0.113.9", &want));
 	assert_true(addr_equal(&gr.addr, &want));
 
-	packet(&alice, NOW, "2001:db8:77::5", &p22, 1, p);
+	packet_for(62202, NULL, &alice, NOW, "2001:db8:77::5", &p22, 1, p);
 	ev = event(src(), 62202, p, sizeof p);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	assert_true(addr_parse("2001:db8:77::5", &want));
 	assert_true(addr_equal(&gr.addr, &want));
 
 	/* yes: anything. */
-	packet(&bob, NOW, "192.0.2.77", NULL, 0, p);
+	packet_for(62203, NULL, &bob, NOW, "192.0.2.77", NULL, 0, p);
 	ev = event(src(), 62203, p, sizeof p);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	assert_int_equal(gr.door, 2);
 	assert_true(addr_parse("192.0.2.77", &want));
 	assert_true(addr_equal(&gr.addr, &want));
@@ -365,7 +389,7 @@ static void test_allowed_addresses(void **state)
 	char a[ADDR_STRLEN];
 	packet(&alice, NOW, addr_format(&from, a, sizeof a), NULL, 0, p);
 	ev = event(from, 62201, p, sizeof p);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	assert_true(addr_equal(&gr.addr, &from));
 	spa_doors_free(s);
 }
@@ -379,10 +403,10 @@ static void test_replay_in_run_and_after_reload(void **state)
 	packet(&alice, NOW, NULL, NULL, 0, p);
 	packet(&bob, NOW - 10, NULL, NULL, 0, q);
 	struct knock_event ev = event(src(), 62201, p, sizeof p);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	expect_refused(s, 62201, p, sizeof p, "replayed packet");
 	ev = event(src(), 62201, q, sizeof q);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	struct spa_stats st;
 	spa_doors_stats(s, &st);
 	assert_int_equal(st.replayed, 1);
@@ -401,75 +425,249 @@ static void test_replay_in_run_and_after_reload(void **state)
 	/* Later, past the window, the entry is gone and the time check is
 	 * what refuses it. */
 	struct knock_event late = event(src(), 62201, p, sizeof p);
-	assert_false(spa_doors_check(s, &late, NOW + 31, &gr));
+	assert_false(check(s, &late, NOW + 31, &gr));
 	assert_int_equal(log_count("SPA refused: stale timestamp"), 1);
 	spa_doors_free(s);
 }
 
-static void test_rate_limit_per_source(void **state)
+/* Packets in a victim's name (its source address, its public key id, or
+ * anything for an fwknop door) cost the victim nothing: its genuine
+ * packet right after them, in the same millisecond, opens. */
+static void test_forgeries_do_not_lock_out(void **state)
 {
 	(void)state;
 	struct spa_doors *s = open_doors();
+	struct grant gr;
+	const char *victims[] = { "198.18.7.7", "2001:db8:1:2::1" };
+	for (size_t v = 0; v < 2; v++) {
+		struct addr victim;
+		assert_true(addr_parse(victims[v], &victim));
+		uint8_t forged[SPA_PACKET_LEN];
+		packet(&mallory, NOW, NULL, NULL, 0, forged);
+		memcpy(forged + 1, alice.id, SPA_KEYID_LEN);
+		struct knock_event ev = event(victim, 62201, forged, sizeof forged);
+		for (int i = 0; i < 50; i++)
+			assert_false(spa_doors_check(s, &ev, NOW, 5000, &gr));
+		const char junk[] = "not-an-fwknop-packet-but-long-enough-to-be-tried-"
+				    "as-one-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop";
+		ev = event(victim, 62201, (const uint8_t *)junk, sizeof junk - 1);
+		for (int i = 0; i < 50; i++)
+			assert_false(spa_doors_check(s, &ev, NOW, 5000, &gr));
+		uint8_t good[SPA_PACKET_LEN];
+		packet(&alice, NOW, NULL, NULL, 0, good);
+		ev = event(victim, 62201, good, sizeof good);
+		assert_true(spa_doors_check(s, &ev, NOW, 5000, &gr));
+		assert_true(addr_equal(&gr.addr, &victim));
+	}
+	assert_int_equal(log_count("rate limited"), 0);
+	spa_doors_free(s);
+}
+
+/* The rate limit is per key, on the monotonic clock, and spent only by
+ * the key's own fresh packets. */
+static void test_rate_limit_per_key(void **state)
+{
+	(void)state;
+	struct spa_doors *s = open_doors();
+	struct grant gr;
+	uint8_t p[12][SPA_PACKET_LEN];
+	struct addr from = src();
+	const uint64_t t0 = 1000000;
+	for (int i = 0; i < 12; i++)
+		packet(&alice, NOW, NULL, NULL, 0, p[i]);
+	for (int i = 0; i < 10; i++) {
+		struct knock_event ev = event(src(), 62201, p[i], sizeof p[i]);
+		assert_true(spa_doors_check(s, &ev, NOW, t0, &gr));
+	}
+	/* Replays of them are refused as replays and cost alice nothing ... */
+	struct knock_event ev = event(from, 62201, p[0], sizeof p[0]);
+	assert_false(spa_doors_check(s, &ev, NOW, t0 + 400, &gr));
+	assert_int_equal(log_count("replayed packet"), 1);
+	/* ... her 11th fresh one in the burst is limited, from any source ... */
+	ev = event(src(), 62201, p[10], sizeof p[10]);
+	assert_false(spa_doors_check(s, &ev, NOW, t0, &gr));
+	assert_int_equal(log_count("SPA refused: rate limited: alice"), 1);
+	/* ... bob is not ... */
+	uint8_t q[SPA_PACKET_LEN];
+	packet(&bob, NOW, NULL, NULL, 0, q);
+	ev = event(from, 62201, q, sizeof q);
+	assert_true(spa_doors_check(s, &ev, NOW, t0, &gr));
+	/* ... and 200 ms of the monotonic clock later (5/s) alice has one
+	 * token again, whatever the wall clock did meanwhile (an hour back). */
+	packet(&alice, NOW - 3600, NULL, NULL, 0, p[11]);
+	ev = event(src(), 62201, p[11], sizeof p[11]);
+	assert_true(spa_doors_check(s, &ev, NOW - 3600, t0 + 400, &gr));
+	spa_doors_free(s);
+}
+
+/* A version 2 packet is good at the port it was sent to, for the door it
+ * names: redirected elsewhere it opens nothing, and the original, not
+ * burnt by the copy, still opens. */
+static void test_bound_to_port_and_door(void **state)
+{
+	(void)state;
+	struct spa_doors *s = open_doors();
+	struct grant gr;
+	struct port_proto p22 = { 22, PROTO_TCP };
 	uint8_t p[SPA_PACKET_LEN];
-	struct addr from = src(), other = src();
-	/* Known key id, failing authentication: each one costs an AEAD open,
-	 * so each one counts against the source. */
-	packet(&mallory, NOW, NULL, NULL, 0, p);
-	memcpy(p + 1, alice.id, SPA_KEYID_LEN);
+	/* Alice's key is on ssh (62201) and nat (62202). */
+	packet_for(62201, NULL, &alice, NOW, NULL, &p22, 1, p);
+	expect_refused(s, 62202, p, sizeof p, "made for another port: alice sent it to port 62201");
+	struct knock_event ev = event(src(), 62201, p, sizeof p);
+	assert_true(check(s, &ev, NOW, &gr));
+	assert_int_equal(gr.door, 0);
+
+	packet_for(62202, "ssh", &alice, NOW, NULL, &p22, 1, p);
+	expect_refused(s, 62202, p, sizeof p, "made for another door: alice");
+	packet_for(62202, "nat", &alice, NOW, NULL, &p22, 1, p);
+	ev = event(src(), 62202, p, sizeof p);
+	assert_true(check(s, &ev, NOW, &gr));
+	assert_int_equal(gr.door, 1);
+	spa_doors_free(s);
+}
+
+/* Version 1 packets name no port: refused unless the door says
+ * SPA_Accept_V1, and refused as such before any AEAD work. */
+static void test_legacy_version(void **state)
+{
+	(void)state;
+	struct spa_request req = { .version = SPA_VERSION_LEGACY, .timestamp = NOW };
+	uint8_t nonce[SPA_NONCE_LEN] = { 1 }, p[SPA_PACKET_LEN];
+	assert_int_equal(spa_encode(NULL, alice.key, nonce, &req, p), 0);
+	struct spa_doors *s = open_doors();
+	expect_refused(s, 62201, p, sizeof p, "protocol version 1");
+	spa_doors_free(s);
+	doors[0].spa_accept_v1 = true;
+	s = open_doors();
+	struct knock_event ev = event(src(), 62201, p, sizeof p);
+	struct grant gr;
+	assert_true(check(s, &ev, NOW, &gr));
+	/* ... at any port holding the key: nat does not accept version 1. */
+	nonce[0] = 2;
+	assert_int_equal(spa_encode(NULL, alice.key, nonce, &req, p), 0);
+	expect_refused(s, 62202, p, sizeof p, "protocol version 1");
+	doors[0].spa_accept_v1 = false;
+	spa_doors_free(s);
+}
+
+static void test_require_address(void **state)
+{
+	(void)state;
+	doors[0].spa_require_address = true;
+	doors[3].spa_require_address = true;
+	struct spa_doors *s = open_doors();
+	uint8_t p[SPA_PACKET_LEN];
+	packet(&alice, NOW, NULL, NULL, 0, p);
+	expect_refused(s, 62201, p, sizeof p, "no address named (SPA_Require_Address): alice");
+	struct addr from = src();
+	char a[ADDR_STRLEN];
+	packet(&alice, NOW, addr_format(&from, a, sizeof a), NULL, 0, p);
 	struct knock_event ev = event(from, 62201, p, sizeof p);
 	struct grant gr;
-	for (int i = 0; i < 10; i++)
-		assert_false(spa_doors_check(s, &ev, NOW, &gr));
-	assert_int_equal(log_count("SPA refused: rate limited"), 0);
-	assert_false(spa_doors_check(s, &ev, NOW, &gr));
-	assert_int_equal(log_count("SPA refused: rate limited"), 1);
-	/* Once limited, a good packet from that source waits too ... */
-	uint8_t good[SPA_PACKET_LEN];
-	packet(&alice, NOW, NULL, NULL, 0, good);
-	struct knock_event gev = event(from, 62201, good, sizeof good);
-	assert_false(spa_doors_check(s, &gev, NOW, &gr));
-	/* ... other sources do not ... */
-	struct knock_event oev = event(other, 62201, good, sizeof good);
-	oev.payload = good;
-	uint8_t good2[SPA_PACKET_LEN];
-	packet(&alice, NOW, NULL, NULL, 0, good2);
-	oev.payload = good2;
-	assert_true(spa_doors_check(s, &oev, NOW, &gr));
-	/* ... and 200 ms later (5/s) there is one token again. */
-	gev.time_us += 200000;
-	assert_true(spa_doors_check(s, &gev, NOW, &gr));
-	gev.time_us += 1000;
-	uint8_t good3[SPA_PACKET_LEN];
-	packet(&alice, NOW, NULL, NULL, 0, good3);
-	gev.payload = good3;
-	assert_false(spa_doors_check(s, &gev, NOW, &gr));
-	/* IPv6 sources are limited per /64. */
-	struct addr v6a, v6b;
-	assert_true(addr_parse("2001:db8:1:2::1", &v6a));
-	assert_true(addr_parse("2001:db8:1:2:ffff::9", &v6b));
-	struct knock_event e6 = event(v6a, 62201, p, sizeof p);
-	for (int i = 0; i < 10; i++) {
-		e6.saddr = i % 2 ? v6a : v6b;
-		assert_false(spa_doors_check(s, &e6, NOW, &gr));
-	}
-	uint8_t good6[SPA_PACKET_LEN];
-	packet(&alice, NOW, NULL, NULL, 0, good6);
-	e6.payload = good6;
-	e6.saddr = v6b;
-	assert_false(spa_doors_check(s, &e6, NOW, &gr));
-	assert_true(addr_parse("2001:db8:1:3::1", &e6.saddr));      /* another /64 */
-	assert_true(spa_doors_check(s, &e6, NOW, &gr));
-	/* Garbage with unknown key ids never touches the limiter. */
-	struct addr g = src();
-	uint8_t junk[SPA_PACKET_LEN];
-	packet(&mallory, NOW, NULL, NULL, 0, junk);
-	struct knock_event jev = event(g, 62201, junk, sizeof junk);
-	for (int i = 0; i < 50; i++)
-		assert_false(spa_doors_check(s, &jev, NOW, &gr));
-	uint8_t good4[SPA_PACKET_LEN];
-	packet(&alice, NOW, NULL, NULL, 0, good4);
-	jev.payload = good4;
-	assert_true(spa_doors_check(s, &jev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
+	assert_true(addr_equal(&gr.addr, &from));
+	/* fwknop: 0.0.0.0 (fwknop -s) names no address. */
+	const struct door *d = &doors[3];
+	struct fwknop_keys k = {
+		.key = d->fwknop_key, .key_len = d->fwknop_key_len,
+		.hmac_key = d->fwknop_hmac_key, .hmac_key_len = d->fwknop_hmac_key_len,
+		.hmac_digest = HMAC_SHA256,
+	};
+	struct port_proto p22 = { 22, PROTO_TCP };
+	struct fwknop_msg msg;
+	char wire[FWKNOP_WIRE_MAX + 1];
+	uint8_t salt[FWKNOP_SALT_LEN] = { 8, 7, 6, 5, 4, 3, 2, 1 };
+	assert_int_equal(fwknop_msg_access(&msg, "alice", NOW, NULL, &p22, 1, 0), FWKNOP_OK);
+	long n = fwknop_encode(&msg, &k, salt, wire, sizeof wire);
+	assert_true(n > 0);
+	expect_refused(s, 62201, (const uint8_t *)wire, (size_t)n,
+		       "no address named (SPA_Require_Address): fwknop");
+	doors[0].spa_require_address = false;
+	doors[3].spa_require_address = false;
+	spa_doors_free(s);
+}
+
+/* A port asked for twice is granted once: the grant passes the parent's
+ * check (before, it was refused there and the worker killed). */
+static void test_duplicate_ports(void **state)
+{
+	(void)state;
+	struct spa_doors *s = open_doors();
+	struct port_proto ask[4] = { { 22, PROTO_TCP }, { 22, PROTO_TCP }, { 443, PROTO_TCP },
+				     { 22, PROTO_TCP } };
+	uint8_t p[SPA_PACKET_LEN];
+	packet(&alice, NOW, NULL, ask, 4, p);
+	struct knock_event ev = event(src(), 62201, p, sizeof p);
+	struct grant gr;
+	assert_true(check(s, &ev, NOW, &gr));
+	assert_int_equal(gr.nports, 2);
+	assert_int_equal(gr.ports[0].port, 22);
+	assert_int_equal(gr.ports[1].port, 443);
+	assert_true(grant_validate(&gr, &cfg));
+	/* Door nat has one port: 22,22 is one port, not more than it has. */
+	packet_for(62202, NULL, &alice, NOW, NULL, ask, 2, p);
+	ev = event(src(), 62202, p, sizeof p);
+	assert_true(check(s, &ev, NOW, &gr));
+	assert_int_equal(gr.nports, 1);
+	assert_true(grant_validate(&gr, &cfg));
+	/* fwknop: tcp/22,tcp/22. */
+	const struct door *d = &doors[3];
+	struct fwknop_keys k = {
+		.key = d->fwknop_key, .key_len = d->fwknop_key_len,
+		.hmac_key = d->fwknop_hmac_key, .hmac_key_len = d->fwknop_hmac_key_len,
+		.hmac_digest = HMAC_SHA256,
+	};
+	struct fwknop_msg msg;
+	char wire[FWKNOP_WIRE_MAX + 1];
+	uint8_t salt[FWKNOP_SALT_LEN] = { 1, 1, 2, 3, 5, 8, 13, 21 };
+	assert_int_equal(fwknop_msg_access(&msg, "alice", NOW, NULL, ask, 2, 0), FWKNOP_OK);
+	long n = fwknop_encode(&msg, &k, salt, wire, sizeof wire);
+	ev = event(src(), 62201, (const uint8_t *)wire, (size_t)n);
+	assert_true(check(s, &ev, NOW, &gr));
+	assert_int_equal(gr.door, 3);
+	assert_int_equal(gr.nports, 1);
+	assert_true(grant_validate(&gr, &cfg));
+	spa_doors_free(s);
+}
+
+/* The parent's check itself: a port twice is not a grant. */
+static void test_grant_validate_duplicates(void **state)
+{
+	(void)state;
+	struct grant gr = { .door = 0, .nports = 2,
+			    .ports = { { 22, PROTO_TCP }, { 22, PROTO_TCP } } };
+	assert_true(addr_parse("198.18.0.9", &gr.addr));
+	assert_false(grant_validate(&gr, &cfg));
+	gr.ports[1].port = 443;
+	assert_true(grant_validate(&gr, &cfg));
+}
+
+/* A native and an fwknop door on one port: what only fwknop's decoder
+ * judged is logged under the fwknop door, never the native one. */
+static void test_shared_port_logs_the_right_door(void **state)
+{
+	(void)state;
+	struct spa_doors *s = open_doors();
+	uint8_t junk[5] = "abcde";
+	struct addr from = src();
+	char a[ADDR_STRLEN], want[128], wrong[128];
+	addr_format(&from, a, sizeof a);
+	snprintf(want, sizeof want, "door fwk: %s: SPA refused:", a);
+	snprintf(wrong, sizeof wrong, "door ssh: %s: SPA refused:", a);
+	struct knock_event ev = event(from, 62201, junk, sizeof junk);
+	struct grant gr;
+	assert_false(check(s, &ev, NOW, &gr));
+	static uint8_t big[FWKNOP_WIRE_MAX + 1];
+	ev = event(from, 62201, big, sizeof big);
+	assert_false(check(s, &ev, NOW + 1, &gr));
+	assert_int_equal(log_count(want), 2);
+	assert_int_equal(log_count(wrong), 0);
+	/* Native-shaped: the native door's. */
+	uint8_t p[SPA_PACKET_LEN];
+	packet(&mallory, NOW, NULL, NULL, 0, p);
+	ev = event(from, 62201, p, sizeof p);
+	assert_false(check(s, &ev, NOW + 2, &gr));
+	assert_int_equal(log_count(wrong), 1);
 	spa_doors_free(s);
 }
 
@@ -483,24 +681,24 @@ static void test_log_limit(void **state)
 	struct knock_event ev = event(from, 62201, p, sizeof p);
 	struct grant gr;
 	for (int i = 0; i < 100; i++)
-		assert_false(spa_doors_check(s, &ev, NOW, &gr));
+		assert_false(check(s, &ev, NOW, &gr));
 	assert_int_equal(log_count("unknown key id"), 1);
 	ev.payload_len = 5;                  /* another reason: its own line */
-	assert_false(spa_doors_check(s, &ev, NOW, &gr));
+	assert_false(check(s, &ev, NOW, &gr));
 	assert_int_equal(log_count("bad size"), 1);
 	ev.payload_len = sizeof p;
-	assert_false(spa_doors_check(s, &ev, NOW + 1, &gr));
+	assert_false(check(s, &ev, NOW + 1, &gr));
 	assert_int_equal(log_count("unknown key id"), 2);
 	/* A flood from many sources: at most LOG_LINES_PER_S (50) a second. */
 	unsigned before = log_count("SPA refused");
 	for (int i = 0; i < 1000; i++) {
 		ev = event(src(), 62201, p, sizeof p);
-		assert_false(spa_doors_check(s, &ev, NOW + 2, &gr));
+		assert_false(check(s, &ev, NOW + 2, &gr));
 	}
 	unsigned lines = log_count("SPA refused") - before;
 	assert_true(lines <= 50 && lines >= 10);
 	ev = event(src(), 62201, p, sizeof p);
-	assert_false(spa_doors_check(s, &ev, NOW + 3, &gr));
+	assert_false(check(s, &ev, NOW + 3, &gr));
 	assert_int_equal(log_count("more rejections not logged"), 1);
 	struct spa_stats st;
 	spa_doors_stats(s, &st);
@@ -516,10 +714,10 @@ static void test_not_ours(void **state)
 	packet(&alice, NOW, NULL, NULL, 0, p);
 	struct grant gr;
 	struct knock_event ev = event(src(), 62299, p, sizeof p);
-	assert_false(spa_doors_check(s, &ev, NOW, &gr));
+	assert_false(check(s, &ev, NOW, &gr));
 	ev = event(src(), 62201, p, sizeof p);
 	ev.proto = PROTO_TCP;
-	assert_false(spa_doors_check(s, &ev, NOW, &gr));
+	assert_false(check(s, &ev, NOW, &gr));
 	struct spa_stats st;
 	spa_doors_stats(s, &st);
 	assert_int_equal(st.seen, 0);
@@ -562,7 +760,7 @@ static void test_reload_two_steps(void **state)
 	struct grant gr;
 	packet(&alice, NOW, NULL, NULL, 0, p);
 	struct knock_event ev = event(src(), 62201, p, sizeof p);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 
 	/* New config: door ssh trusts mallory only. */
 	static struct door nd[1];
@@ -585,7 +783,7 @@ static void test_reload_two_steps(void **state)
 	assert_int_equal(spa_doors_prepare(s, &ncfg), 0);
 	spa_doors_commit(s);
 	ev = event(src(), 62201, q, sizeof q);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	uint8_t r[SPA_PACKET_LEN];
 	packet(&alice, NOW, NULL, NULL, 0, r);
 	expect_refused(s, 62201, r, sizeof r, "unknown key id");
@@ -597,7 +795,7 @@ static void test_reload_two_steps(void **state)
 	uint8_t t[SPA_PACKET_LEN];
 	packet(&mallory, NOW, NULL, NULL, 0, t);
 	ev = event(src(), 62201, t, sizeof t);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	spa_doors_free(s);
 	unlink(path);
 }
@@ -622,7 +820,7 @@ static void test_fwknop_door(void **state)
 	struct addr from = src();
 	struct knock_event ev = event(from, 62201, (const uint8_t *)wire, (size_t)n);
 	struct grant gr;
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	assert_int_equal(gr.door, 3);
 	assert_true(addr_equal(&gr.addr, &from));
 	assert_int_equal(gr.nports, 1);
@@ -646,18 +844,18 @@ static void test_fwknop_door(void **state)
 	assert_int_equal(fwknop_msg_access(&msg, "alice", NOW, NULL, &p22, 1, 10), FWKNOP_OK);
 	n = fwknop_encode(&msg, &k, salt, wire, sizeof wire);
 	ev = event(src(), 62201, (const uint8_t *)wire, (size_t)n);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	assert_int_equal(gr.timeout_s, 10);
 	assert_int_equal(fwknop_msg_access(&msg, "alice", NOW, NULL, &p22, 1, 600), FWKNOP_OK);
 	n = fwknop_encode(&msg, &k, salt, wire, sizeof wire);
 	ev = event(src(), 62201, (const uint8_t *)wire, (size_t)n);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	assert_int_equal(gr.timeout_s, 0);
 	/* A native packet on the shared port still goes the native way. */
 	uint8_t p[SPA_PACKET_LEN];
 	packet(&alice, NOW, NULL, NULL, 0, p);
 	ev = event(src(), 62201, p, sizeof p);
-	assert_true(spa_doors_check(s, &ev, NOW, &gr));
+	assert_true(check(s, &ev, NOW, &gr));
 	assert_int_equal(gr.door, 0);
 	spa_doors_free(s);
 }
@@ -670,7 +868,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_flipped_bit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allowed_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_in_run_and_after_reload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rate_limit_per_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forgeries_do_not_lock_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit_per_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_to_port_and_door, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_require_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_ports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_validate_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_port_logs_the_right_door, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_key_files_refused, setup, teardown),

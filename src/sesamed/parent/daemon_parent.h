@@ -48,6 +48,7 @@ struct daemon {
 	bool lost;                      /* the capture's interface went away */
 	bool waiting;                   /* ... or was not there at start */
 	unsigned restarts;              /* worker failures in a row */
+	uint64_t worker_since_ms;       /* when the running worker got ready */
 	/* The worker's last answer to a status request. */
 	uint32_t attempts[CONFIG_DOORS_MAX];
 	bool attempts_known;

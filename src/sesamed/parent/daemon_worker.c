@@ -23,8 +23,32 @@
  * an old one to finish after SIGTERM. */
 #define WORKER_READY_MS 5000
 #define WORKER_STOP_MS  2000
-/* Failures in a row after which the parent gives up. */
-#define WORKER_MAX_RESTARTS 10
+/* After a failure the next worker starts REOPEN_MS later, twice that
+ * after two failures in a row, and so on up to WORKER_BACKOFF_MAX_MS.  The
+ * parent never gives up: a worker killed by whatever a packet did must
+ * not be a way to stop sesamed.  The count of failures in a row goes back
+ * to zero on a message that passes the parent's checks or when a worker
+ * has run WORKER_STABLE_MS. */
+#define WORKER_BACKOFF_MAX_MS 60000u
+#define WORKER_STABLE_MS      60000u
+
+/* One failure more; returns when to try again, and logs it. */
+static uint64_t worker_backoff(struct daemon *dm)
+{
+	if (dm->worker_since_ms && loop_now_ms() - dm->worker_since_ms >= WORKER_STABLE_MS)
+		dm->restarts = 0;
+	dm->worker_since_ms = 0;
+	if (dm->restarts < 32)
+		dm->restarts++;
+	uint64_t ms = REOPEN_MS;
+	for (unsigned i = 1; i < dm->restarts && ms < WORKER_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	if (ms > WORKER_BACKOFF_MAX_MS)
+		ms = WORKER_BACKOFF_MAX_MS;
+	log_warn("starting a new worker in %llu ms (failure %u in a row)",
+		 (unsigned long long)ms, dm->restarts);
+	return loop_now_ms() + ms;
+}
 
 static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx);
 
@@ -273,6 +297,7 @@ int worker_spawn(struct daemon *dm, const struct config *cfg)
 		worker_reap(dm, true);
 		return rc;
 	}
+	dm->worker_since_ms = loop_now_ms();
 	log_debug("worker %d ready (user %s)", (int)pid, dm->user.name);
 	return 0;
 }
@@ -325,15 +350,9 @@ static void worker_gone(struct daemon *dm, bool kill_it)
 		log_err("worker killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
 	else
 		log_err("worker exited with status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	if (++dm->restarts > WORKER_MAX_RESTARTS) {
-		log_err("worker failed %u times in a row: giving up", dm->restarts - 1);
-		loop_stop(dm->loop, -EIO);
-		return;
-	}
 	if (dm->metrics)
 		metrics_worker_restarted(dm->metrics);
-	log_warn("starting a new worker in %u ms", REOPEN_MS);
-	loop_timer_set(dm->loop, dm->reopen, loop_now_ms() + REOPEN_MS);
+	loop_timer_set(dm->loop, dm->reopen, worker_backoff(dm));
 }
 
 static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx)
@@ -380,12 +399,7 @@ void worker_on_reopen(struct loop *l, struct loop_timer *t, void *ctx)
 		return;
 	}
 	if (rc < 0) {
-		if (++dm->restarts > WORKER_MAX_RESTARTS) {
-			log_err("worker failed %u times in a row: giving up", dm->restarts - 1);
-			loop_stop(l, -EIO);
-			return;
-		}
-		loop_timer_set(l, t, loop_now_ms() + REOPEN_MS);
+		loop_timer_set(l, t, worker_backoff(dm));
 		return;
 	}
 	if (dm->waiting)

@@ -320,25 +320,13 @@ int gate_nft_verify(struct gate_nft *g, const struct config *cfg)
 
 bool gate_nft_grant_ok(const struct config *cfg, const struct grant *gr)
 {
-	if (gr->door >= cfg->ndoors || !nft_door_gated(&cfg->doors[gr->door]))
-		return false;
-	if (gr->addr.family != AF_INET && gr->addr.family != AF_INET6)
+	/* The parent's own check (ports, repeats, the door's bounds), then
+	 * what only the gate needs: a door with sets, and a timeout, since
+	 * none would be a grant the kernel never ends. */
+	if (!grant_validate(gr, cfg) || !nft_door_gated(&cfg->doors[gr->door]))
 		return false;
 	const struct door *d = &cfg->doors[gr->door];
-	if (gr->nports > CONFIG_OPEN_MAX || d->open_len > CONFIG_OPEN_MAX ||
-	    gr->nports > d->open_len)
-		return false;
-	for (uint32_t i = 0; i < gr->nports; i++) {
-		bool found = false;
-		for (size_t k = 0; k < d->open_len && !found; k++)
-			found = d->open[k].port == gr->ports[i].port &&
-				d->open[k].proto == gr->ports[i].proto;
-		if (!found)
-			return false;
-	}
-	/* No timeout would be a grant the kernel never ends. */
-	uint32_t t = gr->timeout_s ? gr->timeout_s : d->open_timeout_s;
-	return t > 0 && t <= d->open_timeout_s;
+	return (gr->timeout_s ? gr->timeout_s : d->open_timeout_s) > 0;
 }
 
 /* The set key of (address, port) as the kernel keeps it: concatenated

@@ -2,9 +2,17 @@
 /* spa_door — see spa_door.h.
  *
  * Hot-path budget: a garbage packet costs a length compare; a packet with
- * a made-up key id costs one hash probe; only packets naming a known key
- * reach the rate limiter, and only those within the time window pay for
- * an AEAD open.  Nothing is allocated per packet. */
+ * a made-up key id costs one hash probe; a packet outside the time window
+ * costs a compare; only the rest pay for an AEAD open (about 1 µs; or
+ * the HMAC of each fwknop door on the port).  Nothing is allocated per
+ * packet.
+ *
+ * Nothing a forged packet does changes what happens to an authentic one:
+ * no state before authentication is keyed on what a sender chooses
+ * (source address, key id), so there is no budget that forgeries could
+ * spend in a victim's name.  Authentication costs less than capturing the
+ * packet did, so it is not rationed; the rate limit is per client key
+ * and charged only by that key's authentic, fresh packets. */
 #include "spa_door.h"
 
 #include <errno.h>
@@ -22,14 +30,13 @@
 #include "spa_keys.h"
 #include "fwknop.h"
 
-/* Per-source rate limit (GCRA): RATE_PER_S sustained, bursts of RATE_BURST;
- * an IPv6 source is its /64. */
-#define RATE_SETS      4096
-#define RATE_WAYS      4
+/* Per client key (native) or per door (fwknop: one shared key), charged
+ * by authentic fresh packets only (GCRA): RATE_PER_S sustained, bursts of
+ * RATE_BURST.  Only a key holder can spend it. */
 #define RATE_PER_S     5
 #define RATE_BURST     10
-#define RATE_T_US      (1000000ull / RATE_PER_S)
-#define RATE_TAU_US    ((RATE_BURST - 1) * RATE_T_US)
+#define RATE_T_MS      (1000ull / RATE_PER_S)
+#define RATE_TAU_MS    ((RATE_BURST - 1) * RATE_T_MS)
 
 /* Log limiter: once per (source, reason) per second, and a global cap. */
 #define LOGLIM_SLOTS   4096
@@ -42,7 +49,8 @@ enum reason {
 	R_RATE = SPA_R_RATE, R_STALE = SPA_R_STALE, R_FUTURE = SPA_R_FUTURE,
 	R_AUTH = SPA_R_AUTH, R_MALFORMED = SPA_R_MALFORMED, R_REPLAY = SPA_R_REPLAY,
 	R_CACHE = SPA_R_CACHE, R_PORT = SPA_R_PORT, R_ADDRESS = SPA_R_ADDRESS,
-	R_FWKNOP = SPA_R_FWKNOP,
+	R_FWKNOP = SPA_R_FWKNOP, R_LEGACY = SPA_R_LEGACY, R_WRONG_PORT = SPA_R_WRONG_PORT,
+	R_WRONG_DOOR = SPA_R_WRONG_DOOR, R_NO_ADDRESS = SPA_R_NO_ADDRESS,
 	R_COUNT = SPA_R_COUNT
 };
 #define reason_text spa_refusal_text
@@ -53,11 +61,7 @@ struct keyent {
 	uint32_t door;
 	uint8_t key[SPA_KEY_LEN];
 	char name[SPA_KEY_NAME_MAX];
-};
-
-struct rate_slot {
-	struct addr addr;
-	uint64_t tat;                   /* GCRA theoretical arrival time, µs */
+	uint64_t tat;                   /* GCRA theoretical arrival, ms */
 };
 
 struct loglim_slot {
@@ -71,6 +75,10 @@ struct keytab {
 	const struct config *cfg;
 	struct keyent *keys;
 	size_t kmask;
+	/* Per door: the tag a v2 packet names it by, and the rate limiter
+	 * of fwknop doors (one key for all their clients). */
+	uint8_t (*door_tag)[SPA_DOOR_TAG_LEN];
+	uint64_t *door_tat;
 };
 
 struct spa_doors {
@@ -78,7 +86,6 @@ struct spa_doors {
 	struct keytab pending;          /* spa_doors_prepare() .. commit/abort */
 	struct replay *replay;
 	struct spa_aead *aead;
-	struct rate_slot *rate;
 	struct loglim_slot *loglim;
 	uint64_t seed;
 	uint64_t log_sec;
@@ -96,13 +103,13 @@ static uint64_t keyid_hash(const uint8_t id[SPA_KEYID_LEN])
 	return h;
 }
 
-static const struct keyent *key_find(const struct keytab *t, const uint8_t id[SPA_KEYID_LEN],
-				     uint16_t port)
+static struct keyent *key_find(const struct keytab *t, const uint8_t id[SPA_KEYID_LEN],
+			       uint16_t port)
 {
 	if (!t->keys)
 		return NULL;
 	for (size_t i = keyid_hash(id) & t->kmask; t->keys[i].used; i = (i + 1) & t->kmask) {
-		const struct keyent *k = &t->keys[i];
+		struct keyent *k = &t->keys[i];
 		if (CRYPTO_memcmp(k->id, id, SPA_KEYID_LEN) == 0 &&
 		    t->cfg->doors[k->door].spa_port == port)
 			return k;
@@ -116,6 +123,8 @@ static void keytab_free(struct keytab *t)
 		OPENSSL_cleanse(t->keys, (t->kmask + 1) * sizeof *t->keys);
 		free(t->keys);
 	}
+	free(t->door_tag);
+	free(t->door_tat);
 	memset(t, 0, sizeof *t);
 }
 
@@ -174,6 +183,14 @@ static int keytab_build(struct keytab *t, const struct config *cfg)
 		goto out;
 	}
 	t->kmask = slots - 1;
+	t->door_tag = calloc(cfg->ndoors ? cfg->ndoors : 1, sizeof *t->door_tag);
+	t->door_tat = calloc(cfg->ndoors ? cfg->ndoors : 1, sizeof *t->door_tat);
+	if (!t->door_tag || !t->door_tat) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t d = 0; d < cfg->ndoors; d++)
+		spa_door_tag(cfg->doors[d].name, t->door_tag[d]);
 	for (size_t d = 0; d < cfg->ndoors; d++) {
 		for (int j = 0; j < nper[d]; j++) {
 			const struct spa_key *k = &per[d][j];
@@ -216,7 +233,6 @@ void spa_doors_free(struct spa_doors *s)
 	keytab_free(&s->pending);
 	replay_close(s->replay);
 	spa_aead_free(s->aead);
-	free(s->rate);
 	free(s->loglim);
 	free(s);
 }
@@ -233,9 +249,8 @@ int spa_doors_new(const struct config *cfg, struct spa_doors **out)
 	if (!s)
 		return -ENOMEM;
 	s->aead = spa_aead_new();
-	s->rate = calloc(RATE_SETS * RATE_WAYS, sizeof *s->rate);
 	s->loglim = calloc(LOGLIM_SLOTS, sizeof *s->loglim);
-	if (!s->aead || !s->rate || !s->loglim ||
+	if (!s->aead || !s->loglim ||
 	    RAND_bytes((unsigned char *)&s->seed, sizeof s->seed) != 1) {
 		spa_doors_free(s);
 		return -ENOMEM;
@@ -284,42 +299,24 @@ void spa_doors_stats(const struct spa_doors *s, struct spa_stats *out)
 	*out = s->stats;
 }
 
-/* True when SRC may send one more packet at T_US.  IPv6 sources are
- * charged per /64: one host commonly holds a whole /64. */
-static bool rate_ok(struct spa_doors *s, const struct addr *from, uint64_t t_us)
+/* GCRA on the monotonic clock: one more authentic packet of the client
+ * whose state is *TAT? */
+static bool rate_ok(uint64_t *tat, uint64_t mono_ms)
 {
-	struct addr net = *from;
-	if (net.family == AF_INET6)
-		memset(net.bytes + 8, 0, 8);
-	const struct addr *src = &net;
-	struct rate_slot *set = &s->rate[(addr_hash(src, s->seed) & (RATE_SETS - 1)) * RATE_WAYS];
-	struct rate_slot *slot = NULL, *oldest = &set[0];
-	for (size_t w = 0; w < RATE_WAYS; w++) {
-		if (set[w].addr.family && addr_equal(&set[w].addr, src)) {
-			slot = &set[w];
-			break;
-		}
-		if (set[w].tat < oldest->tat)
-			oldest = &set[w];
-	}
-	if (!slot) {
-		/* Evict the way whose bucket refilled longest ago: it is the
-		 * one that lost the least by being forgotten. */
-		slot = oldest;
-		slot->addr = *src;
-		slot->tat = 0;
-	}
-	uint64_t tat = slot->tat > t_us ? slot->tat : t_us;
-	if (tat - t_us > RATE_TAU_US)
+	uint64_t t = *tat > mono_ms ? *tat : mono_ms;
+	if (t - mono_ms > RATE_TAU_MS)
 		return false;
-	slot->tat = tat + RATE_T_US;
+	*tat = t + RATE_T_MS;
 	return true;
 }
 
-static const char *door_name_for_port(const struct spa_doors *s, uint16_t port)
+/* A door of FORMAT on PORT, for refusals before the door is known: the
+ * first such door names them, never a door of the other format. */
+static const char *door_name_for_port(const struct spa_doors *s, uint16_t port,
+				      enum spa_format format)
 {
 	for (size_t d = 0; d < s->kt.cfg->ndoors; d++)
-		if (s->kt.cfg->doors[d].spa_format != SPA_FORMAT_NONE && s->kt.cfg->doors[d].spa_port == port)
+		if (s->kt.cfg->doors[d].spa_format == format && s->kt.cfg->doors[d].spa_port == port)
 			return s->kt.cfg->doors[d].name;
 	return "?";
 }
@@ -360,14 +357,6 @@ static void reject(struct spa_doors *s, const char *door, const struct addr *src
 		 detail ? ": " : "", detail ? detail : "");
 }
 
-static bool port_allowed(const struct door *d, const struct port_proto *pp)
-{
-	for (size_t i = 0; i < d->open_len; i++)
-		if (d->open[i].port == pp->port && d->open[i].proto == pp->proto)
-			return true;
-	return false;
-}
-
 /* The door's SPA_Allow_Address rule for a named address other than the
  * packet's source. */
 static bool address_allowed(const struct door *d, const struct addr *a)
@@ -385,25 +374,97 @@ static bool address_allowed(const struct door *d, const struct addr *a)
 	}
 }
 
-static bool check_native(struct spa_doors *s, const struct knock_event *ev,
-			 uint64_t now_s, struct grant *gr)
+static bool unspecified(const struct addr *a)
 {
-	const char *pdoor = door_name_for_port(s, ev->dport);
+	uint8_t acc = 0;
+	for (size_t i = 0; i < addr_len(a); i++)
+		acc |= a->bytes[i];
+	return acc == 0;
+}
+
+/* What an authentic, fresh packet asks of door DI, whatever its format. */
+struct ask {
+	const char *who;                /* "key alice", "fwknop user bob" */
+	const char *who_short;          /* "alice", "fwknop" (refusal details) */
+	const struct addr *addr;        /* NULL: the packet's source */
+	struct port_proto ports[CONFIG_OPEN_MAX > SPA_PORTS_MAX ? CONFIG_OPEN_MAX : SPA_PORTS_MAX];
+	size_t nports;                  /* 0: the door's whole Open */
+	uint32_t timeout_s;             /* 0: the door's */
+};
+
+/* The door's policy, the same for both formats: ports within Open (each
+ * once), the address rules, then the grant (which the worker checks with
+ * grant_validate() before it sends it, as the parent will). */
+static bool grant_for(struct spa_doors *s, size_t di, const struct knock_event *ev,
+		      struct ask *ask, uint64_t now_s, struct grant *gr)
+{
+	const struct door *d = &s->kt.cfg->doors[di];
+	if (ask->nports && d->open_len == 0) {
+		reject(s, d->name, &ev->saddr, R_PORT, "the door has no Open", now_s);
+		return false;
+	}
+	for (size_t i = 0; i < ask->nports; i++) {
+		if (!grant_door_opens(d, &ask->ports[i])) {
+			char what[96];
+			snprintf(what, sizeof what, "%s asked for %u/%s", ask->who_short,
+				 ask->ports[i].port, port_proto_name(ask->ports[i].proto));
+			reject(s, d->name, &ev->saddr, R_PORT, what, now_s);
+			return false;
+		}
+	}
+#ifndef SESAME_MUTANT_NO_PORT_DEDUP
+	/* "22/tcp,22/tcp" is one port: a grant lists each port once. */
+	ask->nports = grant_dedup_ports(ask->ports, ask->nports);
+#endif
+	if (!ask->addr && d->spa_require_address) {
+		reject(s, d->name, &ev->saddr, R_NO_ADDRESS, ask->who_short, now_s);
+		return false;
+	}
+	struct addr target = ev->saddr;
+	if (ask->addr && !addr_equal(ask->addr, &ev->saddr)) {
+		/* 0.0.0.0 or :: named as such opens nothing for anyone. */
+		if (unspecified(ask->addr) || !address_allowed(d, ask->addr)) {
+			char a[ADDR_STRLEN], what[SPA_KEY_NAME_MAX + ADDR_STRLEN + 16];
+			addr_format(ask->addr, a, sizeof a);
+			snprintf(what, sizeof what, "%s asked for %s", ask->who_short, a);
+			reject(s, d->name, &ev->saddr, R_ADDRESS, what, now_s);
+			return false;
+		}
+		target = *ask->addr;
+	}
+	memset(gr, 0, sizeof *gr);
+	gr->door = (uint32_t)di;
+	gr->addr = target;
+	if (ask->timeout_s && ask->timeout_s < d->open_timeout_s)
+		gr->timeout_s = ask->timeout_s;
+	gr->nports = (uint32_t)ask->nports;
+	memcpy(gr->ports, ask->ports, ask->nports * sizeof ask->ports[0]);
+	s->stats.granted++;
+	char a[ADDR_STRLEN], t[ADDR_STRLEN];
+	addr_format(&ev->saddr, a, sizeof a);
+	addr_format(&target, t, sizeof t);
+	log_notice("door %s: %s: SPA accepted: %s, for %s", d->name, a, ask->who, t);
+	return true;
+}
+
+static bool check_native(struct spa_doors *s, const struct knock_event *ev,
+			 uint64_t now_s, uint64_t mono_ms, struct grant *gr)
+{
+	const char *pdoor = door_name_for_port(s, ev->dport, SPA_FORMAT_SESAME);
 	struct spa_header h;
 	int rc = spa_parse_header(ev->payload, ev->payload_len, &h);
 	if (rc < 0) {
 		reject(s, pdoor, &ev->saddr, rc == -EMSGSIZE ? R_SIZE : R_VERSION, NULL, now_s);
 		return false;
 	}
-	const struct keyent *k = key_find(&s->kt, h.key_id, ev->dport);
+	struct keyent *k = key_find(&s->kt, h.key_id, ev->dport);
 	if (!k) {
 		reject(s, pdoor, &ev->saddr, R_UNKNOWN_KEY, NULL, now_s);
 		return false;
 	}
 	const struct door *d = &s->kt.cfg->doors[k->door];
-	uint64_t t_us = ev->time_us ? ev->time_us : now_s * 1000000ull;
-	if (!rate_ok(s, &ev->saddr, t_us)) {
-		reject(s, d->name, &ev->saddr, R_RATE, k->name, now_s);
+	if (h.version == SPA_VERSION_LEGACY && !d->spa_accept_v1) {
+		reject(s, d->name, &ev->saddr, R_LEGACY, k->name, now_s);
 		return false;
 	}
 	uint64_t win = d->spa_window_s;
@@ -421,7 +482,22 @@ static bool check_native(struct spa_doors *s, const struct knock_event *ev,
 		reject(s, d->name, &ev->saddr, rc == -EINVAL ? R_MALFORMED : R_AUTH, k->name, now_s);
 		return false;
 	}
-	/* Authentic from here on.  Record it before anything can grant. */
+	/* Authentic from here on.  A v2 packet says where it was sent: a
+	 * copy redirected to another door's port is not for this door. */
+	bool ok = false;
+	char what[SPA_KEY_NAME_MAX + 48];
+	if (req.version == SPA_VERSION && req.dport != ev->dport) {
+		snprintf(what, sizeof what, "%s sent it to port %u", k->name, req.dport);
+		reject(s, d->name, &ev->saddr, R_WRONG_PORT, what, now_s);
+		goto out;
+	}
+	static const uint8_t any_door[SPA_DOOR_TAG_LEN];
+	if (req.version == SPA_VERSION && memcmp(req.door_tag, any_door, sizeof any_door) != 0 &&
+	    memcmp(req.door_tag, s->kt.door_tag[k->door], SPA_DOOR_TAG_LEN) != 0) {
+		reject(s, d->name, &ev->saddr, R_WRONG_DOOR, k->name, now_s);
+		goto out;
+	}
+	/* Record it before anything can grant. */
 	uint8_t id[REPLAY_ID_LEN] = { 0 };
 	memcpy(id, h.key_id, SPA_KEYID_LEN);
 	memcpy(id + SPA_KEYID_LEN, h.nonce, SPA_NONCE_LEN);
@@ -430,49 +506,28 @@ static bool check_native(struct spa_doors *s, const struct knock_event *ev,
 	rc = replay_check_add_owned(s->replay, id, owner | 1, h.timestamp + win + 1, now_s);
 	if (rc < 0) {
 		reject(s, d->name, &ev->saddr, rc == -EEXIST ? R_REPLAY : R_CACHE, k->name, now_s);
-		return false;
+		goto out;
 	}
-	if (req.nports && d->open_len == 0) {
-		reject(s, d->name, &ev->saddr, R_PORT, "the door has no Open", now_s);
-		return false;
+	/* Only fresh, authentic packets of this key reach its limiter:
+	 * nobody else can spend it, not even by replaying its packets. */
+	if (!rate_ok(&k->tat, mono_ms)) {
+		reject(s, d->name, &ev->saddr, R_RATE, k->name, now_s);
+		goto out;
 	}
-	for (size_t i = 0; i < req.nports; i++) {
-		if (!port_allowed(d, &req.ports[i])) {
-			char what[96];
-			snprintf(what, sizeof what, "%s asked for %u/%s", k->name,
-				 req.ports[i].port, port_proto_name(req.ports[i].proto));
-			reject(s, d->name, &ev->saddr, R_PORT, what, now_s);
-			return false;
-		}
-	}
-	struct addr target = ev->saddr;
-	if (req.addr.family && !addr_equal(&req.addr, &ev->saddr)) {
-		if (!address_allowed(d, &req.addr)) {
-			char a[ADDR_STRLEN], what[SPA_KEY_NAME_MAX + ADDR_STRLEN + 16];
-			addr_format(&req.addr, a, sizeof a);
-			snprintf(what, sizeof what, "%s asked for %s", k->name, a);
-			reject(s, d->name, &ev->saddr, R_ADDRESS, what, now_s);
-			return false;
-		}
-		target = req.addr;
-	}
-	memset(gr, 0, sizeof *gr);
-	gr->door = k->door;
-	gr->addr = target;
-	gr->timeout_s = 0;
-	gr->nports = (uint32_t)req.nports;
-	memcpy(gr->ports, req.ports, req.nports * sizeof req.ports[0]);
-	s->stats.granted++;
-	char a[ADDR_STRLEN], t[ADDR_STRLEN];
-	addr_format(&ev->saddr, a, sizeof a);
-	addr_format(&target, t, sizeof t);
-	log_notice("door %s: %s: SPA accepted: key %s, for %s", d->name, a, k->name, t);
+	char who[SPA_KEY_NAME_MAX + 8];
+	snprintf(who, sizeof who, "key %s", k->name);
+	struct ask ask = { .who = who, .who_short = k->name,
+			   .addr = req.addr.family ? &req.addr : NULL, .nports = req.nports };
+	memcpy(ask.ports, req.ports, req.nports * sizeof req.ports[0]);
+	ok = grant_for(s, k->door, ev, &ask, now_s, gr);
+	OPENSSL_cleanse(&ask, sizeof ask);
+out:
 	OPENSSL_cleanse(&req, sizeof req);
-	return true;
+	return ok;
 }
 
-/* fwknop's format: no key id, so the rate limit comes before the HMAC;
- * fwknop_decode() checks the HMAC before it decrypts anything. */
+/* fwknop's format: no key id, so each fwknop door on the port tries its
+ * keys; fwknop_decode() checks the HMAC before it decrypts anything. */
 static enum reason fwknop_reason(int err)
 {
 	switch (err) {
@@ -483,17 +538,12 @@ static enum reason fwknop_reason(int err)
 }
 
 static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
-			 uint64_t now_s, struct grant *gr)
+			 uint64_t now_s, uint64_t mono_ms, struct grant *gr)
 {
 	const struct config *cfg = s->kt.cfg;
-	const char *pdoor = door_name_for_port(s, ev->dport);
+	const char *pdoor = door_name_for_port(s, ev->dport, SPA_FORMAT_FWKNOP);
 	if (ev->payload_len == 0 || ev->payload_len > FWKNOP_WIRE_MAX) {
 		reject(s, pdoor, &ev->saddr, R_SIZE, "fwknop", now_s);
-		return false;
-	}
-	uint64_t t_us = ev->time_us ? ev->time_us : now_s * 1000000ull;
-	if (!rate_ok(s, &ev->saddr, t_us)) {
-		reject(s, pdoor, &ev->saddr, R_RATE, "fwknop", now_s);
 		return false;
 	}
 	struct fwknop_msg msg;
@@ -521,11 +571,12 @@ static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
 		reject(s, d ? d->name : pdoor, &ev->saddr, fwknop_reason(rc), what, now_s);
 		return false;
 	}
+	bool ok = false;
 	uint64_t win = d->spa_window_s;
 	if (!fwknop_time_ok(&msg, now_s, (unsigned)win)) {
 		reject(s, d->name, &ev->saddr, msg.timestamp < now_s ? R_STALE : R_FUTURE,
 		       "fwknop", now_s);
-		goto refused;
+		goto out;
 	}
 	uint8_t id[REPLAY_ID_LEN];
 	fwknop_replay_key(ev->payload, ev->payload_len, id);
@@ -534,55 +585,34 @@ static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
 				    now_s);
 	if (rc < 0) {
 		reject(s, d->name, &ev->saddr, rc == -EEXIST ? R_REPLAY : R_CACHE, "fwknop", now_s);
-		goto refused;
+		goto out;
+	}
+	if (!rate_ok(&s->kt.door_tat[di], mono_ms)) {
+		reject(s, d->name, &ev->saddr, R_RATE, "fwknop", now_s);
+		goto out;
 	}
 	if (!fwknop_msg_is_access(&msg)) {
 		char what[96];
 		snprintf(what, sizeof what, "fwknop %s messages are not supported",
 			 fwknop_msg_type_name(msg.type));
 		reject(s, d->name, &ev->saddr, R_MALFORMED, what, now_s);
-		goto refused;
+		goto out;
 	}
-	for (size_t i = 0; i < msg.nports; i++) {
-		if (!port_allowed(d, &msg.ports[i])) {
-			char what[96];
-			snprintf(what, sizeof what, "fwknop asked for %u/%s", msg.ports[i].port,
-				 port_proto_name(msg.ports[i].proto));
-			reject(s, d->name, &ev->saddr, R_PORT, what, now_s);
-			goto refused;
-		}
-	}
-	struct addr target = ev->saddr;
-	if (!msg.addr_any && !addr_equal(&msg.addr, &ev->saddr)) {
-		if (!address_allowed(d, &msg.addr)) {
-			char what[ADDR_STRLEN + 32];
-			snprintf(what, sizeof what, "fwknop asked for %s", msg.addr_text);
-			reject(s, d->name, &ev->saddr, R_ADDRESS, what, now_s);
-			goto refused;
-		}
-		target = msg.addr;
-	}
-	memset(gr, 0, sizeof *gr);
-	gr->door = (uint32_t)di;
-	gr->addr = target;
-	if (msg.client_timeout && msg.client_timeout < d->open_timeout_s)
-		gr->timeout_s = msg.client_timeout;
-	gr->nports = (uint32_t)msg.nports;
-	memcpy(gr->ports, msg.ports, msg.nports * sizeof msg.ports[0]);
-	s->stats.granted++;
-	char a[ADDR_STRLEN], t[ADDR_STRLEN];
-	addr_format(&ev->saddr, a, sizeof a);
-	addr_format(&target, t, sizeof t);
-	log_notice("door %s: %s: SPA accepted: fwknop user %s, for %s", d->name, a, msg.username, t);
+	char who[FWKNOP_USER_MAX + 16];
+	snprintf(who, sizeof who, "fwknop user %s", msg.username);
+	struct ask ask = { .who = who, .who_short = "fwknop",
+			   .addr = msg.addr_any ? NULL : &msg.addr, .nports = msg.nports,
+			   .timeout_s = msg.client_timeout };
+	memcpy(ask.ports, msg.ports, msg.nports * sizeof msg.ports[0]);
+	ok = grant_for(s, di, ev, &ask, now_s, gr);
+	OPENSSL_cleanse(&ask, sizeof ask);
+out:
 	OPENSSL_cleanse(&msg, sizeof msg);
-	return true;
-refused:
-	OPENSSL_cleanse(&msg, sizeof msg);
-	return false;
+	return ok;
 }
 
 bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,
-		     uint64_t now_s, struct grant *gr)
+		     uint64_t now_s, uint64_t mono_ms, struct grant *gr)
 {
 	if (ev->proto != PROTO_UDP)
 		return false;
@@ -596,9 +626,10 @@ bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,
 	if (!native && !fwk)
 		return false;           /* not an SPA port: not ours to count */
 	s->stats.seen++;
-	/* fwknop packets are base64 text: they never start with a byte 1. */
+	/* fwknop packets are base64 text: they never start with a byte 1 or 2. */
 	if (native && (!fwk || (ev->payload_len == SPA_PACKET_LEN &&
-				ev->payload[0] == SPA_VERSION)))
-		return check_native(s, ev, now_s, gr);
-	return check_fwknop(s, ev, now_s, gr);
+				(ev->payload[0] == SPA_VERSION ||
+				 ev->payload[0] == SPA_VERSION_LEGACY))))
+		return check_native(s, ev, now_s, mono_ms, gr);
+	return check_fwknop(s, ev, now_s, mono_ms, gr);
 }

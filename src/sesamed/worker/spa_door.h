@@ -2,12 +2,12 @@
 /* spa_door — the SPA doors: verify one captured datagram and answer with
  * a grant.  Native format (spa.h) and fwknop format (fwknop.h) alike.
  *
- * Order of work (cheap first; state changes only after authentication,
- * except the per-source rate limiter): size/version, key lookup, rate
- * limit, time window, AEAD/HMAC verify, replay check and record (fsync'd
- * before the grant leaves), policy (ports within Open, address rule).
- * Every rejection is logged with its reason, at most once per reason per
- * source per second.
+ * Order of work (cheap first; state changes only after authentication):
+ * size/version, key lookup, time window, AEAD/HMAC verify, the port and
+ * door a v2 packet names, replay check and record (fsync'd before the
+ * grant leaves), the key's rate limit, policy (ports within Open, each
+ * once; address rule).  Every rejection is logged with its reason, at
+ * most once per reason per source per second.
  */
 #ifndef SESAME_SPA_DOOR_H
 #define SESAME_SPA_DOOR_H
@@ -32,15 +32,17 @@ size_t spa_doors_files(const struct spa_doors *s, int *fds, size_t max);
 
 /* EV is a UDP packet to some door's SPA_Port.  Returns true and fills GR
  * when it authorizes a grant.  NOW_S is wall-clock seconds (timestamps
- * inside SPA packets are wall-clock). */
+ * inside SPA packets are wall-clock); MONO_MS a monotonic clock in ms,
+ * for the rate limits, so that a wall-clock step cannot lock anyone out. */
 bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,
-		     uint64_t now_s, struct grant *gr);
+		     uint64_t now_s, uint64_t mono_ms, struct grant *gr);
 
 /* SIGHUP, in two steps so that the daemon switches all or nothing:
  * spa_doors_prepare() reads the key files of NEW_CFG (S keeps working on
  * the old config; 0 or -errno, logged), spa_doors_commit() switches S to
  * it, spa_doors_abort() drops it.  The replay cache (its file stays the
- * one opened at start), the rate limiter and the counters carry over. */
+ * one opened at start) and the counters carry over; the per-key rate
+ * limits start afresh. */
 int spa_doors_prepare(struct spa_doors *s, const struct config *new_cfg);
 void spa_doors_commit(struct spa_doors *s);
 void spa_doors_abort(struct spa_doors *s);

@@ -93,8 +93,6 @@ static bool has_spa(const struct config *cfg)
 	return false;
 }
 
-/* The grant goes to the parent as it is; a parent that cannot take it
- * any more is gone, and so are we. */
 static uint64_t realtime_us(void)
 {
 	struct timespec ts;
@@ -102,8 +100,20 @@ static uint64_t realtime_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The grant goes to the parent as it is; a parent that cannot take it
+ * any more is gone, and so are we.  The parent kills a worker that sends
+ * a grant its check refuses, so the same check runs here first: a
+ * request nobody foresaw is refused here, logged, and costs nothing. */
 static void send_grant(struct worker *w, const struct grant *gr, uint64_t captured_us)
 {
+	if (!grant_validate(gr, w->cfg)) {
+		const char *door = gr->door < w->cfg->ndoors ? w->cfg->doors[gr->door].name : "?";
+		char a[ADDR_STRLEN];
+		log_err("door %s: %s: refusing a grant the parent would refuse (a bug): "
+			"%u ports, timeout %u", door, addr_format(&gr->addr, a, sizeof a),
+			gr->nports, gr->timeout_s);
+		return;
+	}
 	struct ps_msg m;
 	memset(&m, 0, sizeof m);
 	m.type = PS_GRANT;
@@ -162,12 +172,12 @@ static void on_packet(void *ctx, const struct knock_event *in)
 			  addr_format(&ev->daddr, d, sizeof d), ev->dport,
 			  port_proto_name(ev->proto), ev->tcpflags);
 	}
+	uint64_t now = loop_now_ms();
 	if (w->spa && ev->proto == PROTO_UDP && !ev->forwarded) {
 		struct grant gr;
-		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), &gr))
+		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), now, &gr))
 			send_grant(w, &gr, ev->time_us);
 	}
-	uint64_t now = loop_now_ms();
 	if (w->max_seq_timeout_ms) {
 		struct ps_event *h = &w->history[w->hnext];
 		*h = (struct ps_event){ .saddr = ev->saddr, .daddr = ev->daddr, .mono_ms = now,
