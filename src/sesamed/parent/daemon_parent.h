@@ -71,6 +71,9 @@ void worker_stop(struct daemon *dm, const struct config *cfg, const struct confi
 /* Asks the worker for its attempts per door (dm->attempts,
  * dm->attempts_known), taking the grants that arrive meanwhile. */
 void worker_ask_status(struct daemon *dm);
+/* The same while a reload is under way: grants the worker sends meanwhile
+ * are given under TO, the config being loaded (grant_carry). */
+void worker_ask_status_to(struct daemon *dm, const struct config *to);
 
 /* The reopen timer: reopens a lost capture, or starts a worker after a
  * failure, on a new capture. */

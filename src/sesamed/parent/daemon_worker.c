@@ -311,7 +311,7 @@ void worker_stop(struct daemon *dm, const struct config *cfg, const struct confi
 		return;
 	/* Its counts so far, so that they outlive it (metrics.h). */
 	if (dm->metrics && cfg == dm->cfg)
-		worker_ask_status(dm);
+		worker_ask_status_to(dm, to);
 	if (dm->worker <= 0)
 		return;                 /* it died answering */
 	kill(dm->worker, SIGTERM);
@@ -413,6 +413,11 @@ void worker_on_reopen(struct loop *l, struct loop_timer *t, void *ctx)
  * taking the grants that arrive meanwhile. */
 void worker_ask_status(struct daemon *dm)
 {
+	worker_ask_status_to(dm, dm->cfg);
+}
+
+void worker_ask_status_to(struct daemon *dm, const struct config *to)
+{
 	dm->attempts_known = false;
 	if (dm->ipc < 0)
 		return;
@@ -432,7 +437,7 @@ void worker_ask_status(struct daemon *dm)
 			worker_gone(dm, false);
 			return;
 		}
-		if (!handle_msg(dm, dm->cfg, dm->cfg, &m, (size_t)n, PS_EXPECT_STATUS)) {
+		if (!handle_msg(dm, dm->cfg, to, &m, (size_t)n, PS_EXPECT_STATUS)) {
 			worker_gone(dm, true);
 			return;
 		}
