@@ -196,6 +196,18 @@ static void spa_door(const struct door *d, FILE *out)
 	}
 }
 
+/* Always as a key: the dump must load back as the same config. */
+static void cmd_timeout(const struct door *d, FILE *out)
+{
+	if (d->stop_command || d->stop_command6) {
+		kv_num(out, "Cmd_Timeout", d->cmd_timeout_s, 10);
+		return;
+	}
+	char buf[32];
+	snprintf(buf, sizeof buf, "%u", d->cmd_timeout_s);
+	kv(out, "Cmd_Timeout", buf, "unused (no Stop_Command)");
+}
+
 static void door(const struct door *d, FILE *out)
 {
 	fprintf(out, "\n[%s]\n", d->name);
@@ -224,18 +236,18 @@ static void door(const struct door *d, FILE *out)
 	} else {
 		unset(out, "Open", "no nft gate for this door");
 	}
-	if (door_is_spa(d) && !d->start_command && !d->stop_command)
-		return;                 /* commands are rare on SPA doors */
+	if (door_is_spa(d) && !d->start_command && !d->stop_command &&
+	    !d->start_command6 && !d->stop_command6) {
+		cmd_timeout(d, out);    /* commands are rare on SPA doors */
+		return;
+	}
 	command(out, "Start_Command", d->start_command, "nothing runs");
 	command(out, "Start_Command_6", d->start_command6,
 		d->start_command ? "Start_Command for IPv6 too" : "nothing runs");
 	command(out, "Stop_Command", d->stop_command, "nothing runs");
 	command(out, "Stop_Command_6", d->stop_command6,
 		d->stop_command ? "Stop_Command for IPv6 too" : "nothing runs");
-	if (d->stop_command || d->stop_command6)
-		kv_num(out, "Cmd_Timeout", d->cmd_timeout_s, 10);
-	else
-		fprintf(out, "\t# Cmd_Timeout: %u, unused (no Stop_Command)\n", d->cmd_timeout_s);
+	cmd_timeout(d, out);
 }
 
 void config_dump(const struct config *cfg, const struct config_overrides *o, FILE *out)
