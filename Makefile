@@ -125,11 +125,11 @@ FUZZ_SAN   := address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS  := $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRCS))
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
 build/fuzz/libsesame.a: $(FUZZ_OBJS)
 	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
 build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
-	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/libsesame.a $(LDLIBS)
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/libsesame.a $(LDLIBS)
 
 # Mutants: a harness linked with one module rebuilt with a planted bug
 # (-DSESAME_MUTANT_*), which its fuzzer must catch from the seed corpus
@@ -137,26 +137,19 @@ build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
 # archive, so the archive's copy of that module is never pulled in.
 build/fuzz/mutants/door_seq_timeout.o: src/sesamed/worker/door.c
 	@mkdir -p $(@D)
-	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -DSESAME_MUTANT_SEQ_TIMEOUT -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -MMD -MP -DSESAME_MUTANT_SEQ_TIMEOUT -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
 build/fuzz/mutants/fuzz_door_seq_timeout: fuzz/fuzz_door.c build/fuzz/mutants/door_seq_timeout.o build/fuzz/libsesame.a
-	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/mutants/door_seq_timeout.o build/fuzz/libsesame.a $(LDLIBS)
-FUZZ_MUTANTS := build/fuzz/mutants/fuzz_door_seq_timeout
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/mutants/door_seq_timeout.o build/fuzz/libsesame.a $(LDLIBS)
+build/fuzz/mutants/spa_door_no_port_dedup.o: src/sesamed/worker/spa_door.c
+	@mkdir -p $(@D)
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -MMD -MP -DSESAME_MUTANT_NO_PORT_DEDUP -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+build/fuzz/mutants/fuzz_spa_no_port_dedup: fuzz/fuzz_spa.c build/fuzz/mutants/spa_door_no_port_dedup.o build/fuzz/libsesame.a
+	$(call quiet,CLANG,$<)clang $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< build/fuzz/mutants/spa_door_no_port_dedup.o build/fuzz/libsesame.a $(LDLIBS)
+FUZZ_MUTANTS := build/fuzz/mutants/fuzz_door_seq_timeout build/fuzz/mutants/fuzz_spa_no_port_dedup
 
 # The flags above, for tests that build a toy target the same way.
 fuzz-flags:
 	@echo clang $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN)
-
-# Mutants for the mutation check (tests/e2e/test_fuzz_mutants.sh): a
-# harness linked with one module built with a planted bug, which the
-# harness must catch.  SESAME_MUTANT_* switches are used nowhere else.
-FUZZ_MUTANTS := build/fuzz/mutant/fuzz_spa-no-port-dedup
-build/fuzz/mutant/spa_door-no-port-dedup.o: src/sesamed/worker/spa_door.c
-	@mkdir -p $(@D)
-	$(call quiet,CLANG,$@)clang $(FUZZ_FLAGS) -DSESAME_MUTANT_NO_PORT_DEDUP \
-		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
-build/fuzz/mutant/fuzz_spa-no-port-dedup: fuzz/fuzz_spa.c build/fuzz/mutant/spa_door-no-port-dedup.o build/fuzz/libsesame.a
-	$(call quiet,CLANG,$@)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
-		build/fuzz/mutant/spa_door-no-port-dedup.o build/fuzz/libsesame.a $(LDLIBS)
 
 # The Debian packages the build, the tests, the demo and the benchmarks need.
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 n=0 bad=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $*"; }
-good=build/fuzz/fuzz_spa mutant=build/fuzz/mutant/fuzz_spa-no-port-dedup
+good=build/fuzz/fuzz_spa mutant=build/fuzz/mutants/fuzz_spa_no_port_dedup
 if [ ! -x "$good" ] || [ ! -x "$mutant" ]; then
 	echo "1..0 # SKIP fuzz harnesses not built (make fuzz)"
 	exit 0

@@ -22,18 +22,18 @@ mode_of() {
 	packet) # fuzz_packet: linktypes[b % 9]
 		local lt=(null eth raw raw loop sll ipv4 ipv6 sll2)
 		echo "${lt[b % 9]}" ;;
-	spa)    # fuzz_spa: b % 3
-		local m=(codec keys door); echo "${m[b % 3]}" ;;
-	fwknop) # fuzz_fwknop: b % 3
-		local m=(wire plain enc); echo "${m[b % 3]}" ;;
+	spa)    # fuzz_spa: b & 3 (3: the structured mode)
+		local m=(codec keys door struct); echo "${m[b & 3]}" ;;
+	fwknop) # fuzz_fwknop: b % 4 (3: fields with their inner digest)
+		local m=(wire plain enc fields); echo "${m[b % 4]}" ;;
 	esac
 }
 # The modes of each harness (for "every mode has a seed").
 declare -A modes=(
 	[door]="limit256 limit16"
 	[packet]="null eth raw loop sll ipv4 ipv6 sll2"
-	[spa]="codec keys door"
-	[fwknop]="wire plain enc"
+	[spa]="codec keys door struct"
+	[fwknop]="wire plain enc fields"
 )
 # fuzz_door's seeds written before it had modes are StateLimit 256 seeds.
 name_mode() {
