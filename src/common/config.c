@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include "config_internal.h"
@@ -438,6 +439,13 @@ int config_load(const char *path, config_diag_fn diag, void *ctx,
 		int e = errno;
 		config_report(diag, ctx, LOG_ERR, path, 0, "cannot read: %s", strerror(e));
 		return -e;
+	}
+	/* A directory opens fine and fails at the first read: say what it is. */
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		config_report(diag, ctx, LOG_ERR, path, 0, "cannot read: a directory, not a config file");
+		fclose(f);
+		return -EISDIR;
 	}
 	struct ini_reader src;
 	(void)ini_init_file(&src, f);

@@ -39,6 +39,13 @@
 
 struct diag_count { unsigned errors, warnings; };
 
+void daemon_diag_stderr(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	fprintf(stderr, "sesamed: %s\n", msg);
+}
+
 static void diag_stderr(void *ctx, int level, const char *msg)
 {
 	struct diag_count *n = ctx;
@@ -46,7 +53,7 @@ static void diag_stderr(void *ctx, int level, const char *msg)
 		n->errors++;
 	else
 		n->warnings++;
-	fprintf(stderr, "%s\n", msg);
+	daemon_diag_stderr(NULL, level, msg);
 }
 
 static void diag_log(void *ctx, int level, const char *msg)
@@ -83,8 +90,10 @@ int daemon_check(const char *path, const char *logfile)
 	struct config *cfg = NULL;
 	int rc = config_load(path, diag_stderr, &n, &cfg);
 	if (rc < 0) {
-		fprintf(stderr, "%s: not valid (%u error%s)\n", path, n.errors,
-			n.errors == 1 ? "" : "s");
+		/* A file that cannot be read was one line already. */
+		if (rc == -EINVAL)
+			fprintf(stderr, "sesamed: %s: not valid (%u error%s)\n", path, n.errors,
+				n.errors == 1 ? "" : "s");
 		return 1;
 	}
 	config_lint(cfg, diag_stderr, &n);
@@ -94,7 +103,8 @@ int daemon_check(const char *path, const char *logfile)
 		if (logfile)
 			fprintf(stderr, "sesamed: warning: -g %s", lf);
 		else
-			fprintf(stderr, "%s:%u: warning: LogFile %s", path, cfg->log_file_line, lf);
+			fprintf(stderr, "sesamed: %s:%u: warning: LogFile %s", path,
+				cfg->log_file_line, lf);
 		fprintf(stderr, " cannot be opened: %s; sesamed will log to stderr (the "
 			"journal under systemd)\n", strerror(-lrc));
 		n.warnings++;
