@@ -154,7 +154,8 @@ static char *filter_for(const struct config *cfg)
  * which knockd fills with every step) adds the INFO progress lines.  A log
  * file that cannot be opened is not a reason to leave a host unguarded:
  * knockd warns and runs, and so do we, on stderr (the journal under
- * systemd) or, once detached from the terminal, syslog. */
+ * systemd) or, once detached from the terminal, syslog.  -d with no log
+ * file and no UseSyslog logs to syslog too. */
 static void log_setup(const struct daemon_opts *o, const struct config *cfg)
 {
 	const char *file = o->logfile ? o->logfile : cfg->log_file;
@@ -164,7 +165,10 @@ static void log_setup(const struct daemon_opts *o, const struct config *cfg)
 	if (o->debug)
 		level = LOG_DEBUG;
 	log_set_level(level);
-	log_to_syslog(cfg->use_syslog, "sesamed");
+	/* Detached, stderr is /dev/null: with no LogFile and no UseSyslog
+	 * every line, errors included, would be lost without a word.  knockd
+	 * does that; sesamed logs to syslog instead. */
+	log_to_syslog(cfg->use_syslog || (o->daemonize && !file), "sesamed");
 	if (!file) {
 		log_close_file();
 		return;
