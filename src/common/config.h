@@ -15,7 +15,7 @@
  *    SPA door (spa_format set, spa_port set, open_len > 0; native: spa_keys
  *    set; fwknop: both keys non-empty), never both;
  *  - door names are unique (case-insensitively) and match
- *    [A-Za-z_][A-Za-z0-9_-]{0,47}; nft_table matches the same, up to 63;
+ *    [A-Za-z_][A-Za-z0-9_-]{0,47}; nft_table passes nft_table_name_ok();
  *  - every number is in range (see docs/config.md), ports are 1..65535,
  *    protocols PROTO_TCP or PROTO_UDP, Open lists no port twice;
  *  - relative paths were joined to the config file's directory;

@@ -12,6 +12,7 @@
 #include "base64.h"
 #include "config_internal.h"
 #include "ini.h"
+#include "nft_render.h"
 #include "numparse.h"
 #include "portspec.h"
 
@@ -131,33 +132,10 @@ const struct keyword *config_near_keyword(const char *key)
 
 /* --- small helpers ----------------------------------------------------- */
 
-static bool is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /* Trims blanks on both ends, in place: the same blanks as a line's. */
 char *config_trim(char *s)
 {
 	return ini_trim(s);
-}
-
-bool config_name_valid(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	if (!is_alpha(s[0]) && s[0] != '_')
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '_' && s[i] != '-')
-			return false;
-	return true;
 }
 
 bool config_door_name_valid(const char *s, size_t max)
@@ -271,10 +249,9 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 				    k->name, VAL(v));
 		return;
 	case K_NFTTABLE:
-		if (!config_name_valid(v, CONFIG_NAME_MAX - 1)) {
-			config_perr(p, p->line, "%s: bad table name '%.*s%s' (letters, digits, '_' "
-				    "and '-', starting with a letter or '_', at most %d)",
-				    k->name, VAL(v), CONFIG_NAME_MAX - 1);
+		if (!nft_table_name_ok(v)) {
+			config_perr(p, p->line, "%s: bad table name '%.*s%s' (%s)", k->name, VAL(v),
+				    NFT_TABLE_NAME_RULE);
 			return;
 		}
 		snprintf(c->nft_table, sizeof c->nft_table, "%s", v);

@@ -286,13 +286,13 @@ static void spa_defaults(void **state)
 static void sesame_options(void **state)
 {
 	(void)state;
-	struct config *c = good("[options]\nFirewall = NFT\nNftTable = my_Table-2\n"
+	struct config *c = good("[options]\nFirewall = NFT\nNftTable = my_Table_2\n"
 				"StateLimit = 1024\nStateDir = /tmp/st\n"
 				"ReplayCache = /tmp/rc\nControlSocket = /tmp/cs\n"
 				"User = nobody\n");
 	assert_int_equal(c->firewall, FIREWALL_NFT);
 	assert_true(config_wants_nft(c));
-	assert_string_equal(c->nft_table, "my_Table-2");
+	assert_string_equal(c->nft_table, "my_Table_2");
 	assert_int_equal(c->state_limit, 1024);
 	assert_string_equal(c->state_dir, "/tmp/st");
 	assert_string_equal(c->replay_cache, "/tmp/rc");
@@ -308,6 +308,7 @@ static void sesame_options(void **state)
 	bad("[options]\nfirewall = iptables\n", "t.conf:2: Firewall: bad value 'iptables'");
 	bad("[options]\nnfttable = 1table\n", "NftTable: bad table name '1table'");
 	bad("[options]\nnfttable = a.b\n", "NftTable: bad table name 'a.b'");
+	bad("[options]\nnfttable = my-table\n", "NftTable: bad table name 'my-table'");
 	bad("[options]\nstatelimit = 0\n", "StateLimit: bad value '0'");
 	bad("[options]\nstatelimit = 99999999999\n", "StateLimit: bad value '99999999999'");
 	bad("[options]\nstatelimit = 1k\n", "StateLimit: bad value '1k'");
