@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Bad `sesamed` command lines, from a table: each exits 1, prints nothing
+# on stdout and exactly one line on stderr, which starts with "sesamed:"
+# and says what was wrong in the expected words.  A config with errors is
+# one "sesamed: FILE:LINE: ..." line per error and a summary.  -h/--help
+# and -V/--version answer as the client's subcommands do.
+. "$(dirname "$0")/lib.sh"
+mkdir -p "$TMP/dir"
+printf '[ssh]\n\tSequnce = 7000,8000\n\tOpen = 22/tcp\n' >"$TMP/bad.conf"
+
+# EXPECTED WORDS (grep -F)|ARGS (split on blanks)
+TABLE=(
+	"unknown option '-x' (see 'sesamed -h')|-x"
+	"unknown option '--bogus'|--bogus"
+	"unknown option '-x'|-dx"
+	"missing value after '-c'|-c"
+	"missing value after '--config'|--config"
+	"missing value after '-i'|-i"
+	"missing value after '-p'|-t -p"
+	"missing value after '--logfile'|--logfile"
+	"unexpected argument 'foo': sesamed takes options only|foo"
+	"unexpected argument 'foo'|-t -c $TMP/bad.conf foo"
+	"-t, --dump-config and --remove-gate exclude each other|-t --dump-config"
+	"-t, --dump-config and --remove-gate exclude each other|--remove-gate --dump-config"
+	"$TMP/none.conf: cannot read: No such file or directory|-c $TMP/none.conf"
+	"$TMP/none.conf: cannot read|-t -c $TMP/none.conf"
+	"$TMP/none.conf: cannot read|--dump-config -c $TMP/none.conf"
+	"$TMP/none.conf: cannot read|--remove-gate -c $TMP/none.conf"
+	"$TMP/dir: cannot read: a directory, not a config file|-t -c $TMP/dir"
+	"$TMP/dir: cannot read: a directory|-c $TMP/dir"
+	"$TMP/bad.conf:2: unknown key 'Sequnce' (did you mean 'Sequence'?)|--dump-config -c $TMP/bad.conf"
+)
+
+bad_line() {  # WORDS ARGS...
+	local words=$1 rc=0; shift
+	"$SESAMED" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null || rc=$?
+	if [ "$rc" != 1 ]; then diag "exit status $rc"; return 1; fi
+	if [ -s "$TMP/out" ]; then diag "stdout: $(head -n 2 "$TMP/out")"; return 1; fi
+	if [ "$(wc -l <"$TMP/err")" != 1 ]; then diag "stderr: $(cat "$TMP/err")"; return 1; fi
+	case $(cat "$TMP/err") in
+	"sesamed: "*) ;;
+	*) diag "no 'sesamed:' prefix: $(cat "$TMP/err")"; return 1 ;;
+	esac
+	grep -qF -- "$words" "$TMP/err" || { diag "stderr: $(cat "$TMP/err")"; return 1; }
+}
+
+for row in "${TABLE[@]}"; do
+	IFS='|' read -r words args <<<"$row"
+	# shellcheck disable=SC2086
+	check "sesamed $args: exit 1, one line 'sesamed: ...$words...'" bad_line "$words" $args
+done
+
+# A config with errors: every line prefixed, the error, then the summary.
+config_errors() {  # WANT_LAST ARGS...
+	local last=$1 rc=0; shift
+	"$SESAMED" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null || rc=$?
+	[ "$rc" = 1 ] && [ ! -s "$TMP/out" ] && [ "$(wc -l <"$TMP/err")" = 2 ] &&
+		! grep -qv '^sesamed: ' "$TMP/err" &&
+		grep -qF "sesamed: $TMP/bad.conf:2: unknown key 'Sequnce' (did you mean 'Sequence'?)" "$TMP/err" &&
+		tail -n 1 "$TMP/err" | grep -qF -- "$last" ||
+		{ diag "rc=$rc: $(cat "$TMP/err")"; return 1; }
+}
+check "sesamed -t on a bad config: 'sesamed: FILE:LINE: ...' then 'not valid (1 error)'" \
+	config_errors "sesamed: $TMP/bad.conf: not valid (1 error)" -t -c "$TMP/bad.conf"
+check "sesamed on a bad config: the error, then '1 error, not starting'" \
+	config_errors "sesamed: $TMP/bad.conf: 1 error, not starting" -c "$TMP/bad.conf"
+
+check "sesamed -h and --help: usage on stdout, nothing on stderr, exit 0" \
+	bash -c "'$SESAMED' -h 2>'$TMP/e1' | grep -q '^usage: sesamed' &&
+		'$SESAMED' --help 2>'$TMP/e2' | grep -q '^usage: sesamed' &&
+		! test -s '$TMP/e1' && ! test -s '$TMP/e2'"
+check "sesamed -V and --version: the version, exit 0" \
+	bash -c "'$SESAMED' -V | grep -qE '^sesamed [0-9]' &&
+		'$SESAMED' --version | grep -qE '^sesamed [0-9]'"
+check "sesamed -h lists every knockd flag" \
+	bash -c "u=\$('$SESAMED' -h); for f in -i, -d, -c, -D, -l, -p, -g, -v, -4, -V, -h,; do
+		grep -qe \"  \$f --\" <<<\"\$u\" || { echo \"# no \$f\"; exit 1; }; done"
+finish
