@@ -4,8 +4,10 @@
 # on stdout and exactly one line on stderr, which starts with "sesamed:"
 # and says what was wrong in the expected words.  A config with errors is
 # one "sesamed: FILE:LINE: ..." line per error and a summary.  -h/--help
-# and -V/--version answer as the client's subcommands do.
+# and -V/--version answer as the client's subcommands do.  And -d with no
+# LogFile and no UseSyslog logs to syslog rather than to nowhere.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_daemon.sh"
 mkdir -p "$TMP/dir"
 printf '[ssh]\n\tSequnce = 7000,8000\n\tOpen = 22/tcp\n' >"$TMP/bad.conf"
 
@@ -76,4 +78,34 @@ check "sesamed -V and --version: the version, exit 0" \
 check "sesamed -h lists every knockd flag" \
 	bash -c "u=\$('$SESAMED' -h); for f in -i, -d, -c, -D, -l, -p, -g, -v, -4, -V, -h,; do
 		grep -qe \"  \$f --\" <<<\"\$u\" || { echo \"# no \$f\"; exit 1; }; done"
+
+# -d, no LogFile, no UseSyslog: stderr is /dev/null once detached, so the
+# lines go to syslog.  The daemon runs in a mount namespace whose /dev has
+# our own datagram socket as /dev/log (and the host's null and urandom).
+ns_setup
+nc -lkuU "$TMP/log.sock" >"$TMP/syslog.out" 2>/dev/null </dev/null &
+NC=$!
+disown "$NC"
+printf '[door]\n\tSequence = 7000,8000,9000\n\tCommand  = /bin/true %%IP%%\n' >"$TMP/run.conf"
+conf_isolate "$TMP/run.conf"
+if wait_until 3 test -S "$TMP/log.sock"; then
+	unshare -m bash -c '
+		set -e
+		mount --make-rprivate /
+		mkdir -p "$1/dev" && mount -t tmpfs tmpfs "$1/dev"
+		for n in null zero random urandom log; do touch "$1/dev/$n"; done
+		for n in null zero random urandom; do mount --bind "/dev/$n" "$1/dev/$n"; done
+		mount --bind "$1/log.sock" "$1/dev/log"
+		mount --rbind "$1/dev" /dev
+		exec ip netns exec "$2" "$3" -d -c "$1/run.conf" -i br0 -p "$1/d.pid"' \
+		_ "$TMP" "$SRV_NS" "$SESAMED" 2>"$TMP/d.err"
+	check "-d without LogFile or UseSyslog: start-up is logged to syslog" \
+		wait_until 5 grep -q 'sesamed.*capturing on br0' "$TMP/syslog.out"
+	check "... and nothing said on the terminal" test ! -s "$TMP/d.err"
+	[ -s "$TMP/d.pid" ] && kill -TERM "$(cat "$TMP/d.pid")"
+	check "... SIGTERM's 'stopped' too" wait_until 5 grep -q 'sesamed.*stopped' "$TMP/syslog.out"
+else
+	not_ok "no datagram socket for syslog (nc -lkuU)"
+fi
+kill "$NC" 2>/dev/null
 finish
