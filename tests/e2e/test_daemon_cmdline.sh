@@ -108,4 +108,19 @@ else
 	not_ok "no datagram socket for syslog (nc -lkuU)"
 fi
 kill "$NC" 2>/dev/null
+
+# The same with nothing behind /dev/log: the lines would be lost, and the
+# terminal is told so before -d detaches.
+unshare -m bash -c '
+	set -e
+	mount --make-rprivate /
+	mkdir -p "$1/dev2" && mount -t tmpfs tmpfs "$1/dev2"
+	for n in null zero random urandom; do touch "$1/dev2/$n"; mount --bind "/dev/$n" "$1/dev2/$n"; done
+	mount --rbind "$1/dev2" /dev
+	exec ip netns exec "$2" "$3" -d -c "$1/run.conf" -i br0 -p "$1/d2.pid"' \
+	_ "$TMP" "$SRV_NS" "$SESAMED" 2>"$TMP/d2.err"
+check "-d with no log destination and no /dev/log: a warning on the terminal" \
+	grep -q 'warning: -d without LogFile, -g or UseSyslog logs to syslog, but /dev/log is not there' "$TMP/d2.err"
+wait_until 3 test -s "$TMP/d2.pid" && kill -TERM "$(cat "$TMP/d2.pid")"
+wait_until 5 not test -e "$TMP/d2.pid"
 finish

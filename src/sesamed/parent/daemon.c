@@ -592,6 +592,15 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		}
 	}
 	if (o->daemonize) {
+		/* Syslog stands in for stderr (log_setup); with nothing behind
+		 * /dev/log it would drop every line too: say so while a
+		 * terminal still listens. */
+		struct stat st;
+		if (!o->logfile && !cfg->log_file && !cfg->use_syslog &&
+		    (stat("/dev/log", &st) < 0 || !S_ISSOCK(st.st_mode)))
+			log_warn("-d without LogFile, -g or UseSyslog logs to syslog, but "
+				 "/dev/log is not there: log lines will be lost (set LogFile "
+				 "or give -g FILE)");
 		log_to_stderr(false);
 		rc = daemonize();
 		if (rc < 0) {
