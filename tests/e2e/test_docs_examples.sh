@@ -13,8 +13,8 @@
 # hide a typo:
 #   <!-- example: refused: REASON -->     (markdown)
 #   .\" example: refused: REASON          (mdoc)
-# Files an example names (SPA_Keys, One_Time_Sequences, LogFile's
-# directory) are created for it: each example runs in a directory of its
+# Files an example names (SPA_Keys, One_Time_Sequences, Sequence_Secrets,
+# LogFile's directory) are created for it: each example runs in a directory of its
 # own under $TMP, with those absolute paths moved there.
 . "$(dirname "$0")/lib.sh"
 cd "$SESAME_ROOT" || exit 1
@@ -25,13 +25,15 @@ n=$(grep -c '^@@@ ' "$TMP/examples")
 check "the docs hold config examples ($n)" test "$n" -ge 10
 
 # The files an example names are made for it: SPA_Keys (a private key
-# file), One_Time_Sequences (one sequence), the directory of LogFile.
+# file), One_Time_Sequences (one sequence), Sequence_Secrets (one client's
+# secret line), the directory of LogFile.
 # Absolute paths move under the example's directory, so that the test
 # reads and writes nothing outside $TMP (sesamed -t opens none of them
 # for writing anyway).
+KEYS='SPA_Keys|One_Time_Sequences|Sequence_Secrets|LogFile'
 prepare() {  # dir conf
 	local dir=$1 conf=$2 key val path
-	sed -i -E "s#^([[:space:]]*(SPA_Keys|One_Time_Sequences|LogFile)[[:space:]]*=[[:space:]]*)/#\\1$dir/#I" "$conf"
+	sed -i -E "s#^([[:space:]]*($KEYS)[[:space:]]*=[[:space:]]*)/#\\1$dir/#I" "$conf"
 	while IFS='=' read -r key val; do
 		key=$(tr -d ' \t' <<<"$key" | tr 'A-Z' 'a-z')
 		val=$(sed 's/^[ \t]*//; s/[ \t]*$//' <<<"$val")
@@ -42,8 +44,14 @@ prepare() {  # dir conf
 			"$SESAME" keygen --name docs -o - 2>/dev/null >"$path"
 			chmod 600 "$path" ;;
 		one_time_sequences) echo "7000,8000,9000" >"$path" ;;
+		sequence_secrets)
+			"$SESAME" keygen --sequence docs -o "$dir/docs.seq" 2>/dev/null |
+				head -n 1 >"$path"
+			chmod 600 "$path" ;;
 		esac
-	done < <(grep -iE '^[[:space:]]*(SPA_Keys|One_Time_Sequences|LogFile)[[:space:]]*=' "$conf")
+	done < <(grep -iE "^[[:space:]]*($KEYS)[[:space:]]*=" "$conf")
+	# Inline fwknop keys: a config that holds them must be private.
+	chmod 600 "$conf"
 }
 
 # Accepted, and without a warning: an example shows how to write it.
