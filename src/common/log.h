@@ -28,6 +28,11 @@ void log_set_level(int level);          /* messages above it are dropped */
 int  log_get_level(void);
 void log_to_stderr(bool on);
 void log_to_syslog(bool on, const char *ident);
+/* One-shot commands (`sesamed -t`, `--dump-config`, `--remove-gate`)
+ * speak as the command line does: stderr lines become "PROG: MESSAGE"
+ * ("PROG: warning: MESSAGE" for warnings), with no time stamp and never
+ * in the journal's form.  PROG must outlive the logging. */
+void log_cli(const char *prog);
 /* Appends to PATH (created 0640).  Returns 0 or -errno; reopens on each
  * call, so SIGHUP can rotate. */
 int  log_to_file(const char *path);

@@ -4,7 +4,8 @@
 # on stdout and exactly one line on stderr, which starts with "sesamed:"
 # and says what was wrong in the expected words.  A config with errors is
 # one "sesamed: FILE:LINE: ..." line per error and a summary.  -h/--help
-# and -V/--version answer as the client's subcommands do.  And -d with no
+# and -V/--version answer as the client's subcommands do; the log lines of
+# one-shot commands (--remove-gate) are "sesamed: ..." too.  And -d with no
 # LogFile and no UseSyslog logs to syslog rather than to nowhere.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_daemon.sh"
@@ -79,10 +80,27 @@ check "sesamed -h lists every knockd flag" \
 	bash -c "u=\$('$SESAMED' -h); for f in -i, -d, -c, -D, -l, -p, -g, -v, -4, -V, -h,; do
 		grep -qe \"  \$f --\" <<<\"\$u\" || { echo \"# no \$f\"; exit 1; }; done"
 
+# One-shot commands speak as the command line does, their log lines too:
+# "sesamed: MESSAGE", no time stamp.
+ns_setup
+printf '[options]\n\tNftTable = voice_e2e\n[d]\n\tSequence = 7000,8000\n\tOpen = 22/tcp\n' >"$TMP/gate.conf"
+cli_line() {  # WANT ARGS...: exit 0, stdout empty, stderr exactly WANT
+	local want=$1 rc=0; shift
+	in_srv "$SESAMED" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null || rc=$?
+	[ "$rc" = 0 ] && [ ! -s "$TMP/out" ] && [ "$(cat "$TMP/err")" = "$want" ] ||
+		{ diag "rc=$rc: $(cat "$TMP/err")"; return 1; }
+}
+check "--remove-gate without a table: 'sesamed: gate: no table ...', exit 0" \
+	cli_line "sesamed: gate: no table inet voice_e2e: nothing to remove" --remove-gate -c "$TMP/gate.conf"
+in_srv nft add table inet voice_e2e
+check "--remove-gate: 'sesamed: gate: table inet voice_e2e deleted; ...', exit 0" \
+	cli_line "sesamed: gate: table inet voice_e2e deleted; guarded ports are no longer guarded" \
+	--remove-gate -c "$TMP/gate.conf"
+check "... and the table is gone" not in_srv nft list table inet voice_e2e 2>/dev/null
+
 # -d, no LogFile, no UseSyslog: stderr is /dev/null once detached, so the
 # lines go to syslog.  The daemon runs in a mount namespace whose /dev has
 # our own datagram socket as /dev/log (and the host's null and urandom).
-ns_setup
 nc -lkuU "$TMP/log.sock" >"$TMP/syslog.out" 2>/dev/null </dev/null &
 NC=$!
 disown "$NC"

@@ -10,6 +10,7 @@
 #include "config_dump.h"
 #include "daemon.h"
 #include "gate_nft.h"
+#include "log.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -151,6 +152,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sesamed: -c: the config file name is empty\n");
 		return 1;
 	}
+	if (check || dump || remove_gate)
+		log_cli("sesamed");
 	if (check)
 		return daemon_check(o.config_path, o.logfile);
 	if (dump)
