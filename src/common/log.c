@@ -18,12 +18,10 @@ static bool use_stderr = true;
 static bool use_syslog;
 static FILE *logfile;
 static int journal = -1;                /* -1: not looked at yet */
-static const char *cli_prog;            /* log_cli() */
 
 void log_set_level(int l) { level = l; }
 int log_get_level(void) { return level; }
 void log_to_stderr(bool on) { use_stderr = on; }
-void log_cli(const char *prog) { cli_prog = prog; }
 
 void log_to_syslog(bool on, const char *ident)
 {
@@ -92,6 +90,10 @@ bool log_stderr_is_journal(void)
 	return journal;
 }
 
+static const char *cli_prog;            /* log_cli() */
+
+void log_cli(const char *prog) { cli_prog = prog; }
+
 static const char *level_name(int l)
 {
 	switch (l) {
@@ -113,14 +115,15 @@ void log_msg(int l, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 
+	if (cli_prog) {
+		if (use_stderr)
+			fprintf(stderr, "%s: %s%s\n", cli_prog, l == LOG_WARNING ? "warning: " : "",
+				line);
+		return;
+	}
 	if (use_syslog)
 		syslog(l, "%s", line);
-	if (cli_prog && use_stderr) {
-		fprintf(stderr, "%s: %s%s\n", cli_prog, l == LOG_WARNING ? "warning: " : "", line);
-		if (!logfile)
-			return;
-	}
-	bool to_journal = use_stderr && !cli_prog && log_stderr_is_journal();
+	bool to_journal = use_stderr && log_stderr_is_journal();
 	if (to_journal)
 		fprintf(stderr, "<%d>%s\n", l & LOG_PRIMASK, line);
 	if (logfile || (use_stderr && !to_journal)) {
@@ -133,7 +136,7 @@ void log_msg(int l, const char *fmt, ...)
 		snprintf(stamp + n, sizeof stamp - n, ".%03ld", ts.tv_nsec / 1000000);
 		if (logfile)
 			fprintf(logfile, "[%s] %s: %s\n", stamp, level_name(l), line);
-		if (use_stderr && !to_journal && !cli_prog)
+		if (use_stderr && !to_journal)
 			fprintf(stderr, "[%s] %s: %s\n", stamp, level_name(l), line);
 	}
 }
