@@ -96,6 +96,9 @@ void config_report(config_diag_fn diag, void *ctx, int level,
 		   const char *name, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* Letters, digits, '_' and '-', first a letter or '_', 1..MAX bytes: safe
+ * as (part of) an nft table, set or chain name and an iptables list. */
+bool config_name_valid(const char *s, size_t max);
 /* A door name: 1..MAX printable ASCII bytes, none of ':' '"' '\\' (a
  * name is a field of "door NAME: ADDRESS: ..." log lines, which fail2ban
  * reads, and appears quoted in JSON and Prometheus labels).  Spaces are

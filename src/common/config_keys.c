@@ -132,10 +132,33 @@ const struct keyword *config_near_keyword(const char *key)
 
 /* --- small helpers ----------------------------------------------------- */
 
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 /* Trims blanks on both ends, in place: the same blanks as a line's. */
 char *config_trim(char *s)
 {
 	return ini_trim(s);
+}
+
+bool config_name_valid(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	if (!is_alpha(s[0]) && s[0] != '_')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
 }
 
 bool config_door_name_valid(const char *s, size_t max)
