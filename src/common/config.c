@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include "config_internal.h"
@@ -92,7 +93,13 @@ static void finish_door(struct parser *p)
 	if (p->section != SEC_DOOR)
 		return;
 	struct door *d = config_cur_door(p);
-	const unsigned *seen = p->door_seen;
+	/* A key given but refused counts as given here: its own error said
+	 * what was wrong, and "needs a Sequence" after "Sequence: empty
+	 * value" would only confuse. */
+	const unsigned *refused = p->door_refused;
+	unsigned seen[K__COUNT];
+	for (size_t i = 0; i < K__COUNT; i++)
+		seen[i] = p->door_seen[i] ? p->door_seen[i] : refused[i];
 	bool seq = d->seq_len > 0 || seen[K_SEQUENCE];
 	bool onetime = seen[K_ONETIME] != 0;
 	bool spa = seen[K_SPA_PORT] || seen[K_SPA_FORMAT];
@@ -132,13 +139,13 @@ static void finish_door(struct parser *p)
 	if (d->forward && !seen[K_OPEN])
 		config_perr(p, seen[K_FORWARD], "door %s: Forward needs Open (the ports to "
 			    "guard on the forward path)", d->name);
-	if (seen[K_FORWARD_TO] && !d->forward)
+	if (seen[K_FORWARD_TO] && !d->forward && !refused[K_FORWARD])
 		config_perr(p, seen[K_FORWARD_TO], "door %s: Forward_To needs Forward = yes",
 			    d->name);
 
 	if (!spa) {
 		for (size_t i = 0; i < K__COUNT; i++)
-			if (seen[i] && config_key_is_spa((enum key_id)i))
+			if (p->door_seen[i] && config_key_is_spa((enum key_id)i))
 				config_perr(p, seen[i], "door %s: %s needs SPA_Port or SPA_Format "
 					    "(this is not an SPA door)", d->name, p->door_seen_name[i]);
 	} else {
@@ -151,14 +158,16 @@ static void finish_door(struct parser *p)
 		if (!seen[K_OPEN])
 			config_perr(p, d->line, "door %s: an SPA door needs Open (the ports a "
 				    "packet may open)", d->name);
-		if (d->spa_format == SPA_FORMAT_SESAME) {
+		if (refused[K_SPA_FORMAT]) {
+			/* Which keys the door needs depends on the format refused. */
+		} else if (d->spa_format == SPA_FORMAT_SESAME) {
 			if (!seen[K_SPA_KEYS])
 				config_perr(p, d->line, "door %s: SPA_Format sesame needs SPA_Keys",
 					    d->name);
 			static const enum key_id fw[] = { K_FWK_KEY_B64, K_FWK_KEY,
 				K_FWK_HMAC_B64, K_FWK_HMAC, K_FWK_DIGEST };
 			for (size_t i = 0; i < sizeof fw / sizeof fw[0]; i++)
-				if (seen[fw[i]])
+				if (p->door_seen[fw[i]])
 					config_perr(p, seen[fw[i]], "door %s: %s needs SPA_Format = fwknop",
 						    d->name, p->door_seen_name[fw[i]]);
 		} else {
@@ -189,6 +198,7 @@ static void start_section(struct parser *p, const struct ini_item *it)
 {
 	finish_door(p);
 	memset(p->door_seen, 0, sizeof p->door_seen);
+	memset(p->door_refused, 0, sizeof p->door_refused);
 
 	if (!it->name) {
 		config_perr(p, p->line, "%s", it->error);
@@ -282,7 +292,14 @@ static void unknown_key(struct parser *p, const char *key)
 			}
 		}
 	}
-	config_perr(p, p->line, "unknown key '%.*s%s'", VAL(key));
+	const struct keyword *near = config_near_keyword(key);
+	if (!near) {
+		config_perr(p, p->line, "unknown key '%.*s%s'", VAL(key));
+		return;
+	}
+	config_perr(p, p->line, "unknown key '%.*s%s' (did you mean '%s'?)", VAL(key), near->name);
+	if (p->section == SEC_DOOR && near->where == IN_DOOR)
+		p->door_refused[near->id] = p->line;
 }
 
 /* knockd reads a number or a port list up to what does not fit, so
@@ -332,11 +349,15 @@ static void parse_key(struct parser *p, const char *key, char *value)
 	if (!value) {
 		if (k->id != K_USESYSLOG) {
 			config_perr(p, p->line, "%s needs a value (%s = ...)", k->name, k->name);
+			if (!in_options)
+				p->door_refused[k->id] = p->line;
 			return;
 		}
 		value = "yes";          /* knockd's bare flag */
 	} else if (*value == '\0' && !config_key_empty_ok(k->id)) {
 		config_perr(p, p->line, "%s: empty value", k->name);
+		if (!in_options)
+			p->door_refused[k->id] = p->line;
 		return;
 	}
 
@@ -348,10 +369,14 @@ static void parse_key(struct parser *p, const char *key, char *value)
 	if (!in_options)
 		p->door_seen_name[k->id] = k->name;
 
-	if (in_options)
+	if (in_options) {
 		config_set_option(p, k, value);
-	else
-		config_set_door_key(p, k, value);
+		return;
+	}
+	unsigned errors = p->errors;
+	config_set_door_key(p, k, value);
+	if (p->errors != errors)
+		p->door_refused[k->id] = p->line;
 }
 
 /* Doors with Open own nft sets named after them, with every character
@@ -466,6 +491,13 @@ int config_load(const char *path, config_diag_fn diag, void *ctx,
 		int e = errno;
 		config_report(diag, ctx, LOG_ERR, path, 0, "cannot read: %s", strerror(e));
 		return -e;
+	}
+	/* A directory opens fine and fails at the first read: say what it is. */
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		config_report(diag, ctx, LOG_ERR, path, 0, "cannot read: a directory, not a config file");
+		fclose(f);
+		return -EISDIR;
 	}
 	struct ini_reader src;
 	(void)ini_init_file(&src, f);

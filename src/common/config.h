@@ -17,7 +17,7 @@
  *    open_len > 0; native: spa_keys set; fwknop: both keys non-empty),
  *    exactly one of them;
  *  - door names are unique (case-insensitively) and match
- *    [A-Za-z_][A-Za-z0-9_-]{0,47}; nft_table matches the same, up to 63;
+ *    [A-Za-z_][A-Za-z0-9_-]{0,47}; nft_table passes nft_table_name_ok();
  *  - every number is in range (see docs/config.md), ports are 1..65535,
  *    protocols PROTO_TCP or PROTO_UDP, Open lists no port twice;
  *  - relative paths were joined to the config file's directory;

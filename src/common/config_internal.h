@@ -52,6 +52,10 @@ struct parser {
 	unsigned opt_seen[K__COUNT];    /* line each [options] key was set */
 	unsigned door_seen[K__COUNT];   /* same, for the current door */
 	const char *door_seen_name[K__COUNT];
+	/* Line of each key of the current door that was meant but refused
+	 * (bad or missing value, a near-miss spelling): the door's own
+	 * checks take it as given, so that one mistake is one error. */
+	unsigned door_refused[K__COUNT];
 	bool oom;
 };
 
@@ -73,6 +77,10 @@ static inline struct door *config_cur_door(struct parser *p)
 
 /* config_keys.c: the key table and the setters. */
 const struct keyword *config_find_keyword(const char *key);
+/* The keyword KEY most likely misspells (case-insensitive optimal string
+ * alignment distance: at most 1 for names of up to 4 bytes, else 2; on a
+ * tie, the first in the table), or NULL. */
+const struct keyword *config_near_keyword(const char *key);
 void config_set_option(struct parser *p, const struct keyword *k, const char *v);
 void config_set_door_key(struct parser *p, const struct keyword *k, char *v);
 bool config_key_empty_ok(enum key_id id);

@@ -12,6 +12,7 @@
 #include "base64.h"
 #include "config_internal.h"
 #include "ini.h"
+#include "nft_render.h"
 #include "numparse.h"
 #include "portspec.h"
 #include "rotseq.h"
@@ -81,6 +82,61 @@ const struct keyword *config_find_keyword(const char *key)
 			return &keywords[i];
 	return NULL;
 }
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+#define NEAR_MAX 32     /* longer than any keyword plus the distance */
+
+/* Damerau-Levenshtein distance (optimal string alignment: insertions,
+ * deletions, substitutions and swaps of neighbours), ignoring case.
+ * Both strings are at most NEAR_MAX bytes. */
+static unsigned edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	unsigned d[NEAR_MAX + 1][NEAR_MAX + 1];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned cost = lower(a[i - 1]) != lower(b[j - 1]);
+			unsigned v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+			    lower(a[i - 2]) == lower(b[j - 1]) && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+const struct keyword *config_near_keyword(const char *key)
+{
+	size_t lk = strnlen(key, NEAR_MAX + 1);
+	if (lk == 0 || lk > NEAR_MAX)
+		return NULL;
+	const struct keyword *best = NULL;
+	unsigned best_d = 3;
+	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
+		size_t ln = strlen(keywords[i].name);
+		unsigned max = ln <= 4 ? 1 : 2;
+		if (ln > NEAR_MAX || (lk > ln ? lk - ln : ln - lk) > max)
+			continue;
+		unsigned dist = edit_distance(key, lk, keywords[i].name, ln);
+		if (dist <= max && dist < best_d) {
+			best = &keywords[i];
+			best_d = dist;
+		}
+	}
+	return best;
+}
+
 /* --- small helpers ----------------------------------------------------- */
 
 static bool is_alpha(char c)
@@ -223,10 +279,9 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 				    k->name, VAL(v));
 		return;
 	case K_NFTTABLE:
-		if (!config_name_valid(v, CONFIG_NAME_MAX - 1)) {
-			config_perr(p, p->line, "%s: bad table name '%.*s%s' (letters, digits, '_' "
-				    "and '-', starting with a letter or '_', at most %d)",
-				    k->name, VAL(v), CONFIG_NAME_MAX - 1);
+		if (!nft_table_name_ok(v)) {
+			config_perr(p, p->line, "%s: bad table name '%.*s%s' (%s)", k->name, VAL(v),
+				    NFT_TABLE_NAME_RULE);
 			return;
 		}
 		snprintf(c->nft_table, sizeof c->nft_table, "%s", v);

@@ -165,6 +165,10 @@ bool log_stderr_is_journal(void)
 	return journal;
 }
 
+static const char *cli_prog;            /* log_cli() */
+
+void log_cli(const char *prog) { cli_prog = prog; }
+
 static const char *level_name(int l)
 {
 	switch (l) {
@@ -186,6 +190,12 @@ void log_msg(int l, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 
+	if (cli_prog) {
+		if (use_stderr)
+			fprintf(stderr, "%s: %s%s\n", cli_prog, l == LOG_WARNING ? "warning: " : "",
+				line);
+		return;
+	}
 	if (use_syslog)
 		syslog_send(l, line);
 	bool to_journal = use_stderr && log_stderr_is_journal();

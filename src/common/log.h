@@ -44,6 +44,11 @@ void log_close_file(void);
 /* True when stderr is the journal (see above); looked at once, on first
  * use, since the daemon may later point stderr elsewhere. */
 bool log_stderr_is_journal(void);
+/* One-shot commands (`sesamed -t`, `--dump-config`, `--remove-gate`)
+ * speak as the command line does: every line goes to stderr only, as
+ * "PROG: MESSAGE" ("PROG: warning: MESSAGE" for warnings), with no time
+ * stamp and never in the journal's form.  PROG must outlive the logging. */
+void log_cli(const char *prog);
 
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

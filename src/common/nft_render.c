@@ -85,7 +85,7 @@ const char *nft_set_name(const struct config *cfg, size_t i, int family,
 bool nft_config_ok(const struct config *cfg, char *err, size_t errlen)
 {
 	if (!nft_table_name_ok(cfg->nft_table)) {
-		snprintf_safe(err, errlen, "NftTable '%.*s': use letters, digits and '_' only",
+		snprintf_safe(err, errlen, "NftTable '%.*s': " NFT_TABLE_NAME_RULE,
 			      CONFIG_NAME_MAX, cfg->nft_table);
 		return false;
 	}

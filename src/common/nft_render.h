@@ -65,8 +65,14 @@
 #define NFT_KEYLEN_V4    12u
 #define NFT_KEYLEN_V6    24u
 
-/* A table name we can write unquoted: [A-Za-z_][A-Za-z0-9_]*, < 64 bytes. */
+/* The one rule for NftTable and `sesame rules --table`: a name nft
+ * reads unquoted in any ruleset and that is also fine as an iptables
+ * chain or xt_recent list prefix: [A-Za-z_][A-Za-z0-9_]*, 1..63 bytes.
+ * (nft itself would take '-', '.' and '/' after the first byte; the
+ * other tools and a shell do not all agree, so we do not.) */
 bool nft_table_name_ok(const char *name);
+#define NFT_TABLE_NAME_RULE \
+	"letters, digits and '_', starting with a letter or '_', at most 63"
 
 /* Set name of door I for FAMILY (AF_INET/AF_INET6): the door's name with
  * every byte outside [A-Za-z0-9_] replaced by '_' (and a leading digit

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "nft_render.h"
 #include "numparse.h"
 #include "portspec.h"
 #include "rules.h"
@@ -140,12 +141,13 @@ int cmd_rules(int argc, char **argv)
 		fprintf(stderr, "sesame rules: --family is for --format iptables (nft covers both)\n");
 		return 1;
 	}
-	for (const char *p = o.table; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_') || p - o.table > 60) {
-			fprintf(stderr, "sesame rules: --table: letters, digits and _ only\n");
-			return 1;
-		}
+	if (!nft_table_name_ok(o.table)) {
+		char q[80];
+		cmd_quote(o.table, q, sizeof q);
+		fprintf(stderr, "sesame rules: --table: bad table name '%s' (" NFT_TABLE_NAME_RULE
+			")\n", q);
+		return 1;
+	}
 
 	struct config *cfg;
 	if (config_load(path, rules_diag, NULL, &cfg) < 0)

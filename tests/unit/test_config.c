@@ -286,13 +286,13 @@ static void spa_defaults(void **state)
 static void sesame_options(void **state)
 {
 	(void)state;
-	struct config *c = good("[options]\nFirewall = NFT\nNftTable = my_Table-2\n"
+	struct config *c = good("[options]\nFirewall = NFT\nNftTable = my_Table_2\n"
 				"StateLimit = 1024\nStateDir = /tmp/st\n"
 				"ReplayCache = /tmp/rc\nControlSocket = /tmp/cs\n"
 				"User = nobody\n");
 	assert_int_equal(c->firewall, FIREWALL_NFT);
 	assert_true(config_wants_nft(c));
-	assert_string_equal(c->nft_table, "my_Table-2");
+	assert_string_equal(c->nft_table, "my_Table_2");
 	assert_int_equal(c->state_limit, 1024);
 	assert_string_equal(c->state_dir, "/tmp/st");
 	assert_string_equal(c->replay_cache, "/tmp/rc");
@@ -308,6 +308,7 @@ static void sesame_options(void **state)
 	bad("[options]\nfirewall = iptables\n", "t.conf:2: Firewall: bad value 'iptables'");
 	bad("[options]\nnfttable = 1table\n", "NftTable: bad table name '1table'");
 	bad("[options]\nnfttable = a.b\n", "NftTable: bad table name 'a.b'");
+	bad("[options]\nnfttable = my-table\n", "NftTable: bad table name 'my-table'");
 	bad("[options]\nstatelimit = 0\n", "StateLimit: bad value '0'");
 	bad("[options]\nstatelimit = 99999999999\n", "StateLimit: bad value '99999999999'");
 	bad("[options]\nstatelimit = 1k\n", "StateLimit: bad value '1k'");
@@ -586,6 +587,24 @@ static void structure_errors(void **state)
 	bad("logfile = /x\n", "t.conf:1: LogFile outside any section");
 	bad("[options]\nbogus = 1\n", "t.conf:2: unknown key 'bogus'");
 	bad(DOOR("sequence_timeout = 5\n"), "t.conf:3: unknown key 'sequence_timeout'");
+	/* A near miss gets a suggestion; anything farther does not. */
+	bad("[options]\nbogus = 1\n", "t.conf:2: unknown key 'bogus'");
+	assert_false(has(&D, LOG_ERR, "did you mean"));
+	bad(DOOR("sequence_timeout = 5\n"), "unknown key");
+	assert_false(has(&D, LOG_ERR, "did you mean"));
+	bad(DOOR("opne = 22\n"), "t.conf:3: unknown key 'opne' (did you mean 'Open'?)");
+	bad(DOOR("OPN = 22\n"), "unknown key 'OPN' (did you mean 'Open'?)");
+	bad(DOOR("Timout = 5\n"), "unknown key 'Timout' (did you mean 'Timeout'?)");
+	bad(DOOR("Start_Comand = x\n"), "(did you mean 'Start_Command'?)");
+	bad(DOOR("Fwknop_HMAC_Key_Bas64 = x\n"), "(did you mean 'Fwknop_HMAC_Key_Base64'?)");
+	bad(DOOR("op = 22\n"), "unknown key 'op'");
+	assert_false(has(&D, LOG_ERR, "did you mean"));
+	/* One mistake, one error: no "needs a Sequence" after a refused one. */
+	bad("[d]\nsequnce = 1,2\n", "t.conf:2: unknown key 'sequnce' (did you mean 'Sequence'?)");
+	assert_int_equal(D.errors, 1);
+	bad("[d]\nsequence = 1,x\nforward_to = 198.18.0.9\nforward = maybe\nopen = 22\n", "Forward: bad value");
+	assert_int_equal(D.errors, 2);
+	assert_false(has(&D, LOG_ERR, "Forward_To needs"));
 	bad("[options]\nsequence = 1,2,3\n", "t.conf:2: Sequence belongs in a door section");
 	bad(DOOR("interface = eth0\n"), "t.conf:3: Interface belongs in [options], not in door d");
 	bad(DOOR("= x\n"), "t.conf:3: missing key before '='");

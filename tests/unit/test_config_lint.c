@@ -208,8 +208,12 @@ static void corpus_bad(void **state)
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		FILE *f = fopen(path, "r");
 		assert_non_null(f);
-		char first[512];
+		char first[512], second[512];
 		assert_non_null(fgets(first, sizeof first, f));
+		/* "# errors: N": exactly N errors, no follow-on ones. */
+		unsigned nerr = 0;
+		if (!fgets(second, sizeof second, f) || sscanf(second, "# errors: %u", &nerr) != 1)
+			nerr = 0;
 		fclose(f);
 		first[strcspn(first, "\n")] = '\0';
 		/* "# expect: LINE: substring" */
@@ -230,6 +234,11 @@ static void corpus_bad(void **state)
 		assert_int_equal(r, -EINVAL);
 		assert_null(c);
 		assert_true(has(&D, LOG_ERR, want));
+		if (nerr && D.errors != nerr) {
+			print_message("%s: %zu errors, want %u\n", path, D.errors, nerr);
+			diags_dump(&D);
+			fail();
+		}
 		n++;
 	}
 	closedir(dp);
@@ -318,8 +327,10 @@ static void load_errors(void **state)
 	assert_int_equal(load("/nonexistent/sesame.conf", &c), -ENOENT);
 	assert_null(c);
 	assert_true(has(&D, LOG_ERR, "/nonexistent/sesame.conf: cannot read"));
-	assert_int_equal(load("/", &c), -EINVAL);     /* a directory: read error */
+	assert_int_equal(load("/", &c), -EISDIR);
 	assert_null(c);
+	assert_true(has(&D, LOG_ERR, "/: cannot read: a directory, not a config file"));
+	assert_int_equal(D.errors, 1);
 }
 
 /* One-time files are checked at load (knockd reads them at start too). */

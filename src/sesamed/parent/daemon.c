@@ -40,6 +40,13 @@
 
 struct diag_count { unsigned errors, warnings; };
 
+void daemon_diag_stderr(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	fprintf(stderr, "sesamed: %s\n", msg);
+}
+
 static void diag_stderr(void *ctx, int level, const char *msg)
 {
 	struct diag_count *n = ctx;
@@ -47,7 +54,7 @@ static void diag_stderr(void *ctx, int level, const char *msg)
 		n->errors++;
 	else
 		n->warnings++;
-	fprintf(stderr, "%s\n", msg);
+	daemon_diag_stderr(NULL, level, msg);
 }
 
 static void diag_log(void *ctx, int level, const char *msg)
@@ -161,8 +168,10 @@ int daemon_check(const char *path, const char *logfile)
 	struct config *cfg = NULL;
 	int rc = config_load(path, diag_stderr, &n, &cfg);
 	if (rc < 0) {
-		fprintf(stderr, "%s: not valid (%u error%s)\n", path, n.errors,
-			n.errors == 1 ? "" : "s");
+		/* A file that cannot be read was one line already. */
+		if (rc == -EINVAL)
+			fprintf(stderr, "sesamed: %s: not valid (%u error%s)\n", path, n.errors,
+				n.errors == 1 ? "" : "s");
 		return 1;
 	}
 	config_lint(cfg, diag_stderr, &n);
@@ -172,7 +181,8 @@ int daemon_check(const char *path, const char *logfile)
 		if (logfile)
 			fprintf(stderr, "sesamed: warning: -g %s", lf);
 		else
-			fprintf(stderr, "%s:%u: warning: LogFile %s", path, cfg->log_file_line, lf);
+			fprintf(stderr, "sesamed: %s:%u: warning: LogFile %s", path,
+				cfg->log_file_line, lf);
 		fprintf(stderr, " cannot be opened: %s; sesamed will log to stderr (the "
 			"journal under systemd)\n", strerror(-lrc));
 		n.warnings++;
@@ -230,7 +240,8 @@ static char *filter_for(const struct config *cfg)
  * which knockd fills with every step) adds the INFO progress lines.  A log
  * file that cannot be opened is not a reason to leave a host unguarded:
  * knockd warns and runs, and so do we, on stderr (the journal under
- * systemd) or, once detached from the terminal, syslog. */
+ * systemd) or, once detached from the terminal, syslog.  -d with no log
+ * file and no UseSyslog logs to syslog too. */
 static void log_setup(const struct daemon_opts *o, const struct config *cfg)
 {
 	const char *file = o->logfile ? o->logfile : cfg->log_file;
@@ -240,7 +251,10 @@ static void log_setup(const struct daemon_opts *o, const struct config *cfg)
 	if (o->debug)
 		level = LOG_DEBUG;
 	log_set_level(level);
-	log_to_syslog(cfg->use_syslog, "sesamed");
+	/* Detached, stderr is /dev/null: with no LogFile and no UseSyslog
+	 * every line, errors included, would be lost without a word.  knockd
+	 * does that; sesamed logs to syslog instead. */
+	log_to_syslog(cfg->use_syslog || (o->daemonize && !file), "sesamed");
 	if (!file) {
 		log_close_file();
 		return;
@@ -709,6 +723,15 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		return rc;
 
 	if (o->daemonize) {
+		/* Syslog stands in for stderr (log_setup); with nothing behind
+		 * /dev/log it would drop every line too: say so while a
+		 * terminal still listens. */
+		struct stat st;
+		if (!o->logfile && !cfg->log_file && !cfg->use_syslog &&
+		    (stat("/dev/log", &st) < 0 || !S_ISSOCK(st.st_mode)))
+			log_warn("-d without LogFile, -g or UseSyslog logs to syslog, but "
+				 "/dev/log is not there: log lines will be lost (set LogFile "
+				 "or give -g FILE)");
 		log_to_stderr(false);
 		rc = daemonize();
 		if (rc < 0) {

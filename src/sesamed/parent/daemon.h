@@ -37,6 +37,11 @@ struct daemon_opts {
 	bool only_v4;                   /* -4 */
 };
 
+/* A config_diag_fn for messages on the terminal: "sesamed: " and the
+ * message (which starts with "file:line: ") on stderr.  CTX is NULL or
+ * unused. */
+void daemon_diag_stderr(void *ctx, int level, const char *msg);
+
 /* `sesamed -t`: parses and lints the config, prints every error and
  * warning with file:line on stderr (a LogFile, or -g's LOGFILE when not
  * NULL, that cannot be opened is a warning: the daemon runs without it).

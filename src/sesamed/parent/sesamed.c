@@ -4,11 +4,13 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "config_dump.h"
 #include "daemon.h"
 #include "gate_nft.h"
+#include "log.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -40,7 +42,7 @@ static void usage(FILE *f)
 static int remove_gate_table(const char *config_path)
 {
 	struct config *cfg;
-	if (config_load(config_path, NULL, NULL, &cfg) < 0)
+	if (config_load(config_path, daemon_diag_stderr, NULL, &cfg) < 0)
 		return 1;
 	int rc = gate_nft_remove(cfg->nft_table);
 	config_free(cfg);
@@ -55,7 +57,7 @@ static int dump_config(const struct daemon_opts *o)
 	 * are printed absolute too. */
 	char *path = realpath(o->config_path, NULL);
 	struct config *cfg;
-	int rc = config_load(path ? path : o->config_path, NULL, NULL, &cfg);
+	int rc = config_load(path ? path : o->config_path, daemon_diag_stderr, NULL, &cfg);
 	free(path);
 	if (rc < 0)
 		return 1;
@@ -65,6 +67,25 @@ static int dump_config(const struct daemon_opts *o)
 	config_dump(cfg, &ov, stdout);
 	config_free(cfg);
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* A bad command line is one line, "sesamed: ...", and exit 1: the
+ * option named as it was typed (control bytes shown as '?'), then where
+ * the usage is.  getopt_long ran with opterr = 0 and a leading ':' in
+ * the option string, so C is '?' (unknown) or ':' (value missing). */
+static int bad_option(int c, char **argv)
+{
+	char tok[64];
+	if (c == '?' && optopt > 0 && optopt < 0x7f)
+		snprintf(tok, sizeof tok, "-%c", optopt);
+	else
+		snprintf(tok, sizeof tok, "%s", optind > 0 ? argv[optind - 1] : "?");
+	for (char *t = tok; *t; t++)
+		if ((unsigned char)*t < 0x20 || *t == 0x7f)
+			*t = '?';
+	fprintf(stderr, "sesamed: %s '%s' (see 'sesamed -h')\n",
+		c == ':' ? "missing value after" : "unknown option", tok);
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -89,7 +110,8 @@ int main(int argc, char **argv)
 	struct daemon_opts o = { .config_path = SESAMED_DEFAULT_CONFIG };
 	bool check = false, remove_gate = false, dump = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "i:dc:Dl4vVhp:g:t", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:dc:Dl4vVhp:g:t", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.interface = optarg; break;
 		case 'd': o.daemonize = true; break;
@@ -103,16 +125,35 @@ int main(int argc, char **argv)
 		case 't': check = true; break;
 		case 'R': remove_gate = true; break;
 		case 'C': dump = true; break;
-		case 'V': printf("sesamed %s\n", SESAME_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
+		case 'V':
+			printf("sesamed %s\n", SESAME_VERSION);
+			return fflush(stdout) == 0 ? 0 : 1;
+		case 'h':
+			usage(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		default: return bad_option(c, argv);
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "sesamed: unexpected argument: %s\n", argv[optind]);
-		usage(stderr);
+		char arg[64];
+		snprintf(arg, sizeof arg, "%s", argv[optind]);
+		for (char *t = arg; *t; t++)
+			if ((unsigned char)*t < 0x20 || *t == 0x7f)
+				*t = '?';
+		fprintf(stderr, "sesamed: unexpected argument '%s': sesamed takes options only "
+			"(see 'sesamed -h')\n", arg);
 		return 1;
 	}
+	if (check + dump + remove_gate > 1) {
+		fprintf(stderr, "sesamed: -t, --dump-config and --remove-gate exclude each other\n");
+		return 1;
+	}
+	if (!*o.config_path) {
+		fprintf(stderr, "sesamed: -c: the config file name is empty\n");
+		return 1;
+	}
+	if (check || dump || remove_gate)
+		log_cli("sesamed");
 	if (check)
 		return daemon_check(o.config_path, o.logfile);
 	if (dump)
