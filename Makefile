@@ -132,7 +132,8 @@ build/fuzz/%: fuzz/%.c build/fuzz/libsesame.a
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
 	libssl-dev libseccomp-dev libcmocka-dev nftables iptables iproute2 \
 	knockd fwknop-client fwknop-server openssh-server openssh-client \
-	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind
+	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind \
+	gnuplot-nox
 # The operations tests: fail2ban-regex, and a Prometheus text-format parser.
 DEB_PKGS += fail2ban python3-prometheus-client
 deps:
