@@ -79,7 +79,10 @@ plot_scale() {
 				keys) echo "set title 'authorised SPA keys: verifications per second'; set xlabel 'keys'" ;;
 				grants) echo "set title 'live grants in the set: one more grant'; set xlabel 'elements already in the set'" ;;
 			esac
-			echo "set ylabel '$ylabel'; set yrange [0:*]"
+			# Doors: log-log, where a slope of one is linear growth.
+			if [ "$p" = doors ]; then echo "set logscale y 10; set yrange [*:*]"
+			else echo "unset logscale y; set yrange [0:*]"; fi
+			echo "set ylabel '$ylabel'"
 			echo "plot '$work/$p.dat' using 1:2 with linespoints lw 2 pt 7"
 		done
 		echo "unset multiplot"
