@@ -9,6 +9,7 @@
 #       the scale curves of bench/scale.sh: FILE has lines
 #       "PANEL<TAB>N<TAB>VALUE<TAB>UNIT" (PANEL: doors, attempts, keys,
 #       grants); one panel per PANEL, log-scale N.
+# PLOT_NOTE=TEXT adds TEXT to the title (e.g. how the runs were made).
 # Exit 0 with nothing drawn (and a note on stderr) when there is no data.
 set -u
 command -v gnuplot >/dev/null || { echo "plot: gnuplot missing (make deps)" >&2; exit 1; }
@@ -42,16 +43,16 @@ plot_latency() {
 	[ ${#plots[@]} -gt 0 ] || { echo "plot: no latency samples in $src" >&2; return 0; }
 	local joined; joined=$(IFS=,; echo "${plots[*]}")
 	gnuplot <<EOF
-set terminal pngcairo size 1000,600 font "sans,11"
+set terminal pngcairo size 1000,650 font "sans,11"
 set output '$out'
-set title "Packet to open port: knock → open and SPA → open (CDF, $(date -u +%Y-%m-%d))"
+set title "Packet to open port: knock → open and SPA → open (CDF, $(date -u +%Y-%m-%d)${PLOT_NOTE:+; $PLOT_NOTE})"
 set xlabel "ms from the last knock / the SPA packet (kernel capture) to the first successful connect"
 set ylabel "fraction of rounds"
 set logscale x 10
 set xrange [0.05:1000]
 set yrange [0:1]
 set grid xtics mxtics ytics
-set key bottom right
+set key below maxrows 3
 set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb '#888888' dt 4
 set label "1 ms" at 1.05, graph 0.95 tc rgb '#888888'
 plot $joined

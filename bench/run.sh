@@ -543,7 +543,7 @@ table() {
 	done
 	for st in median p99; do
 		s=$(lat spa.sesame_sesame_shm $st) f=$(lat spa.fwknopd $st)
-		row "SPA → open, $st (ms), sesame native, ReplayCache on tmpfs (no disk fsync)" "$s" – "$f" "$(ratio "$s" "$f")"
+		row "SPA → open, $st (ms), sesame native, ReplayCache on tmpfs" "$s" – "$f" "$(ratio "$s" "$f")"
 	done
 	for st in median p99; do
 		s=$(lat spa.sesame_fwknop $st) f=$(lat spa.fwknopd $st)
