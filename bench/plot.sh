@@ -43,7 +43,7 @@ plot_latency() {
 	[ ${#plots[@]} -gt 0 ] || { echo "plot: no latency samples in $src" >&2; return 0; }
 	local joined; joined=$(IFS=,; echo "${plots[*]}")
 	gnuplot <<EOF
-set terminal pngcairo size 1000,650 font "sans,11"
+set terminal pngcairo size 1000,650 font "sans,11" noenhanced
 set output '$out'
 set title "Packet to open port: knock → open and SPA → open (CDF, $(date -u +%Y-%m-%d)${PLOT_NOTE:+; $PLOT_NOTE})"
 set xlabel "ms from the last knock / the SPA packet (kernel capture) to the first successful connect"
@@ -68,9 +68,9 @@ plot_scale() {
 	done
 	[ ${#panels[@]} -gt 0 ] || return 0
 	{
-		echo "set terminal pngcairo size 1100,800 font 'sans,10'"
+		echo "set terminal pngcairo size 1100,800 font 'sans,10' noenhanced"
 		echo "set output '$out'"
-		echo "set multiplot layout 2,2 title 'How the cost grows with the work (bench/scale.sh, $(date -u +%Y-%m-%d))'"
+		echo "set multiplot layout 2,2 title 'How the cost grows with the work (bench/scale.sh, $(date -u +%Y-%m-%d)${PLOT_NOTE:+; $PLOT_NOTE})'"
 		echo "set logscale x 10; set grid; set key off"
 		for p in "${panels[@]}"; do
 			ylabel=$(awk -F'\t' -v p="$p" '$1 == p { print $4; exit }' "$src")

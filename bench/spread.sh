@@ -29,7 +29,7 @@ END {
 		label = order[r]; line = "| " label
 		for (i = 3; i <= ncols[label] + 1; i++) {
 			k = cnt[label, i] + 0
-			if (label == "figure" || k == 0) { line = line " | " first[label, i]; continue }
+			if (r == 1 || k == 0) { line = line " | " first[label, i]; continue }
 			delete a
 			for (j = 1; j <= k; j++) a[j] = val[label, i, j]
 			sortn(a, k)
@@ -39,6 +39,6 @@ END {
 			line = line " | " cell
 		}
 		print line " |"
-		if (label == "figure") { s = "|"; for (i = 0; i < ncols[label]; i++) s = s "---|"; print s }
+		if (r == 1) { s = "|"; for (i = 0; i < ncols[label]; i++) s = s "---|"; print s }
 	}
 }' "$@"
