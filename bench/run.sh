@@ -435,6 +435,21 @@ scenario_idle() {
 	diag "idle ${idle}s: $(grep '^idle' "$BENCH_RESULTS" | tr '\t\n' '= ')"
 }
 
+# Scale curves: bench/scale.sh (its own namespaces), its table and
+# scale.png next to this table; a few of its figures come back as rows.
+scenario_scale() {
+	SCALE_OUT=$BENCH_SCALE_OUT "$ROOT/bench/scale.sh" >"$TMP/scale.out" 2>&1
+	local rc=$?
+	grep '^scale: ' "$TMP/scale.out" | sed 's/^/# /'
+	[ $rc = 0 ] || { diag "scale.sh exit $rc: $(tail -n 2 "$TMP/scale.out")"; return 1; }
+	local tsv=${BENCH_SCALE_OUT%.md}.tsv
+	pick() { awk -F'\t' -v p="$1" -v n="$2" '$1 == p && $2 == n { print $3 }' "$tsv"; }
+	put scale.doors "$(pick doors 1) / $(pick doors 100) / $(pick doors 1000)"
+	put scale.attempts "$(pick attempts 0) / $(pick attempts 1000) / $(pick attempts 1000000)"
+	put scale.keys "$(pick keys 1) / $(pick keys 10000)"
+	put scale.grants "$(pick grants 10) / $(pick grants 100000)"
+}
+
 if [ "${1:-}" = --scenario ]; then
 	BENCH_SCENARIO=$2 BENCH_RESULTS=$3
 	. "$ROOT/tests/e2e/lib.sh"
@@ -461,6 +476,9 @@ for b in sesamed sesame bench/poll_open bench/udp_burst bench/flood bench/spa_ra
 	[ -x "$BIN/$b" ] || { echo "bench: $BIN/$b missing (make all)" >&2; exit 1; }
 done
 
+OUT=${BENCH_OUT:-$ROOT/bench/results/latest.md}
+# bench/scale.sh writes its table and scale.png next to ours.
+export BENCH_SCALE_OUT=$(dirname "$OUT")/scale.md
 RES=$(mktemp /tmp/sesame-bench.XXXXXX)
 trap 'rm -rf "$RES" "$RES".*' EXIT
 # Every latency sample is kept for the plot (in BENCH_KEEP when given).
@@ -491,6 +509,7 @@ if [ "$QUICK" = 1 ]; then
 	run flood 60
 	run sparate 25
 	run idle 20
+	run scale 180
 else
 	run knock 180
 	run spa 240
@@ -498,6 +517,7 @@ else
 	run flood 300
 	run sparate 60
 	run idle 40
+	run scale 420
 fi
 
 # --- the table -------------------------------------------------------------
@@ -592,6 +612,10 @@ table() {
 	row "... sesamed's parent; worker (RSS / PSS)" \
 		"$(kib2 "$(g idle.sesame.parent)"); $(kib2 "$(g idle.sesame.worker)")" – – –
 	s=$(g idle.sesame.cpu_ms) k=$(g idle.knockd.cpu_ms) f=$(g idle.fwknopd.cpu_ms)
+	row "scale, in process: CPU per knock packet with 1 / 100 / 1,000 doors (ns)" "$(g scale.doors)" – – –
+	row "... with 0 / 1,000 / 1,000,000 attempts in progress (ns)" "$(g scale.attempts)" – – –
+	row "... replayed SPA packets verified per second with 1 / 10,000 keys" "$(g scale.keys)" – – –
+	row "... one more grant with 10 / 100,000 live grants (µs, median)" "$(g scale.grants)" – – –
 	row "idle CPU over $(g idle.seconds) s (ms; wakeups)" "$s; $(g idle.sesame.wakeups)" \
 		"$k; $(g idle.knockd.wakeups)" "$f; $(g idle.fwknopd.wakeups)" –
 }
@@ -615,7 +639,6 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "sesame/peer: below 1 is better for times, memory and CPU; above 1 is better for rates."
 } >"$RES.md"
 cat "$RES.md"
-OUT=${BENCH_OUT:-$ROOT/bench/results/latest.md}
 mkdir -p "$(dirname "$OUT")"
 cp "$RES.md" "$OUT"
 rm -f "$RES.md"
