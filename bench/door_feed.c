@@ -33,7 +33,9 @@
 #include "log.h"
 #include "numparse.h"
 
-enum { SEQ = 3, NDOORS_MAX = 100000 };
+/* Doors' ports are 10000 and up, three per door, below the noise's
+ * 20000-59999: at most 3333 doors. */
+enum { SEQ = 3, NDOORS_MAX = (20000 - 10000) / SEQ };
 static unsigned ndoors = 4;
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -52,8 +54,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Doors' ports: 10000 and up, three per door (at most 100000 doors would
- * not fit; NDOORS_MAX with 16-bit ports is checked at the option). */
 static uint16_t step_port(int door, int step)
 {
 	return (uint16_t)(10000 + door * SEQ + step);
@@ -184,8 +184,8 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'd':
-			if (!parse_ulong(optarg, 1, (65536 - 10000) / SEQ, &nd)) {
-				fprintf(stderr, "door_feed: -d: 1..%d doors\n", (65536 - 10000) / SEQ);
+			if (!parse_ulong(optarg, 1, NDOORS_MAX, &nd)) {
+				fprintf(stderr, "door_feed: -d: 1..%d doors\n", NDOORS_MAX);
 				return 2;
 			}
 			break;
