@@ -155,7 +155,8 @@ fuzz-flags:
 DEB_PKGS := build-essential pkg-config clang libpcap-dev libnftables-dev \
 	libssl-dev libseccomp-dev libcmocka-dev nftables iptables iproute2 \
 	knockd fwknop-client fwknop-server openssh-server openssh-client \
-	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind
+	nmap netcat-openbsd tcpdump procps psmisc python3 strace util-linux valgrind \
+	gnuplot-nox
 # The operations tests: fail2ban-regex, and a Prometheus text-format parser.
 DEB_PKGS += fail2ban python3-prometheus-client
 deps:

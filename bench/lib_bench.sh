@@ -19,6 +19,11 @@
 #       (2222 open to @open4/@open6, knock ports dropped silently)
 
 POLL_OPEN=$BIN/bench/poll_open
+# BENCH_RT=1: every daemon and the poller (with the client it starts) run
+# under SCHED_FIFO priority 10, so other jobs on a shared machine do not
+# decide the tail.
+PRIO=()
+[ "${BENCH_RT:-0}" = 1 ] && PRIO=(chrt -f 10)
 POLL_US=${BENCH_POLL_US:-200}
 KNOCK_PORTS=(7001 7002 7003)
 GUARD=2222
@@ -59,7 +64,7 @@ lat_rounds() {
 	local i misses=0
 	for ((i = 0; i < n; i++)); do
 		"$reset" "$i"
-		if ! ip netns exec "$CLI_NS" "$POLL_OPEN" -i "$POLL_US" -t "${LAT_TIMEOUT_MS:-2000}" \
+		if ! ip netns exec "$CLI_NS" "${PRIO[@]}" "$POLL_OPEN" -i "$POLL_US" -t "${LAT_TIMEOUT_MS:-2000}" \
 			"$SRV4" "$port" -- "$@" >>"$TMP/$name.polls" 2>>"$TMP/$name.poll.err"; then
 			misses=$((misses + 1))
 			# A round that never opened ends the run early when it
@@ -146,7 +151,7 @@ NFT
 # DPID.  Waits until it captures.
 start_sesamed() {
 	: >"$TMP/$1.log"
-	ip netns exec "$SRV_NS" "$SESAMED" -c "$2" -i "$SRV_IF" -p "$TMP/$1.pid" \
+	ip netns exec "$SRV_NS" "${PRIO[@]}" "$SESAMED" -c "$2" -i "$SRV_IF" -p "$TMP/$1.pid" \
 		>>"$TMP/$1.log" 2>&1 &
 	DPID=$!
 	disown "$DPID"
@@ -156,7 +161,7 @@ start_sesamed() {
 
 start_knockd() {
 	: >"$TMP/knockd.log"
-	ip netns exec "$SRV_NS" knockd -c "$1" -i "$SRV_IF" >"$TMP/knockd.out" 2>&1 &
+	ip netns exec "$SRV_NS" "${PRIO[@]}" knockd -c "$1" -i "$SRV_IF" >"$TMP/knockd.out" 2>&1 &
 	DPID=$!
 	disown "$DPID"
 	wait_until 5 grep -q "listening on" "$TMP/knockd.log" ||

@@ -4,9 +4,12 @@
  * the gate's grant-rate benchmark and a test driver.  It changes the
  * firewall, so it refuses to run outside a namespace made by `ip netns add`.
  *
- *   nft_grant [-T TABLE] [-p PORT] [-t SECONDS] bench [N]
+ *   nft_grant [-T TABLE] [-p PORT] [-t SECONDS] [-P PREFILL] bench [N]
  *       N grants to distinct addresses, then N refreshes of one address:
- *       microseconds per grant (median, p99, mean)
+ *       microseconds per grant (median, p99, mean).  -P first grants
+ *       PREFILL other addresses (untimed), so the grants measured go into
+ *       a set already holding that many live elements.  Addresses are
+ *       198.18.0.0/15 counted up, so PREFILL + N <= 131072.
  *   nft_grant [...] grant ADDR     load (keeping grants) and grant ADDR
  *   nft_grant [...] list           elements with milliseconds left
  *   nft_grant [...] remove         delete the table
@@ -86,7 +89,7 @@ static int serve(struct gate_nft *g, const struct config *cfg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: nft_grant [-T TABLE] [-p PORT]... [-t SECONDS] bench [N] | grant ADDR | list | remove | serve\n");
+	fprintf(stderr, "usage: nft_grant [-T TABLE] [-p PORT]... [-t SECONDS] [-P PREFILL] bench [N] | grant ADDR | list | remove | serve\n");
 	exit(2);
 }
 
@@ -118,8 +121,8 @@ int main(int argc, char **argv)
 
 	int opt;
 	unsigned long v;
-	size_t nports = 0;
-	while ((opt = getopt(argc, argv, "T:p:t:")) != -1) {
+	size_t nports = 0, prefill = 0;
+	while ((opt = getopt(argc, argv, "P:T:p:t:")) != -1) {
 		switch (opt) {
 		case 'T': snprintf(cfg.nft_table, sizeof cfg.nft_table, "%s", optarg); break;
 		case 'p':
@@ -132,6 +135,11 @@ int main(int argc, char **argv)
 			if (!parse_ulong(optarg, 1, 86400, &v))
 				usage();
 			doors[0].open_timeout_s = (unsigned)v;
+			break;
+		case 'P':
+			if (!parse_ulong(optarg, 0, 131071, &v))
+				usage();
+			prefill = v;
 			break;
 		default: usage();
 		}
@@ -162,15 +170,29 @@ int main(int argc, char **argv)
 				usage();
 			n = v;
 		}
+		if (prefill + n > 131072) {
+			fprintf(stderr, "nft_grant: -P %zu plus %zu grants: more than 198.18.0.0/15\n",
+				prefill, n);
+			return 2;
+		}
+		/* The gate's "opened" line per grant is not the gate's cost. */
+		log_set_level(LOG_WARNING);
 		uint64_t *ns = calloc(n, sizeof *ns);
 		if (!ns)
 			return 1;
 		struct grant gr = { .door = 0 };
 		gr.addr.family = AF_INET;
-		/* Distinct addresses: 198.19.x.y, inside the test range. */
+		/* Distinct addresses: 198.18.0.0/15 counted up. */
+		for (size_t i = 0; i < prefill && rc == 0; i++) {
+			uint32_t a = htonl(0xc6120000u + (uint32_t)i);
+			memcpy(&gr.addr.v4, &a, 4);
+			rc = gate_nft_grant(g, &cfg, &gr) < 0;
+		}
+		if (rc == 0 && prefill)
+			printf("prefilled %zu elements\n", prefill);
 		for (size_t i = 0; i < n && rc == 0; i++) {
-			uint8_t a[4] = { 198, 19, (uint8_t)(i >> 8), (uint8_t)i };
-			memcpy(&gr.addr.v4, a, 4);
+			uint32_t a = htonl(0xc6120000u + (uint32_t)(prefill + i));
+			memcpy(&gr.addr.v4, &a, 4);
 			uint64_t t0 = now_ns();
 			rc = gate_nft_grant(g, &cfg, &gr) < 0;
 			ns[i] = now_ns() - t0;

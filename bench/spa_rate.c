@@ -18,7 +18,12 @@
  * spa_doors_check(): everything sesamed does per packet except the
  * kernel's part.
  *
- * usage: spa_rate [SECONDS_PER_CLASS]   (default 1) */
+ * NKEYS (default 1) authorised keys: the bench key and NKEYS - 1 others.
+ * One SPA_Keys file holds at most SPA_KEYS_MAX keys, so above that the
+ * keys are spread over several doors sharing SPA_Port 62201, as a config
+ * with that many keys would have to.
+ *
+ * usage: spa_rate [SECONDS_PER_CLASS [NKEYS]]   (defaults 1, 1) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,6 +41,7 @@
 #include "capture.h"
 
 #include "log.h"
+#include "numparse.h"
 #include "spa.h"
 #include "spa_door.h"
 #include "spa_keys.h"
@@ -196,31 +202,70 @@ static struct run via_capture(struct spa_doors *s, const struct config *cfg, con
 	return r;
 }
 
+/* Doors sharing SPA_Port, for key counts above one file's limit. */
+#define MAX_DOORS 4
+
+/* Writes the key lines FIRST..LAST-1 to PATH: line 0 is KEY (the one the
+ * packets use), the others fresh keys nobody uses. */
+static int write_keys(const char *path, const struct spa_key *key, size_t first, size_t last)
+{
+	/* Key files must not be readable by others. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	char line[SPA_KEYLINE_MAX], name[32];
+	int rc = 0;
+	for (size_t i = first; i < last && rc == 0; i++) {
+		struct spa_key k = *key;
+		snprintf(name, sizeof name, "k%zu", i);
+		if (i > 0 && spa_key_generate(name, &k) < 0)
+			rc = -1;
+		else if (spa_keyline_format(&k, line, sizeof line) < 0 || fputs(line, f) == EOF)
+			rc = -1;
+		spa_key_wipe(&k);
+	}
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	double secs = 1;
-	if (argc > 1 && (secs = strtod(argv[1], NULL)) <= 0) {
-		fprintf(stderr, "usage: spa_rate [SECONDS_PER_CLASS]\n");
+	unsigned long nkeys = 1;
+	if ((argc > 1 && (secs = strtod(argv[1], NULL)) <= 0) ||
+	    (argc > 2 && !parse_ulong(argv[2], 1, MAX_DOORS * SPA_KEYS_MAX, &nkeys))) {
+		fprintf(stderr, "usage: spa_rate [SECONDS_PER_CLASS [NKEYS (1..%d)]]\n",
+			MAX_DOORS * SPA_KEYS_MAX);
 		return 1;
 	}
 	char dir[] = "/tmp/sesame-spa-rate-XXXXXX";
 	if (!mkdtemp(dir))
 		return 1;
-	char keys[64], cache[64], line[SPA_KEYLINE_MAX];
-	snprintf(keys, sizeof keys, "%s/keys", dir);
+	char keys[MAX_DOORS][64], cache[64];
 	snprintf(cache, sizeof cache, "%s/replay", dir);
 	struct spa_key key;
-	if (spa_key_generate("bench", &key) < 0 || spa_keyline_format(&key, line, sizeof line) < 0)
+	if (spa_key_generate("bench", &key) < 0)
 		return 1;
-	int fd = open(keys, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line))
-		return 1;
-	close(fd);
-
-	struct door door = { .name = "bench", .spa_format = SPA_FORMAT_SESAME, .spa_port = 62201,
-			     .spa_keys = keys, .spa_window_s = 30, .open_len = 1,
-			     .open = { { 22, PROTO_TCP } }, .open_timeout_s = 30 };
-	struct config cfg = { .path = "bench", .doors = &door, .ndoors = 1, .replay_cache = cache };
+	size_t ndoors = (nkeys + SPA_KEYS_MAX - 1) / SPA_KEYS_MAX;
+	static struct door doors[MAX_DOORS];
+	for (size_t d = 0; d < ndoors; d++) {
+		snprintf(keys[d], sizeof keys[d], "%s/keys%zu", dir, d);
+		size_t first = d * SPA_KEYS_MAX, last = first + SPA_KEYS_MAX;
+		if (last > nkeys)
+			last = nkeys;
+		if (write_keys(keys[d], &key, first, last) < 0)
+			return 1;
+		doors[d] = (struct door){ .spa_format = SPA_FORMAT_SESAME, .spa_port = 62201,
+					  .spa_keys = keys[d], .spa_window_s = 30, .open_len = 1,
+					  .open = { { 22, PROTO_TCP } }, .open_timeout_s = 30 };
+		snprintf(doors[d].name, sizeof doors[d].name, "bench%zu", d);
+	}
+	struct config cfg = { .path = "bench", .doors = doors, .ndoors = ndoors, .replay_cache = cache };
 	log_to_stderr(false);
 	log_set_level(LOG_INFO);        /* rejections are formatted as in sesamed -v */
 	struct spa_doors *s;
@@ -279,7 +324,9 @@ int main(int argc, char **argv)
 		pkts[i][SPA_PACKET_LEN - 1] ^= 1;
 	runs[4] = feed(s, "forged-keyid", pkts, lens, 65536, secs, now_s);
 
-	printf("spa_rate: spa_doors_check() in process, one core, %.1f s per class\n", secs);
+	printf("spa_rate: spa_doors_check() in process, one core, %.1f s per class, "
+	       "%lu authorised key%s (%zu door%s)\n", secs, nkeys, nkeys == 1 ? "" : "s",
+	       ndoors, ndoors == 1 ? "" : "s");
 	for (size_t i = 0; i < 5; i++)
 		report(&runs[i]);
 	printf("through the capture path (pcap savefile -> BPF -> packet_decode -> spa_doors_check):\n");
@@ -299,7 +346,8 @@ int main(int argc, char **argv)
 		bad = 1;
 	spa_doors_free(s);
 	spa_key_wipe(&key);
-	unlink(keys);
+	for (size_t d = 0; d < ndoors; d++)
+		unlink(keys[d]);
 	unlink(cache);
 	unlink(savefile);
 	rmdir(dir);

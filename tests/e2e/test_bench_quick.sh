@@ -33,6 +33,10 @@ check "every knock opened (no 'lost' in the knock rows)" \
 	not grep -q '^| knock .*lost' "$out"
 check "scenarios not asked for are left out (SPA rows empty)" \
 	grep -q '^| SPA → open, median (ms), sesame native | – |' "$out"
+if command -v gnuplot >/dev/null; then
+	check "the latency CDF is drawn next to the table" \
+		bash -c 'head -c 8 "$1" | od -An -c | grep -q "P   N   G"' _ "$TMP/latency.png"
+fi
 check "the committed bench/results/latest.md is untouched" \
 	test "$(sha256sum "$committed" 2>/dev/null)" = "$before"
 # The benchmark's own senders refuse before opening any socket.
