@@ -47,7 +47,7 @@ check "-t and start refuse a missing SPA_Keys" both_refuse "$c" "missing"
 c=$(KEYS=$TMP/keys_world spa_conf worldkeys)
 check "-t and start refuse a world-readable SPA_Keys" both_refuse "$c" "accessible by others"
 c=$(spa_conf badtable "NftTable = my-table")
-check "-t and start refuse NftTable = my-table" both_refuse "$c" "NftTable 'my-table'"
+check "-t and start refuse NftTable = my-table" both_refuse "$c" "bad table name 'my-table'"
 c=$(spa_conf unknownuser "User = no_such_user_here")
 check "-t and start refuse an unknown User" both_refuse "$c" "User no_such_user_here: no such user"
 c=$(spa_conf twosets)

@@ -190,7 +190,7 @@ int daemon_check(const char *path, const char *logfile)
 	struct sandbox_user user;
 	unsigned bad = start_refusals(cfg, true, &user);
 	if (bad) {
-		fprintf(stderr, "%s: sesamed would not start (%u problem%s above)\n", path, bad,
+		fprintf(stderr, "sesamed: %s: would not start (%u problem%s above)\n", path, bad,
 			bad == 1 ? "" : "s");
 		config_free(cfg);
 		return 1;
