@@ -109,6 +109,8 @@ in_srv nft add set inet knock_t allowed '{ type ipv4_addr; }'
 
 # The confinement, then sesamed in the foreground as the unit runs it.
 # iptables-legacy's lock: the unit's ReadWritePaths, made by tmpfiles.d.
+# Under ASan/UBSan the sanitizers' report directory stays writable too,
+# so that a report is read rather than lost to the read-only root.
 [ -e /run/xtables.lock ] || install -m 0600 /dev/null /run/xtables.lock
 cat >"$TMP/confined.sh" <<EOF
 set -e
@@ -116,6 +118,7 @@ mount --make-rprivate /
 mount --bind "$TMP/state" "$TMP/state"
 mount --bind "$TMP/run" "$TMP/run"
 mount --bind /run/xtables.lock /run/xtables.lock
+${SAN_DIR:+mount --bind $SAN_DIR $SAN_DIR}
 mount -o remount,bind,ro /
 exec setpriv --bounding-set "$bset" --inh-caps -all ${nnp[*]} -- \
 	"$SYSCALL_ALLOW" "$TMP/syscalls" "$SESAMED" -c "$CONF" -i "$SRV_IF" -v
