@@ -22,12 +22,15 @@
 #
 #   SOAK_MINUTES=N   length of the run (default 30)
 #   SOAK_WARMUP_S=N  what the slopes leave out at the start (default 120)
+#   SOAK_RELOAD_S=N  seconds between reloads (default 30; 0: none, and no
+#                    worker kill, so that one worker's memory is followed)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/e2e/lib.sh"
 . "$ROOT/tests/e2e/lib_daemon.sh"
 
 MINUTES=${SOAK_MINUTES:-30}
+RELOAD_S=${SOAK_RELOAD_S:-30}
 WARMUP=${SOAK_WARMUP_S:-120}
 OUT_MD=${SOAK_OUT:-$ROOT/bench/results/soak.md}
 OUT_PNG=${OUT_MD%.md}.png
@@ -192,19 +195,21 @@ total=$((MINUTES * 60))
 flap_at=($((total / 5)) $((2 * total / 5)) $((3 * total / 5)) $((4 * total / 5)))
 kill_at=$((total / 2))
 diag "soak: $MINUTES min, faults: flaps at ${flap_at[*]} s, worker kill at $kill_at s"
-next_sample=0 next_reload=30 next_probe=5
+next_sample=0 next_reload=$RELOAD_S next_probe=5
+want_kill=1
+[ "$RELOAD_S" -gt 0 ] || { next_reload=$((total + 1)); want_kill=0; }
 while :; do
 	now=$(( $(date +%s) - START ))
 	[ "$now" -ge "$total" ] && break
 	if ! kill -0 "$PARENT" 2>/dev/null; then diag "sesamed died at +$now s"; break; fi
 	[ "$now" -ge "$next_sample" ] && { sample; next_sample=$((next_sample + 10)); }
-	[ "$now" -ge "$next_reload" ] && { reload; next_reload=$((next_reload + 30)); }
+	[ "$now" -ge "$next_reload" ] && { reload; next_reload=$((next_reload + RELOAD_S)); }
 	[ "$now" -ge "$next_probe" ] && { probe; next_probe=$((next_probe + 10)); }
 	if [ "$flaps" -lt 4 ] && [ "$now" -ge "${flap_at[$flaps]}" ]; then
 		in_srv ip link set br0 down; sleep 1; in_srv ip link set br0 up
 		flaps=$((flaps + 1))
 	fi
-	if [ "$killed" = 0 ] && [ "$now" -ge "$kill_at" ]; then
+	if [ "$want_kill" = 1 ] && [ "$killed" = 0 ] && [ "$now" -ge "$kill_at" ]; then
 		w=$(worker_pid); [ -n "$w" ] && kill -9 "$w" 2>/dev/null && killed=1
 	fi
 	sleep 1
@@ -239,9 +244,13 @@ lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $1
 	echo "# Soak: $MINUTES minutes ($(date -u +%Y-%m-%d), $(nproc) cores)"
 	echo
 	echo "Load: ~20 right + ~20 wrong knock sequences/s (200 sources each), ~20 SPA/s"
-	echo "(native and fwknop), 200 garbage UDP/s, 2,000 random SYN/s. Faults: SIGHUP"
-	echo "every 30 s ($reloads, $broken_sent with a broken config, $broken_refused of them refused),"
-	echo "$flaps link flaps, $killed kill -9 of the worker."
+	echo "(native and fwknop), 200 garbage UDP/s, 2,000 random SYN/s. Faults:"
+	if [ "$RELOAD_S" -gt 0 ]; then
+		echo "SIGHUP every $RELOAD_S s ($reloads, $broken_sent with a broken config, $broken_refused of"
+		echo "them refused), $flaps link flaps, $killed kill -9 of the worker."
+	else
+		echo "$flaps link flaps; no reload and no kill, so one worker runs throughout."
+	fi
 	echo
 	echo "- sesamed still running at the end: $alive"
 	echo "- correctness probes: $probes_ok / $probes"
