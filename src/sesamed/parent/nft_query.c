@@ -88,16 +88,10 @@ static bool req_str(struct req *r, uint16_t type, const char *s)
 /* Called with the payload after struct nfgenmsg of each data message. */
 typedef void (*msg_fn)(void *ctx, const uint8_t *p, size_t len);
 
-/* Sends R and reads replies until the answer is complete: the single
- * reply of a plain request, or NLMSG_DONE of a dump. */
-static int transact(struct nftq *q, struct req *r, msg_fn fn, void *ctx)
+/* One datagram from the kernel into Q->buf (others' are skipped).
+ * Returns its length or -errno (-ETIMEDOUT: no answer in time). */
+static ssize_t recv_kernel(struct nftq *q)
 {
-	struct nlmsghdr *rh = (struct nlmsghdr *)r->b;
-	bool dump = rh->nlmsg_flags & NLM_F_DUMP;
-	rh->nlmsg_len = (uint32_t)r->len;
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	if (sendto(q->fd, r->b, r->len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
-		return -errno;
 	for (;;) {
 		struct sockaddr_nl from;
 		socklen_t flen = sizeof from;
@@ -110,19 +104,51 @@ static int transact(struct nftq *q, struct req *r, msg_fn fn, void *ctx)
 		}
 		if (n > RECV_BUF)
 			return -EMSGSIZE;
-		if (flen != sizeof from || from.nl_pid != 0)
-			continue;               /* not from the kernel */
+		if (flen == sizeof from && from.nl_pid == 0)
+			return n;
+	}
+}
+
+/* The next message of a datagram at *P (*LEFT bytes): its header H and
+ * its payload PL of PLEN bytes.  1, 0 at the end, or -EBADMSG. */
+static int next_msg(const uint8_t **p, size_t *left, const struct nlmsghdr **h,
+		    const uint8_t **pl, size_t *plen)
+{
+	if (*left < NLMSG_HDRLEN)
+		return 0;
+	*h = (const struct nlmsghdr *)*p;
+	if ((*h)->nlmsg_len < NLMSG_HDRLEN || (*h)->nlmsg_len > *left)
+		return -EBADMSG;
+	size_t step = NLMSG_ALIGN((*h)->nlmsg_len);
+	*pl = *p + NLMSG_HDRLEN;
+	*plen = (*h)->nlmsg_len - NLMSG_HDRLEN;
+	if (step > *left)
+		step = *left;
+	*p += step;
+	*left -= step;
+	return 1;
+}
+
+/* Sends R and reads replies until the answer is complete: the single
+ * reply of a plain request, or NLMSG_DONE of a dump. */
+static int transact(struct nftq *q, struct req *r, msg_fn fn, void *ctx)
+{
+	struct nlmsghdr *rh = (struct nlmsghdr *)r->b;
+	bool dump = rh->nlmsg_flags & NLM_F_DUMP;
+	rh->nlmsg_len = (uint32_t)r->len;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	if (sendto(q->fd, r->b, r->len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = recv_kernel(q);
+		if (n < 0)
+			return (int)n;
 		size_t left = (size_t)n;
-		const uint8_t *p = q->buf;
-		while (left >= NLMSG_HDRLEN) {
-			const struct nlmsghdr *h = (const struct nlmsghdr *)p;
-			if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > left)
-				return -EBADMSG;
-			size_t step = NLMSG_ALIGN(h->nlmsg_len);
-			const uint8_t *pl = p + NLMSG_HDRLEN;
-			size_t plen = h->nlmsg_len - NLMSG_HDRLEN;
-			p += step < left ? step : left;
-			left -= step < left ? step : left;
+		const uint8_t *p = q->buf, *pl;
+		const struct nlmsghdr *h;
+		size_t plen;
+		int more;
+		while ((more = next_msg(&p, &left, &h, &pl, &plen)) > 0) {
 			if (h->nlmsg_seq != rh->nlmsg_seq)
 				continue;       /* a late answer to an older question */
 			if (h->nlmsg_type == NLMSG_ERROR) {
@@ -142,6 +168,8 @@ static int transact(struct nftq *q, struct req *r, msg_fn fn, void *ctx)
 			if (!dump)
 				return 0;
 		}
+		if (more < 0)
+			return more;
 	}
 }
 
@@ -472,30 +500,15 @@ int nftq_add_elems(struct nftq *q, const char *table, const char *set,
 	 * batch is then undone); the last one's ack ends the wait. */
 	int err = 0;
 	for (;;) {
-		struct sockaddr_nl from;
-		socklen_t flen = sizeof from;
-		ssize_t got = recvfrom(q->fd, q->buf, RECV_BUF, MSG_TRUNC,
-				       (struct sockaddr *)&from, &flen);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		}
-		if (got > RECV_BUF)
-			return -EMSGSIZE;
-		if (flen != sizeof from || from.nl_pid != 0)
-			continue;
+		ssize_t got = recv_kernel(q);
+		if (got < 0)
+			return (int)got;
 		size_t left = (size_t)got;
-		const uint8_t *p = q->buf;
-		while (left >= NLMSG_HDRLEN) {
-			const struct nlmsghdr *h = (const struct nlmsghdr *)p;
-			if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > left)
-				return -EBADMSG;
-			size_t step = NLMSG_ALIGN(h->nlmsg_len);
-			const uint8_t *pl = p + NLMSG_HDRLEN;
-			size_t plen = h->nlmsg_len - NLMSG_HDRLEN;
-			p += step < left ? step : left;
-			left -= step < left ? step : left;
+		const uint8_t *p = q->buf, *pl;
+		const struct nlmsghdr *h;
+		size_t plen;
+		int more;
+		while ((more = next_msg(&p, &left, &h, &pl, &plen)) > 0) {
 			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first ||
 			    h->nlmsg_seq > q->seq)
 				continue;
@@ -509,5 +522,7 @@ int nftq_add_elems(struct nftq *q, const char *table, const char *set,
 			if (h->nlmsg_seq == last || e < 0)
 				return err;
 		}
+		if (more < 0)
+			return more;
 	}
 }
