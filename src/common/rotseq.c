@@ -307,23 +307,17 @@ int rotseq_secrets_parse(const char *name, const char *text, size_t len,
 	size_t n = 0, cap = 0;
 	bool bad = false;
 	unsigned lineno = 0;
-	size_t pos = 0;
-	while (pos < len) {
-		const char *line = text + pos;
-		const char *nl = memchr(line, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - line) : len - pos;
-		pos += ll + (nl ? 1 : 0);
-		lineno++;
-		if (memchr(line, '\0', ll)) {
+	struct secret_lines it = { .text = text, .len = len };
+	const char *line;
+	size_t ll;
+	int more;
+	while ((more = secret_lines_next(&it, &line, &ll)) != 0) {
+		lineno = it.lineno;
+		if (more < 0) {
 			diag_out(diag, ctx, LOG_ERR, "%s:%u: NUL byte in secret file", name, lineno);
 			bad = true;
 			continue;
 		}
-		size_t i = 0;
-		while (i < ll && is_blank(line[i]))
-			i++;
-		if (i == ll || line[i] == '#')
-			continue;
 		struct rotseq_secret s = { .line = lineno };
 		const char *why = parse_secret(line, ll, &s);
 		for (size_t j = 0; !why && j < n; j++)

@@ -116,6 +116,29 @@ static int hexval(char c)
 
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
+int secret_lines_next(struct secret_lines *it, const char **line, size_t *n)
+{
+	while (it->pos < it->len) {
+		const char *l = it->text + it->pos;
+		const char *nl = memchr(l, '\n', it->len - it->pos);
+		size_t ll = nl ? (size_t)(nl - l) : it->len - it->pos;
+		it->pos += ll + (nl ? 1 : 0);
+		it->lineno++;
+		if (memchr(l, '\0', ll))
+			return -1;
+		size_t i = 0;
+		while (i < ll && is_blank(l[i]))
+			i++;
+		if (i == ll || l[i] == '#')
+			continue;
+		*line = l;
+		*n = ll;
+		return 1;
+	}
+	return 0;
+}
+
+
 /* Splits LINE (length N, no newline) into at most 4 fields.  Returns the
  * field count. */
 static size_t split(const char *line, size_t n, const char *f[4], size_t flen[4])
@@ -179,23 +202,17 @@ int spa_keys_parse(const char *name, const char *text, size_t len,
 	struct spa_key *keys = NULL;
 	bool bad = false;
 	unsigned lineno = 0;
-	size_t pos = 0;
-	while (pos < len) {
-		const char *line = text + pos;
-		const char *nl = memchr(line, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - line) : len - pos;
-		pos += n + (nl ? 1 : 0);
-		lineno++;
-		if (memchr(line, '\0', n)) {
+	struct secret_lines it = { .text = text, .len = len };
+	const char *line;
+	size_t n;
+	int more;
+	while ((more = secret_lines_next(&it, &line, &n)) != 0) {
+		lineno = it.lineno;
+		if (more < 0) {
 			diag_out(diag, ctx, LOG_ERR, "%s:%u: NUL byte in key file", name, lineno);
 			bad = true;
 			continue;
 		}
-		size_t i = 0;
-		while (i < n && is_blank(line[i]))
-			i++;
-		if (i == n || line[i] == '#')
-			continue;
 		struct spa_key k = { .line = lineno };
 		const char *why = parse_line(line, n, &k);
 		if (!why) {

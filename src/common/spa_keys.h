@@ -65,6 +65,17 @@ int spa_keys_load(const char *path, config_diag_fn diag, void *ctx,
 int spa_key_load_client(const char *path, config_diag_fn diag, void *ctx,
 			struct spa_key *out);
 
+/* Walks the lines of a secret file's TEXT (LEN bytes): each call gives
+ * the next line that is neither blank nor a '#' comment (LINE, N bytes,
+ * without its newline) and returns 1; 0 at the end; -1 for a line holding
+ * a NUL byte, which the caller reports (at it->lineno) and skips. */
+struct secret_lines {
+	const char *text;
+	size_t len, pos;
+	unsigned lineno;
+};
+int secret_lines_next(struct secret_lines *it, const char **line, size_t *n);
+
 /* Reads a file holding secrets after checking that it is a regular file,
  * not a symbolic link, at most 1 MiB, and that none of the mode bits
  * FORBIDDEN is set (WHO names them in the message: "group or others").
