@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bench/flood_knock.sh — issue 8's flood benchmark: a real knock during a
+# bench/flood_knock.sh — the flood benchmark: a real knock during a
 # flood of spoofed first knocks, sesamed against Debian's knockd.
 #
 # In namespaces (tests/e2e/lib.sh): the server runs the daemon guarding

@@ -3,8 +3,8 @@
  *
  * The parser builds plain data and starts nothing: no sockets, no
  * firewall, no commands.  Keys are case-insensitive; values keep their
- * case.  Every error and warning carries "file:line: ".  See DESIGN.md
- * section 4 and docs/config.md for every key.
+ * case.  Every error and warning carries "file:line: ".  docs/config.md
+ * and sesamed.conf(5) describe every key.
  *
  * Ownership: config_load() returns a tree owned by the caller, released
  * with one config_free().  Strings inside are owned by the tree; fwknop

@@ -126,8 +126,7 @@ static void rotating_keys(const struct door *d, FILE *out)
 	kv(out, "Sequence_Secrets", d->rot_secrets, NULL);
 	kv_num(out, "Sequence_Length", d->rot_length, 4);
 	kv_num(out, "Sequence_Period", d->rot_period_s, 30);
-	static const char *const protos[] = { "tcp", "udp", "mixed" };
-	kv(out, "Sequence_Protocols", d->rot_protos < 3 ? protos[d->rot_protos] : "tcp",
+	kv(out, "Sequence_Protocols", rotseq_protos_name((enum rotseq_protos)d->rot_protos),
 	   d->rot_protos == ROTSEQ_TCP ? "default" : NULL);
 	char range[16];
 	snprintf(range, sizeof range, "%u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);

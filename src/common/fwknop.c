@@ -766,7 +766,7 @@ int fwknop_msg_access(struct fwknop_msg *msg, const char *username, uint64_t tim
 		if (ports[i].port == 0 ||
 		    (ports[i].proto != PROTO_TCP && ports[i].proto != PROTO_UDP) ||
 		    !snprintf_safe(item, sizeof item, ",%s/%u",
-				   ports[i].proto == PROTO_TCP ? "tcp" : "udp",
+				   port_proto_name(ports[i].proto),
 				   (unsigned)ports[i].port))
 			return FWKNOP_ERR_ARG;
 		sb_str(&b, item);

@@ -108,17 +108,12 @@ bool nft_config_ok(const struct config *cfg, char *err, size_t errlen)
 	return true;
 }
 
-static const char *proto_name(uint8_t proto)
-{
-	return proto == PROTO_UDP ? "udp" : "tcp";
-}
-
 /* Appends "{ tcp . 22, udp . 53 }" for the N ports at P. */
 static void port_list(struct strbuf *out, const struct port_proto *p, size_t n)
 {
 	strbuf_puts(out, "{ ");
 	for (size_t i = 0; i < n; i++)
-		strbuf_printf(out, "%s%s . %u", i ? ", " : "", proto_name(p[i].proto),
+		strbuf_printf(out, "%s%s . %u", i ? ", " : "", port_proto_name(p[i].proto),
 			      (unsigned)p[i].port);
 	strbuf_puts(out, " }");
 }
@@ -211,7 +206,7 @@ size_t nft_render_forward_rule_count(const struct config *cfg)
  * form it cannot read back, hence one rule per port. */
 static void forward_match(struct strbuf *out, const struct door *d, const struct port_proto *pp)
 {
-	strbuf_printf(out, "meta l4proto %s", proto_name(pp->proto));
+	strbuf_printf(out, "meta l4proto %s", port_proto_name(pp->proto));
 	if (d->forward_to.family) {
 		char a[ADDR_STRLEN];
 		strbuf_printf(out, " %s %s", d->forward_to.family == AF_INET6 ? "ip6 daddr" : "ip daddr",
@@ -334,7 +329,7 @@ void nft_render_revoke(const struct config *cfg, size_t door, const struct addr 
 	char set[NFT_SETNAME_MAX], ab[ADDR_STRLEN];
 	nft_set_name(cfg, door, a->family, set, sizeof set);
 	strbuf_printf(out, "delete element inet %s %s { %s . %s . %u }\n", cfg->nft_table, set,
-		      addr_format(a, ab, sizeof ab), proto_name(pp->proto), (unsigned)pp->port);
+		      addr_format(a, ab, sizeof ab), port_proto_name(pp->proto), (unsigned)pp->port);
 }
 
 void nft_render_remove(const char *table, struct strbuf *out)

@@ -139,7 +139,7 @@ int knock_send(const char *host, int family, const struct port_proto *hits, size
 
 	for (size_t i = 0; i < n; i++) {
 		const struct port_proto *h = &hits[i];
-		const char *proto = h->proto == PROTO_UDP ? "udp" : "tcp";
+		const char *proto = port_proto_name(h->proto);
 		char where[ADDR_STRLEN + 16];
 		set_port(&t, h->port);
 		format_target(&t, h->port, where, sizeof where);
@@ -168,7 +168,7 @@ int knock_print_test(const char *host, int family, const struct port_proto *hits
 	       "nothing sent\n", n, n == 1 ? "" : "s", q,
 	       family == AF_INET ? " (IPv4)" : family == AF_INET6 ? " (IPv6)" : "", delay_ms);
 	for (size_t i = 0; i < n; i++)
-		printf("  %s %u (%s)\n", hits[i].proto == PROTO_UDP ? "udp" : "tcp", hits[i].port,
+		printf("  %s %u (%s)\n", port_proto_name(hits[i].proto), hits[i].port,
 		       hits[i].proto == PROTO_UDP ? "one empty datagram" : "one SYN");
 	return fflush(stdout) == 0 ? 0 : 1;
 }

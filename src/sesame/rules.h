@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rules — compiles sequence doors into firewall rules that knock with no
- * daemon at all (DESIGN.md section 7, `sesame rules`).
+ * daemon at all (`sesame rules`, docs/rules.md).
  *
  * Two back ends, one model: per door, a "started" list that expires
  * Seq_Timeout after the first knock (so the timeout bounds the whole

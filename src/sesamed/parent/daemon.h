@@ -6,10 +6,10 @@
  * The parent's state and its side of the worker: daemon_parent.h,
  * daemon_worker.c.
  *
- * Event flow (DESIGN.md section 2, docs/sesamed.md "Privilege separation"):
+ * Event flow (docs/layout.md, docs/sesamed.md "Privilege separation"):
  *   worker (worker.h, unprivileged): capture ──▶ SPA doors / sequence
  *        doors ──▶ PS_GRANT over the socketpair (privsep.h)
- *   parent: socketpair ──▶ privsep_check() ──▶ gates_dispatch() (gates.h)
+ *   parent: socketpair ──▶ privsep_check() ──▶ gates_dispatch() (gate.h)
  *           timerfd ──▶ Cmd_Timeout stops, capture re-open / new worker
  *           signalfd ─▶ SIGHUP reload (new worker), SIGTERM/SIGINT stop,
  *                       SIGCHLD reap

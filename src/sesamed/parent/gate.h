@@ -4,9 +4,8 @@
  *
  * The deciding side (sequence doors, SPA doors) produces struct grant
  * values and calls gates_dispatch(); nothing else in the daemon acts on a
- * grant.  A door with commands goes to gate_cmd.  The native nftables gate
- * (issue 4, gate_nft.h) plugs in here beside it: a door with Open goes to
- * gate_nft.  It runs in the privileged parent, on grants that crossed
+ * grant.  A door with commands goes to gate_cmd; a door with Open goes to
+ * the native nftables gate, gate_nft (both, when a door has both).  It runs in the privileged parent, on grants that crossed
  * from the worker and passed privsep_check() (privsep.h).
  */
 #ifndef SESAME_GATE_GATES_H

@@ -2,7 +2,7 @@
 /* gate_nft — the native gate: one nftables table owned by sesamed,
  * driven in-process through libnftables (no fork, no nft CLI).
  *
- * Model (DESIGN.md section 5): table inet <NftTable>; base chain on hook
+ * Model (docs/gate.md): table inet <NftTable>; base chain on hook
  * input at priority filter - 10, policy accept; ct state
  * established,related accept; per door sets <door>_v4 / <door>_v6 with
  * flags timeout; guarded ports accepted from members and dropped for the

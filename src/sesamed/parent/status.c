@@ -30,11 +30,6 @@ static void collect(void *ctx, const struct gate_nft_entry *e)
 	g->e[g->n++] = *e;
 }
 
-static const char *proto(uint8_t p)
-{
-	return p == PROTO_UDP ? "udp" : "tcp";
-}
-
 static unsigned secs_left(uint32_t ms)
 {
 	return (unsigned)((ms + 999u) / 1000u);
@@ -62,7 +57,7 @@ static void ports_text(struct strbuf *out, const struct port_proto *p, size_t n,
 {
 	for (size_t i = 0; i < n; i++)
 		strbuf_printf(out, "%s%u%c%s", i ? between : "", (unsigned)p[i].port, sep,
-			      proto(p[i].proto));
+			      port_proto_name(p[i].proto));
 }
 
 static void ports_json(struct strbuf *out, const struct port_proto *p, size_t n, char sep)
@@ -70,7 +65,7 @@ static void ports_json(struct strbuf *out, const struct port_proto *p, size_t n,
 	strbuf_puts(out, "[");
 	for (size_t i = 0; i < n; i++)
 		strbuf_printf(out, "%s\"%u%c%s\"", i ? "," : "", (unsigned)p[i].port, sep,
-			      proto(p[i].proto));
+			      port_proto_name(p[i].proto));
 	strbuf_puts(out, "]");
 }
 
@@ -142,7 +137,7 @@ static void render_text(const struct status_src *s, const struct grants *g, int 
 				continue;
 			char a[ADDR_STRLEN];
 			strbuf_printf(out, "  %s %u/%s %u s left\n", addr_format(&e->addr, a, sizeof a),
-				      (unsigned)e->port.port, proto(e->port.proto),
+				      (unsigned)e->port.port, port_proto_name(e->port.proto),
 				      secs_left(e->expires_ms));
 			shown++;
 		}
@@ -214,7 +209,7 @@ static void render_json(const struct status_src *s, const struct grants *g, int 
 				      "\"expires_ms\":%u,\"seconds_left\":%u}",
 				      first ? "" : ",", addr_format(&e->addr, a, sizeof a),
 				      e->addr.family == AF_INET ? 4 : 6, (unsigned)e->port.port,
-				      proto(e->port.proto), (unsigned)e->expires_ms,
+				      port_proto_name(e->port.proto), (unsigned)e->expires_ms,
 				      secs_left(e->expires_ms));
 			first = false;
 		}

@@ -97,7 +97,7 @@ static bool is_spa_door(const struct door *d)
  * sequence, each once; false when there is none. */
 static bool put_ports(struct text *t, const struct door *d, uint8_t proto)
 {
-	const char *name = proto == PROTO_TCP ? "tcp" : "udp";
+	const char *name = port_proto_name(proto);
 	size_t n = 0;
 
 	for (size_t i = 0; i < d->seq_len && i < CONFIG_SEQ_MAX; i++) {

@@ -60,11 +60,6 @@ struct doors {
 #define STAGE1_LINES    200
 #define DECISION_LINES  200
 
-static const char *proto_name(uint8_t proto)
-{
-	return proto == PROTO_UDP ? "udp" : "tcp";
-}
-
 /* May a line about a stage-1 attempt be written at NOW?  If not, it is
  * counted for the flood summary: FIRST for "stage 1" lines (one per
  * first knock), else a timeout or mistake at stage 1. */
@@ -455,7 +450,7 @@ static size_t feed_door(struct doors *d, uint32_t i, const struct knock_event *e
 	}
 	if (a->stage > 1 ? decision_line_ok(d, now) : stage1_line_ok(d, now, false))
 		door_log(LOG_NOTICE, ds, &ev->saddr, "wrong port %u:%s at stage %u",
-			 ev->dport, proto_name(ev->proto), a->stage);
+			 ev->dport, port_proto_name(ev->proto), a->stage);
 	ds->counts.wrong++;
 	if (same_step(&ds->seq[0], ev)) {
 		attempts_restart(d->att, a, ev->sport, now);
