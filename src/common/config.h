@@ -209,5 +209,8 @@ const struct door *config_find_door(const struct config *cfg, const char *name);
 const char *port_proto_name(uint8_t proto);
 /* fwknop's name of D ("sha256" ...), or NULL for HMAC_NONE. */
 const char *hmac_digest_name(enum hmac_digest d);
+/* "sha256", "SHA3-256", ...: case ignored, '-' read as '_'.  False for
+ * anything else ("none" included). */
+bool hmac_digest_parse(const char *s, enum hmac_digest *out);
 
 #endif

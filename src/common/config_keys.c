@@ -422,6 +422,27 @@ const char *hmac_digest_name(enum hmac_digest d)
 	return digest_names[d];
 }
 
+bool hmac_digest_parse(const char *s, enum hmac_digest *out)
+{
+	char buf[16];
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n >= sizeof buf)
+		return false;
+	for (size_t i = 0; i <= n; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		buf[i] = c == '-' ? '_' : c;
+	}
+	for (size_t i = HMAC_MD5; i < sizeof digest_names / sizeof digest_names[0]; i++) {
+		if (strcmp(buf, digest_names[i]) == 0) {
+			*out = (enum hmac_digest)i;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* V is never empty here except for the command keys: parse_line() refused
  * empty values already. */
 void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
@@ -626,12 +647,8 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 			&d->fwknop_hmac_key_len, sizeof d->fwknop_hmac_key);
 		return;
 	case K_FWK_DIGEST:
-		for (size_t i = 1; i < sizeof digest_names / sizeof digest_names[0]; i++) {
-			if (strcasecmp(v, digest_names[i]) == 0) {
-				d->fwknop_hmac_digest = (enum hmac_digest)i;
-				return;
-			}
-		}
+		if (hmac_digest_parse(v, &d->fwknop_hmac_digest))
+			return;
 		config_perr(p, p->line, "%s: bad value '%.*s%s' (expected md5, sha1, sha256, "
 			    "sha384, sha512, sha3_256 or sha3_512)", k->name, VAL(v));
 		return;

@@ -5,6 +5,7 @@
  * reaches the parser unless its HMAC was right. */
 #include "fwknop.h"
 
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -69,41 +70,15 @@ static const EVP_MD *digest_md(enum hmac_digest d)
 	return NULL;
 }
 
-static const struct {
-	const char *name;
-	enum hmac_digest d;
-} digest_names[] = {
-	{ "md5", HMAC_MD5 }, { "sha1", HMAC_SHA1 }, { "sha256", HMAC_SHA256 },
-	{ "sha384", HMAC_SHA384 }, { "sha512", HMAC_SHA512 },
-	{ "sha3_256", HMAC_SHA3_256 }, { "sha3_512", HMAC_SHA3_512 },
-};
-
 bool fwknop_digest_parse(const char *s, enum hmac_digest *out)
 {
-	char buf[16];
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n >= sizeof buf)
-		return false;
-	for (size_t i = 0; i <= n; i++) {
-		char c = s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		buf[i] = c == '-' ? '_' : c;
-	}
-	for (size_t i = 0; i < sizeof digest_names / sizeof digest_names[0]; i++)
-		if (strcmp(buf, digest_names[i].name) == 0) {
-			*out = digest_names[i].d;
-			return true;
-		}
-	return false;
+	return hmac_digest_parse(s, out);
 }
 
 const char *fwknop_digest_name(enum hmac_digest d)
 {
-	for (size_t i = 0; i < sizeof digest_names / sizeof digest_names[0]; i++)
-		if (digest_names[i].d == d)
-			return digest_names[i].name;
-	return "none";
+	const char *n = hmac_digest_name(d);
+	return n && d != HMAC_NONE ? n : "none";
 }
 
 const char *fwknop_msg_type_name(enum fwknop_msg_type t)
@@ -171,37 +146,16 @@ static size_t digest_b64_len(enum hmac_digest d)
 	return md ? base64_encoded_len((size_t)EVP_MD_get_size(md), false) : 0;
 }
 
-/* OpenSSL's EVP_BytesToKey with MD5 and one round: D1 = MD5(key||salt),
- * Di = MD5(Di-1||key||salt), until 32 key + 16 IV bytes are produced. */
+/* fwknop's key and IV: OpenSSL's EVP_BytesToKey with MD5 and one round,
+ * D1 = MD5(key||salt), Di = MD5(Di-1||key||salt), until 32 key and 16 IV
+ * bytes are produced: the derivation fwknop's Rijndael mode uses. */
 static bool derive_key_iv(const uint8_t *key, size_t key_len, const uint8_t salt[FWKNOP_SALT_LEN],
 			  uint8_t out_key[AES_KEY_LEN], uint8_t out_iv[AES_BLOCK])
 {
-	uint8_t stream[48], prev[16];
-	size_t have = 0;
-	bool ok = true;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		return false;
-	while (ok && have < sizeof stream) {
-		unsigned n = 0;
-		ok = EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1 &&
-		     (have == 0 || EVP_DigestUpdate(ctx, prev, sizeof prev) == 1) &&
-		     EVP_DigestUpdate(ctx, key, key_len) == 1 &&
-		     EVP_DigestUpdate(ctx, salt, FWKNOP_SALT_LEN) == 1 &&
-		     EVP_DigestFinal_ex(ctx, prev, &n) == 1 && n == sizeof prev;
-		if (ok) {
-			memcpy(stream + have, prev, sizeof prev);
-			have += sizeof prev;
-		}
-	}
-	EVP_MD_CTX_free(ctx);
-	if (ok) {
-		memcpy(out_key, stream, AES_KEY_LEN);
-		memcpy(out_iv, stream + AES_KEY_LEN, AES_BLOCK);
-	}
-	OPENSSL_cleanse(stream, sizeof stream);
-	OPENSSL_cleanse(prev, sizeof prev);
-	return ok;
+	_Static_assert(FWKNOP_SALT_LEN == PKCS5_SALT_LEN, "EVP_BytesToKey's salt is 8 bytes");
+	return key_len <= INT_MAX &&
+	       EVP_BytesToKey(EVP_aes_256_cbc(), EVP_md5(), salt, key, (int)key_len, 1,
+			      out_key, out_iv) == AES_KEY_LEN;
 }
 
 /* AES-256-CBC with PKCS#7 padding, ENC 1 or 0.  Returns the output
