@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@ struct child {
 	char door[CONFIG_NAME_MAX];
 	char ip[ADDR_STRLEN];
 	uint64_t started_ms;
-	struct child *next;
+	LIST_ENTRY(child) link;
 };
 
 struct pending {
@@ -36,14 +37,14 @@ struct pending {
 	char *stop;                     /* expanded stop command */
 	bool counted;                   /* its end is reported (gate_cmd_on_end) */
 	struct loop_timer *timer;
-	struct pending *next, **pprev;
+	LIST_ENTRY(pending) link;
 };
 
 struct gate_cmd {
 	struct loop *loop;
-	struct child *children;
+	LIST_HEAD(, child) children;
 	size_t nchildren;
-	struct pending *pending;
+	LIST_HEAD(, pending) pending;
 	size_t npending;
 	size_t max_children;
 	size_t max_pending;
@@ -147,8 +148,7 @@ static int spawn(struct gate_cmd *g, enum cmd_kind kind, const char *door,
 	snprintf(c->door, sizeof c->door, "%s", door);
 	memcpy(c->ip, ip, sizeof c->ip);
 	c->started_ms = loop_now_ms();
-	c->next = g->children;
-	g->children = c;
+	LIST_INSERT_HEAD(&g->children, c, link);
 	g->nchildren++;
 	log_notice("door %s: %s: %srunning %s command (pid %d)", door, ip,
 		 kind == CMD_START ? "opened: " : "", kind_name(kind), (int)pid);
@@ -158,13 +158,13 @@ static int spawn(struct gate_cmd *g, enum cmd_kind kind, const char *door,
 
 static void child_done(struct gate_cmd *g, pid_t pid, int status)
 {
-	struct child **pp = &g->children;
-	while (*pp && (*pp)->pid != pid)
-		pp = &(*pp)->next;
-	struct child *c = *pp;
+	struct child *c;
+	LIST_FOREACH(c, &g->children, link)
+		if (c->pid == pid)
+			break;
 	if (!c)
 		return;                 /* not one of ours (cannot happen) */
-	*pp = c->next;
+	LIST_REMOVE(c, link);
 	g->nchildren--;
 	unsigned ms = (unsigned)(loop_now_ms() - c->started_ms);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -183,9 +183,9 @@ static void child_done(struct gate_cmd *g, pid_t pid, int status)
  * status is its business. */
 void gate_cmd_reap(struct gate_cmd *g)
 {
-	struct child *c = g->children;
+	struct child *c = LIST_FIRST(&g->children);
 	while (c) {
-		struct child *next = c->next;
+		struct child *next = LIST_NEXT(c, link);
 		int status;
 		if (waitpid(c->pid, &status, WNOHANG) == c->pid)
 			child_done(g, c->pid, status);
@@ -195,9 +195,7 @@ void gate_cmd_reap(struct gate_cmd *g)
 
 static void pending_free(struct gate_cmd *g, struct pending *p)
 {
-	*p->pprev = p->next;
-	if (p->next)
-		p->next->pprev = p->pprev;
+	LIST_REMOVE(p, link);
 	g->npending--;
 	loop_timer_free(g->loop, p->timer);
 	free(p->stop);
@@ -269,7 +267,8 @@ static int record(struct gate_cmd *g, const struct pending *p, unsigned timeout_
 static struct pending *pending_find(struct gate_cmd *g, const char *door,
 				    const struct addr *a)
 {
-	for (struct pending *p = g->pending; p; p = p->next)
+	struct pending *p;
+	LIST_FOREACH(p, &g->pending, link)
 		if (addr_equal(&p->addr, a) && strcmp(p->door, door) == 0)
 			return p;
 	return NULL;
@@ -336,11 +335,7 @@ int gate_cmd_grant(struct gate_cmd *g, const struct config *cfg,
 	}
 	if (!p)
 		return 0;
-	p->next = g->pending;
-	if (p->next)
-		p->next->pprev = &p->next;
-	p->pprev = &g->pending;
-	g->pending = p;
+	LIST_INSERT_HEAD(&g->pending, p, link);
 	g->npending++;
 	log_debug("door %s: %s: stop command in %u s", d->name, ip, timeout_s);
 	return loop_timer_set(g->loop, p->timer, deadline);
@@ -361,8 +356,8 @@ void gate_cmd_shutdown(struct gate_cmd *g, unsigned wait_ms)
 {
 	if (g->npending)
 		log_info("running %zu pending stop command(s) before exit", g->npending);
-	while (g->pending)
-		run_stop(g, g->pending);
+	while (!LIST_EMPTY(&g->pending))
+		run_stop(g, LIST_FIRST(&g->pending));
 	uint64_t deadline = loop_now_ms() + wait_ms;
 	gate_cmd_reap(g);
 	while (g->nchildren && loop_now_ms() < deadline) {
@@ -389,9 +384,9 @@ void gate_cmd_on_end(struct gate_cmd *g, gate_cmd_end_fn fn, void *ctx)
 size_t gate_cmd_revoke(struct gate_cmd *g, const char *door, const struct addr *a)
 {
 	size_t n = 0;
-	struct pending *p = g->pending;
+	struct pending *p = LIST_FIRST(&g->pending);
 	while (p) {
-		struct pending *next = p->next;
+		struct pending *next = LIST_NEXT(p, link);
 		if ((!door || strcmp(p->door, door) == 0) && (!a || addr_equal(&p->addr, a))) {
 			char ip[ADDR_STRLEN];
 			log_notice("door %s: %s: revoked: running the stop command now", p->door,
@@ -412,6 +407,8 @@ int gate_cmd_new(struct loop *l, struct gate_cmd **out)
 	if (!g)
 		return -ENOMEM;
 	g->loop = l;
+	LIST_INIT(&g->children);
+	LIST_INIT(&g->pending);
 	g->max_children = GATE_CMD_MAX_CHILDREN;
 	g->max_pending = GATE_CMD_MAX_PENDING;
 	*out = g;
@@ -422,11 +419,11 @@ void gate_cmd_free(struct gate_cmd *g)
 {
 	if (!g)
 		return;
-	while (g->pending)
-		pending_free(g, g->pending);
-	while (g->children) {
-		struct child *c = g->children;
-		g->children = c->next;
+	while (!LIST_EMPTY(&g->pending))
+		pending_free(g, LIST_FIRST(&g->pending));
+	while (!LIST_EMPTY(&g->children)) {
+		struct child *c = LIST_FIRST(&g->children);
+		LIST_REMOVE(c, link);
 		free(c);
 	}
 	free(g->state_dir);
@@ -461,11 +458,7 @@ static void recover_one(void *ctx, const struct stop_record *r)
 		log_err("door %s: %s: out of memory: recorded stop not run now", r->door, ip);
 		return;
 	}
-	p->next = g->pending;
-	if (p->next)
-		p->next->pprev = &p->next;
-	p->pprev = &g->pending;
-	g->pending = p;
+	LIST_INSERT_HEAD(&g->pending, p, link);
 	g->npending++;
 	if (r->deadline_ms <= now) {
 		log_msg(LOG_NOTICE, "door %s: %s: stop command overdue since %llu s (recorded before "
