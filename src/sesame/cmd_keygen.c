@@ -21,7 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "cmd.h"
-#include "cmd_spa_common.h"
+#include "spa_paths.h"
 #include "profile.h"
 #include "keygen_files.h"
 #include "spa_keys.h"

@@ -16,7 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "cmd_spa_common.h"
+#include "spa_paths.h"
 #include "keygen_files.h"
 #include "numparse.h"
 #include "rotseq.h"

@@ -35,7 +35,7 @@
 #include <openssl/rand.h>
 
 #include "cmd.h"
-#include "cmd_spa_common.h"
+#include "spa_paths.h"
 #include "fwknop.h"
 #include "numparse.h"
 #include "portspec.h"
@@ -67,50 +67,6 @@ static void usage(FILE *f)
 		"                      a clock known to be off\n"
 		"  --test              print what would be sent, send nothing\n"
 		"  -v, --verbose       say what was sent;  -V, --version;  -h, --help\n");
-}
-
-void spa_default_key_name(char *buf, size_t len)
-{
-	const char *user = getenv("USER");
-	struct passwd *pw = NULL;
-	if (!user || !*user) {
-		pw = getpwuid(getuid());
-		user = pw ? pw->pw_name : NULL;
-	}
-	char host[256] = "";
-	if (gethostname(host, sizeof host - 1) < 0)
-		host[0] = '\0';
-	char *dot = strchr(host, '.');
-	if (dot)
-		*dot = '\0';
-	if (user && *host)
-		snprintf(buf, len, "%s@%s", user, host);
-	else
-		snprintf(buf, len, "%s", user ? user : *host ? host : "sesame");
-	for (char *p = buf; *p; p++) {
-		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
-			  c == '@' || c == '+';
-		if (!ok)
-			*p = '-';
-	}
-	if (!*buf)
-		snprintf(buf, len, "sesame");
-}
-
-int spa_default_key_path(const char *name, char *buf, size_t len)
-{
-	const char *home = getenv("HOME");
-	if (!home || !*home) {
-		struct passwd *pw = getpwuid(getuid());
-		if (!pw || !pw->pw_dir)
-			return -ENOENT;
-		home = pw->pw_dir;
-	}
-	if (!snprintf_safe(buf, len, "%s/.config/sesame/%s.key", home, name))
-		return -ENAMETOOLONG;
-	return 0;
 }
 
 static void diag_stderr(void *ctx, int level, const char *msg)

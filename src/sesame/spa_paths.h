@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* cmd_spa_common — what `sesame keygen` and `sesame spa` agree on: the
+/* spa_paths — what `sesame keygen` and `sesame spa` agree on: the
  * default key name (USER@HOST) and where a client key lives by default
  * (~/.config/sesame/NAME.key). */
-#ifndef SESAME_CMD_SPA_COMMON_H
-#define SESAME_CMD_SPA_COMMON_H
+#ifndef SESAME_SPA_PATHS_H
+#define SESAME_SPA_PATHS_H
 
 #include <stddef.h>
 
