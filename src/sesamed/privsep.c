@@ -3,6 +3,7 @@
 #include "privsep.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 
 int privsep_send(int fd, const struct ps_msg *m)
@@ -43,6 +44,11 @@ static bool zero_attempts(const struct ps_msg *m)
 /* Fields a message of another type must leave zero. */
 static bool no_status(const struct ps_msg *m) { return !m->ndoors && zero_attempts(m); }
 static bool no_events(const struct ps_msg *m) { return m->nevents == 0; }
+static bool no_replay(const struct ps_msg *m)
+{
+	static const struct ps_replay zero;
+	return memcmp(&m->replay, &zero, sizeof zero) == 0;
+}
 
 const char *privsep_check(const struct ps_msg *m, size_t len, const struct config *cfg,
 			  enum ps_expect expect)
@@ -53,7 +59,7 @@ const char *privsep_check(const struct ps_msg *m, size_t len, const struct confi
 	case PS_READY:
 		if (expect != PS_EXPECT_READY)
 			return "ready: not now";
-		if (!no_status(m) || !no_events(m))
+		if (!no_status(m) || !no_events(m) || !no_replay(m))
 			return "ready: stray fields";
 		return NULL;
 	case PS_GRANT:
@@ -65,11 +71,13 @@ const char *privsep_check(const struct ps_msg *m, size_t len, const struct confi
 			return "grant: door index out of range";
 		if (!grant_validate(&m->grant, cfg))
 			return "grant: not a grant this door can give";
+		if (!no_replay(m) && !door_is_spa(&cfg->doors[m->grant.door]))
+			return "grant: a packet id for a door without packets";
 		return NULL;
 	case PS_HISTORY:
 		if (expect != PS_EXPECT_HISTORY)
 			return "history: not now";
-		if (!no_status(m))
+		if (!no_status(m) || !no_replay(m))
 			return "history: stray fields";
 		if (m->nevents == 0 || m->nevents > PS_EVENTS)
 			return "history: wrong number of events";
@@ -77,7 +85,7 @@ const char *privsep_check(const struct ps_msg *m, size_t len, const struct confi
 	case PS_STATUS:
 		if (expect != PS_EXPECT_STATUS)
 			return "status: not asked for";
-		if (!no_events(m))
+		if (!no_events(m) || !no_replay(m))
 			return "status: stray fields";
 		if (m->ndoors != cfg->ndoors || m->ndoors > CONFIG_DOORS_MAX)
 			return "status: wrong number of doors";

@@ -59,10 +59,19 @@ struct ps_event {
 	uint8_t proto, tcpflags;
 };
 
+/* The SPA packet behind a grant, for the fleet-wide replay check.
+ * expire_s 0: no packet (a knock grant). */
+#define PS_REPLAY_ID_LEN 32
+struct ps_replay {
+	uint8_t id[PS_REPLAY_ID_LEN];   /* the replay cache's id of the packet */
+	uint64_t expire_s;              /* wall clock: until when it is live */
+};
+
 struct ps_msg {
 	uint32_t type;                  /* enum ps_type */
 	uint32_t ndoors;                /* PS_STATUS: entries of attempts[] */
 	struct grant grant;             /* PS_GRANT */
+	struct ps_replay replay;        /* PS_GRANT of an SPA door */
 	uint32_t attempts[CONFIG_DOORS_MAX];    /* PS_STATUS */
 	uint32_t nevents;               /* PS_HISTORY: entries of events[] */
 	struct ps_event events[PS_EVENTS];

@@ -98,12 +98,14 @@ static bool has_onetime(const struct config *cfg)
 
 /* The grant goes to the parent as it is; a parent that cannot take it
  * any more is gone, and so are we. */
-static void send_grant(struct worker *w, const struct grant *gr)
+static void send_grant(struct worker *w, const struct grant *gr, const struct ps_replay *rp)
 {
 	struct ps_msg m;
 	memset(&m, 0, sizeof m);
 	m.type = PS_GRANT;
 	memcpy(&m.grant, gr, sizeof m.grant);
+	if (rp)
+		m.replay = *rp;
 	int rc = privsep_send(w->a->ipc, &m);
 	if (rc < 0) {
 		log_err("worker: cannot hand a grant to the parent: %s", strerror(-rc));
@@ -152,8 +154,11 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	}
 	if (w->spa && ev->proto == PROTO_UDP) {
 		struct grant gr;
-		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), &gr))
-			send_grant(w, &gr);
+		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), &gr)) {
+			struct ps_replay rp;
+			spa_doors_last_packet(w->spa, rp.id, &rp.expire_s);
+			send_grant(w, &gr, &rp);
+		}
 	}
 	uint64_t now = loop_now_ms();
 	if (w->max_seq_timeout_ms) {
@@ -167,7 +172,7 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	}
 	size_t n = doors_feed(w->doors, ev, now, w->grants, w->ngrants);
 	for (size_t i = 0; i < n; i++)
-		send_grant(w, &w->grants[i]);
+		send_grant(w, &w->grants[i], NULL);
 	if (n && log_get_level() >= LOG_DEBUG)
 		/* The worker's share of knock-to-open (bench/knock_latency.sh
 		 * measures the whole, command included). */
