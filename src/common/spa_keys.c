@@ -241,7 +241,7 @@ int spa_keys_parse(const char *name, const char *text, size_t len,
 
 /* Reads a secret file after checking what it is and who may read it.
  * FORBIDDEN: mode bits that must be clear. */
-static int read_secret_file(const char *path, mode_t forbidden, const char *who,
+int secret_file_read(const char *path, mode_t forbidden, const char *who,
 			    config_diag_fn diag, void *ctx, char **text, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -307,7 +307,7 @@ static int read_secret_file(const char *path, mode_t forbidden, const char *who,
 	return 0;
 }
 
-static void free_text(char *text, size_t len)
+void secret_file_free(char *text, size_t len)
 {
 	if (text)
 		OPENSSL_cleanse(text, len);
@@ -320,11 +320,11 @@ int spa_keys_load(const char *path, config_diag_fn diag, void *ctx,
 	*out = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	int rc = read_secret_file(path, S_IRWXO, "others", diag, ctx, &text, &len);
+	int rc = secret_file_read(path, S_IRWXO, "others", diag, ctx, &text, &len);
 	if (rc < 0)
 		return rc;
 	rc = spa_keys_parse(path, text, len, diag, ctx, out);
-	free_text(text, len);
+	secret_file_free(text, len);
 	return rc;
 }
 
@@ -334,13 +334,13 @@ int spa_key_load_client(const char *path, config_diag_fn diag, void *ctx,
 	memset(out, 0, sizeof *out);
 	char *text = NULL;
 	size_t len = 0;
-	int rc = read_secret_file(path, S_IRWXG | S_IRWXO, "group or others",
+	int rc = secret_file_read(path, S_IRWXG | S_IRWXO, "group or others",
 				  diag, ctx, &text, &len);
 	if (rc < 0)
 		return rc;
 	struct spa_key *keys = NULL;
 	rc = spa_keys_parse(path, text, len, diag, ctx, &keys);
-	free_text(text, len);
+	secret_file_free(text, len);
 	if (rc < 0)
 		return rc;
 	if (rc != 1) {

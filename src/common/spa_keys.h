@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "spa.h"
@@ -63,6 +64,15 @@ int spa_keys_load(const char *path, config_diag_fn diag, void *ctx,
 /* Reads a client key file: exactly one key line, owner-only access. */
 int spa_key_load_client(const char *path, config_diag_fn diag, void *ctx,
 			struct spa_key *out);
+
+/* Reads PATH, a file holding a secret: refused (reported through DIAG,
+ * NULL: the log) unless a regular file of at most 1 MiB whose mode has
+ * none of FORBIDDEN (S_IRWXO: SPA_Keys' rule; WHO names them in the
+ * message).  *TEXT is malloc'd, not NUL-terminated: free it with
+ * secret_file_free().  Returns 0 or -errno. */
+int secret_file_read(const char *path, mode_t forbidden, const char *who,
+		     config_diag_fn diag, void *ctx, char **text, size_t *len);
+void secret_file_free(char *text, size_t len);
 
 /* Wipes and frees N keys. */
 void spa_keys_free(struct spa_key *keys, size_t n);
