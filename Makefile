@@ -36,7 +36,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR  ?= /etc
 
 CC      ?= cc
-PKGS    := libpcap libnftables libcrypto libseccomp libsystemd
+PKGS    := libpcap libnftables libcrypto libseccomp libsystemd hiredis
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c17 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
 	-fno-strict-aliasing $(shell pkg-config --cflags $(PKGS))
@@ -227,6 +227,9 @@ uninstall:
 # checks of tests/e2e/test_dist.sh.  (A variable: the deps rule reads it
 # when it runs.)
 DEB_PKGS += libsystemd-dev mandoc lintian debhelper dpkg-dev systemd
+
+# Fleet mode: hiredis, and the redis-server its tests and demo start.
+DEB_PKGS += libhiredis-dev redis-server
 
 # The Debian package, built by dpkg-buildpackage from debian/ in a copy of
 # the sources under $(BUILD)/deb (its clean step would remove build/):

@@ -187,6 +187,10 @@ bool config_wants_nft(const struct config *cfg);
 bool door_is_sequence(const struct door *d);
 bool door_is_spa(const struct door *d);
 
+/* Letters, digits, '_' and '-', first a letter or '_', 1..MAX bytes: safe
+ * as (part of) an nft table, set or chain name and an iptables list. */
+bool config_name_valid(const char *s, size_t max);
+
 /* True when [options] Fleet is set. */
 bool config_fleet_on(const struct config *cfg);
 /* [A-Za-z0-9._-]{1,63}: safe in Redis keys, log lines and fleet messages. */

@@ -24,9 +24,13 @@ bool grant_validate(const struct grant *gr, const struct config *cfg)
 	for (uint32_t i = 0; i < gr->nports; i++)
 		if (!door_opens(d, &gr->ports[i]))
 			return false;
-	/* The longest this door may ever grant. */
+	return gr->timeout_s <= grant_max_timeout_s(d);
+}
+
+uint32_t grant_max_timeout_s(const struct door *d)
+{
 	uint32_t max = d->cmd_timeout_s;
 	if (d->open_len && d->open_timeout_s > max)
 		max = d->open_timeout_s;
-	return gr->timeout_s <= max;
+	return max;
 }

@@ -32,4 +32,7 @@ struct grant {
  * (and treats as fatal) anything else. */
 bool grant_validate(const struct grant *gr, const struct config *cfg);
 
+/* The longest D may ever grant, in seconds. */
+uint32_t grant_max_timeout_s(const struct door *d);
+
 #endif

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sesame keygen [--name NAME] [-o FILE]
+ * sesame keygen --fleet -o FILE
  *
  * Makes a new native SPA client key: writes the key file (mode 0600,
  * never over an existing file; default ~/.config/sesame/NAME.key, the
  * directories made 0700) and prints on stdout the one line to append to
- * the server's SPA_Keys file.  NAME defaults to USER@HOST. */
+ * the server's SPA_Keys file.  NAME defaults to USER@HOST.
+ *
+ * --fleet: a fleet key instead (sesamed's Fleet_Key_File, the same file
+ * on every gateway of the fleet): 32 random bytes in base64, one line. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,6 +20,9 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "base64.h"
 
 #include "cmd.h"
 #include "cmd_spa_common.h"
@@ -26,7 +33,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage: sesame keygen [--name NAME] [-o FILE]\n"
 		"  Writes a new SPA client key (default ~/.config/sesame/NAME.key, mode 0600)\n"
 		"  and prints the line to append to the server's SPA_Keys file.\n"
-		"  NAME: letters, digits and . _ - @ + (default USER@HOST).\n");
+		"  NAME: letters, digits and . _ - @ + (default USER@HOST).\n"
+		"       sesame keygen --fleet -o FILE\n"
+		"  Writes a new fleet key (sesamed's Fleet_Key_File; mode 0600): copy the\n"
+		"  same file to every gateway of the fleet.\n");
 }
 
 /* mkdir -p for the directories of PATH that we create ourselves, 0700. */
@@ -64,20 +74,50 @@ static int write_key(const char *path, const char *line)
 	return rc;
 }
 
+static int write_fleet_key(const char *path)
+{
+	uint8_t key[32];
+	char line[64];
+	if (RAND_bytes(key, sizeof key) != 1) {
+		fprintf(stderr, "sesame keygen: no randomness available\n");
+		return 1;
+	}
+	long n = base64_encode(key, sizeof key, line, sizeof line - 1, true);
+	OPENSSL_cleanse(key, sizeof key);
+	int rc = -EINVAL;
+	if (n > 0) {
+		line[n] = '\n';
+		line[n + 1] = '\0';
+		rc = write_key(path, line);
+	}
+	OPENSSL_cleanse(line, sizeof line);
+	if (rc < 0) {
+		fprintf(stderr, "sesame keygen: cannot write %s: %s%s\n", path, strerror(-rc),
+			rc == -EEXIST ? " (keys are never overwritten)" : "");
+		return 1;
+	}
+	fprintf(stderr, "sesame keygen: wrote the fleet key %s; copy it to every gateway "
+		"(Fleet_Key_File, mode 0600)\n", path);
+	return 0;
+}
+
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "fleet", no_argument, NULL, 'F' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *name_arg = NULL, *out = NULL;
+	bool fleet = false;
 	int c;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+n:o:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'F': fleet = true; break;
 		case 'n': name_arg = optarg; break;
 		case 'o': out = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -90,6 +130,13 @@ int cmd_keygen(int argc, char **argv)
 	if (optind != argc) {
 		fprintf(stderr, "sesame keygen: unexpected argument '%s'\n", argv[optind]);
 		return 1;
+	}
+	if (fleet) {
+		if (!out || name_arg) {
+			fprintf(stderr, "sesame keygen: --fleet needs -o FILE (and takes no --name)\n");
+			return 1;
+		}
+		return write_fleet_key(out);
 	}
 	char name[SPA_KEY_NAME_MAX];
 	if (name_arg) {

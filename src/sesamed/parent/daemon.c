@@ -70,6 +70,12 @@ int daemon_check(const char *path)
 		return 1;
 	}
 	config_lint(cfg, diag_stderr, &n);
+	if (fleet_check(cfg, diag_stderr, &n) < 0) {
+		fprintf(stderr, "%s: not valid (%u error%s)\n", path, n.errors,
+			n.errors == 1 ? "" : "s");
+		config_free(cfg);
+		return 1;
+	}
 	size_t nseq = 0;
 	for (size_t i = 0; i < cfg->ndoors; i++)
 		nseq += door_is_sequence(&cfg->doors[i]);
@@ -154,6 +160,21 @@ static bool wants_state_dir(const struct config *cfg)
 }
 
 /* --- reload ---------------------------------------------------------------- */
+
+int daemon_fleet_dispatch(void *ctx, const struct config *cfg, const struct grant *gr)
+{
+	struct daemon *dm = ctx;
+	return gates_dispatch(&dm->gates, cfg, gr);
+}
+
+/* The fleet for CFG (none without [options] Fleet).  0 or -errno. */
+static int fleet_for(struct daemon *dm, const struct config *cfg, struct fleet **out)
+{
+	*out = NULL;
+	if (!config_fleet_on(cfg))
+		return 0;
+	return fleet_new(dm->loop, cfg, daemon_fleet_dispatch, dm, out);
+}
 
 /* --- native gate and control socket ------------------------------------ */
 
@@ -268,6 +289,14 @@ static void reload(struct daemon *dm)
 		capture_close(newcap);
 		goto keep_old;
 	}
+	/* A new connection for the new config (its key, namespace, node);
+	 * the new one resyncs, so nothing the fleet holds is lost. */
+	struct fleet *newfleet = NULL;
+	if (fleet_for(dm, cfg, &newfleet) < 0) {
+		capture_close(newcap);
+		gate_undo(dm, cfg, newnft);
+		goto keep_old;
+	}
 	/* The old worker decides what was queued under the old config; its
 	 * capture is closed before the new worker is forked, so that one
 	 * holds only its own. */
@@ -279,10 +308,13 @@ static void reload(struct daemon *dm)
 		capture_close(dm->cap);
 		dm->cap = NULL;
 		gate_undo(dm, cfg, newnft);
+		fleet_free(newfleet);
 		loop_timer_set(dm->loop, dm->reopen, loop_now_ms());
 		goto keep_old;
 	}
 	gate_commit(dm, cfg, newnft);
+	fleet_free(dm->fleet);          /* under the old config, still alive */
+	dm->fleet = newfleet;
 	if (!dm->state_dir_set && wants_state_dir(cfg))
 		dm->state_dir_set = gate_cmd_set_state_dir(dm->gates.cmd, cfg->state_dir) == 0;
 	free(dm->filter);
@@ -384,6 +416,8 @@ static int daemonize(void)
 
 static void teardown(struct daemon *dm)
 {
+	fleet_free(dm->fleet);
+	dm->fleet = NULL;
 	if (dm->control) {
 		loop_del_fd(dm->loop, control_fd(dm->control));
 		control_free(dm->control);
@@ -471,6 +505,8 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		return rc;
 	if ((rc = sandbox_lookup(cfg->user, &dm->user)) < 0)
 		return rc;
+	if ((rc = fleet_check(cfg, NULL, NULL)) < 0)
+		return rc;
 	/* Before daemonizing: a kernel or permission problem is one line on
 	 * the terminal and exit status 1. */
 	if (config_wants_nft(cfg)) {
@@ -553,6 +589,8 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		dm->state_dir_set = true;
 		gate_cmd_recover(dm->gates.cmd);
 	}
+	if ((rc = fleet_for(dm, cfg, &dm->fleet)) < 0)
+		return rc;
 	dm->started_ms = loop_now_ms();
 	control_start(dm);
 	if (!dm->cap) {

@@ -57,7 +57,12 @@ static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct
 	}
 	switch (m->type) {
 	case PS_GRANT:
-		gates_dispatch(&dm->gates, cfg, &m->grant);
+		/* dm->fleet is always for dm->cfg (reload swaps them together). */
+		if (dm->fleet && cfg == dm->cfg)
+			fleet_grant(dm->fleet, &m->grant, m->replay.expire_s ? m->replay.id : NULL,
+				    m->replay.expire_s);
+		else
+			gates_dispatch(&dm->gates, cfg, &m->grant);
 		break;
 	case PS_STATUS:
 		memcpy(dm->attempts, m->attempts, sizeof dm->attempts);
