@@ -120,6 +120,19 @@ static void grant_fields_out_of_range_are_refused(void **state)
 	/* A grant before the worker said it is ready. */
 	m = grant_msg();
 	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_READY));
+	/* A packet id only comes with a grant of an SPA door. */
+	m = grant_msg();
+	m.replay.expire_s = 1;
+	m.replay.id[0] = 1;
+	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE),
+			    "grant: a packet id for a door without packets");
+	fx.doors[0].spa_format = SPA_FORMAT_SESAME;
+	assert_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	memset(&m, 0, sizeof m);
+	m.type = PS_READY;
+	m.replay.id[31] = 1;
+	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_READY),
+			    "ready: stray fields");
 }
 
 static void other_messages_only_when_expected(void **state)
