@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/fleet_latency.sh [ROUNDS] — fleet mode: SPA packet to gateway 1
+# -> the guarded port open on gateways 1, 2 and 3.
+#
+# Method: the fleet topology of the e2e tests (tests/e2e/lib_fleet.sh):
+# three sesamed gateways and one redis-server, each in its own namespace
+# on one bridge, all on this machine.  Each round flushes the door's set
+# on the three gateways, starts bench/poll_open against gateways 2 and 3
+# and then, polling gateway 1, sends one `sesame spa` to gateway 1;
+# tcpdump on the bridge takes the kernel timestamp of the SPA datagram.
+# Latency on a gateway = its port's first accepted connect - that
+# timestamp (an upper bound: pollers try every POLL_US, default 500 us;
+# three of them share the 2 CPUs with everything else).  The path to
+# gateways 2 and 3 is: worker verifies, parent SET NX to Redis and waits
+# for the answer, grants, SET + PUBLISH; each other gateway gets the
+# message, checks it and adds the nft element.
+set -u
+ROUNDS=${1:-60}
+[ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 1000 ] || { echo "ROUNDS must be 1..1000"; exit 1; }
+. "$(dirname "$0")/../tests/e2e/lib.sh"
+. "$(dirname "$0")/../tests/e2e/lib_daemon.sh"
+. "$(dirname "$0")/../tests/e2e/lib_fleet.sh"
+BENCH_RESULTS=/dev/null
+. "$(dirname "$0")/lib_bench.sh"
+POLL_US=${BENCH_POLL_US:-500}
+[ -x "$SESAMED" ] && [ -x "$POLL_OPEN" ] || { echo "build first (make)"; exit 1; }
+
+fleet_setup 3
+for i in 1 2 3; do tcp_service 2222 "$(gw_ns $i)"; done
+"$SESAME" keygen --name bench -o "$TMP/bench.key" >"$TMP/spa_keys" 2>/dev/null
+chmod 600 "$TMP/spa_keys"
+for i in 1 2 3; do
+	fleet_conf "n$i" "n$i" <<EOF
+[ssh]
+	SPA_Port     = 62201
+	SPA_Keys     = $TMP/spa_keys
+	Open         = 2222/tcp
+	Open_Timeout = 600
+EOF
+done
+redis_start || { echo "redis-server did not start"; exit 1; }
+for i in 1 2 3; do
+	fleet_start "n$i" "$i" "$TMP/n$i.conf" >/dev/null || exit 1
+	fleet_wait_up "n$i" || { echo "n$i did not connect"; exit 1; }
+done
+
+ip netns exec "$SRV_NS" tcpdump -i "$SRV_IF" --immediate-mode -U -n \
+	--time-stamp-precision=nano -w "$TMP/spa.pcap" "udp dst port 62201" \
+	>"$TMP/spa.tcpdump.log" 2>&1 &
+tcpd=$!
+wait_until 5 grep -q "listening on" "$TMP/spa.tcpdump.log"
+poll() {  # gateway, then poll_open's -- CMD...
+	local g=$1; shift
+	ip netns exec "$CLI_NS" "$POLL_OPEN" -i "$POLL_US" -t 3000 "$(gw_addr "$g")" 2222 "$@" \
+		>>"$TMP/g$g.polls" 2>>"$TMP/poll.err"
+}
+for ((r = 0; r < ROUNDS; r++)); do
+	for i in 1 2 3; do ip netns exec "$(gw_ns $i)" nft flush set inet sesame ssh_v4; done
+	poll 2 & p2=$!
+	poll 3 & p3=$!
+	sleep 0.02
+	poll 1 -- "$SESAME" spa --key "$TMP/bench.key" "$(gw_addr 1)"
+	wait "$p2" "$p3"
+done
+sleep 0.2
+kill -TERM "$tcpd" 2>/dev/null; wait "$tcpd" 2>/dev/null
+tcpdump --time-stamp-precision=nano -tt -n -r "$TMP/spa.pcap" 2>/dev/null | awk '{print $1}' >"$TMP/spa.cap"
+for i in 1 2 3; do lat_pair "$TMP/spa.cap" "$TMP/g$i.polls" >"$TMP/g$i.lat" 2>/dev/null; done
+paste "$TMP/g2.lat" "$TMP/g3.lat" | awk 'NF == 2 { print ($1 > $2) ? $1 : $2 }' >"$TMP/both.lat"
+
+echo "fleet: SPA datagram to gateway 1 (kernel capture) -> guarded port accepts a connect"
+echo "($ROUNDS SPA packets; 3 gateways + redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') in namespaces on one host;"
+echo " pollers every $POLL_US us; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg); milliseconds)"
+printf '%-26s %7s %9s %9s %9s\n' where opened median p99 max
+for w in "g1:gateway 1 (local grant)" "g2:gateway 2 (via redis)" "g3:gateway 3 (via redis)" \
+	"both:gateways 2 and 3 both"; do
+	read -r n med p99 max < <(stats "$TMP/${w%%:*}.lat")
+	printf '%-26s %7s %9s %9s %9s\n' "${w#*:}" "$n/$ROUNDS" "$med" "$p99" "$max"
+done
+for i in 1 2 3; do daemon_stop "n$i"; done
