@@ -87,7 +87,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all deps check unit e2e demo bench soak fuzz fuzz-run install uninstall clean
+.PHONY: all deps check unit e2e demo demo-fleet bench soak fuzz fuzz-run install uninstall clean
 all: $(BUILD)/sesamed $(BUILD)/sesame $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -163,6 +163,10 @@ check: deps
 demo: deps all
 	$(Q)SESAME_BUILD=$(BUILD) tests/demo_daemon.sh
 	$(Q)SESAME_BUILD=$(BUILD) tests/demo.sh
+
+# Fleet mode: three gateways and a Redis; one SPA packet, ssh through all.
+demo-fleet: deps all
+	$(Q)SESAME_BUILD=$(BUILD) tests/demo_fleet.sh
 
 bench: all
 	$(Q)SESAME_BUILD=$(BUILD) bench/run.sh

@@ -15,6 +15,8 @@
 # gateways 2 and 3 is: worker verifies, parent SET NX to Redis and waits
 # for the answer, grants, SET + PUBLISH; each other gateway gets the
 # message, checks it and adds the nft element.
+#
+# Then an ingest run (INGEST=5000 messages): see below.
 set -u
 ROUNDS=${1:-60}
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 1000 ] || { echo "ROUNDS must be 1..1000"; exit 1; }
@@ -62,6 +64,8 @@ for ((r = 0; r < ROUNDS; r++)); do
 	sleep 0.02
 	poll 1 -- "$SESAME" spa --key "$TMP/bench.key" "$(gw_addr 1)"
 	wait "$p2" "$p3"
+	# Under the SPA doors' per-source rate limit (5 packets/s).
+	sleep 0.25
 done
 sleep 0.2
 kill -TERM "$tcpd" 2>/dev/null; wait "$tcpd" 2>/dev/null
@@ -78,4 +82,43 @@ for w in "g1:gateway 1 (local grant)" "g2:gateway 2 (via redis)" "g3:gateway 3 (
 	read -r n med p99 max < <(stats "$TMP/${w%%:*}.lat")
 	printf '%-26s %7s %9s %9s %9s\n' "${w#*:}" "$n/$ROUNDS" "$med" "$p99" "$max"
 done
+
+# Ingest: how fast a gateway applies grants published by others.  INGEST
+# signed messages (distinct addresses, as another gateway would make
+# them) go to the channel through one `redis-cli --pipe`; we time until
+# the last one is an element of gateway 2's and 3's sets, and count the
+# CPU time gateway 2's sesamed spent.
+INGEST=${INGEST:-5000}
+for i in 1 2 3; do ip netns exec "$(gw_ns $i)" nft flush set inet sesame ssh_v4; done
+python3 - "$FLEET_KEY" "$INGEST" >"$TMP/ingest.resp" <<'PY'
+import base64, hmac, hashlib, sys, time
+key = base64.b64decode(open(sys.argv[1]).read().strip())
+now = int(time.time() * 1000)
+out = sys.stdout.buffer
+for k in range(int(sys.argv[2])):
+    addr = "198.19.%d.%d" % (k // 250, k % 250 + 1)
+    body = "sesame-fleet/1 bench ssh %s 2222/tcp %d %d" % (addr, now, now + 300000)
+    msg = (body + " " + hmac.new(key, b"sesame\n" + body.encode(), hashlib.sha256).hexdigest()).encode()
+    args = [b"PUBLISH", b"sesame:grants", msg]
+    out.write(b"*3\r\n" + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+PY
+elems() { ip netns exec "$(gw_ns "$1")" nft list set inet sesame ssh_v4 | grep -o 'expires' | wc -l; }
+_all_in() { [ "$(elems 2)" -ge "$INGEST" ] && [ "$(elems 3)" -ge "$INGEST" ]; }
+n2=$(daemon_pid n2)
+c0=$(cpu_ticks "$n2")
+t0=$(date +%s%N)
+ip netns exec "$redis_NS" redis-cli -h "$REDIS4" -a "$(cat "$FLEET_PASS")" --no-auth-warning \
+	--pipe <"$TMP/ingest.resp" >/dev/null
+t1=$(date +%s%N)
+wait_until 120 _all_in || echo "# not all $INGEST applied within 120 s: $(elems 2) / $(elems 3)"
+t2=$(date +%s%N)
+c1=$(cpu_ticks "$n2")
+hz=$(getconf CLK_TCK)
+echo
+echo "fleet ingest: $INGEST signed grants published at once -> elements on gateways 2 and 3"
+printf '  published in %d ms; all applied on both after %d ms (%.0f grants/s per gateway)\n' \
+	$(((t1 - t0) / 1000000)) $(((t2 - t0) / 1000000)) \
+	"$(echo "$INGEST * 1000000000 / ($t2 - $t0)" | bc -l)"
+printf '  gateway 2 sesamed CPU: %.2f s (%.0f us per grant: parse, HMAC, checks, nft element)\n' \
+	"$(echo "($c1 - $c0) / $hz" | bc -l)" "$(echo "($c1 - $c0) * 1000000 / $hz / $INGEST" | bc -l)"
 for i in 1 2 3; do daemon_stop "n$i"; done
