@@ -61,7 +61,9 @@ for ((r = 0; r < ROUNDS; r++)); do
 	for i in 1 2 3; do ip netns exec "$(gw_ns $i)" nft flush set inet sesame ssh_v4; done
 	poll 2 & p2=$!
 	poll 3 & p3=$!
-	sleep 0.02
+	# Both pollers must have started before the packet leaves (a
+	# loaded machine takes its time to start a process).
+	sleep 0.2
 	poll 1 -- "$SESAME" spa --key "$TMP/bench.key" "$(gw_addr 1)"
 	wait "$p2" "$p3"
 	# Under the SPA doors' per-source rate limit (5 packets/s).

@@ -70,6 +70,12 @@ check "SPA to gateway 1 opens gateway 1" open_on 1 2222
 check "... and gateway 2" open_on 2 2222
 check "... and gateway 3" open_on 3 2222
 check "... gateway 2 says it came from node n1" log_has n2 "door ssh: 198.18.0.2: opened for fleet node n1"
+check "... and so does its sesame status" bash -c \
+	"'$SESAME' status --socket '$TMP/n2.control' | grep -qE '^  198\.18\.0\.2 2222/tcp [0-9]+ s left, granted by node n1$'"
+check "... (JSON too; the fleet's state in the first line)" bash -c \
+	"'$SESAME' status --json --socket '$TMP/n2.control' | grep -q '\"fleet\":{\"node\":\"n2\",\"connected\":true}.*\"node\":\"n1\"'"
+check "... gateway 1's status names no other node for its own grant" bash -c \
+	"'$SESAME' status --socket '$TMP/n1.control' | grep -qE '^  198\.18\.0\.2 2222/tcp [0-9]+ s left$'"
 check "one SPA datagram on the wire" test "$(spa_payloads "$TMP/spa.pcap" "$TMP/pkts")" -eq 1
 
 spa_send "$CLI_NS" "$G2" 62201 "$TMP/pkts/0.bin"

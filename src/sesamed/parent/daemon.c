@@ -220,6 +220,12 @@ static size_t attempts_of(void *ctx, size_t door)
 	return door < CONFIG_DOORS_MAX ? dm->attempts[door] : 0;
 }
 
+static const char *grant_origin(void *ctx, const char *door, const struct addr *a)
+{
+	struct daemon *dm = ctx;
+	return fleet_origin(dm->fleet, door, a);
+}
+
 static void status_answer(void *ctx, bool json, struct strbuf *out)
 {
 	struct daemon *dm = ctx;
@@ -231,6 +237,10 @@ static void status_answer(void *ctx, bool json, struct strbuf *out)
 		.attempts_ctx = dm,
 		.interface = dm->ifname,
 		.uptime_s = (loop_now_ms() - dm->started_ms) / 1000,
+		.fleet_node = dm->fleet ? fleet_node(dm->fleet) : NULL,
+		.fleet_up = fleet_up(dm->fleet),
+		.origin = dm->fleet ? grant_origin : NULL,
+		.origin_ctx = dm,
 	};
 	status_render(&src, json, out);
 }

@@ -15,6 +15,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "base64.h"
 #include "fleet_msg.h"
@@ -31,7 +32,18 @@
 #define PASSWORD_MAX    512
 #define BAD_LINES_PER_S 5       /* log lines about refused messages */
 
+#define ORIGINS         4096    /* grants whose node `sesame status` can name */
+
 enum fleet_state { F_START, F_UP, F_DOWN };
+
+/* Who made a grant this gateway applied, for `sesame status`: a hint, so
+ * a fixed table where a collision just forgets the older one. */
+struct origin {
+	char door[CONFIG_NAME_MAX];
+	struct addr addr;
+	char node[CONFIG_FLEET_NODE_MAX];
+	uint64_t expire_ms;             /* wall clock; 0: free */
+};
 
 struct fleet_conn {
 	struct fleet *f;
@@ -63,6 +75,8 @@ struct fleet {
 	bool freeing;
 	uint64_t bad_sec;
 	unsigned bad_lines;
+	struct origin *origins;         /* ORIGINS of them */
+	uint64_t seed;
 };
 
 /* An SPA grant waiting for its replay id to be claimed. */
@@ -446,6 +460,34 @@ static bool bad_line_ok(struct fleet *f)
 	return f->bad_lines++ < BAD_LINES_PER_S;
 }
 
+static struct origin *origin_slot(const struct fleet *f, const char *door, const struct addr *a)
+{
+	uint64_t h = addr_hash(a, f->seed);
+	for (const char *c = door; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+	return &f->origins[h % ORIGINS];
+}
+
+static void origin_note(struct fleet *f, const struct fleet_grant *fg)
+{
+	struct origin *o = origin_slot(f, fg->door, &fg->addr);
+	snprintf(o->door, sizeof o->door, "%s", fg->door);
+	snprintf(o->node, sizeof o->node, "%s", fg->node);
+	o->addr = fg->addr;
+	o->expire_ms = fg->expire_ms;
+}
+
+const char *fleet_origin(const struct fleet *f, const char *door, const struct addr *a)
+{
+	if (!f)
+		return NULL;
+	const struct origin *o = origin_slot(f, door, a);
+	if (!o->expire_ms || o->expire_ms <= wall_ms() || strcmp(o->door, door) ||
+	    !addr_equal(&o->addr, a))
+		return NULL;
+	return o->node;
+}
+
 static void fleet_receive(struct fleet *f, const char *msg, size_t len, bool live)
 {
 	struct fleet_grant fg;
@@ -469,7 +511,8 @@ static void fleet_receive(struct fleet *f, const char *msg, size_t len, bool liv
 	}
 	log_info("door %s: %s: opened for fleet node %s (%u s left)", fg.door, a, fg.node,
 		 gr.timeout_s);
-	f->dispatch(f->ctx, f->cfg, &gr);
+	if (f->dispatch(f->ctx, f->cfg, &gr) == 0 && strcmp(fg.node, f->node) != 0)
+		origin_note(f, &fg);
 }
 
 static void on_mget(redisAsyncContext *ac, void *reply, void *priv)
@@ -610,10 +653,12 @@ static void on_replay(redisAsyncContext *ac, void *reply, void *priv)
 			return;
 		log_replayed(f, p, NULL);
 	} else {
-		char why[128];
-		snprintf(why, sizeof why, "%.*s", r->type == REDIS_REPLY_ERROR ?
-			 (int)(r->len > 100 ? 100 : r->len) : 13,
-			 r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		/* An error (a read-only replica after a failover, out of
+		 * memory ...): this Redis cannot claim packets; reconnect. */
+		char why[128] = "unexpected reply";
+		if (r->type == REDIS_REPLY_ERROR)
+			snprintf(why, sizeof why, "%.*s", (int)(r->len > 100 ? 100 : r->len), r->str);
+		fleet_down(f, why);
 		grant_alone(f, f->cfg, &p->gr, why);
 	}
 	free(p);
@@ -676,6 +721,12 @@ int fleet_new(struct loop *l, const struct config *cfg, fleet_dispatch_fn fn, vo
 	f->dispatch = fn;
 	f->ctx = ctx;
 	f->backoff_ms = BACKOFF_MIN_MS;
+	f->origins = calloc(ORIGINS, sizeof *f->origins);
+	if (!f->origins || RAND_bytes((uint8_t *)&f->seed, sizeof f->seed) != 1) {
+		log_err("out of memory");
+		fleet_free(f);
+		return -ENOMEM;
+	}
 	snprintf(f->ns, sizeof f->ns, "%s", cfg->fleet_name);
 	snprintf(f->channel, sizeof f->channel, "%s:grants", cfg->fleet_name);
 	int rc = key_load(cfg->fleet_key_file, NULL, NULL, f->key);
@@ -706,6 +757,7 @@ void fleet_free(struct fleet *f)
 	loop_timer_free(f->loop, f->retry);
 	loop_timer_free(f->loop, f->watch);
 	OPENSSL_cleanse(f->key, sizeof f->key);
+	free(f->origins);
 	if (f->password) {
 		OPENSSL_cleanse(f->password, strlen(f->password));
 		free(f->password);

@@ -58,6 +58,11 @@ void fleet_free(struct fleet *f);
 void fleet_grant(struct fleet *f, const struct grant *gr, const uint8_t *replay_id,
 		 uint64_t replay_expire_s);
 
+/* The node that made the live grant of DOOR to A that this gateway
+ * applied from the fleet, or NULL (our own grant, or forgotten: a hint
+ * for `sesame status`).  F may be NULL. */
+const char *fleet_origin(const struct fleet *f, const char *door, const struct addr *a);
+
 /* Connected and subscribed. */
 bool fleet_up(const struct fleet *f);
 /* This gateway's name in the fleet. */
