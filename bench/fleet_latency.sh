@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench/fleet_latency.sh [ROUNDS] — fleet mode: SPA packet to gateway 1
-# -> the guarded port open on gateways 1, 2 and 3.
+# -> the guarded port open on gateways 1, 2 and the last one.
 #
 # Method: the fleet topology of the e2e tests (tests/e2e/lib_fleet.sh):
-# three sesamed gateways and one redis-server, each in its own namespace
-# on one bridge, all on this machine.  Each round flushes the door's set
-# on the three gateways, starts bench/poll_open against gateways 2 and 3
+# GATEWAYS (default 3) sesamed gateways and one redis-server, each in its
+# own namespace on one bridge, all on this machine.  Each round flushes
+# the door's set on every gateway, starts bench/poll_open against gateway
+# 2 and the last one
 # and then, polling gateway 1, sends one `sesame spa` to gateway 1;
 # tcpdump on the bridge takes the kernel timestamp of the SPA datagram.
 # Latency on a gateway = its port's first accepted connect - that
 # timestamp (an upper bound: pollers try every POLL_US, default 500 us;
 # three of them share the 2 CPUs with everything else).  The path to
-# gateways 2 and 3 is: worker verifies, parent SET NX to Redis and waits
+# the others is: worker verifies, parent SET NX to Redis and waits
 # for the answer, grants, SET + PUBLISH; each other gateway gets the
 # message, checks it and adds the nft element.
 #
@@ -28,11 +29,15 @@ BENCH_RESULTS=/dev/null
 POLL_US=${BENCH_POLL_US:-500}
 [ -x "$SESAMED" ] && [ -x "$POLL_OPEN" ] || { echo "build first (make)"; exit 1; }
 
-fleet_setup 3
-for i in 1 2 3; do tcp_service 2222 "$(gw_ns $i)"; done
+G=${GATEWAYS:-3}
+[ "$G" -ge 3 ] && [ "$G" -le 40 ] || { echo "GATEWAYS must be 3..40"; exit 1; }
+L=$G
+ALL=$(seq 1 "$G")
+fleet_setup "$G"
+for i in 1 2 "$L"; do tcp_service 2222 "$(gw_ns $i)"; done
 "$SESAME" keygen --name bench -o "$TMP/bench.key" >"$TMP/spa_keys" 2>/dev/null
 chmod 600 "$TMP/spa_keys"
-for i in 1 2 3; do
+for i in $ALL; do
 	fleet_conf "n$i" "n$i" <<EOF
 [ssh]
 	SPA_Port     = 62201
@@ -42,7 +47,7 @@ for i in 1 2 3; do
 EOF
 done
 redis_start || { echo "redis-server did not start"; exit 1; }
-for i in 1 2 3; do
+for i in $ALL; do
 	fleet_start "n$i" "$i" "$TMP/n$i.conf" >/dev/null || exit 1
 	fleet_wait_up "n$i" || { echo "n$i did not connect"; exit 1; }
 done
@@ -58,9 +63,9 @@ poll() {  # gateway, then poll_open's -- CMD...
 		>>"$TMP/g$g.polls" 2>>"$TMP/poll.err"
 }
 for ((r = 0; r < ROUNDS; r++)); do
-	for i in 1 2 3; do ip netns exec "$(gw_ns $i)" nft flush set inet sesame ssh_v4; done
+	for i in $ALL; do ip netns exec "$(gw_ns $i)" nft flush set inet sesame ssh_v4; done
 	poll 2 & p2=$!
-	poll 3 & p3=$!
+	poll "$L" & p3=$!
 	# Both pollers must have started before the packet leaves (a
 	# loaded machine takes its time to start a process).
 	sleep 0.2
@@ -72,32 +77,32 @@ done
 sleep 0.2
 kill -TERM "$tcpd" 2>/dev/null; wait "$tcpd" 2>/dev/null
 tcpdump --time-stamp-precision=nano -tt -n -r "$TMP/spa.pcap" 2>/dev/null | awk '{print $1}' >"$TMP/spa.cap"
-for i in 1 2 3; do lat_pair "$TMP/spa.cap" "$TMP/g$i.polls" >"$TMP/g$i.lat" 2>/dev/null; done
-paste "$TMP/g2.lat" "$TMP/g3.lat" | awk 'NF == 2 { print ($1 > $2) ? $1 : $2 }' >"$TMP/both.lat"
+for i in 1 2 "$L"; do lat_pair "$TMP/spa.cap" "$TMP/g$i.polls" >"$TMP/g$i.lat" 2>/dev/null; done
+paste "$TMP/g2.lat" "$TMP/g$L.lat" | awk 'NF == 2 { print ($1 > $2) ? $1 : $2 }' >"$TMP/both.lat"
 
 echo "fleet: SPA datagram to gateway 1 (kernel capture) -> guarded port accepts a connect"
-echo "($ROUNDS SPA packets; 3 gateways + redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') in namespaces on one host;"
+echo "($ROUNDS SPA packets; $G gateways + redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') in namespaces on one host;"
 echo " pollers every $POLL_US us; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg); milliseconds)"
 printf '%-26s %7s %9s %9s %9s\n' where opened median p99 max
-for w in "g1:gateway 1 (local grant)" "g2:gateway 2 (via redis)" "g3:gateway 3 (via redis)" \
-	"both:gateways 2 and 3 both"; do
+for w in "g1:gateway 1 (local grant)" "g2:gateway 2 (via redis)" "g$L:gateway $L (via redis)" \
+	"both:gateways 2 and $L both"; do
 	read -r n med p99 max < <(stats "$TMP/${w%%:*}.lat")
 	printf '%-26s %7s %9s %9s %9s\n' "${w#*:}" "$n/$ROUNDS" "$med" "$p99" "$max"
 done
 # A round not counted above: the poller gave up (3 s) or its open was
 # not paired with a capture.  The logs say whether the grant arrived.
 echo "(grants logged: gateway 1 $(grep -c 'SPA accepted' "$TMP/n1.log"), gateway 2" \
-	"$(grep -c 'opened for fleet node n1' "$TMP/n2.log"), gateway 3" \
-	"$(grep -c 'opened for fleet node n1' "$TMP/n3.log"); pollers that gave up:" \
+	"$(grep -c 'opened for fleet node n1' "$TMP/n2.log"), gateway $L" \
+	"$(grep -c 'opened for fleet node n1' "$TMP/n$L.log"); pollers that gave up:" \
 	"$(grep -c 'open_rt=never' "$TMP"/g*.polls | awk -F: '{ s += $2 } END { print s }'))"
 
 # Ingest: how fast a gateway applies grants published by others.  INGEST
 # signed messages (distinct addresses, as another gateway would make
 # them) go to the channel through one `redis-cli --pipe`; we time until
-# the last one is an element of gateway 2's and 3's sets, and count the
+# the last one is an element of gateway 2's and the last gateway's sets, and count the
 # CPU time gateway 2's sesamed spent.
 INGEST=${INGEST:-5000}
-for i in 1 2 3; do ip netns exec "$(gw_ns $i)" nft flush set inet sesame ssh_v4; done
+for i in $ALL; do ip netns exec "$(gw_ns $i)" nft flush set inet sesame ssh_v4; done
 python3 - "$FLEET_KEY" "$INGEST" >"$TMP/ingest.resp" <<'PY'
 import base64, hmac, hashlib, sys, time
 key = base64.b64decode(open(sys.argv[1]).read().strip())
@@ -112,7 +117,7 @@ for k in range(int(sys.argv[2])):
 PY
 elems() { ip netns exec "$(gw_ns "$1")" nft list set inet sesame ssh_v4 | grep -o 'expires' | wc -l; }
 applied() { grep -c "opened for fleet node bench" "$TMP/n$1.log"; }
-_all_in() { [ "$(applied 2)" -ge "$INGEST" ] && [ "$(applied 3)" -ge "$INGEST" ]; }
+_all_in() { [ "$(applied 2)" -ge "$INGEST" ] && [ "$(applied "$L")" -ge "$INGEST" ]; }
 # The wall-clock ms of the last grant line of gateway I's log.
 last_ms() {
 	local ts; ts=$(grep "opened for fleet node bench" "$TMP/n$1.log" | tail -n 1 | sed 's/^\[\([^]]*\)\].*/\1/')
@@ -124,21 +129,21 @@ t0=$(date +%s%N)
 ip netns exec "$redis_NS" redis-cli -h "$REDIS4" -a "$(cat "$FLEET_PASS")" --no-auth-warning \
 	--pipe <"$TMP/ingest.resp" >/dev/null
 t1=$(date +%s%N)
-wait_until 120 _all_in || echo "# not all $INGEST applied within 120 s: $(applied 2) / $(applied 3)"
+wait_until 120 _all_in || echo "# not all $INGEST applied within 120 s: $(applied 2) / $(applied "$L")"
 c1=$(cpu_ticks "$n2")
-l2=$(last_ms 2) l3=$(last_ms 3)
+l2=$(last_ms 2) l3=$(last_ms "$L")
 t2=$(( (l2 > l3 ? l2 : l3) * 1000000 ))
-[ "$(elems 2)" -ge "$INGEST" ] && [ "$(elems 3)" -ge "$INGEST" ] ||
-	echo "# fewer elements than grant lines: $(elems 2) / $(elems 3)"
+[ "$(elems 2)" -ge "$INGEST" ] && [ "$(elems "$L")" -ge "$INGEST" ] ||
+	echo "# fewer elements than grant lines: $(elems 2) / $(elems "$L")"
 hz=$(getconf CLK_TCK)
 echo
-echo "fleet ingest: $INGEST signed grants published at once -> elements on gateways 2 and 3"
+echo "fleet ingest: $INGEST signed grants published at once -> elements on gateways 2 and $L ($G gateways)"
 printf '  published in %d ms; last one applied (its log line) on both after %d ms (%.0f grants/s per gateway)\n' \
 	$(((t1 - t0) / 1000000)) $(((t2 - t0) / 1000000)) \
 	"$(echo "$INGEST * 1000000000 / ($t2 - $t0)" | bc -l)"
 printf '  gateway 2 sesamed CPU: %.2f s (%.0f us per grant: parse, HMAC, checks, nft element)\n' \
 	"$(echo "($c1 - $c0) / $hz" | bc -l)" "$(echo "($c1 - $c0) * 1000000 / $hz / $INGEST" | bc -l)"
-for i in 1 2 3; do daemon_stop "n$i"; done
+for i in $ALL; do daemon_stop "n$i"; done
 
 # Redis's side, for the scale estimate of docs/fleet.md: the commands a
 # grant costs (SET NX PX of a replay id; PUBLISH of a 250-byte message to

@@ -5,7 +5,8 @@
 # guarded port on gateways 1, 2 and 3; the same packet replayed to 2 or 3
 # (also from another address) opens nothing; the grant expires on all
 # three; a gateway started later installs the live grant at start; with
-# Redis killed a gateway opens alone (or refuses: Fleet_Required); when
+# Redis killed (or frozen) a gateway opens alone (or refuses:
+# Fleet_Required); when
 # Redis is back grants flow again without a restart; messages written to
 # Redis by hand without the fleet key, or for a port the door does not
 # guard, or for a door outside the fleet, open nothing; a knock door on
@@ -125,6 +126,17 @@ check "... and a grant on gateway 1 opens gateway 2 again" open_on 2 2222
 check "... and gateway 3" open_on 3 2222
 wait_until 8 shut_everywhere
 
+# A Redis that stops answering (a dead host does not say so).
+kill -STOP "$REDIS_PID"
+frozen() { log_has "$1" "unreachable \(no answer within a second\)"; }
+check "a frozen redis is noticed while idle, by every gateway" \
+	wait_until 10 eval "frozen n1 && frozen n2 && frozen n3"
+spa_from "$third_NS" "$G1"
+check "... and SPA to gateway 1 still opens it" wait_until 3 reach_from "$third_NS" "$G1" 2222
+kill -CONT "$REDIS_PID"
+check "redis answering again: gateways reconnect" all_up 3
+wait_until 8 shut_everywhere
+
 # Messages written to Redis by hand.
 sign() {  # KEYFILE NODE DOOR ADDR PORTS LIFE_S [BADMAC]
 	python3 - "$@" <<'PY'
@@ -149,7 +161,7 @@ sleep 0.5
 check "a message signed with another key opens nothing" not reach "$G3" 2222
 redis_cli SET sesame:grant:ssh:198.18.0.2 "$(sign "$TMP/other.key" intruder ssh 198.18.0.2 2222/tcp 20)" PX 20000 >/dev/null
 daemon_hup n2
-check "... nor when stored as a grant key and read at a resync" fleet_wait_up n2 3
+check "... nor when stored as a grant key and read at a resync" fleet_wait_up n2 4
 sleep 0.5
 check "... (gateway 2 shut)" not reach "$G2" 2222
 redis_cli DEL sesame:grant:ssh:198.18.0.2 >/dev/null

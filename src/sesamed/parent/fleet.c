@@ -25,6 +25,8 @@
 #define REPLY_MS        1000    /* a command unanswered this long: Redis is down */
 #define CONNECT_MS      2000    /* connecting (and AUTH, SUBSCRIBE) at most */
 #define WATCH_MS        250     /* how often the above is checked */
+#define IDLE_PING_MS    5000    /* a quiet connection is asked, so a dead Redis
+				 * is noticed before a packet needs it */
 #define BACKOFF_MIN_MS  250
 #define BACKOFF_MAX_MS  8000
 #define LIVE_MAX_AGE_MS 60000   /* a published message older than this is stale */
@@ -431,6 +433,8 @@ static void on_retry(struct loop *l, struct loop_timer *t, void *ctx)
 		fleet_down(f, "cannot start a connection");
 }
 
+static void on_ack(redisAsyncContext *ac, void *reply, void *priv);
+
 /* A Redis that stops answering (a dead host does not say so) is down:
  * nothing waits on it for longer than REPLY_MS. */
 static void on_watch(struct loop *l, struct loop_timer *t, void *ctx)
@@ -444,6 +448,8 @@ static void on_watch(struct loop *l, struct loop_timer *t, void *ctx)
 	} else if (f->state == F_UP && f->inflight && now - f->progress_ms > REPLY_MS) {
 		fleet_down(f, "no answer within a second");
 		conns_close(f);
+	} else if (f->state == F_UP && !f->inflight && now - f->progress_ms > IDLE_PING_MS) {
+		send_cmd(f, on_ack, f, "PING");
 	}
 	loop_timer_set(l, t, now + WATCH_MS);
 }
