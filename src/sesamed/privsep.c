@@ -50,6 +50,24 @@ static bool no_replay(const struct ps_msg *m)
 	return memcmp(&m->replay, &zero, sizeof zero) == 0;
 }
 
+/* What a grant of door D may say it used up. */
+static bool replay_fits(const struct ps_replay *r, const struct door *d)
+{
+	static const struct ps_replay zero;
+	if (r->zero)
+		return false;
+	switch (r->kind) {
+	case PS_ONCE_NONE:
+		return memcmp(r, &zero, sizeof zero) == 0;
+	case PS_ONCE_PACKET:
+		return door_is_spa(d) && r->expire_s != 0;
+	case PS_ONCE_SEQUENCE:
+		return d->one_time_file != NULL;
+	default:
+		return false;
+	}
+}
+
 const char *privsep_check(const struct ps_msg *m, size_t len, const struct config *cfg,
 			  enum ps_expect expect)
 {
@@ -71,7 +89,7 @@ const char *privsep_check(const struct ps_msg *m, size_t len, const struct confi
 			return "grant: door index out of range";
 		if (!grant_validate(&m->grant, cfg))
 			return "grant: not a grant this door can give";
-		if (!no_replay(m) && !door_is_spa(&cfg->doors[m->grant.door]))
+		if (!replay_fits(&m->replay, &cfg->doors[m->grant.door]))
 			return "grant: a packet id for a door without packets";
 		return NULL;
 	case PS_HISTORY:

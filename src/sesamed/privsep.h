@@ -59,12 +59,18 @@ struct ps_event {
 	uint8_t proto, tcpflags;
 };
 
-/* The SPA packet behind a grant, for the fleet-wide replay check.
- * expire_s 0: no packet (a knock grant). */
+/* What a grant used up, for the fleet-wide "once" check: the SPA packet
+ * (its replay id) or the one-time sequence.  kind 0: nothing (a static
+ * knock sequence); every field zero then. */
 #define PS_REPLAY_ID_LEN 32
+enum ps_once { PS_ONCE_NONE = 0, PS_ONCE_PACKET = 1, PS_ONCE_SEQUENCE = 2 };
 struct ps_replay {
-	uint8_t id[PS_REPLAY_ID_LEN];   /* the replay cache's id of the packet */
-	uint64_t expire_s;              /* wall clock: until when it is live */
+	uint64_t expire_s;              /* wall clock: until when it is live;
+					 * 0 for a sequence: for good */
+	uint32_t kind;                  /* enum ps_once */
+	uint32_t zero;                  /* no padding: the check compares bytes */
+	uint8_t id[PS_REPLAY_ID_LEN];   /* packet: the replay cache's id;
+					 * sequence: doors_spent_id() */
 };
 
 struct ps_msg {

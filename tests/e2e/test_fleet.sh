@@ -10,7 +10,8 @@
 # Redis is back grants flow again without a restart; messages written to
 # Redis by hand without the fleet key, or for a port the door does not
 # guard, or for a door outside the fleet, open nothing; a knock door on
-# gateway 1 opens gateways 2 and 3, a door with Fleet = no only its own.
+# gateway 1 opens gateways 2 and 3, a door with Fleet = no only its own;
+# a one-time sequence used on one gateway is refused on the others.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_daemon.sh"
 . "$(dirname "$0")/lib_spa.sh"
@@ -18,7 +19,7 @@
 fleet_setup 3
 ns_add_host third 3
 for i in 1 2 3; do
-	for p in 2222 2223 2224; do tcp_service "$p" "$(gw_ns $i)"; done
+	for p in 2222 2223 2224 2225; do tcp_service "$p" "$(gw_ns $i)"; done
 done
 export HOME=$TMP/home
 mkdir -p "$HOME"
@@ -27,7 +28,8 @@ install -m 0600 "$TMP/alice.line" "$TMP/spa_keys"
 THIRD4=198.18.0.3
 G1=$(gw_addr 1) G2=$(gw_addr 2) G3=$(gw_addr 3)
 
-doors() {
+doors() {  # NODE: each gateway has its own copy of the one-time list
+	printf '7201,7202,7203\n7301,7302,7303\n7401,7402,7403\n' >"$TMP/once_$1"
 	cat <<EOF
 [ssh]
 	SPA_Port     = 62201
@@ -44,10 +46,14 @@ doors() {
 	Open         = 2224/tcp
 	Open_Timeout = 30
 	Fleet        = no
+[once]
+	One_Time_Sequences = $TMP/once_$1
+	Open         = 2225/tcp
+	Open_Timeout = 30
 EOF
 }
-for i in 1 2 3; do doors | fleet_conf "n$i" "n$i"; done
-{ echo "[options]"; echo "	Fleet_Required = yes"; doors; } | fleet_conf n3req n3
+for i in 1 2 3; do doors "n$i" | fleet_conf "n$i" "n$i"; done
+{ echo "[options]"; echo "	Fleet_Required = yes"; doors n3; } | fleet_conf n3req n3
 
 spa_from() { in_ns "$1" "$SESAME" spa --key "$TMP/alice.key" "$2"; }
 # reach_from NS HOST PORT
@@ -188,6 +194,23 @@ check "... and gateway 3" open_on 3 2223
 in_cli "$SESAME" knock "$G1" 7101 7102
 check "a door with Fleet = no opens gateway 1" open_on 1 2224
 check "... only" not reach "$G2" 2224
+
+# One-time sequences: spent on one gateway, spent on all.
+in_cli "$SESAME" knock "$G1" 7201 7202 7203
+check "a one-time sequence on gateway 1 opens gateway 1" open_on 1 2225
+check "... and gateway 2 and 3" eval "open_on 2 2225 && open_on 3 2225"
+in_ns "$third_NS" "$SESAME" knock "$G2" 7201 7202 7203
+check "the same sequence on gateway 2 (another address) is refused as spent" \
+	wait_until 2 log_has n2 "door once: $THIRD4: refused: one-time sequence already used \(used on node n1\)"
+check "... and opens nothing" not reach_from "$third_NS" "$G2" 2225
+in_ns "$third_NS" "$SESAME" knock "$G2" 7301 7302 7303
+check "the next sequence on gateway 2 opens (both lists moved on)" \
+	eval "wait_until 2 reach_from '$third_NS' '$G2' 2225 && wait_until 2 reach_from '$third_NS' '$G1' 2225"
+in_cli "$SESAME" knock "$G1" 7301 7302 7303
+check "... and is then spent on gateway 1 too" \
+	wait_until 2 log_has n1 "door once: 198.18.0.2: refused: one-time sequence already used \(used on node n2\)"
+check "... each gateway marked what it saw used in its own file" \
+	eval "grep -q '^#201' '$TMP/once_n1' && grep -q '^#201' '$TMP/once_n2' && grep -q '^#301' '$TMP/once_n1'"
 
 for n in n1 n2 n3; do check "$n still runs" daemon_alive "$n"; done
 [ "$_TAP_FAILED" -eq 0 ] || show_all

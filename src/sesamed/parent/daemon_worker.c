@@ -59,7 +59,7 @@ static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct
 	case PS_GRANT:
 		/* dm->fleet is always for dm->cfg (reload swaps them together). */
 		if (dm->fleet && cfg == dm->cfg)
-			fleet_grant(dm->fleet, &m->grant, m->replay.expire_s ? m->replay.id : NULL,
+			fleet_grant(dm->fleet, &m->grant, m->replay.kind, m->replay.id,
 				    m->replay.expire_s);
 		else
 			gates_dispatch(&dm->gates, cfg, &m->grant);

@@ -81,11 +81,12 @@ struct fleet {
 	uint64_t seed;
 };
 
-/* An SPA grant waiting for its replay id to be claimed. */
+/* A grant waiting for what it used up to be claimed. */
 struct pending {
 	struct fleet *f;
 	struct grant gr;
-	char key[CONFIG_NAME_MAX + 16 + 2 * 32];
+	enum ps_once once;
+	char key[2 * CONFIG_NAME_MAX + 16 + 2 * 32];
 };
 
 static uint64_t wall_ms(void)
@@ -267,7 +268,7 @@ static void fleet_down(struct fleet *f, const char *why)
 	if (f->state != F_DOWN)
 		log_warn("fleet: redis %s:%u unreachable (%s): this gateway works alone "
 			 "until it is back%s", f->cfg->fleet_host, f->cfg->fleet_port, why,
-			 f->cfg->fleet_required ? "; SPA doors refuse meanwhile (Fleet_Required)" : "");
+			 f->cfg->fleet_required ? "; SPA and one-time doors refuse meanwhile (Fleet_Required)" : "");
 	f->state = F_DOWN;
 	if (!loop_timer_armed(f->retry)) {
 		loop_timer_set(f->loop, f->retry, loop_now_ms() + f->backoff_ms);
@@ -603,7 +604,7 @@ static void publish(struct fleet *f, const struct grant *gr)
 	send_cmd(f, on_ack, f, "PUBLISH %s %b", f->channel, msg, (size_t)n);
 }
 
-/* Redis cannot say whether the packet was used elsewhere. */
+/* Redis cannot say whether the packet or sequence was used elsewhere. */
 static void grant_alone(struct fleet *f, const struct config *cfg, const struct grant *gr,
 			const char *why)
 {
@@ -620,17 +621,19 @@ static void grant_alone(struct fleet *f, const struct config *cfg, const struct 
 	f->dispatch(f->ctx, cfg, gr);
 }
 
-/* The packet of P was claimed by another gateway (or by us before):
- * R, when there, names it. */
+/* What P used up was claimed by another gateway (or by us before): R,
+ * when there, names it. */
 static void log_replayed(struct fleet *f, struct pending *p, const redisReply *r)
 {
 	char a[ADDR_STRLEN];
 	addr_format(&p->gr.addr, a, sizeof a);
 	const char *door = p->gr.door < f->cfg->ndoors ? f->cfg->doors[p->gr.door].name : "?";
+	const char *what = p->once == PS_ONCE_PACKET ? "packet replayed" :
+			   "one-time sequence already used";
 	if (r && r->type == REDIS_REPLY_STRING && config_fleet_node_valid(r->str))
-		log_warn("door %s: %s: refused: packet replayed (used on node %s)", door, a, r->str);
+		log_warn("door %s: %s: refused: %s (used on node %s)", door, a, what, r->str);
 	else
-		log_warn("door %s: %s: refused: packet replayed (used on another node)", door, a);
+		log_warn("door %s: %s: refused: %s (used on another node)", door, a, what);
 }
 
 static void on_replay_who(redisAsyncContext *ac, void *reply, void *priv)
@@ -670,15 +673,15 @@ static void on_replay(redisAsyncContext *ac, void *reply, void *priv)
 	free(p);
 }
 
-void fleet_grant(struct fleet *f, const struct grant *gr, const uint8_t *replay_id,
-		 uint64_t replay_expire_s)
+void fleet_grant(struct fleet *f, const struct grant *gr, enum ps_once once,
+		 const uint8_t *id, uint64_t expire_s)
 {
 	const struct config *cfg = f->cfg;
 	if (!cfg->doors[gr->door].fleet) {
 		f->dispatch(f->ctx, cfg, gr);
 		return;
 	}
-	if (!replay_id) {
+	if (once != PS_ONCE_PACKET && once != PS_ONCE_SEQUENCE) {
 		if (f->dispatch(f->ctx, cfg, gr) == 0)
 			publish(f, gr);
 		return;
@@ -694,18 +697,28 @@ void fleet_grant(struct fleet *f, const struct grant *gr, const uint8_t *replay_
 	}
 	p->f = f;
 	p->gr = *gr;
-	char id[2 * 32 + 1];
+	p->once = once;
+	char hex[2 * 32 + 1];
 	static const char d[] = "0123456789abcdef";
 	for (size_t i = 0; i < 32; i++) {
-		id[2 * i] = d[replay_id[i] >> 4];
-		id[2 * i + 1] = d[replay_id[i] & 15];
+		hex[2 * i] = d[id[i] >> 4];
+		hex[2 * i + 1] = d[id[i] & 15];
 	}
-	id[64] = '\0';
-	snprintf(p->key, sizeof p->key, "%s:replay:%s", f->ns, id);
-	uint64_t now_s = (uint64_t)time(NULL);
-	uint64_t ttl_ms = replay_expire_s > now_s ? (replay_expire_s - now_s) * 1000 : 1000;
-	if (!send_cmd(f, on_replay, p, "SET %s %s NX PX %llu", p->key, f->node,
-		      (unsigned long long)ttl_ms)) {
+	hex[64] = '\0';
+	bool sent;
+	if (once == PS_ONCE_PACKET) {
+		snprintf(p->key, sizeof p->key, "%s:replay:%s", f->ns, hex);
+		uint64_t now_s = (uint64_t)time(NULL);
+		uint64_t ttl_ms = expire_s > now_s ? (expire_s - now_s) * 1000 : 1000;
+		sent = send_cmd(f, on_replay, p, "SET %s %s NX PX %llu", p->key, f->node,
+				(unsigned long long)ttl_ms);
+	} else {
+		/* A one-time sequence stays spent for good. */
+		snprintf(p->key, sizeof p->key, "%s:spent:%s:%s", f->ns, cfg->doors[gr->door].name,
+			 hex);
+		sent = send_cmd(f, on_replay, p, "SET %s %s NX", p->key, f->node);
+	}
+	if (!sent) {
 		free(p);
 		grant_alone(f, cfg, gr, "cannot send to redis");
 	}

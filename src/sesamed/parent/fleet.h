@@ -13,7 +13,9 @@
  *     (SET ns:replay:ID node NX PX ttl): claimed, it is granted and
  *     published; already claimed by a gateway, it is refused; Redis
  *     unreachable: granted here only, or refused with Fleet_Required;
- *   - a knock grant is granted and published at once.
+ *   - a one-time sequence's grant likewise claims the sequence, for good
+ *     (SET ns:spent:DOOR:ID node NX): spent on one gateway, spent on all;
+ *   - a static knock sequence's grant is granted and published at once.
  * Publishing is a signed message (fleet_msg.h) on the channel, and the
  * same message kept as ns:grant:DOOR:ADDR for as long as the grant lasts,
  * so that a gateway that starts or reconnects installs the live grants
@@ -33,6 +35,7 @@
 #include "config.h"
 #include "grant.h"
 #include "loop.h"
+#include "privsep.h"
 
 struct fleet;
 
@@ -52,11 +55,13 @@ int fleet_new(struct loop *l, const struct config *cfg, fleet_dispatch_fn fn, vo
  * it were down (under the config they arrived with). */
 void fleet_free(struct fleet *f);
 
-/* A grant from our worker, valid for the fleet's config.  REPLAY_ID (32
- * bytes) and REPLAY_EXPIRE_S (wall clock) for an SPA grant, NULL and 0
- * for a knock.  Dispatches now or once Redis has answered. */
-void fleet_grant(struct fleet *f, const struct grant *gr, const uint8_t *replay_id,
-		 uint64_t replay_expire_s);
+/* A grant from our worker, valid for the fleet's config, and what it used
+ * up (privsep.h): ONCE PS_ONCE_PACKET with the packet's replay ID (32
+ * bytes) live until EXPIRE_S (wall clock), PS_ONCE_SEQUENCE with a
+ * one-time sequence's ID (for good: EXPIRE_S 0), or PS_ONCE_NONE.
+ * Dispatches now, or once Redis has said the thing was not used yet. */
+void fleet_grant(struct fleet *f, const struct grant *gr, enum ps_once once,
+		 const uint8_t *id, uint64_t expire_s);
 
 /* The node that made the live grant of DOOR to A that this gateway
  * applied from the fleet, or NULL (our own grant, or forgotten: a hint

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/sha.h>
+
 #include "attempts.h"
 #include "log.h"
 #include "onetime.h"
@@ -25,6 +27,8 @@ struct door_state {
 	struct port_proto seq[CONFIG_SEQ_MAX];  /* the current sequence */
 	size_t seq_len;
 	struct onetime_seq ot;          /* where seq came from, one-time doors */
+	struct onetime_seq spent;       /* the last one used (doors_spent_id) */
+	bool has_spent;
 };
 
 struct doors {
@@ -272,6 +276,8 @@ static void onetime_advance(struct doors *d, uint32_t i)
 		attempts_remove(d->att, a);
 	}
 	struct onetime_seq used = ds->ot;
+	ds->spent = used;
+	ds->has_spent = true;
 	r = onetime_load(ds);
 	if (r < 0) {
 		ds->disabled = true;
@@ -493,4 +499,26 @@ int doors_reload(struct doors *d, const struct config *new_cfg)
 size_t doors_attempts(const struct doors *d, size_t door)
 {
 	return door < d->ndoors ? attempts_count(d->att, (uint32_t)door) : 0;
+}
+
+bool doors_spent_id(const struct doors *d, size_t door, uint8_t id[32])
+{
+	if (door >= d->ndoors || !d->door[door].cfg->one_time_file || !d->door[door].has_spent)
+		return false;
+	const struct door_state *ds = &d->door[door];
+	/* Name and sequence: the same line in two doors' files is two ids. */
+	uint8_t buf[sizeof "sesame one-time" + CONFIG_NAME_MAX + 3 * CONFIG_SEQ_MAX];
+	size_t n = 0, name = strnlen(ds->cfg->name, CONFIG_NAME_MAX - 1);
+	memcpy(buf, "sesame one-time", sizeof "sesame one-time");
+	n += sizeof "sesame one-time";
+	memcpy(buf + n, ds->cfg->name, name);
+	n += name;
+	buf[n++] = 0;
+	for (size_t i = 0; i < ds->spent.len && i < CONFIG_SEQ_MAX; i++) {
+		buf[n++] = (uint8_t)(ds->spent.seq[i].port >> 8);
+		buf[n++] = (uint8_t)ds->spent.seq[i].port;
+		buf[n++] = ds->spent.seq[i].proto;
+	}
+	SHA256(buf, n, id);
+	return true;
 }

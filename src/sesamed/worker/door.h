@@ -61,4 +61,9 @@ int doors_reload(struct doors *d, const struct config *new_cfg);
 /* Attempts in progress on door index I, for `sesame status`. */
 size_t doors_attempts(const struct doors *d, size_t door);
 
+/* Door DOOR's last completion used up a one-time sequence: its id (the
+ * SHA-256 of the door's name and the sequence), for the fleet-wide spent
+ * mark the parent keeps.  false for any other door. */
+bool doors_spent_id(const struct doors *d, size_t door, uint8_t id[32]);
+
 #endif

@@ -155,7 +155,7 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 	if (w->spa && ev->proto == PROTO_UDP) {
 		struct grant gr;
 		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), &gr)) {
-			struct ps_replay rp;
+			struct ps_replay rp = { .kind = PS_ONCE_PACKET };
 			spa_doors_last_packet(w->spa, rp.id, &rp.expire_s);
 			send_grant(w, &gr, &rp);
 		}
@@ -171,8 +171,11 @@ static void on_packet(void *ctx, const struct knock_event *ev)
 			w->hlen++;
 	}
 	size_t n = doors_feed(w->doors, ev, now, w->grants, w->ngrants);
-	for (size_t i = 0; i < n; i++)
-		send_grant(w, &w->grants[i], NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct ps_replay rp = { .kind = PS_ONCE_SEQUENCE };
+		bool spent = doors_spent_id(w->doors, w->grants[i].door, rp.id);
+		send_grant(w, &w->grants[i], spent ? &rp : NULL);
+	}
 	if (n && log_get_level() >= LOG_DEBUG)
 		/* The worker's share of knock-to-open (bench/knock_latency.sh
 		 * measures the whole, command included). */
