@@ -70,7 +70,7 @@ _sesame()
 		-o | --output) _filedir; return ;;
 		-n | --name) return ;;
 		esac
-		COMPREPLY=($(compgen -W "-n --name -o --output -h --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "-n --name -o --output --fleet -h --help" -- "$cur"))
 		;;
 	rules)
 		case $prev in
