@@ -63,7 +63,17 @@ shut_everywhere() { ! reach "$G1" 2222 && ! reach "$G2" 2222 && ! reach "$G3" 22
 all_up() { fleet_wait_up n1 "$1" && fleet_wait_up n2 "$1" && fleet_wait_up n3 "$1"; }
 show_all() { for n in n1 n2 n3; do diag "--- $n"; daemon_show "$n" 25; done; }
 
+check "sesame keygen --fleet wrote a key: one line of base64, 32 bytes" \
+	eval "grep -qxE '[A-Za-z0-9+/]{43}=' '$FLEET_KEY' && test \$(base64 -d '$FLEET_KEY' | wc -c) -eq 32"
+check "... mode 0600" test "$(stat -c %a "$FLEET_KEY")" = 600
+check "... and never over an existing file" not "$SESAME" keygen --fleet -o "$FLEET_KEY"
+check "... nor without -o" not "$SESAME" keygen --fleet
 check "sesamed -t accepts the fleet config" "$SESAMED" -t -c "$TMP/n1.conf"
+chmod 0644 "$FLEET_KEY"
+check "sesamed -t refuses a fleet key others may read" \
+	eval "'$SESAMED' -t -c '$TMP/n1.conf' 2>&1 | grep -q 'fleet.key: accessible by others'"
+check "... and exits 1" not "$SESAMED" -t -c "$TMP/n1.conf"
+chmod 0600 "$FLEET_KEY"
 redis_start || { diag "redis-server did not start"; sed 's/^/# /' "$TMP/redis.log"; finish; }
 for i in 1 2 3; do fleet_start "n$i" "$i" "$TMP/n$i.conf" || { show_all; finish; }; done
 check "the three gateways connect to redis" all_up 1
