@@ -338,12 +338,11 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 		   ac->errstr[0] ? ac->errstr : "connection lost");
 }
 
-static void on_auth(redisAsyncContext *ac, void *reply, void *priv)
+/* AUTH and SELECT: refused, this Redis is of no use to us. */
+static void on_setup(redisAsyncContext *ac, void *reply, void *priv)
 {
 	(void)ac;
-	struct fleet *f = priv;
-	if (reply_error(f, reply))
-		return;
+	reply_error(priv, reply);
 }
 
 static void on_ping(redisAsyncContext *ac, void *reply, void *priv)
@@ -399,12 +398,12 @@ static int conn_open(struct fleet *f, struct fleet_conn *c)
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	if (f->password)
-		redisAsyncCommand(ac, on_auth, f, "AUTH %s", f->password);
+		redisAsyncCommand(ac, on_setup, f, "AUTH %s", f->password);
 	if (c->sub)
 		return redisAsyncCommand(ac, on_sub, f, "SUBSCRIBE %s", f->channel) == REDIS_OK ?
 		       0 : -EIO;
 	if (f->cfg->fleet_db)
-		redisAsyncCommand(ac, on_auth, f, "SELECT %u", f->cfg->fleet_db);
+		redisAsyncCommand(ac, on_setup, f, "SELECT %u", f->cfg->fleet_db);
 	return send_cmd(f, on_ping, f, "PING") ? 0 : -EIO;
 }
 
