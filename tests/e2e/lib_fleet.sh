@@ -10,7 +10,8 @@
 #   redis_start / redis_kill a redis-server of our own in $redis_NS (never
 #                            the system's), no persistence, with that
 #                            password (Redis refuses other hosts without one)
-#   redis_cli ARGS...        redis-cli against it
+#   redis_cli ARGS...        redis-cli against it (database $FLEET_DB, 0
+#                            unless the test sets it: the gateways' too)
 #   fleet_conf NAME NODE     $TMP/NAME.conf: [options] for the fleet (node
 #                            NODE), then stdin (the doors, more options)
 #   fleet_start NAME I CONF [ARGS...]
@@ -20,6 +21,7 @@
 
 REDIS4=198.18.0.10
 REDIS_PORT=6379
+FLEET_DB=${FLEET_DB:-0}
 
 gw_addr() { echo "198.18.0.$((10 + $1))"; }
 gw_ns() { eval "echo \$gw$1_NS"; }
@@ -38,7 +40,7 @@ fleet_setup() {
 }
 
 redis_cli() {
-	ip netns exec "$redis_NS" redis-cli -h "$REDIS4" -p "$REDIS_PORT" \
+	ip netns exec "$redis_NS" redis-cli -h "$REDIS4" -p "$REDIS_PORT" -n "$FLEET_DB" \
 		-a "$(cat "$FLEET_PASS")" --no-auth-warning "$@"
 }
 _redis_pong() { [ "$(redis_cli PING 2>/dev/null)" = PONG ]; }
@@ -64,7 +66,7 @@ fleet_conf() {
 	{
 		cat <<EOF
 [options]
-	Fleet          = redis://$REDIS4:$REDIS_PORT
+	Fleet          = redis://$REDIS4:$REDIS_PORT/$FLEET_DB
 	Fleet_Key_File = $FLEET_KEY
 	Fleet_Password_File = $FLEET_PASS
 	Fleet_Node     = $node

@@ -15,6 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_daemon.sh"
 . "$(dirname "$0")/lib_spa.sh"
+FLEET_DB=3              # not the default: SELECT is part of the test
 . "$(dirname "$0")/lib_fleet.sh"
 fleet_setup 3
 ns_add_host third 3
@@ -107,6 +108,8 @@ check "... on any gateway" not reach_from "$third_NS" "$G2" 2222
 check "the grant expires on all three (Open_Timeout 5 s)" wait_until 8 shut_everywhere
 check "... and its key is gone from redis" \
 	test -z "$(redis_cli --scan --pattern 'sesame:grant:*')"
+check "... while the packet's replay id is still there, in database 3" \
+	test -n "$(redis_cli --scan --pattern 'sesame:replay:*')"
 
 # A gateway started after the grant installs it from Redis.
 daemon_stop n3
