@@ -15,6 +15,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_daemon.sh"
 . "$(dirname "$0")/lib_spa.sh"
+command -v redis-server >/dev/null ||
+	{ not_ok "redis-server is not installed (make deps)"; finish; }
 FLEET_DB=3              # not the default: SELECT is part of the test
 . "$(dirname "$0")/lib_fleet.sh"
 fleet_setup 3
