@@ -30,7 +30,8 @@
 #define BACKOFF_MIN_MS  250
 #define BACKOFF_MAX_MS  8000
 #define LIVE_MAX_AGE_MS 60000   /* a published message older than this is stale */
-#define SCAN_COUNT      500
+#define SCAN_COUNT      100     /* keys per SCAN: the grants of one MGET are
+				 * applied in one go, so keep a batch short */
 #define PASSWORD_MAX    512
 #define BAD_LINES_PER_S 5       /* log lines about refused messages */
 
