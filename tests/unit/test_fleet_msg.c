@@ -16,7 +16,7 @@
 #define NOW 1790000000000ull
 
 static uint8_t key[FLEET_KEY_LEN];
-static struct door doors[3];
+static struct door doors[4];
 static struct config cfg;
 
 static int setup(void **state)
@@ -30,7 +30,9 @@ static int setup(void **state)
 	doors[1] = (struct door){ .name = "cmd", .fleet = true, .cmd_timeout_s = 60 };
 	doors[2] = (struct door){ .name = "solo", .fleet = false, .open_len = 1,
 				  .open = { { 22, PROTO_TCP } }, .open_timeout_s = 30 };
-	cfg = (struct config){ .path = "t", .doors = doors, .ndoors = 3 };
+	doors[3] = (struct door){ .name = "Open 50%", .fleet = true, .open_len = 1,
+				  .open = { { 22, PROTO_TCP } }, .open_timeout_s = 30 };
+	cfg = (struct config){ .path = "t", .doors = doors, .ndoors = 4 };
 	return 0;
 }
 
@@ -82,6 +84,26 @@ static void round_trip(void **state)
 	/* Rounded up: 27.5 s left is 28 s. */
 	assert_null(fleet_msg_grant(&back, &cfg, NOW + 500, 60000, &gr));
 	assert_int_equal(gr.timeout_s, 28);
+}
+
+/* Door names may hold spaces, the field separator of the line. */
+static void door_name_with_space(void **state)
+{
+	(void)state;
+	struct fleet_grant fg = base(), back;
+	snprintf(fg.door, sizeof fg.door, "Open 50%%");
+	char msg[FLEET_MSG_MAX];
+	int n = sign(&fg, msg);
+	assert_non_null(strstr(msg, " n1 Open%2050%25 198.18.0.2 "));
+	assert_null(fleet_msg_parse(msg, (size_t)n, key, "sesame", &back));
+	assert_string_equal(back.door, "Open 50%");
+	struct grant gr;
+	assert_null(fleet_msg_grant(&back, &cfg, NOW, 60000, &gr));
+	assert_int_equal(gr.door, 3);
+	/* Names the config refuses are refused. */
+	fg = base();
+	snprintf(fg.door, sizeof fg.door, "a:b");
+	assert_int_equal(fleet_msg_format(&fg, key, "sesame", msg, FLEET_MSG_MAX), -EINVAL);
 }
 
 static void authentication(void **state)
@@ -181,6 +203,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
+		cmocka_unit_test(door_name_with_space),
 		cmocka_unit_test(authentication),
 		cmocka_unit_test(local_policy),
 		cmocka_unit_test(from_local_grant),
