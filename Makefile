@@ -36,7 +36,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR  ?= /etc
 
 CC      ?= cc
-PKGS    := libpcap libnftables libcrypto libseccomp libsystemd
+PKGS    := libpcap libnftables libcrypto libseccomp libsystemd hiredis
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c17 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE \
 	-fno-strict-aliasing $(shell pkg-config --cflags $(PKGS))
@@ -87,7 +87,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 
-.PHONY: all deps check unit e2e demo bench soak fuzz fuzz-run fuzz-flags install uninstall clean
+.PHONY: all deps check unit e2e demo demo-fleet bench soak fuzz fuzz-run fuzz-flags install uninstall clean
 all: $(BUILD)/sesamed $(BUILD)/sesame $(BENCH_BINS)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -190,6 +190,10 @@ demo: deps all
 	$(Q)SESAME_BUILD=$(BUILD) tests/demo_daemon.sh
 	$(Q)SESAME_BUILD=$(BUILD) tests/demo.sh
 
+# Fleet mode: three gateways and a Redis; one SPA packet, ssh through all.
+demo-fleet: deps all
+	$(Q)SESAME_BUILD=$(BUILD) tests/demo_fleet.sh
+
 bench: all
 	$(Q)SESAME_BUILD=$(BUILD) bench/run.sh
 
@@ -253,6 +257,9 @@ uninstall:
 # checks of tests/e2e/test_dist.sh.  (A variable: the deps rule reads it
 # when it runs.)
 DEB_PKGS += libsystemd-dev mandoc lintian debhelper dpkg-dev systemd
+
+# Fleet mode: hiredis, and the redis-server its tests and demo start.
+DEB_PKGS += libhiredis-dev redis-server
 
 # The Debian package, built by dpkg-buildpackage from debian/ in a copy of
 # the sources under $(BUILD)/deb (its clean step would remove build/):

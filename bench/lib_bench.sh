@@ -11,6 +11,7 @@
 #       packet) with nanosecond kernel timestamps.  Writes one latency per
 #       opened round, in ms, to $TMP/NAME.lat and the misses to
 #       $TMP/NAME.miss; `lat_put KEY NAME` stores median, p99, n, misses.
+#   lat_pair CAPS POLLS        the pairing lat_rounds does, on its own
 #   stats FILE                 "n median p99 max" of a column of numbers
 #   rss_kb PID, cpu_ticks PID  from /proc (tests/e2e/lib.sh)
 #   conf_sesamed_gate / conf_sesamed_cmd / conf_knockd FILE: the one knock
@@ -53,6 +54,30 @@ lat_put() {
 	diag "$1: n=$n median=$med p99=$p99 max=$max ms, missed $(cat "$TMP/$2.miss")"
 }
 
+# lat_pair CAPS POLLS: for each opened poll_open line of POLLS, the latest
+# capture timestamp of CAPS (one per line) after the poll started and
+# before the port opened; prints open - capture in ms, one per line.
+lat_pair() {
+	# Seconds as decimal strings: split them so no precision is lost in
+	# awk's doubles.
+	awk '
+	function ns(s,   p, frac) {
+		p = index(s, "."); frac = substr(s "000000000", p + 1, 9)
+		return (substr(s, 1, p - 1) - 1700000000) * 1e9 + frac
+	}
+	FNR == NR { cap[++nc] = ns($1); next }
+	/open_rt=never/ { next }
+	{
+		for (f = 1; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
+		s = ns(v["start_rt"]); o = ns(v["open_rt"]); best = 0
+		for (j = 1; j <= nc; j++) if (cap[j] >= s && cap[j] <= o) best = cap[j]
+		if (best) printf "%.3f\n", (o - best) / 1e6
+		else nocap++
+	}
+	END { if (nocap) printf "%d opened rounds without a capture\n", nocap > "/dev/stderr" }
+	' "$1" "$2"
+}
+
 lat_rounds() {
 	local name=$1 n=$2 reset=$3 port=$4 filter=$5; shift 6
 	: >"$TMP/$name.polls"
@@ -80,25 +105,7 @@ lat_rounds() {
 	echo "$misses" >"$TMP/$name.miss"
 	tcpdump --time-stamp-precision=nano -tt -n -r "$TMP/$name.pcap" 2>/dev/null |
 		awk '{print $1}' >"$TMP/$name.cap"
-	# Each opened round: its latest capture after the round started and
-	# before the port opened.  Seconds as decimal strings: split them so
-	# no precision is lost in awk's doubles.
-	awk '
-	function ns(s,   p, frac) {
-		p = index(s, "."); frac = substr(s "000000000", p + 1, 9)
-		return (substr(s, 1, p - 1) - 1700000000) * 1e9 + frac
-	}
-	FNR == NR { cap[++nc] = ns($1); next }
-	/open_rt=never/ { next }
-	{
-		for (f = 1; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
-		s = ns(v["start_rt"]); o = ns(v["open_rt"]); best = 0
-		for (j = 1; j <= nc; j++) if (cap[j] >= s && cap[j] <= o) best = cap[j]
-		if (best) printf "%.3f\n", (o - best) / 1e6
-		else nocap++
-	}
-	END { if (nocap) printf "%d opened rounds without a capture\n", nocap > "/dev/stderr" }
-	' "$TMP/$name.cap" "$TMP/$name.polls" >"$TMP/$name.lat" 2>"$TMP/$name.pair.err"
+	lat_pair "$TMP/$name.cap" "$TMP/$name.polls" >"$TMP/$name.lat" 2>"$TMP/$name.pair.err"
 	[ -s "$TMP/$name.pair.err" ] && diag "$name: $(cat "$TMP/$name.pair.err")"
 	return 0
 }

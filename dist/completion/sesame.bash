@@ -109,7 +109,7 @@ _sesame()
 		-o | --output) _filedir; return ;;
 		-n | --name | --sequence) return ;;
 		esac
-		COMPREPLY=($(compgen -W "-n --name -o --output --sequence -h --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "-n --name -o --output --sequence --fleet -h --help" -- "$cur"))
 		;;
 	open | connect)
 		case $prev in

@@ -335,11 +335,11 @@ static void parse_key(struct parser *p, const char *key, char *value)
 	if (p->section == SEC_SKIP)
 		return;
 	bool in_options = p->section == SEC_OPTIONS;
-	if (in_options && k->where != IN_OPTIONS) {
+	if (in_options && k->where == IN_DOOR) {
 		config_perr(p, p->line, "%s belongs in a door section, not [options]", k->name);
 		return;
 	}
-	if (!in_options && k->where != IN_DOOR) {
+	if (!in_options && k->where == IN_OPTIONS) {
 		config_perr(p, p->line, "%s belongs in [options], not in door %s", k->name,
 			    config_cur_door(p)->name);
 		return;
@@ -414,6 +414,8 @@ static void defaults(struct parser *p, struct config *c)
 	c->replay_cache = config_strdup(p, "/var/lib/sesame/replay");
 	c->control_socket = config_strdup(p, "/run/sesame/control");
 	c->user = config_strdup(p, "sesame");
+	snprintf(c->fleet_name, sizeof c->fleet_name, "sesame");
+	c->fleet_port = 6379;
 }
 
 static int parse_src(const char *name, struct ini_reader *src,
@@ -452,6 +454,7 @@ static int parse_src(const char *name, struct ini_reader *src,
 	if (!p.oom && !p.too_many_errors) {
 		finish_door(&p);
 		check_nft_names(&p);
+		config_fleet_finish(&p);
 		/* [options] may come after the doors: check once all is read. */
 		for (size_t i = 0; c->firewall == FIREWALL_NONE && i < c->ndoors; i++)
 			if (c->doors[i].open_len)
@@ -541,6 +544,8 @@ void config_free(struct config *cfg)
 	free(cfg->replay_cache);
 	free(cfg->control_socket);
 	free(cfg->user);
+	free(cfg->fleet_password_file);
+	free(cfg->fleet_key_file);
 	free(cfg);
 }
 
@@ -556,6 +561,11 @@ bool config_wants_nft(const struct config *cfg)
 		if (cfg->doors[i].open_len > 0)
 			return true;
 	return false;
+}
+
+bool config_fleet_on(const struct config *cfg)
+{
+	return cfg->fleet_host[0] != '\0';
 }
 
 bool door_is_sequence(const struct door *d)

@@ -43,6 +43,8 @@
 #define CONFIG_DOOR_NAME_LEN  48        /* door name bytes: leaves room for
 					 * "_v4" and step suffixes in nft */
 #define CONFIG_LINE_MAX       4096      /* bytes per line, without newline */
+#define CONFIG_FLEET_HOST_MAX 46        /* INET6_ADDRSTRLEN */
+#define CONFIG_FLEET_NODE_MAX 64        /* Fleet_Node, with NUL */
 
 /* IPPROTO_TCP / IPPROTO_UDP values, kept as uint8_t in the tables. */
 enum { PROTO_TCP = 6, PROTO_UDP = 17 };
@@ -97,6 +99,10 @@ struct door {
 	unsigned cmd_timeout_s;         /* Cmd_Timeout, default 10 */
 	bool has_cmd_timeout;
 
+	/* Fleet: grants of this door are shared with the other gateways
+	 * (default yes when [options] Fleet is set; never without it). */
+	bool fleet;
+
 	/* Native gate. */
 	struct port_proto open[CONFIG_OPEN_MAX];
 	size_t open_len;                /* > 0: door has Open */
@@ -135,6 +141,7 @@ struct door {
 		unsigned open, open_timeout, spa_port, spa_format;
 		unsigned forward, forward_to;
 		unsigned rot_secrets;
+		unsigned fleet;
 	} lines;
 };
 
@@ -156,6 +163,16 @@ struct config {
 	char *replay_cache;             /* default /var/lib/sesame/replay */
 	char *control_socket;           /* default /run/sesame/control */
 	char *user;                     /* default "sesame" */
+
+	/* [options] — fleet mode (docs/fleet.md).  fleet_host[0] == 0: off. */
+	char fleet_host[CONFIG_FLEET_HOST_MAX]; /* numeric IPv4/IPv6 address */
+	uint16_t fleet_port;            /* default 6379 */
+	unsigned fleet_db;              /* default 0 */
+	char *fleet_password_file;      /* NULL: no AUTH */
+	char *fleet_key_file;           /* required with Fleet */
+	char fleet_name[CONFIG_NAME_MAX];       /* key namespace, default "sesame" */
+	char fleet_node[CONFIG_FLEET_NODE_MAX]; /* "": the host name */
+	bool fleet_required;            /* Redis down: SPA doors refuse */
 
 	struct door *doors;
 	size_t ndoors;
@@ -202,6 +219,12 @@ bool door_is_spa(const struct door *d);
  * nft names are derived from it (nft_ident), and two doors whose derived
  * names collide are refused. */
 bool config_door_name_valid(const char *s, size_t max);
+
+/* True when [options] Fleet is set. */
+bool config_fleet_on(const struct config *cfg);
+/* [A-Za-z0-9._-]{1,63}: safe in Redis keys, log lines and fleet messages. */
+bool config_fleet_node_valid(const char *s);
+
 /* The door named NAME (exact match), or NULL. */
 const struct door *config_find_door(const struct config *cfg, const char *name);
 

@@ -17,6 +17,8 @@ enum key_id {
 	K_USESYSLOG, K_LOGFILE, K_PIDFILE, K_INTERFACE, K_FIREWALL,
 	K_NFTTABLE, K_STATELIMIT, K_STATEDIR, K_REPLAYCACHE,
 	K_CONTROLSOCKET, K_USER,
+	K_FLEET, K_FLEET_PASSWORD, K_FLEET_NAME, K_FLEET_NODE, K_FLEET_KEY,
+	K_FLEET_REQUIRED,
 	K_SEQUENCE, K_ONETIME, K_SEQ_TIMEOUT, K_TCPFLAGS, K_START, K_START6,
 	K_CMD_TIMEOUT, K_STOP, K_STOP6, K_TARGET, K_OPEN, K_OPEN_TIMEOUT,
 	K_FORWARD, K_FORWARD_TO,
@@ -28,7 +30,7 @@ enum key_id {
 	K__COUNT
 };
 
-enum key_where { IN_OPTIONS, IN_DOOR };
+enum key_where { IN_OPTIONS, IN_DOOR, IN_BOTH };
 
 struct keyword {
 	const char *name;       /* canonical spelling, used in messages */
@@ -93,15 +95,16 @@ bool config_key_is_rotating(enum key_id id);
 char *config_trim(char *s);
 char *config_strdup(struct parser *p, const char *s);
 
+/* config_keys.c: once the whole file is read, the fleet keys together
+ * (Fleet_Key_File needed, each door's Fleet default). */
+void config_fleet_finish(struct parser *p);
+
 /* Formats "NAME:LINE: [warning: ]MSG" (or "NAME: ..." when LINE is 0) and
  * hands it to DIAG, or prints it to stderr when DIAG is NULL. */
 void config_report(config_diag_fn diag, void *ctx, int level,
 		   const char *name, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
-/* Letters, digits, '_' and '-', first a letter or '_', 1..MAX bytes: safe
- * as (part of) an nft table, set or chain name and an iptables list. */
-bool config_name_valid(const char *s, size_t max);
 
 /* Checks the files a loaded config names that knockd reads at start
  * (One_Time_Sequences).  Returns 0 or -EINVAL (reported). */

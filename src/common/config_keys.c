@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "base64.h"
 #include "config_internal.h"
 #include "ini.h"
@@ -29,6 +30,12 @@ static const struct keyword keywords[] = {
 	{ "ReplayCache", K_REPLAYCACHE, IN_OPTIONS },
 	{ "ControlSocket", K_CONTROLSOCKET, IN_OPTIONS },
 	{ "User", K_USER, IN_OPTIONS },
+	{ "Fleet", K_FLEET, IN_BOTH },
+	{ "Fleet_Password_File", K_FLEET_PASSWORD, IN_OPTIONS },
+	{ "Fleet_Name", K_FLEET_NAME, IN_OPTIONS },
+	{ "Fleet_Node", K_FLEET_NODE, IN_OPTIONS },
+	{ "Fleet_Key_File", K_FLEET_KEY, IN_OPTIONS },
+	{ "Fleet_Required", K_FLEET_REQUIRED, IN_OPTIONS },
 	{ "Sequence", K_SEQUENCE, IN_DOOR },
 	{ "One_Time_Sequences", K_ONETIME, IN_DOOR },
 	{ "Seq_Timeout", K_SEQ_TIMEOUT, IN_DOOR },
@@ -243,6 +250,74 @@ static bool num(struct parser *p, const struct keyword *k, const char *v,
 
 /* --- [options] --------------------------------------------------------- */
 
+/* redis://HOST[:PORT][/DB], HOST a numeric address ([v6] in brackets).
+ * No names: resolving one would block the daemon's single loop, which
+ * is what -l refuses too.  No rediss://: Debian's hiredis (0.14) has no
+ * TLS. */
+static void set_fleet_url(struct parser *p, const struct keyword *k, const char *v)
+{
+	struct config *c = p->cfg;
+	if (strncasecmp(v, "rediss://", 9) == 0) {
+		config_perr(p, p->line, "%s: rediss:// (TLS) is not supported: this build's "
+			    "hiredis has no TLS; use redis:// over a private network or a "
+			    "tunnel", k->name);
+		return;
+	}
+	if (strncasecmp(v, "redis://", 8) != 0) {
+		config_perr(p, p->line, "%s: bad value '%.*s%s' (expected redis://HOST[:PORT][/DB])",
+			    k->name, VAL(v));
+		return;
+	}
+	const char *h = v + 8, *end;
+	char host[CONFIG_FLEET_HOST_MAX];
+	if (*h == '[') {
+		end = strchr(h, ']');
+		if (!end || (size_t)(end - h - 1) >= sizeof host)
+			goto bad;
+		memcpy(host, h + 1, (size_t)(end - h - 1));
+		host[end - h - 1] = '\0';
+		end++;
+	} else {
+		end = h + strcspn(h, ":/");
+		if ((size_t)(end - h) >= sizeof host)
+			goto bad;
+		memcpy(host, h, (size_t)(end - h));
+		host[end - h] = '\0';
+	}
+	struct addr a;
+	if (!addr_parse(host, &a) || (*h != '[' && a.family == AF_INET6)) {
+		config_perr(p, p->line, "%s: host '%s' is not a numeric address (names are not "
+			    "looked up; IPv6 goes in brackets)", k->name, host);
+		return;
+	}
+	unsigned long port = 6379, db = 0;
+	char num_buf[16];
+	if (*end == ':') {
+		size_t n = strcspn(end + 1, "/");
+		if (n == 0 || n >= sizeof num_buf)
+			goto bad;
+		memcpy(num_buf, end + 1, n);
+		num_buf[n] = '\0';
+		if (!parse_ulong(num_buf, 1, 65535, &port))
+			goto bad;
+		end += 1 + n;
+	}
+	if (*end == '/') {
+		if (end[1] && !parse_ulong(end + 1, 0, 1023, &db))
+			goto bad;
+		end += strlen(end);
+	}
+	if (*end)
+		goto bad;
+	snprintf(c->fleet_host, sizeof c->fleet_host, "%s", host);
+	c->fleet_port = (uint16_t)port;
+	c->fleet_db = (unsigned)db;
+	return;
+bad:
+	config_perr(p, p->line, "%s: bad value '%.*s%s' (expected redis://HOST[:PORT][/DB])",
+		    k->name, VAL(v));
+}
+
 void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 {
 	struct config *c = p->cfg;
@@ -312,9 +387,74 @@ void config_set_option(struct parser *p, const struct keyword *k, const char *v)
 		}
 		set_str(p, &c->user, v, false);
 		return;
+	case K_FLEET:
+		set_fleet_url(p, k, v);
+		return;
+	case K_FLEET_PASSWORD:
+		set_str(p, &c->fleet_password_file, v, true);
+		return;
+	case K_FLEET_KEY:
+		set_str(p, &c->fleet_key_file, v, true);
+		return;
+	case K_FLEET_NAME:
+		if (!config_fleet_node_valid(v)) {
+			config_perr(p, p->line, "%s: bad name '%.*s%s' (letters, digits, '.', '_' "
+				    "and '-', at most %d)", k->name, VAL(v), CONFIG_FLEET_NODE_MAX - 1);
+			return;
+		}
+		snprintf(c->fleet_name, sizeof c->fleet_name, "%s", v);
+		return;
+	case K_FLEET_NODE:
+		if (!config_fleet_node_valid(v)) {
+			config_perr(p, p->line, "%s: bad node name '%.*s%s' (letters, digits, '.', "
+				    "'_' and '-', at most %d)", k->name, VAL(v),
+				    CONFIG_FLEET_NODE_MAX - 1);
+			return;
+		}
+		snprintf(c->fleet_node, sizeof c->fleet_node, "%s", v);
+		return;
+	case K_FLEET_REQUIRED:
+		if (!parse_bool(v, &c->fleet_required))
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected yes or no)",
+				    k->name, VAL(v));
+		return;
 	default:
 		return;
 	}
+}
+
+bool config_fleet_node_valid(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 0 && n < CONFIG_FLEET_NODE_MAX &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-") == n;
+}
+
+void config_fleet_finish(struct parser *p)
+{
+	struct config *c = p->cfg;
+	bool on = config_fleet_on(c);
+	for (size_t i = 0; i < c->ndoors; i++) {
+		struct door *d = &c->doors[i];
+		if (!d->lines.fleet)
+			d->fleet = on;
+		else if (d->fleet && !on)
+			config_perr(p, d->lines.fleet, "door %s: Fleet = yes needs Fleet = "
+				    "redis://... in [options]", d->name);
+	}
+	if (!on) {
+		static const enum key_id only[] = { K_FLEET_PASSWORD, K_FLEET_NAME,
+			K_FLEET_NODE, K_FLEET_KEY, K_FLEET_REQUIRED };
+		for (size_t i = 0; i < sizeof only / sizeof only[0]; i++)
+			if (p->opt_seen[only[i]])
+				config_pwarn(p, p->opt_seen[only[i]], "fleet key without Fleet = "
+					     "redis://... in [options]: ignored");
+		return;
+	}
+	if (!c->fleet_key_file)
+		config_perr(p, p->opt_seen[K_FLEET], "Fleet needs Fleet_Key_File (the key "
+			    "every gateway signs its fleet grants with)");
 }
 
 /* --- door keys --------------------------------------------------------- */
@@ -655,6 +795,13 @@ void config_set_door_key(struct parser *p, const struct keyword *k, char *v)
 	case K_SEQ_SECRETS:
 		set_str(p, &d->rot_secrets, v, true);
 		d->lines.rot_secrets = p->line;
+		return;
+	case K_FLEET:
+		if (!parse_bool(v, &d->fleet))
+			config_perr(p, p->line, "%s: bad value '%.*s%s' (expected yes or no)",
+				    k->name, VAL(v));
+		else
+			d->lines.fleet = p->line;
 		return;
 	case K_SEQ_LENGTH:
 		if (num(p, k, v, ROTSEQ_LEN_MIN, ROTSEQ_LEN_MAX, "steps", &n))

@@ -46,9 +46,13 @@ bool grant_validate(const struct grant *gr, const struct config *cfg)
 			if (same_port(&gr->ports[j], &gr->ports[i]))
 				return false;
 	}
-	/* The longest this door may ever grant: a door with Open is bounded
-	 * by Open_Timeout (the nft gate refuses more, even when Cmd_Timeout
-	 * is longer), a command door by Cmd_Timeout. */
-	uint32_t max = d->open_len ? d->open_timeout_s : d->cmd_timeout_s;
-	return gr->timeout_s <= max;
+	return gr->timeout_s <= grant_max_timeout_s(d);
+}
+
+uint32_t grant_max_timeout_s(const struct door *d)
+{
+	/* A door with Open is bounded by Open_Timeout (the nft gate refuses
+	 * more, even when Cmd_Timeout is longer), a command door by
+	 * Cmd_Timeout. */
+	return d->open_len ? d->open_timeout_s : d->cmd_timeout_s;
 }

@@ -42,4 +42,8 @@ bool grant_door_opens(const struct door *d, const struct port_proto *pp);
  * is kept) and returns the new count: "22/tcp,22/tcp" asks for one port. */
 size_t grant_dedup_ports(struct port_proto *ports, size_t n);
 
+/* The longest D may ever grant, in seconds: Open_Timeout for a door with
+ * Open, else Cmd_Timeout. */
+uint32_t grant_max_timeout_s(const struct door *d);
+
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sesame keygen [--name NAME] [-o FILE|-] [SERVER]
+ * sesame keygen --fleet -o FILE
  *
  * Makes a new native SPA client key: writes the key file (mode 0600,
  * never over an existing file, the directories made 0700) and prints on
@@ -7,7 +8,10 @@
  * is ~/.config/sesame/keys/SERVER.key with SERVER (the default key of
  * profile SERVER), else ~/.config/sesame/NAME.key; with -o - the key goes
  * to stdout and the server's line to stderr.  NAME, the name the server
- * knows the key by, defaults to USER@HOST of this machine. */
+ * knows the key by, defaults to USER@HOST of this machine.
+ *
+ * --fleet: a fleet key instead (sesamed's Fleet_Key_File, the same file
+ * on every gateway of the fleet): 32 random bytes in base64, one line. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,6 +23,9 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "base64.h"
 
 #include "cmd.h"
 #include "spa_paths.h"
@@ -40,7 +47,10 @@ static void usage(FILE *f)
 		"                    the server's line to stderr\n"
 		"  -h, --help;  -V, --version\n"
 		"       sesame keygen --sequence NAME [-o FILE]\n"
-		"  Writes a new secret for a rotating door (see sesame keygen --sequence -h).\n");
+		"  Writes a new secret for a rotating door (see sesame keygen --sequence -h).\n"
+		"       sesame keygen --fleet -o FILE\n"
+		"  Writes a new fleet key (sesamed's Fleet_Key_File; mode 0600): copy the\n"
+		"  same file to every gateway of the fleet.\n");
 }
 
 int keygen_make_dirs(const char *path)
@@ -77,9 +87,37 @@ int keygen_write_file(const char *path, const char *line)
 	return rc;
 }
 
+static int write_fleet_key(const char *path)
+{
+	uint8_t key[32];
+	char line[64];
+	if (RAND_bytes(key, sizeof key) != 1) {
+		fprintf(stderr, "sesame keygen: no randomness available\n");
+		return 1;
+	}
+	long n = base64_encode(key, sizeof key, line, sizeof line - 1, true);
+	OPENSSL_cleanse(key, sizeof key);
+	int rc = -EINVAL;
+	if (n > 0) {
+		line[n] = '\n';
+		line[n + 1] = '\0';
+		rc = keygen_write_file(path, line);
+	}
+	OPENSSL_cleanse(line, sizeof line);
+	if (rc < 0) {
+		fprintf(stderr, "sesame keygen: cannot write %s: %s%s\n", path, strerror(-rc),
+			rc == -EEXIST ? " (keys are never overwritten)" : "");
+		return 1;
+	}
+	fprintf(stderr, "sesame keygen: wrote the fleet key %s; copy it to every gateway "
+		"(Fleet_Key_File, mode 0600)\n", path);
+	return 0;
+}
+
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "fleet", no_argument, NULL, 'F' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -89,11 +127,13 @@ int cmd_keygen(int argc, char **argv)
 	if (keygen_sequence_wanted(argc, argv))
 		return cmd_keygen_sequence(argc, argv);
 	const char *name_arg = NULL, *out = NULL, *server = NULL;
+	bool fleet = false;
 	int c;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:o:hV", opts, NULL)) != -1) {
 		switch (c) {
+		case 'F': fleet = true; break;
 		case 'n': name_arg = optarg; break;
 		case 'o': out = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -108,6 +148,14 @@ int cmd_keygen(int argc, char **argv)
 		cmd_quote(argv[optind + 1], q, sizeof q);
 		fprintf(stderr, "sesame keygen: unexpected argument '%s' (one SERVER at most)\n", q);
 		return 1;
+	}
+	if (fleet) {
+		if (!out || strcmp(out, "-") == 0 || name_arg || optind < argc) {
+			fprintf(stderr, "sesame keygen: --fleet needs -o FILE (and takes no --name "
+				"or SERVER)\n");
+			return 1;
+		}
+		return write_fleet_key(out);
 	}
 	if (optind < argc) {
 		server = argv[optind];

@@ -225,6 +225,17 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_fn fn, void *ct
 	return 0;
 }
 
+int loop_mod_fd(struct loop *l, int fd, uint32_t events)
+{
+	for (struct loop_watch *w = l->watches; w; w = w->next) {
+		if (w->fd == fd && !w->dead) {
+			struct epoll_event ev = { .events = events, .data.ptr = w };
+			return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+		}
+	}
+	return -ENOENT;
+}
+
 void loop_del_fd(struct loop *l, int fd)
 {
 	for (struct loop_watch *w = l->watches; w; w = w->next) {

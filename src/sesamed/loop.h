@@ -36,6 +36,8 @@ void loop_free(struct loop *l);
 
 /* Watches FD for EVENTS (EPOLLIN ...).  Returns 0 or -errno. */
 int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_fn fn, void *ctx);
+/* Watches FD (added with loop_add_fd) for EVENTS instead.  0 or -errno. */
+int loop_mod_fd(struct loop *l, int fd, uint32_t events);
 /* Stops watching FD.  Safe from inside a callback. */
 void loop_del_fd(struct loop *l, int fd);
 

@@ -3,6 +3,7 @@
 #include "privsep.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 
 int privsep_send(int fd, const struct ps_msg *m)
@@ -86,6 +87,29 @@ static const char *check_knocks(const struct ps_msg *m, const struct config *cfg
 	return NULL;
 }
 static bool no_events(const struct ps_msg *m) { return m->nevents == 0; }
+static bool no_replay(const struct ps_msg *m)
+{
+	static const struct ps_replay zero;
+	return memcmp(&m->replay, &zero, sizeof zero) == 0;
+}
+
+/* What a grant of door D may say it used up. */
+static bool replay_fits(const struct ps_replay *r, const struct door *d)
+{
+	static const struct ps_replay zero;
+	if (r->zero)
+		return false;
+	switch (r->kind) {
+	case PS_ONCE_NONE:
+		return memcmp(r, &zero, sizeof zero) == 0;
+	case PS_ONCE_PACKET:
+		return door_is_spa(d) && r->expire_s != 0;
+	case PS_ONCE_SEQUENCE:
+		return d->one_time_file != NULL;
+	default:
+		return false;
+	}
+}
 
 const char *privsep_check(const struct ps_msg *m, size_t len, const struct config *cfg,
 			  enum ps_expect expect)
@@ -96,7 +120,7 @@ const char *privsep_check(const struct ps_msg *m, size_t len, const struct confi
 	case PS_READY:
 		if (expect != PS_EXPECT_READY)
 			return "ready: not now";
-		if (!no_status(m) || !no_events(m))
+		if (!no_status(m) || !no_events(m) || !no_replay(m))
 			return "ready: stray fields";
 		return NULL;
 	case PS_GRANT:
@@ -108,11 +132,13 @@ const char *privsep_check(const struct ps_msg *m, size_t len, const struct confi
 			return "grant: door index out of range";
 		if (!grant_validate(&m->grant, cfg))
 			return "grant: not a grant this door can give";
+		if (!replay_fits(&m->replay, &cfg->doors[m->grant.door]))
+			return "grant: a packet id for a door without packets";
 		return NULL;
 	case PS_HISTORY:
 		if (expect != PS_EXPECT_HISTORY)
 			return "history: not now";
-		if (!no_status(m))
+		if (!no_status(m) || !no_replay(m))
 			return "history: stray fields";
 		if (m->nevents == 0 || m->nevents > PS_EVENTS)
 			return "history: wrong number of events";
@@ -120,13 +146,14 @@ const char *privsep_check(const struct ps_msg *m, size_t len, const struct confi
 	case PS_KNOCKS:
 		if (expect != PS_EXPECT_STATUS)
 			return "knocks: not asked for";
-		if (m->ndoors || !zero_attempts(m) || !no_counters(m) || !no_events(m))
+		if (m->ndoors || !zero_attempts(m) || !no_counters(m) || !no_events(m) ||
+		    !no_replay(m))
 			return "knocks: stray fields";
 		return check_knocks(m, cfg);
 	case PS_STATUS:
 		if (expect != PS_EXPECT_STATUS)
 			return "status: not asked for";
-		if (!no_events(m) || !no_knocks(m))
+		if (!no_events(m) || !no_knocks(m) || !no_replay(m))
 			return "status: stray fields";
 		if (m->ndoors != cfg->ndoors || m->ndoors > CONFIG_DOORS_MAX)
 			return "status: wrong number of doors";

@@ -67,6 +67,20 @@ struct ps_event {
 	uint8_t proto, tcpflags;
 };
 
+/* What a grant used up, for the fleet-wide "once" check: the SPA packet
+ * (its replay id) or the one-time sequence.  kind 0: nothing (a static
+ * knock sequence); every field zero then. */
+#define PS_REPLAY_ID_LEN 32
+enum ps_once { PS_ONCE_NONE = 0, PS_ONCE_PACKET = 1, PS_ONCE_SEQUENCE = 2 };
+struct ps_replay {
+	uint64_t expire_s;              /* wall clock: until when it is live;
+					 * 0 for a sequence: for good */
+	uint32_t kind;                  /* enum ps_once */
+	uint32_t zero;                  /* no padding: the check compares bytes */
+	uint8_t id[PS_REPLAY_ID_LEN];   /* packet: the replay cache's id;
+					 * sequence: doors_spent_id() */
+};
+
 struct ps_msg {
 	uint32_t type;                  /* enum ps_type */
 	uint32_t ndoors;                /* PS_STATUS: entries of attempts[] */
@@ -75,6 +89,7 @@ struct ps_msg {
 	 * the worker sent it (CLOCK_REALTIME us).  Read only for the timing
 	 * lines of the latency benchmark; nothing is decided on them. */
 	uint64_t captured_us, sent_us;
+	struct ps_replay replay;        /* PS_GRANT of an SPA door */
 	uint32_t attempts[CONFIG_DOORS_MAX];    /* PS_STATUS */
 	uint32_t nevents;               /* PS_HISTORY: entries of events[] */
 	struct ps_event events[PS_EVENTS];

@@ -1,21 +1,28 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/e2e/lib_sshd.sh — a real OpenSSH server in the server namespace,
-# for the demos.  Source after lib.sh.
+# tests/e2e/lib_sshd.sh — a real OpenSSH server in a namespace, for the
+# demos.  Source after lib.sh.
 #
-#   sshd_start   throw-away host and client keys under $TMP, sshd on
-#                $SRV4:22 in a private mount namespace (sshd wants its own
-#                /run/sshd; the machine's /run is not touched).  Returns 1
-#                if it does not listen within 3 s ($TMP/sshd.log says why).
-#   ssh from the client: ssh -i "$TMP/client_key" root@$SRV4 ...
+#   sshd_start [NS ADDR TAG]
+#                throw-away host key and (once) client key under $TMP, sshd
+#                on ADDR:22 (default: the server namespace, $SRV4) in a
+#                private mount namespace (sshd wants its own /run/sshd; the
+#                machine's /run is not touched).  TAG names its files
+#                ($TMP/TAG.log ...; default sshd) so several can run.
+#                Returns 1 if it does not listen within 3 s ($TMP/TAG.log
+#                says why).
+#   ssh from the client: ssh -i "$TMP/client_key" root@ADDR ...
 sshd_start() {
-	ssh-keygen -q -t ed25519 -N '' -f "$TMP/host_key" || return 1
-	ssh-keygen -q -t ed25519 -N '' -f "$TMP/client_key" || return 1
-	cp "$TMP/client_key.pub" "$TMP/authorized_keys"
-	cat >"$TMP/sshd_config" <<-CONF
+	local ns=${1:-$SRV_NS} addr=${2:-$SRV4} tag=${3:-sshd}
+	ssh-keygen -q -t ed25519 -N '' -f "$TMP/$tag.host_key" || return 1
+	if [ ! -f "$TMP/client_key" ]; then
+		ssh-keygen -q -t ed25519 -N '' -f "$TMP/client_key" || return 1
+		cp "$TMP/client_key.pub" "$TMP/authorized_keys"
+	fi
+	cat >"$TMP/$tag.config" <<-CONF
 		Port 22
-		ListenAddress $SRV4
-		HostKey $TMP/host_key
-		PidFile $TMP/sshd.pid
+		ListenAddress $addr
+		HostKey $TMP/$tag.host_key
+		PidFile $TMP/$tag.pid
 		AuthorizedKeysFile $TMP/authorized_keys
 		PermitRootLogin prohibit-password
 		PasswordAuthentication no
@@ -23,8 +30,8 @@ sshd_start() {
 		UsePAM no
 		StrictModes no
 	CONF
-	bg "$SRV_NS" unshare -m sh -c \
+	bg "$ns" unshare -m sh -c \
 		'mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/sshd && exec "$(command -v sshd)" -D -e -f "$1"' \
-		_ "$TMP/sshd_config" >"$TMP/sshd.log" 2>&1
-	wait_until 3 listening "$SRV_NS" 22
+		_ "$TMP/$tag.config" >"$TMP/$tag.log" 2>&1
+	wait_until 3 listening "$ns" 22
 }

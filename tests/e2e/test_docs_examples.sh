@@ -14,7 +14,7 @@
 #   <!-- example: refused: REASON -->     (markdown)
 #   .\" example: refused: REASON          (mdoc)
 # Files an example names (SPA_Keys, One_Time_Sequences, Sequence_Secrets,
-# LogFile's directory) are created for it: each example runs in a directory of its
+# Fleet_Key_File, Fleet_Password_File, LogFile's directory) are created for it: each example runs in a directory of its
 # own under $TMP, with those absolute paths moved there.
 . "$(dirname "$0")/lib.sh"
 cd "$SESAME_ROOT" || exit 1
@@ -26,11 +26,12 @@ check "the docs hold config examples ($n)" test "$n" -ge 10
 
 # The files an example names are made for it: SPA_Keys (a private key
 # file), One_Time_Sequences (one sequence), Sequence_Secrets (one client's
-# secret line), the directory of LogFile.
+# secret line), Fleet_Key_File (a fleet key), Fleet_Password_File (a
+# password), the directory of LogFile.
 # Absolute paths move under the example's directory, so that the test
 # reads and writes nothing outside $TMP (sesamed -t opens none of them
 # for writing anyway).
-KEYS='SPA_Keys|One_Time_Sequences|Sequence_Secrets|LogFile'
+KEYS='SPA_Keys|One_Time_Sequences|Sequence_Secrets|Fleet_Key_File|Fleet_Password_File|LogFile'
 prepare() {  # dir conf
 	local dir=$1 conf=$2 key val path
 	sed -i -E "s#^([[:space:]]*($KEYS)[[:space:]]*=[[:space:]]*)/#\\1$dir/#I" "$conf"
@@ -47,6 +48,10 @@ prepare() {  # dir conf
 		sequence_secrets)
 			"$SESAME" keygen --sequence docs -o "$dir/docs.seq" 2>/dev/null |
 				head -n 1 >"$path"
+			chmod 600 "$path" ;;
+		fleet_key_file) "$SESAME" keygen --fleet -o "$path" 2>/dev/null ;;
+		fleet_password_file)
+			echo docs-password >"$path"
 			chmod 600 "$path" ;;
 		esac
 	done < <(grep -iE "^[[:space:]]*($KEYS)[[:space:]]*=" "$conf")

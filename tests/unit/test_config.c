@@ -778,6 +778,63 @@ static void duplicate_keys_warn(void **state)
 	config_free(c);
 }
 
+static void fleet_keys(void **state)
+{
+	(void)state;
+	struct config *c = good("[a]\nsequence = 1,2\nopen = 22\n"
+				"[b]\nsequence = 3,4\nopen = 23\nfleet = no\n"
+				"[options]\nFleet = redis://198.18.0.10:7000/2\n"
+				"Fleet_Key_File = k\nFleet_Password_File = /p\n"
+				"Fleet_Name = gw.prod\nFleet_Node = gw-1\nFleet_Required = yes\n");
+	assert_true(config_fleet_on(c));
+	assert_string_equal(c->fleet_host, "198.18.0.10");
+	assert_int_equal(c->fleet_port, 7000);
+	assert_int_equal(c->fleet_db, 2);
+	assert_string_equal(c->fleet_key_file, "k");
+	assert_string_equal(c->fleet_password_file, "/p");
+	assert_string_equal(c->fleet_name, "gw.prod");
+	assert_string_equal(c->fleet_node, "gw-1");
+	assert_true(c->fleet_required);
+	assert_true(c->doors[0].fleet);         /* default with [options] Fleet */
+	assert_false(c->doors[1].fleet);
+	config_free(c);
+
+	c = good("[options]\nFleet = redis://[2001:db8::1]\nFleet_Key_File = /k\n");
+	assert_string_equal(c->fleet_host, "2001:db8::1");
+	assert_int_equal(c->fleet_port, 6379);
+	assert_int_equal(c->fleet_db, 0);
+	assert_string_equal(c->fleet_name, "sesame");
+	assert_false(c->fleet_required);
+	config_free(c);
+
+	c = good("[a]\nsequence = 1,2\nopen = 22\n");
+	assert_false(config_fleet_on(c));
+	assert_false(c->doors[0].fleet);
+	config_free(c);
+
+	bad("[options]\nFleet = redis://redis.example\nFleet_Key_File = /k\n",
+	    "t.conf:2: Fleet: host 'redis.example' is not a numeric address");
+	bad("[options]\nFleet = rediss://198.18.0.1\nFleet_Key_File = /k\n",
+	    "t.conf:2: Fleet: rediss:// (TLS) is not supported");
+	bad("[options]\nFleet = redis://198.18.0.1:0\nFleet_Key_File = /k\n",
+	    "t.conf:2: Fleet: bad value");
+	bad("[options]\nFleet = redis://198.18.0.1/x\nFleet_Key_File = /k\n",
+	    "t.conf:2: Fleet: bad value");
+	bad("[options]\nFleet = redis://2001:db8::1\nFleet_Key_File = /k\n",
+	    "is not a numeric address");
+	bad("[options]\nFleet = redis://198.18.0.1\n", "t.conf:2: Fleet needs Fleet_Key_File");
+	bad("[a]\nsequence = 1,2\nfleet = yes\n",
+	    "t.conf:3: door a: Fleet = yes needs Fleet = redis://... in [options]");
+	bad("[a]\nsequence = 1,2\nfleet = maybe\n", "t.conf:3: Fleet: bad value 'maybe'");
+	bad("[options]\nFleet_Node = a b\n", "t.conf:2: Fleet_Node: bad node name");
+	bad("[options]\nFleet_Name = a:b\n", "t.conf:2: Fleet_Name: bad name");
+	bad("[options]\nFleet_Required = perhaps\n", "t.conf:2: Fleet_Required: bad value");
+	bad("[a]\nsequence = 1,2\nFleet_Node = x\n", "Fleet_Node belongs in [options]");
+	c = good("[options]\nFleet_Node = x\n");
+	assert_true(has(&D, LOG_WARNING, "t.conf:2: warning: fleet key without Fleet"));
+	config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,6 +859,7 @@ int main(void)
 		cmocka_unit_test_teardown(all_errors_reported, teardown),
 		cmocka_unit_test_teardown(relative_paths, teardown),
 		cmocka_unit_test_teardown(duplicate_keys_warn, teardown),
+		cmocka_unit_test_teardown(fleet_keys, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

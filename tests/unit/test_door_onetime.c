@@ -18,9 +18,16 @@ static void onetime_consumed_line_by_line(void **state)
 	feed(d, ev("198.18.0.9", 1, 1000, T), 0);
 	feed(d, ev("198.18.0.2", 1, 1000, T), 1);
 	assert_int_equal(doors_attempts(d, 0), 2);
+	uint8_t id1[32], id2[32];
+	assert_false(doors_spent_id(d, 0, id1));        /* nothing used yet */
 	assert_int_equal(feed(d, ev("198.18.0.2", 2, 2000, T), 2), 1);
 	assert_int_equal(gr[0].door, 0);
 	assert_int_equal(doors_attempts(d, 0), 0);
+	/* The fleet's spent mark: an id for the sequence just used, none for
+	 * a door without one-time sequences. */
+	assert_true(doors_spent_id(d, 0, id1));
+	assert_false(doors_spent_id(d, 1, id2));
+	assert_false(doors_spent_id(d, 7, id2));
 	assert_string_equal(slurp(o->one_time_file),
 			    "#000,2000\n# a comment\n\n3000:udp, 4000\n5000\n");
 	/* The plain door sharing port 1000 was not disturbed. */
@@ -35,6 +42,8 @@ static void onetime_consumed_line_by_line(void **state)
 	/* The next one opens over IPv6. */
 	feed(d, ev("2001:db8:5e5::2", 3, 3000, U), 7);
 	assert_int_equal(feed(d, ev("2001:db8:5e5::2", 4, 4000, T), 8), 1);
+	assert_true(doors_spent_id(d, 0, id2));
+	assert_memory_not_equal(id1, id2, sizeof id1);
 	struct addr six = ip("2001:db8:5e5::2");
 	assert_true(addr_equal(&gr[0].addr, &six));
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <signal.h>
@@ -158,6 +159,37 @@ static void fd_callback_runs(void **state)
 	loop_free(l);
 }
 
+static void on_writable(struct loop *l, int fd, uint32_t events, void *ctx)
+{
+	(void)fd;
+	int *n = ctx;
+	assert_true(events & EPOLLOUT);
+	(*n)++;
+	loop_stop(l, 0);
+}
+
+/* loop_mod_fd: the events watched change, the callback stays. */
+static void fd_events_change(void **state)
+{
+	(void)state;
+	struct loop *l;
+	assert_int_equal(loop_new(&l), 0);
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	int n = 0;
+	/* The write end: never readable, always writable. */
+	assert_int_equal(loop_add_fd(l, p[1], EPOLLIN, on_writable, &n), 0);
+	assert_int_equal(loop_mod_fd(l, p[1], EPOLLOUT), 0);
+	assert_int_equal(loop_run(l), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(loop_mod_fd(l, p[0], EPOLLIN), -ENOENT);
+	loop_del_fd(l, p[1]);
+	assert_int_equal(loop_mod_fd(l, p[1], EPOLLOUT), -ENOENT);
+	close(p[0]);
+	close(p[1]);
+	loop_free(l);
+}
+
 static void on_sig(struct loop *l, const struct signalfd_siginfo *si, void *ctx)
 {
 	int *got = ctx;
@@ -188,6 +220,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(timers_fire_in_deadline_order),
+		cmocka_unit_test(fd_events_change),
 		cmocka_unit_test(timer_in_the_past_fires_at_once),
 		cmocka_unit_test(many_timers_keep_heap_order),
 		cmocka_unit_test(fd_callback_runs),

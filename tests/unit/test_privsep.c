@@ -120,6 +120,37 @@ static void grant_fields_out_of_range_are_refused(void **state)
 	/* A grant before the worker said it is ready. */
 	m = grant_msg();
 	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_READY));
+	/* A packet id only comes with a grant of an SPA door, a spent
+	 * sequence only with one of a one-time door. */
+	m = grant_msg();
+	m.replay.kind = PS_ONCE_PACKET;
+	m.replay.expire_s = 1;
+	m.replay.id[0] = 1;
+	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE),
+			    "grant: a packet id for a door without packets");
+	m.replay.kind = PS_ONCE_NONE;           /* fields without a kind */
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.kind = 7;
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.kind = PS_ONCE_SEQUENCE;
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	fx.doors[0].one_time_file = "x";
+	assert_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.zero = 1;
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	fx.doors[0].one_time_file = NULL;
+	fx.doors[0].spa_format = SPA_FORMAT_SESAME;
+	m = grant_msg();
+	m.replay.kind = PS_ONCE_PACKET;
+	m.replay.expire_s = 1;
+	assert_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.expire_s = 0;                  /* a packet is live for a while */
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	memset(&m, 0, sizeof m);
+	m.type = PS_READY;
+	m.replay.id[31] = 1;
+	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_READY),
+			    "ready: stray fields");
 }
 
 static void other_messages_only_when_expected(void **state)

@@ -158,6 +158,9 @@ static unsigned start_refusals(const struct config *cfg, bool dry, struct sandbo
 	/* Key and one-time files, built the way the worker will. */
 	if (worker_check_doors(cfg, dry) < 0)
 		bad++;
+	/* Fleet key and password files, and the node name. */
+	if (fleet_check(cfg, NULL, NULL) < 0)
+		bad++;
 	key_file_mode_warn(cfg);
 	return bad;
 }
@@ -294,6 +297,21 @@ static bool wants_state_dir(const struct config *cfg)
 
 /* --- reload ---------------------------------------------------------------- */
 
+int daemon_fleet_dispatch(void *ctx, const struct config *cfg, const struct grant *gr)
+{
+	struct daemon *dm = ctx;
+	return gates_dispatch(&dm->gates, cfg, gr);
+}
+
+/* The fleet for CFG (none without [options] Fleet).  0 or -errno. */
+static int fleet_for(struct daemon *dm, const struct config *cfg, struct fleet **out)
+{
+	*out = NULL;
+	if (!config_fleet_on(cfg))
+		return 0;
+	return fleet_new(dm->loop, cfg, daemon_fleet_dispatch, dm, out);
+}
+
 /* --- native gate and control socket ------------------------------------ */
 
 /* Step one of a reload: the table for CFG (a new gate when the old config
@@ -338,6 +356,12 @@ static size_t attempts_of(void *ctx, size_t door)
 	return door < CONFIG_DOORS_MAX ? dm->attempts[door] : 0;
 }
 
+static const char *grant_origin(void *ctx, const char *door, const struct addr *a)
+{
+	struct daemon *dm = ctx;
+	return fleet_origin(dm->fleet, door, a);
+}
+
 static void status_answer(void *ctx, enum control_format format, struct strbuf *out)
 {
 	struct daemon *dm = ctx;
@@ -355,6 +379,10 @@ static void status_answer(void *ctx, enum control_format format, struct strbuf *
 		.interface = dm->ifname,
 		.capturing = !dm->lost,
 		.uptime_s = uptime_s,
+		.fleet_node = dm->fleet ? fleet_node(dm->fleet) : NULL,
+		.fleet_up = fleet_up(dm->fleet),
+		.origin = dm->fleet ? grant_origin : NULL,
+		.origin_ctx = dm,
 	};
 	status_render(&src, format == CONTROL_JSON, out);
 }
@@ -436,6 +464,14 @@ static void reload(struct daemon *dm)
 		capture_close(newcap);
 		goto keep_old;
 	}
+	/* A new connection for the new config (its key, namespace, node);
+	 * the new one resyncs, so nothing the fleet holds is lost. */
+	struct fleet *newfleet = NULL;
+	if (fleet_for(dm, cfg, &newfleet) < 0) {
+		capture_close(newcap);
+		gate_undo(dm, cfg, newnft);
+		goto keep_old;
+	}
 	/* The old worker decides what was queued under the old config; its
 	 * capture is closed before the new worker is forked, so that one
 	 * holds only its own. */
@@ -447,10 +483,13 @@ static void reload(struct daemon *dm)
 		capture_close(dm->cap);
 		dm->cap = NULL;
 		gate_undo(dm, cfg, newnft);
+		fleet_free(newfleet);
 		loop_timer_set(dm->loop, dm->reopen, loop_now_ms());
 		goto keep_old;
 	}
 	gate_commit(dm, cfg, newnft);
+	fleet_free(dm->fleet);          /* under the old config, still alive */
+	dm->fleet = newfleet;
 	if (!dm->state_dir_set && wants_state_dir(cfg))
 		dm->state_dir_set = gate_cmd_set_state_dir(dm->gates.cmd, cfg->state_dir) == 0;
 	free(dm->filter);
@@ -598,6 +637,8 @@ static int daemonize(void)
 
 static void teardown(struct daemon *dm)
 {
+	fleet_free(dm->fleet);
+	dm->fleet = NULL;
 	if (dm->control) {
 		loop_del_fd(dm->loop, control_fd(dm->control));
 		control_free(dm->control);
@@ -775,6 +816,8 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 		dm->state_dir_set = true;
 		gate_cmd_recover(dm->gates.cmd);
 	}
+	if ((rc = fleet_for(dm, cfg, &dm->fleet)) < 0)
+		return rc;
 	dm->started_ms = loop_now_ms();
 	control_start(dm);
 	if (!dm->cap) {

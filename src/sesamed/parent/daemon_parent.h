@@ -15,6 +15,7 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
+#include "fleet.h"
 #include "gate.h"
 #include "log.h"
 #include "loop.h"
@@ -32,6 +33,7 @@ struct daemon {
 	char *filter;                   /* text the capture was opened with */
 	struct capture *cap;            /* NULL while the interface is gone */
 	struct gates gates;
+	struct fleet *fleet;            /* NULL unless [options] Fleet; for cfg */
 	struct loop *loop;
 	struct loop_timer *reopen;      /* capture lost or worker gone: try again */
 	char *pidfile;                  /* written by us, removed at exit */
@@ -56,6 +58,9 @@ struct daemon {
 	struct ps_event history[PS_HISTORY_MAX];
 	size_t nhistory;
 };
+
+/* fleet.h's way to the gates. */
+int daemon_fleet_dispatch(void *ctx, const struct config *cfg, const struct grant *gr);
 
 /* Forks a worker for CFG on dm->cap (a capture no worker has read) and
  * waits until it is ready, first handing it dm->history.  Returns 0,

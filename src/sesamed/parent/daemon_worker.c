@@ -142,8 +142,15 @@ static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct
 	case PS_GRANT: {
 		uint64_t got_us = timing_on() ? realtime_us() : 0;
 		struct grant gr = m->grant;
-		if (to == cfg || grant_carry(cfg, to, &gr))
-			gates_dispatch(&dm->gates, to, &gr);
+		if (to == cfg || grant_carry(cfg, to, &gr)) {
+			/* dm->fleet is always for dm->cfg (a reload swaps them
+			 * together). */
+			if (dm->fleet && to == dm->cfg)
+				fleet_grant(dm->fleet, &gr, m->replay.kind, m->replay.id,
+					    m->replay.expire_s);
+			else
+				gates_dispatch(&dm->gates, to, &gr);
+		}
 		if (got_us)
 			log_timing(cfg, m, got_us);
 		break;

@@ -81,6 +81,12 @@ static void forward_to_text(struct strbuf *out, const struct door *d)
 		strbuf_printf(out, v6 ? "[%s]:%u" : "%s:%u", a, (unsigned)d->forward_to_port);
 }
 
+static const char *origin_of(const struct status_src *s, const struct door *d,
+			     const struct addr *a)
+{
+	return s->origin ? s->origin(s->origin_ctx, d->name, a) : NULL;
+}
+
 static void render_text(const struct status_src *s, const struct grants *g, int list_rc,
 			struct strbuf *out)
 {
@@ -92,6 +98,9 @@ static void render_text(const struct status_src *s, const struct grants *g, int 
 			      "waiting for interface", s->interface);
 	if (s->nft)
 		strbuf_printf(out, ", gate: table inet %s", cfg->nft_table);
+	if (s->fleet_node)
+		strbuf_printf(out, ", fleet: node %s, redis %s", s->fleet_node,
+			      s->fleet_up ? "connected" : "unreachable");
 	strbuf_puts(out, "\n");
 	for (size_t i = 0; i < cfg->ndoors; i++) {
 		const struct door *d = &cfg->doors[i];
@@ -136,9 +145,12 @@ static void render_text(const struct status_src *s, const struct grants *g, int 
 			if (e->door != i)
 				continue;
 			char a[ADDR_STRLEN];
-			strbuf_printf(out, "  %s %u/%s %u s left\n", addr_format(&e->addr, a, sizeof a),
+			const char *from = origin_of(s, d, &e->addr);
+			strbuf_printf(out, "  %s %u/%s %u s left%s%s\n",
+				      addr_format(&e->addr, a, sizeof a),
 				      (unsigned)e->port.port, port_proto_name(e->port.proto),
-				      secs_left(e->expires_ms));
+				      secs_left(e->expires_ms), from ? ", granted by node " : "",
+				      from ? from : "");
 			shown++;
 		}
 		if (!shown)
@@ -163,6 +175,14 @@ static void render_json(const struct status_src *s, const struct grants *g, int 
 		strbuf_puts(out, "{\"kind\":\"nft\",\"table\":");
 		strbuf_json_str(out, cfg->nft_table);
 		strbuf_printf(out, ",\"readable\":%s}", list_rc < 0 ? "false" : "true");
+	} else {
+		strbuf_puts(out, "null");
+	}
+	strbuf_puts(out, ",\"fleet\":");
+	if (s->fleet_node) {
+		strbuf_puts(out, "{\"node\":");
+		strbuf_json_str(out, s->fleet_node);
+		strbuf_printf(out, ",\"connected\":%s}", s->fleet_up ? "true" : "false");
 	} else {
 		strbuf_puts(out, "null");
 	}
@@ -206,11 +226,17 @@ static void render_json(const struct status_src *s, const struct grants *g, int 
 				continue;
 			char a[ADDR_STRLEN];
 			strbuf_printf(out, "%s{\"address\":\"%s\",\"family\":%d,\"port\":%u,\"proto\":\"%s\","
-				      "\"expires_ms\":%u,\"seconds_left\":%u}",
+				      "\"expires_ms\":%u,\"seconds_left\":%u,\"node\":",
 				      first ? "" : ",", addr_format(&e->addr, a, sizeof a),
 				      e->addr.family == AF_INET ? 4 : 6, (unsigned)e->port.port,
 				      port_proto_name(e->port.proto), (unsigned)e->expires_ms,
 				      secs_left(e->expires_ms));
+			const char *from = origin_of(s, d, &e->addr);
+			if (from)
+				strbuf_json_str(out, from);
+			else
+				strbuf_puts(out, "null");
+			strbuf_puts(out, "}");
 			first = false;
 		}
 		strbuf_puts(out, "]}");

@@ -25,6 +25,13 @@ struct status_src {
 	const char *interface;          /* may be NULL */
 	bool capturing;                 /* false: waiting for the interface */
 	uint64_t uptime_s;
+	/* Fleet mode: this gateway's node name (NULL: no fleet), whether
+	 * Redis is connected, and which node made a grant (NULL: this one,
+	 * or not known). */
+	const char *fleet_node;
+	bool fleet_up;
+	const char *(*origin)(void *ctx, const char *door, const struct addr *a);
+	void *origin_ctx;
 };
 
 void status_render(const struct status_src *s, bool json, struct strbuf *out);

@@ -15,6 +15,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include "attempts.h"
 #include "log.h"
 #include "onetime.h"
@@ -28,6 +30,8 @@ struct door_state {
 	struct onetime_seq ot;          /* where seq came from, one-time doors */
 	struct ps_door_counts counts;
 	int ot_fd;                      /* its file, open read-write; else -1 */
+	struct onetime_seq spent;       /* the last one used (doors_spent_id) */
+	bool has_spent;
 };
 
 struct doors {
@@ -342,6 +346,8 @@ static void onetime_advance(struct doors *d, uint32_t i)
 		attempts_remove(d->att, a);
 	}
 	struct onetime_seq used = ds->ot;
+	ds->spent = used;
+	ds->has_spent = true;
 	r = onetime_load(ds);
 	if (r < 0) {
 		ds->disabled = true;
@@ -596,4 +602,26 @@ void doors_reset_counts(struct doors *d)
 {
 	for (size_t i = 0; i < d->ndoors; i++)
 		memset(&d->door[i].counts, 0, sizeof d->door[i].counts);
+}
+
+bool doors_spent_id(const struct doors *d, size_t door, uint8_t id[32])
+{
+	if (door >= d->ndoors || !d->door[door].cfg->one_time_file || !d->door[door].has_spent)
+		return false;
+	const struct door_state *ds = &d->door[door];
+	/* Name and sequence: the same line in two doors' files is two ids. */
+	uint8_t buf[sizeof "sesame one-time" + CONFIG_NAME_MAX + 3 * CONFIG_SEQ_MAX];
+	size_t n = 0, name = strnlen(ds->cfg->name, CONFIG_NAME_MAX - 1);
+	memcpy(buf, "sesame one-time", sizeof "sesame one-time");
+	n += sizeof "sesame one-time";
+	memcpy(buf + n, ds->cfg->name, name);
+	n += name;
+	buf[n++] = 0;
+	for (size_t i = 0; i < ds->spent.len && i < CONFIG_SEQ_MAX; i++) {
+		buf[n++] = (uint8_t)(ds->spent.seq[i].port >> 8);
+		buf[n++] = (uint8_t)ds->spent.seq[i].port;
+		buf[n++] = ds->spent.seq[i].proto;
+	}
+	SHA256(buf, n, id);
+	return true;
 }

@@ -71,4 +71,9 @@ void doors_counts(const struct doors *d, size_t door, struct ps_door_counts *out
  * counted already. */
 void doors_reset_counts(struct doors *d);
 
+/* Door DOOR's last completion used up a one-time sequence: its id (the
+ * SHA-256 of the door's name and the sequence), for the fleet-wide spent
+ * mark the parent keeps.  false for any other door. */
+bool doors_spent_id(const struct doors *d, size_t door, uint8_t id[32]);
+
 #endif

@@ -92,6 +92,8 @@ struct spa_doors {
 	unsigned log_lines;
 	uint64_t log_dropped;
 	struct spa_stats stats;
+	uint8_t last_id[REPLAY_ID_LEN];         /* spa_doors_last_packet() */
+	uint64_t last_expire_s;
 };
 
 static uint64_t keyid_hash(const uint8_t id[SPA_KEYID_LEN])
@@ -508,6 +510,8 @@ static bool check_native(struct spa_doors *s, const struct knock_event *ev,
 		reject(s, d->name, &ev->saddr, rc == -EEXIST ? R_REPLAY : R_CACHE, k->name, now_s);
 		goto out;
 	}
+	memcpy(s->last_id, id, sizeof s->last_id);
+	s->last_expire_s = h.timestamp + win + 1;
 	/* Only fresh, authentic packets of this key reach its limiter:
 	 * nobody else can spend it, not even by replaying its packets. */
 	if (!rate_ok(&k->tat, mono_ms)) {
@@ -591,6 +595,8 @@ static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
 		reject(s, d->name, &ev->saddr, R_RATE, "fwknop", now_s);
 		goto out;
 	}
+	memcpy(s->last_id, id, sizeof s->last_id);
+	s->last_expire_s = msg.timestamp + win + 1;
 	if (!fwknop_msg_is_access(&msg)) {
 		char what[96];
 		snprintf(what, sizeof what, "fwknop %s messages are not supported",
@@ -609,6 +615,13 @@ static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
 out:
 	OPENSSL_cleanse(&msg, sizeof msg);
 	return ok;
+}
+
+void spa_doors_last_packet(const struct spa_doors *s, uint8_t id[32], uint64_t *expire_s)
+{
+	_Static_assert(REPLAY_ID_LEN == 32, "replay ids are 32 bytes");
+	memcpy(id, s->last_id, REPLAY_ID_LEN);
+	*expire_s = s->last_expire_s;
 }
 
 bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,

@@ -37,6 +37,11 @@ size_t spa_doors_files(const struct spa_doors *s, int *fds, size_t max);
 bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,
 		     uint64_t now_s, uint64_t mono_ms, struct grant *gr);
 
+/* The replay id of the packet behind the last grant spa_doors_check()
+ * made, and until when (wall-clock s) it is live: for the fleet-wide
+ * replay check, which the parent does. */
+void spa_doors_last_packet(const struct spa_doors *s, uint8_t id[32], uint64_t *expire_s);
+
 /* SIGHUP, in two steps so that the daemon switches all or nothing:
  * spa_doors_prepare() reads the key files of NEW_CFG (S keeps working on
  * the old config; 0 or -errno, logged), spa_doors_commit() switches S to

@@ -103,8 +103,11 @@ static uint64_t realtime_us(void)
 /* The grant goes to the parent as it is; a parent that cannot take it
  * any more is gone, and so are we.  The parent kills a worker that sends
  * a grant its check refuses, so the same check runs here first: a
- * request nobody foresaw is refused here, logged, and costs nothing. */
-static void send_grant(struct worker *w, const struct grant *gr, uint64_t captured_us)
+ * request nobody foresaw is refused here, logged, and costs nothing.  RP:
+ * what the grant used up (an SPA packet, a one-time sequence), for the
+ * fleet's claim; NULL for nothing. */
+static void send_grant(struct worker *w, const struct grant *gr, uint64_t captured_us,
+		       const struct ps_replay *rp)
 {
 	if (!grant_validate(gr, w->cfg)) {
 		const char *door = gr->door < w->cfg->ndoors ? w->cfg->doors[gr->door].name : "?";
@@ -120,6 +123,8 @@ static void send_grant(struct worker *w, const struct grant *gr, uint64_t captur
 	memcpy(&m.grant, gr, sizeof m.grant);
 	m.captured_us = captured_us;
 	m.sent_us = realtime_us();
+	if (rp)
+		m.replay = *rp;
 	int rc = privsep_send(w->a->ipc, &m);
 	if (rc < 0) {
 		log_err("worker: cannot hand a grant to the parent: %s", strerror(-rc));
@@ -175,8 +180,11 @@ static void on_packet(void *ctx, const struct knock_event *in)
 	uint64_t now = loop_now_ms();
 	if (w->spa && ev->proto == PROTO_UDP && !ev->forwarded) {
 		struct grant gr;
-		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), now, &gr))
-			send_grant(w, &gr, ev->time_us);
+		if (spa_doors_check(w->spa, ev, (uint64_t)time(NULL), now, &gr)) {
+			struct ps_replay rp = { .kind = PS_ONCE_PACKET };
+			spa_doors_last_packet(w->spa, rp.id, &rp.expire_s);
+			send_grant(w, &gr, ev->time_us, &rp);
+		}
 	}
 	if (w->max_seq_timeout_ms) {
 		struct ps_event *h = &w->history[w->hnext];
@@ -188,13 +196,16 @@ static void on_packet(void *ctx, const struct knock_event *in)
 			w->hlen++;
 	}
 	size_t n = doors_feed(w->doors, ev, now, w->grants, w->ngrants);
-	for (size_t i = 0; i < n; i++)
-		send_grant(w, &w->grants[i], ev->time_us);
+	for (size_t i = 0; i < n; i++) {
+		struct ps_replay rp = { .kind = PS_ONCE_SEQUENCE };
+		bool spent = doors_spent_id(w->doors, w->grants[i].door, rp.id);
+		send_grant(w, &w->grants[i], ev->time_us, spent ? &rp : NULL);
+	}
 	if (w->rot) {
 		size_t r = rotdoors_feed(w->rot, ev, now, (uint64_t)time(NULL), w->grants,
 					 w->ngrants);
 		for (size_t i = 0; i < r; i++)
-			send_grant(w, &w->grants[i], ev->time_us);
+			send_grant(w, &w->grants[i], ev->time_us, NULL);
 	}
 	expire_after_packet(w, now);
 }
