@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,6 +104,23 @@ static size_t find(const struct replay *r, const uint8_t id[REPLAY_ID_LEN])
 }
 
 #define TABLE_MIN      64
+
+/* The table's memory comes straight from mmap: zeroed pages, and all of
+ * it back to the kernel when a rebuild frees the old table.  From malloc,
+ * tables of a few hundred KiB freed and taken again at other sizes left
+ * holes in the heap that kept the worker's RSS creeping up. */
+static struct slot *slots_new(size_t n)
+{
+	void *p = mmap(NULL, n * sizeof(struct slot), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void slots_free(struct slot *s, size_t n)
+{
+	if (s)
+		munmap(s, n * sizeof *s);
+}
 #define SHRINK_FROM    4096            /* slots */
 #define SHRINK_AFTER_S 60
 
@@ -128,7 +146,7 @@ static int rebuild(struct replay *r, uint64_t now_s, size_t n)
 			live += old[i].expire > now_s;
 		n = table_size(r, live);
 	}
-	r->slots = calloc(n, sizeof *r->slots);
+	r->slots = slots_new(n);
 	if (!r->slots) {
 		r->slots = old;
 		return -ENOMEM;
@@ -145,7 +163,7 @@ static int rebuild(struct replay *r, uint64_t now_s, size_t n)
 		if (old[i].owner)
 			r->owned[old[i].owner - 1]++;
 	}
-	free(old);
+	slots_free(old, oldn);
 	return 0;
 }
 
@@ -483,7 +501,7 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 	while (r->max_slots < 2 * r->cap)
 		r->max_slots *= 2;
 	r->mask = TABLE_MIN - 1;
-	r->slots = calloc(TABLE_MIN, sizeof *r->slots);
+	r->slots = slots_new(TABLE_MIN);
 	if (!r->slots || RAND_bytes((unsigned char *)&r->seed, sizeof r->seed) != 1) {
 		replay_close(r);
 		return -ENOMEM;
@@ -542,6 +560,6 @@ void replay_close(struct replay *r)
 		if (r->fds[i] >= 0)
 			close(r->fds[i]);
 	free(r->path);
-	free(r->slots);
+	slots_free(r->slots, r->mask + 1);
 	free(r);
 }
