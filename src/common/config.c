@@ -17,9 +17,23 @@
 
 #include "config_internal.h"
 #include "ini.h"
+#include "log.h"
 #include "nft_render.h"
 
 /* --- diagnostics ------------------------------------------------------- */
+
+void config_diagf(config_diag_fn diag, void *ctx, int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (diag)
+		diag(ctx, level, msg);
+	else
+		log_msg(level, "%s", msg);
+}
 
 void config_report(config_diag_fn diag, void *ctx, int level,
 		   const char *name, unsigned line, const char *fmt, ...)

@@ -181,6 +181,10 @@ struct config {
 /* Where diagnostics go.  LEVEL is LOG_ERR or LOG_WARNING; MSG already
  * starts with "file:line: ".  NULL: print to stderr. */
 typedef void (*config_diag_fn)(void *ctx, int level, const char *msg);
+/* One formatted message to DIAG (CTX), or to the log when DIAG is NULL:
+ * for the loaders of files a config names (key files, secrets). */
+void config_diagf(config_diag_fn diag, void *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Reads PATH.  Returns 0 and sets *OUT, or -EINVAL (errors were reported
  * through DIAG, every one of them, not just the first) or -errno when the

@@ -230,21 +230,6 @@ const char *rotseq_protos_name(enum rotseq_protos p)
 
 /* --- secret files -------------------------------------------------------- */
 
-static void diag_out(config_diag_fn diag, void *ctx, int level, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void diag_out(config_diag_fn diag, void *ctx, int level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (diag)
-		diag(ctx, level, msg);
-	else
-		log_msg(level, "%s", msg);
-}
-
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 /* One "NAME BASE64" line of N bytes; a static reason on failure. */
@@ -314,7 +299,7 @@ int rotseq_secrets_parse(const char *name, const char *text, size_t len,
 	while ((more = secret_lines_next(&it, &line, &ll)) != 0) {
 		lineno = it.lineno;
 		if (more < 0) {
-			diag_out(diag, ctx, LOG_ERR, "%s:%u: NUL byte in secret file", name, lineno);
+			config_diagf(diag, ctx, LOG_ERR, "%s:%u: NUL byte in secret file", name, lineno);
 			bad = true;
 			continue;
 		}
@@ -326,7 +311,7 @@ int rotseq_secrets_parse(const char *name, const char *text, size_t len,
 		if (!why && n == ROTSEQ_CLIENTS_MAX)
 			why = "too many clients";
 		if (why) {
-			diag_out(diag, ctx, LOG_ERR, "%s:%u: %s", name, lineno, why);
+			config_diagf(diag, ctx, LOG_ERR, "%s:%u: %s", name, lineno, why);
 			bad = true;
 			OPENSSL_cleanse(&s, sizeof s);
 			continue;
@@ -386,7 +371,7 @@ int rotseq_secret_load_client(const char *path, config_diag_fn diag, void *ctx,
 	if (rc < 0)
 		return rc;
 	if (rc != 1) {
-		diag_out(diag, ctx, LOG_ERR, "%s: a client secret file holds exactly one "
+		config_diagf(diag, ctx, LOG_ERR, "%s: a client secret file holds exactly one "
 			 "secret, this one holds %d", path, rc);
 		rotseq_secrets_free(v, (size_t)rc);
 		return -EINVAL;

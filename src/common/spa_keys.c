@@ -20,21 +20,6 @@
 #define KEYFILE_MAX  (1 << 20)          /* bytes; far above SPA_KEYS_MAX lines */
 #define B64KEY_LEN   44                 /* base64 of 32 bytes, padded */
 
-static void diag_out(config_diag_fn diag, void *ctx, int level, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void diag_out(config_diag_fn diag, void *ctx, int level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (diag)
-		diag(ctx, level, msg);
-	else
-		log_msg(level, "%s", msg);
-}
-
 static bool name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -209,7 +194,7 @@ int spa_keys_parse(const char *name, const char *text, size_t len,
 	while ((more = secret_lines_next(&it, &line, &n)) != 0) {
 		lineno = it.lineno;
 		if (more < 0) {
-			diag_out(diag, ctx, LOG_ERR, "%s:%u: NUL byte in key file", name, lineno);
+			config_diagf(diag, ctx, LOG_ERR, "%s:%u: NUL byte in key file", name, lineno);
 			bad = true;
 			continue;
 		}
@@ -226,7 +211,7 @@ int spa_keys_parse(const char *name, const char *text, size_t len,
 		if (!why && nkeys == SPA_KEYS_MAX)
 			why = "too many keys";
 		if (why) {
-			diag_out(diag, ctx, LOG_ERR, "%s:%u: %s", name, lineno, why);
+			config_diagf(diag, ctx, LOG_ERR, "%s:%u: %s", name, lineno, why);
 			bad = true;
 			spa_key_wipe(&k);
 			continue;
@@ -263,29 +248,29 @@ int secret_file_read(const char *path, mode_t forbidden, const char *who,
 	if (fd < 0) {
 		int e = errno;
 		if (e == ELOOP)
-			diag_out(diag, ctx, LOG_ERR, "%s: is a symbolic link; key files must not "
+			config_diagf(diag, ctx, LOG_ERR, "%s: is a symbolic link; key files must not "
 				 "be links (the permission check would judge the link, not the "
 				 "file it points to): give the real path", path);
 		else
-			diag_out(diag, ctx, LOG_ERR, "%s: cannot open: %s", path, strerror(e));
+			config_diagf(diag, ctx, LOG_ERR, "%s: cannot open: %s", path, strerror(e));
 		return -e;
 	}
 	struct stat st;
 	int rc = 0;
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
-		diag_out(diag, ctx, LOG_ERR, "%s: cannot stat: %s", path, strerror(-rc));
+		config_diagf(diag, ctx, LOG_ERR, "%s: cannot stat: %s", path, strerror(-rc));
 	} else if (!S_ISREG(st.st_mode)) {
 		rc = -EINVAL;
-		diag_out(diag, ctx, LOG_ERR, "%s: not a regular file", path);
+		config_diagf(diag, ctx, LOG_ERR, "%s: not a regular file", path);
 	} else if (st.st_mode & forbidden) {
 		rc = -EPERM;
-		diag_out(diag, ctx, LOG_ERR, "%s: accessible by %s (mode %04o); "
+		config_diagf(diag, ctx, LOG_ERR, "%s: accessible by %s (mode %04o); "
 			 "it holds secret keys: chmod %s", path, who,
 			 (unsigned)(st.st_mode & 07777), forbidden & S_IRWXG ? "600" : "o-rwx");
 	} else if (st.st_size > KEYFILE_MAX) {
 		rc = -EFBIG;
-		diag_out(diag, ctx, LOG_ERR, "%s: too large for a key file", path);
+		config_diagf(diag, ctx, LOG_ERR, "%s: too large for a key file", path);
 	}
 	if (rc < 0) {
 		close(fd);
@@ -301,7 +286,7 @@ int secret_file_read(const char *path, mode_t forbidden, const char *who,
 		if (n == cap) {
 			/* Grew since fstat: refuse rather than chase it. */
 			rc = -EFBIG;
-			diag_out(diag, ctx, LOG_ERR, "%s: changed while being read", path);
+			config_diagf(diag, ctx, LOG_ERR, "%s: changed while being read", path);
 			break;
 		}
 		ssize_t r = read(fd, buf + n, cap - n);
@@ -309,7 +294,7 @@ int secret_file_read(const char *path, mode_t forbidden, const char *who,
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
-			diag_out(diag, ctx, LOG_ERR, "%s: read: %s", path, strerror(-rc));
+			config_diagf(diag, ctx, LOG_ERR, "%s: read: %s", path, strerror(-rc));
 			break;
 		}
 		if (r == 0)
@@ -365,7 +350,7 @@ int spa_key_load_client(const char *path, config_diag_fn diag, void *ctx,
 	if (rc < 0)
 		return rc;
 	if (rc != 1) {
-		diag_out(diag, ctx, LOG_ERR, "%s: a client key file holds exactly one key, "
+		config_diagf(diag, ctx, LOG_ERR, "%s: a client key file holds exactly one key, "
 			 "this one holds %d", path, rc);
 		spa_keys_free(keys, (size_t)rc);
 		return -EINVAL;

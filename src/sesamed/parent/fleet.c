@@ -99,21 +99,6 @@ static uint64_t wall_ms(void)
 
 /* --- key files ------------------------------------------------------------ */
 
-static void diagf(config_diag_fn diag, void *ctx, int level, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void diagf(config_diag_fn diag, void *ctx, int level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (diag)
-		diag(ctx, level, msg);
-	else
-		log_msg(level, "%s", msg);
-}
-
 /* The first line of TEXT, blanks around it cut: [*START, *START + *N). */
 static void first_line(const char *text, size_t len, size_t *start, size_t *n)
 {
@@ -143,7 +128,7 @@ static int key_load(const char *path, config_diag_fn diag, void *ctx, uint8_t ke
 	secret_file_free(text, len);
 	if (got != FLEET_KEY_LEN) {
 		OPENSSL_cleanse(tmp, sizeof tmp);
-		diagf(diag, ctx, LOG_ERR, "%s: not a fleet key (one line: 32 bytes in base64; "
+		config_diagf(diag, ctx, LOG_ERR, "%s: not a fleet key (one line: 32 bytes in base64; "
 		      "'sesame keygen --fleet' writes one)", path);
 		return -EINVAL;
 	}
@@ -166,7 +151,7 @@ static int password_load(const char *path, config_diag_fn diag, void *ctx, char 
 		ok = (unsigned char)text[a + i] >= 0x20 && text[a + i] != 0x7f;
 	if (!ok) {
 		secret_file_free(text, len);
-		diagf(diag, ctx, LOG_ERR, "%s: not a password (one line, 1..%d printable bytes)",
+		config_diagf(diag, ctx, LOG_ERR, "%s: not a password (one line, 1..%d printable bytes)",
 		      path, PASSWORD_MAX);
 		return -EINVAL;
 	}
@@ -185,7 +170,7 @@ static int node_name(const struct config *cfg, config_diag_fn diag, void *ctx, c
 	}
 	char host[256] = "";
 	if (gethostname(host, sizeof host - 1) < 0 || !config_fleet_node_valid(host)) {
-		diagf(diag, ctx, LOG_ERR, "%s: the host name '%.64s' cannot name this gateway in "
+		config_diagf(diag, ctx, LOG_ERR, "%s: the host name '%.64s' cannot name this gateway in "
 		      "the fleet: set Fleet_Node", cfg->path, host);
 		return -EINVAL;
 	}
