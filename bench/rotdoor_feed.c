@@ -131,7 +131,7 @@ static double feed(struct config *cfg, bool plain, uint64_t n, bool knocks, size
 				ev.dport = s[j].port;
 				ev.sport = (uint16_t)(40000 + j);
 				*grants += plain ? doors_feed(d, &ev, mono, g, 2)
-						 : rotdoors_feed(r, &ev, mono, T0, g, 2);
+						 : rotdoors_feed(r, &ev, mono, T0, g, NULL, 2);
 			}
 			i += 3;
 			continue;
@@ -139,7 +139,7 @@ static double feed(struct config *cfg, bool plain, uint64_t n, bool knocks, size
 		random_event(&ev);
 		if (i % 1000 == 0)
 			mono++;
-		*grants += plain ? doors_feed(d, &ev, mono, g, 2) : rotdoors_feed(r, &ev, mono, T0, g, 2);
+		*grants += plain ? doors_feed(d, &ev, mono, g, 2) : rotdoors_feed(r, &ev, mono, T0, g, NULL, 2);
 	}
 	double dt = now_s() - t0;
 	if (!plain)

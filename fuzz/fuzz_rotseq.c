@@ -193,7 +193,7 @@ static void property(const uint8_t *p, size_t n)
 			ev.proto = s[i].proto;
 			ev.sport = (uint16_t)(40000 + i + round * 100);
 			ev.tcpflags = TCPF_SYN;
-			got += rotdoors_feed(r, &ev, mono++, t, g, 2);
+			got += rotdoors_feed(r, &ev, mono++, t, g, NULL, 2);
 		}
 		bool want = round < nlive;
 		if (got != (want ? 1u : 0u))

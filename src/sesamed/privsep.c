@@ -105,7 +105,11 @@ static bool replay_fits(const struct ps_replay *r, const struct door *d)
 	case PS_ONCE_PACKET:
 		return door_is_spa(d) && r->expire_s != 0;
 	case PS_ONCE_SEQUENCE:
-		return d->one_time_file != NULL;
+		return d->one_time_file != NULL && r->expire_s == 0;
+	case PS_ONCE_ROTATING:
+		/* The end of a step's window is a step boundary. */
+		return door_is_rotating(d) && d->rot_period_s && r->expire_s &&
+		       r->expire_s % d->rot_period_s == 0;
 	default:
 		return false;
 	}
@@ -133,7 +137,7 @@ const char *privsep_check(const struct ps_msg *m, size_t len, const struct confi
 		if (!grant_validate(&m->grant, cfg))
 			return "grant: not a grant this door can give";
 		if (!replay_fits(&m->replay, &cfg->doors[m->grant.door]))
-			return "grant: a packet id for a door without packets";
+			return "grant: what it used up does not fit the door";
 		return NULL;
 	case PS_HISTORY:
 		if (expect != PS_EXPECT_HISTORY)

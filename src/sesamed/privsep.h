@@ -68,17 +68,28 @@ struct ps_event {
 };
 
 /* What a grant used up, for the fleet-wide "once" check: the SPA packet
- * (its replay id) or the one-time sequence.  kind 0: nothing (a static
- * knock sequence); every field zero then. */
+ * (its replay id), the one-time sequence, or the rotating sequence (a
+ * client's sequence of one time step).  kind 0: nothing (a static knock
+ * sequence); every field zero then.  A rotating sequence is a kind of its
+ * own, not PS_ONCE_SEQUENCE: it is spent only while its step is live, so
+ * its claim expires, where a one-time sequence's is for good. */
 #define PS_REPLAY_ID_LEN 32
-enum ps_once { PS_ONCE_NONE = 0, PS_ONCE_PACKET = 1, PS_ONCE_SEQUENCE = 2 };
+enum ps_once {
+	PS_ONCE_NONE = 0,
+	PS_ONCE_PACKET = 1,
+	PS_ONCE_SEQUENCE = 2,
+	PS_ONCE_ROTATING = 3,
+};
 struct ps_replay {
-	uint64_t expire_s;              /* wall clock: until when it is live;
-					 * 0 for a sequence: for good */
+	uint64_t expire_s;              /* wall clock: until when it is live
+					 * (rotating: a multiple of the door's
+					 * Sequence_Period); 0 for a one-time
+					 * sequence: for good */
 	uint32_t kind;                  /* enum ps_once */
 	uint32_t zero;                  /* no padding: the check compares bytes */
 	uint8_t id[PS_REPLAY_ID_LEN];   /* packet: the replay cache's id;
-					 * sequence: doors_spent_id() */
+					 * sequence: doors_spent_id();
+					 * rotating: struct rotdoor_spent's */
 };
 
 struct ps_msg {

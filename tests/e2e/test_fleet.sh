@@ -11,7 +11,9 @@
 # Redis by hand without the fleet key, or for a port the door does not
 # guard, or for a door outside the fleet, open nothing; a knock door on
 # gateway 1 opens gateways 2 and 3, a door with Fleet = no only its own;
-# a one-time sequence used on one gateway is refused on the others.
+# a one-time sequence used on one gateway is refused on the others, and
+# so is a rotating door's sequence (of the same time step), with Redis
+# down opened alone or refused (Fleet_Required).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_daemon.sh"
 . "$(dirname "$0")/lib_spa.sh"
@@ -22,12 +24,15 @@ FLEET_DB=3              # not the default: SELECT is part of the test
 fleet_setup 3
 ns_add_host third 3
 for i in 1 2 3; do
-	for p in 2222 2223 2224 2225; do tcp_service "$p" "$(gw_ns $i)"; done
+	for p in 2222 2223 2224 2225 2226; do tcp_service "$p" "$(gw_ns $i)"; done
 done
 export HOME=$TMP/home
 mkdir -p "$HOME"
 "$SESAME" keygen --name alice -o "$TMP/alice.key" >"$TMP/alice.line" 2>/dev/null
 install -m 0600 "$TMP/alice.line" "$TMP/spa_keys"
+"$SESAME" keygen --sequence alice -o "$TMP/alice.seq" >"$TMP/alice.seqlines" 2>/dev/null
+head -n1 "$TMP/alice.seqlines" >"$TMP/rot_secrets"
+chmod 600 "$TMP/rot_secrets"
 THIRD4=198.18.0.3
 G1=$(gw_addr 1) G2=$(gw_addr 2) G3=$(gw_addr 3)
 
@@ -52,6 +57,11 @@ doors() {  # NODE: each gateway has its own copy of the one-time list
 [once]
 	One_Time_Sequences = $TMP/once_$1
 	Open         = 2225/tcp
+	Open_Timeout = 30
+[rot]
+	Sequence_Secrets = $TMP/rot_secrets
+	Sequence_Ports   = 40000-49999
+	Open         = 2226/tcp
 	Open_Timeout = 30
 EOF
 }
@@ -226,6 +236,58 @@ check "... and is then spent on gateway 1 too" \
 	wait_until 2 log_has n1 "door once: 198.18.0.2: refused: one-time sequence already used \(used on node n2\)"
 check "... each gateway marked what it saw used in its own file" \
 	eval "grep -q '^#201' '$TMP/once_n1' && grep -q '^#201' '$TMP/once_n2' && grep -q '^#301' '$TMP/once_n1'"
+
+# Rotating sequences: one time step's sequence spent on one gateway is
+# spent on all.  The knocks of a step are printed once and sent as plain
+# knocks, so the same sequence goes to every gateway (a step stays live
+# for two more periods of 30 s).
+rot_seq() {  # [OFFSET_S]: the knocks of alice's sequence at now + OFFSET_S
+	"$SESAME" knock --secret-file "$TMP/alice.seq" --door rot --ports 40000-49999 \
+		--time-offset "${1:-0}" --test "$G1" | sed -nE 's/^  tcp ([0-9]+) .*/\1/p' | xargs
+}
+seq=$(rot_seq)
+check "rotating: alice's sequence has 4 knocks" test "$(wc -w <<<"$seq")" -eq 4
+in_cli "$SESAME" knock "$G1" $seq
+check "a rotating sequence on gateway 1 opens gateway 1" open_on 1 2226
+check "... and gateways 2 and 3" eval "open_on 2 2226 && open_on 3 2226"
+in_ns "$third_NS" "$SESAME" knock "$G2" $seq
+check "the same rotating sequence on gateway 2 (another address): refused as spent" \
+	wait_until 2 log_has n2 "door rot: $THIRD4: refused: rotating sequence already used \(used on node n1\)"
+check "... and opens nothing" not reach_from "$third_NS" "$G2" 2226
+in_ns "$third_NS" "$SESAME" knock "$G1" $seq
+check "on gateway 1 itself, the spent sequence is refused as before (local mark)" \
+	wait_until 2 log_has n1 "door rot: $THIRD4: replay of client alice's sequence .*already spent: ignored"
+check "... and opens nothing" not reach_from "$third_NS" "$G1" 2226
+key=$(redis_cli --scan --pattern 'sesame:spent:rot:*')
+check "one claim in redis for the step" test "$(wc -w <<<"$key")" -eq 1
+ttl=$(redis_cli PTTL "$key")
+check "... that expires once the step cannot be knocked anywhere (${ttl} ms)" \
+	test "$ttl" -gt 60000 -a "$ttl" -le 120000
+
+# Redis down: the next step's sequence opens gateway 2 alone; gateway 3
+# (Fleet_Required = yes) refuses it.
+count() { grep -c "$2" "$TMP/$1.log"; }
+more() { [ "$(count "$1" "$2")" -gt "$3" ]; }
+up1=$(count n1 "fleet: connected") up2=$(count n2 "fleet: connected")
+up3=$(count n3 "fleet: connected")
+down2=$(count n2 unreachable) down3=$(count n3 unreachable)
+redis_kill
+check "redis killed: gateways 2 and 3 notice" \
+	eval "wait_until 5 more n2 unreachable $down2 && wait_until 5 more n3 unreachable $down3"
+seq=$(rot_seq 30)
+in_ns "$third_NS" "$SESAME" knock "$G2" $seq
+check "redis down: a rotating sequence on gateway 2 opens it (fail-open)" \
+	wait_until 2 reach_from "$third_NS" "$G2" 2226
+check "... logged as opened here only" \
+	log_has n2 "door rot: $THIRD4: fleet replay check unavailable .*opening here only"
+check "... gateway 1 stays shut" not reach_from "$third_NS" "$G1" 2226
+in_ns "$third_NS" "$SESAME" knock "$G3" $seq
+check "redis down, Fleet_Required = yes: gateway 3 refuses a rotating sequence" \
+	wait_until 2 log_has n3 "door rot: $THIRD4: not opened: the fleet's replay check is unavailable .*Fleet_Required"
+check "... and stays shut" not reach_from "$third_NS" "$G3" 2226
+redis_start
+check "redis back: the gateways reconnect" eval \
+	"fleet_wait_up n1 $((up1 + 1)) && fleet_wait_up n2 $((up2 + 1)) && fleet_wait_up n3 $((up3 + 1))"
 
 for n in n1 n2 n3; do check "$n still runs" daemon_alive "$n"; done
 [ "$_TAP_FAILED" -eq 0 ] || show_all

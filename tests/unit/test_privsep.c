@@ -121,24 +121,48 @@ static void grant_fields_out_of_range_are_refused(void **state)
 	m = grant_msg();
 	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_READY));
 	/* A packet id only comes with a grant of an SPA door, a spent
-	 * sequence only with one of a one-time door. */
+	 * sequence only with one of a one-time door (for good), a rotating
+	 * sequence only with one of a rotating door (until a step's end). */
 	m = grant_msg();
 	m.replay.kind = PS_ONCE_PACKET;
 	m.replay.expire_s = 1;
 	m.replay.id[0] = 1;
 	assert_string_equal(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE),
-			    "grant: a packet id for a door without packets");
+			    "grant: what it used up does not fit the door");
 	m.replay.kind = PS_ONCE_NONE;           /* fields without a kind */
 	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
 	m.replay.kind = 7;
 	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
 	m.replay.kind = PS_ONCE_SEQUENCE;
+	m.replay.expire_s = 0;
 	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
 	fx.doors[0].one_time_file = "x";
 	assert_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.expire_s = 60;                 /* a one-time sequence is for good */
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.expire_s = 0;
 	m.replay.zero = 1;
 	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.zero = 0;
+	m.replay.kind = PS_ONCE_ROTATING;       /* not a rotating door */
+	m.replay.expire_s = 60;
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
 	fx.doors[0].one_time_file = NULL;
+	char secrets[] = "/etc/sesame/ssh.secrets";
+	fx.doors[0].rot_secrets = secrets;
+	fx.doors[0].rot_period_s = 30;
+	assert_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.expire_s = 0;                  /* a step is live for a while */
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.expire_s = 61;                 /* not the end of a step */
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.kind = PS_ONCE_SEQUENCE;       /* a rotating door has no list */
+	m.replay.expire_s = 0;
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	m.replay.kind = PS_ONCE_PACKET;         /* nor packets */
+	m.replay.expire_s = 60;
+	assert_non_null(privsep_check(&m, sizeof m, &fx.cfg, PS_EXPECT_NONE));
+	fx.doors[0].rot_secrets = NULL;
 	fx.doors[0].spa_format = SPA_FORMAT_SESAME;
 	m = grant_msg();
 	m.replay.kind = PS_ONCE_PACKET;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of rotdoor: rotating doors fed with knocks derived by
  * rotseq, at chosen wall-clock times — the window c-1..c+1, spent once
- * (across a restart too), wrong secrets, many clients, bound addresses. */
+ * (across a restart too), wrong secrets, many clients, bound addresses,
+ * and the id a grant's sequence goes by in the fleet. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <openssl/sha.h>
 
 #include "base64.h"
 #include "config.h"
@@ -70,15 +72,22 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct config *load(const char *extra)
+/* A config of one rotating door DOOR, its spent marks in StateDir
+ * dir/STATE (one per gateway). */
+static struct config *load_at(const char *state, const char *door, const char *extra)
 {
 	char text[1024];
-	snprintf(text, sizeof text, "[options]\nStateDir = %s/state\n[r]\n"
+	snprintf(text, sizeof text, "[options]\nStateDir = %s/%s\n[%s]\n"
 		 "sequence_secrets = %s\nsequence_period = %d\nopen = 22\n%s",
-		 dir, secrets, PERIOD, extra);
+		 dir, state, door, secrets, PERIOD, extra);
 	struct config *cfg = NULL;
 	assert_int_equal(config_parse("t.conf", text, strlen(text), NULL, NULL, &cfg), 0);
 	return cfg;
+}
+
+static struct config *load(const char *extra)
+{
+	return load_at("state", "r", extra);
 }
 
 /* The sequence the client with KEY knocks at step C (from ADDR when the
@@ -96,6 +105,7 @@ static void expected(const struct config *cfg, const uint8_t *key, size_t klen, 
 
 static uint64_t mono = 1000;
 static uint8_t knock_flags = TCPF_SYN;
+static struct rotdoor_spent last_spent;        /* of knock()'s last grant */
 
 /* Knocks SEQ from SRC at wall time UNIX_S; returns the grants. */
 static size_t knock(struct rotdoors *r, const char *src, const struct port_proto *seq,
@@ -105,17 +115,20 @@ static size_t knock(struct rotdoors *r, const char *src, const struct port_proto
 	assert_true(addr_parse(src, &ev.saddr));
 	assert_true(addr_parse("198.18.0.1", &ev.daddr));
 	struct grant g[4];
+	struct rotdoor_spent sp[4];
 	size_t n = 0;
+	memset(&last_spent, 0, sizeof last_spent);
 	for (size_t i = 0; i < len; i++) {
 		ev.dport = seq[i].port;
 		ev.proto = seq[i].proto;
 		ev.sport = (uint16_t)(40000 + i);
 		ev.tcpflags = knock_flags;
-		n += rotdoors_feed(r, &ev, mono += 10, unix_s, g + n, 4 - n);
+		n += rotdoors_feed(r, &ev, mono += 10, unix_s, g + n, sp + n, 4 - n);
 	}
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(g[i].door, 0);
 		assert_true(addr_equal(&g[i].addr, &ev.saddr));
+		last_spent = sp[i];
 	}
 	return n;
 }
@@ -253,6 +266,101 @@ static void bound_address(void **state)
 	config_free(cfg);
 }
 
+/* The id, as docs/fleet.md gives it: SHA-256 of "sesame rotating", NUL,
+ * the door's name, NUL, the secret's length (1 byte), the secret, the
+ * step (8 bytes, big-endian). */
+static void spec_id(const char *door, const uint8_t *key, size_t klen, uint64_t c,
+		    uint8_t id[32])
+{
+	uint8_t buf[256];
+	size_t n = 0;
+	memcpy(buf, "sesame rotating", 16);
+	n += 16;
+	memcpy(buf + n, door, strlen(door) + 1);
+	n += strlen(door) + 1;
+	buf[n++] = (uint8_t)klen;
+	memcpy(buf + n, key, klen);
+	n += klen;
+	for (int i = 7; i >= 0; i--)
+		buf[n++] = (uint8_t)(c >> (8 * i));
+	SHA256(buf, n, id);
+}
+
+/* What a grant spent, for the fleet: the same id on every gateway with
+ * the door and the secret, whatever the address; another for another
+ * step, client or door; live until the step leaves the window. */
+static void fleet_ids(void **state)
+{
+	(void)state;
+	struct config *a = load_at("gw1", "r", ""), *b = load_at("gw2", "r", "");
+	struct config *other = load_at("gw3", "other", "");
+	struct rotdoors *ra = NULL, *rb = NULL, *ro = NULL;
+	assert_int_equal(rotdoors_new(a, T0, &ra), 0);
+	assert_int_equal(rotdoors_new(b, T0, &rb), 0);
+	assert_int_equal(rotdoors_new(other, T0, &ro), 0);
+	uint64_t c = T0 / PERIOD;
+	struct port_proto s[CONFIG_SEQ_MAX];
+	uint8_t want[32];
+
+	expected(a, key_alice, 16, c, NULL, s);
+	assert_int_equal(knock(ra, "198.18.0.2", s, 4, T0), 1);
+	struct rotdoor_spent alice_c = last_spent;
+	spec_id("r", key_alice, 16, c, want);
+	assert_memory_equal(alice_c.id, want, 32);
+	assert_int_equal(alice_c.expire_s, (c + 2) * PERIOD);
+	/* Gateway 2 has not seen it: it opens there, under the same id,
+	 * from another address (the fleet's claim refuses it). */
+	assert_int_equal(knock(rb, "198.18.0.3", s, 4, T0), 1);
+	assert_memory_equal(last_spent.id, alice_c.id, 32);
+	assert_int_equal(last_spent.expire_s, alice_c.expire_s);
+	/* The next step, the previous step, another client. */
+	expected(a, key_alice, 16, c + 1, NULL, s);
+	assert_int_equal(knock(ra, "198.18.0.2", s, 4, T0), 1);
+	assert_memory_not_equal(last_spent.id, alice_c.id, 32);
+	spec_id("r", key_alice, 16, c + 1, want);
+	assert_memory_equal(last_spent.id, want, 32);
+	assert_int_equal(last_spent.expire_s, (c + 3) * PERIOD);
+	expected(a, key_alice, 16, c - 1, NULL, s);
+	assert_int_equal(knock(ra, "198.18.0.2", s, 4, T0), 1);
+	assert_int_equal(last_spent.expire_s, (c + 1) * PERIOD);
+	expected(a, key_bob, 20, c, NULL, s);
+	assert_int_equal(knock(ra, "198.18.0.2", s, 4, T0), 1);
+	spec_id("r", key_bob, 20, c, want);
+	assert_memory_equal(last_spent.id, want, 32);
+	assert_memory_not_equal(last_spent.id, alice_c.id, 32);
+	/* Another door with the same secrets. */
+	expected(other, key_alice, 16, c, NULL, s);
+	assert_int_equal(knock(ro, "198.18.0.2", s, 4, T0), 1);
+	spec_id("other", key_alice, 16, c, want);
+	assert_memory_equal(last_spent.id, want, 32);
+	assert_memory_not_equal(last_spent.id, alice_c.id, 32);
+	rotdoors_free(ra);
+	rotdoors_free(rb);
+	rotdoors_free(ro);
+	config_free(a);
+	config_free(b);
+	config_free(other);
+
+	/* A door binding addresses: each address knocks its own sequence,
+	 * and both spend the same thing. */
+	a = load_at("gw4", "r", "sequence_bind_address = yes\n");
+	b = load_at("gw5", "r", "sequence_bind_address = yes\n");
+	assert_int_equal(rotdoors_new(a, T0, &ra), 0);
+	assert_int_equal(rotdoors_new(b, T0, &rb), 0);
+	struct addr x, y;
+	assert_true(addr_parse("198.18.0.2", &x));
+	assert_true(addr_parse("198.18.0.3", &y));
+	expected(a, key_alice, 16, c, &x, s);
+	assert_int_equal(knock(ra, "198.18.0.2", s, 4, T0), 1);
+	expected(b, key_alice, 16, c, &y, s);
+	assert_int_equal(knock(rb, "198.18.0.3", s, 4, T0), 1);
+	assert_memory_equal(last_spent.id, alice_c.id, 32);
+	rotdoors_free(ra);
+	rotdoors_free(rb);
+	config_free(a);
+	config_free(b);
+}
+
 /* No client yet: the door loads and stays shut. */
 static void no_clients(void **state)
 {
@@ -281,6 +389,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(thousand_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(bound_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_ids, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

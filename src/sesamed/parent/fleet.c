@@ -34,6 +34,8 @@
 				 * applied in one go, so keep a batch short */
 #define PASSWORD_MAX    512
 #define BAD_LINES_PER_S 5       /* log lines about refused messages */
+#define CLOCK_SLACK_S   60      /* gateways' clocks apart, at most, for the
+				 * claim of a rotating sequence */
 
 #define ORIGINS         4096    /* grants whose node `sesame status` can name */
 
@@ -614,6 +616,7 @@ static void log_replayed(struct fleet *f, struct pending *p, const redisReply *r
 	addr_format(&p->gr.addr, a, sizeof a);
 	const char *door = p->gr.door < f->cfg->ndoors ? f->cfg->doors[p->gr.door].name : "?";
 	const char *what = p->once == PS_ONCE_PACKET ? "packet replayed" :
+			   p->once == PS_ONCE_ROTATING ? "rotating sequence already used" :
 			   "one-time sequence already used";
 	if (r && r->type == REDIS_REPLY_STRING && config_fleet_node_valid(r->str))
 		log_warn("door %s: %s: refused: %s (used on node %s)", door, a, what, r->str);
@@ -658,6 +661,21 @@ static void on_replay(redisAsyncContext *ac, void *reply, void *priv)
 	free(p);
 }
 
+/* How long the claim of a rotating sequence whose step leaves the window
+ * at EXPIRE_S (the worker's word: at most the window, three periods, from
+ * now) stays in Redis: until then, and CLOCK_SLACK_S more, since another
+ * gateway's clock, a little behind ours, accepts the step a little
+ * longer. */
+static uint64_t rotating_ttl_ms(const struct door *d, uint64_t expire_s)
+{
+	uint64_t now_s = (uint64_t)time(NULL);
+	uint64_t max_s = 3ull * d->rot_period_s;
+	uint64_t left_s = expire_s > now_s ? expire_s - now_s : 0;
+	if (left_s > max_s)
+		left_s = max_s;
+	return (left_s + CLOCK_SLACK_S) * 1000;
+}
+
 void fleet_grant(struct fleet *f, const struct grant *gr, enum ps_once once,
 		 const uint8_t *id, uint64_t expire_s)
 {
@@ -666,7 +684,7 @@ void fleet_grant(struct fleet *f, const struct grant *gr, enum ps_once once,
 		f->dispatch(f->ctx, cfg, gr);
 		return;
 	}
-	if (once != PS_ONCE_PACKET && once != PS_ONCE_SEQUENCE) {
+	if (once != PS_ONCE_PACKET && once != PS_ONCE_SEQUENCE && once != PS_ONCE_ROTATING) {
 		if (f->dispatch(f->ctx, cfg, gr) == 0)
 			publish(f, gr);
 		return;
@@ -697,6 +715,12 @@ void fleet_grant(struct fleet *f, const struct grant *gr, enum ps_once once,
 		uint64_t ttl_ms = expire_s > now_s ? (expire_s - now_s) * 1000 : 1000;
 		sent = send_cmd(f, on_replay, p, "SET %s %s NX PX %llu", p->key, f->node,
 				(unsigned long long)ttl_ms);
+	} else if (once == PS_ONCE_ROTATING) {
+		snprintf(p->key, sizeof p->key, "%s:spent:%s:%s", f->ns, cfg->doors[gr->door].name,
+			 hex);
+		sent = send_cmd(f, on_replay, p, "SET %s %s NX PX %llu", p->key, f->node,
+				(unsigned long long)rotating_ttl_ms(&cfg->doors[gr->door],
+								    expire_s));
 	} else {
 		/* A one-time sequence stays spent for good. */
 		snprintf(p->key, sizeof p->key, "%s:spent:%s:%s", f->ns, cfg->doors[gr->door].name,

@@ -15,6 +15,8 @@
  *     unreachable: granted here only, or refused with Fleet_Required;
  *   - a one-time sequence's grant likewise claims the sequence, for good
  *     (SET ns:spent:DOOR:ID node NX): spent on one gateway, spent on all;
+ *     a rotating sequence's, while its time step is live (the same, with
+ *     PX);
  *   - a static knock sequence's grant is granted and published at once.
  * Publishing is a signed message (fleet_msg.h) on the channel, and the
  * same message kept as ns:grant:DOOR:ADDR for as long as the grant lasts,
@@ -58,7 +60,8 @@ void fleet_free(struct fleet *f);
 /* A grant from our worker, valid for the fleet's config, and what it used
  * up (privsep.h): ONCE PS_ONCE_PACKET with the packet's replay ID (32
  * bytes) live until EXPIRE_S (wall clock), PS_ONCE_SEQUENCE with a
- * one-time sequence's ID (for good: EXPIRE_S 0), or PS_ONCE_NONE.
+ * one-time sequence's ID (for good: EXPIRE_S 0), PS_ONCE_ROTATING with a
+ * rotating sequence's ID, its step live until EXPIRE_S, or PS_ONCE_NONE.
  * Dispatches now, or once Redis has said the thing was not used yet. */
 void fleet_grant(struct fleet *f, const struct grant *gr, enum ps_once once,
 		 const uint8_t *id, uint64_t expire_s);

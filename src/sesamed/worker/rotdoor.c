@@ -10,8 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "log.h"
 #include "numparse.h"
@@ -248,11 +250,38 @@ static const char *offset_name(int64_t off)
 	return off < 0 ? "previous" : off > 0 ? "next" : "current";
 }
 
+/* What spending step C of CLIENT on D means to the fleet (rotdoor.h). */
+static void spent_for_fleet(const struct rot_door *d, uint32_t client, uint64_t c,
+			    struct rotdoor_spent *sp)
+{
+	static const char tag[] = "sesame rotating";     /* NUL included below */
+	const struct rotseq_secret *k = &d->sec[client];
+	uint8_t buf[sizeof tag + CONFIG_NAME_MAX + 1 + ROTSEQ_SECRET_MAX + 8];
+	size_t n = 0, name = strnlen(d->cfg->name, CONFIG_NAME_MAX - 1);
+	size_t klen = k->len < ROTSEQ_SECRET_MAX ? k->len : ROTSEQ_SECRET_MAX;
+	memcpy(buf, tag, sizeof tag);
+	n += sizeof tag;
+	memcpy(buf + n, d->cfg->name, name);
+	n += name;
+	buf[n++] = 0;
+	/* The length first: secrets of 16..64 bytes never run into the step. */
+	buf[n++] = (uint8_t)klen;
+	memcpy(buf + n, k->key, klen);
+	n += klen;
+	for (int i = 7; i >= 0; i--)
+		buf[n++] = (uint8_t)(c >> (8 * i));
+	SHA256(buf, n, sp->id);
+	OPENSSL_cleanse(buf, sizeof buf);
+	/* Step C is live while the current step is C-1, C or C+1. */
+	sp->expire_s = (c + 2) * d->cfg->rot_period_s;
+}
+
 /* The last knock of an attempt: the first of its candidates not spent yet
- * gets the grant. */
+ * gets the grant (and SP, when not NULL, what it spent). */
 static size_t complete(struct rotdoors *r, struct rot_door *d,
 		       const uint32_t *client, const uint64_t *ctr, size_t n,
-		       const struct knock_event *ev, struct grant *out, size_t room)
+		       const struct knock_event *ev, struct grant *out,
+		       struct rotdoor_spent *sp, size_t room)
 {
 	uint64_t now_c = d->counter;
 	for (size_t i = 0; i < n; i++) {
@@ -280,6 +309,8 @@ static size_t complete(struct rotdoors *r, struct rot_door *d,
 		memset(out, 0, sizeof *out);
 		out->door = d->index;
 		out->addr = ev->saddr;
+		if (sp)
+			spent_for_fleet(d, client[i], ctr[i], sp);
 		return 1;
 	}
 	return 0;
@@ -345,7 +376,7 @@ static void start(struct rotdoors *r, struct rot_door *d, uint32_t di,
 }
 
 static size_t feed_door(struct rotdoors *r, uint32_t di, const struct knock_event *ev,
-			uint64_t now, struct grant *out, size_t room)
+			uint64_t now, struct grant *out, struct rotdoor_spent *sp, size_t room)
 {
 	struct rot_door *d = &r->door[di];
 	struct rot_attempt *a = att_find(r, &ev->saddr, di);
@@ -379,7 +410,7 @@ static size_t feed_door(struct rotdoors *r, uint32_t di, const struct knock_even
 		if (kept) {
 			if ((size_t)a->stage + 1 == d->len) {
 				size_t n = complete(r, d, keep_client, keep_ctr, kept, ev,
-						    out, room);
+						    out, sp, room);
 				att_free(a);
 				return n;
 			}
@@ -409,14 +440,16 @@ static size_t feed_door(struct rotdoors *r, uint32_t di, const struct knock_even
 }
 
 size_t rotdoors_feed(struct rotdoors *r, const struct knock_event *ev, uint64_t now_ms,
-		     uint64_t unix_s, struct grant *out, size_t max)
+		     uint64_t unix_s, struct grant *out, struct rotdoor_spent *spent,
+		     size_t max)
 {
 	size_t n = 0;
 	for (uint32_t i = 0; i < r->ndoors; i++) {
 		struct rot_door *d = &r->door[i];
 		door_turn(d, unix_s);
 		if (door_accepts(d, ev))
-			n += feed_door(r, i, ev, now_ms, out + n, max - n);
+			n += feed_door(r, i, ev, now_ms, out + n, spent ? spent + n : NULL,
+				       max - n);
 	}
 	return n;
 }

@@ -22,7 +22,8 @@
  * StateDir/rotating-spent before its grant leaves (spent.h: a file of
  * fixed size, opened before the sandbox and written in place after it);
  * completing it again, from any address, is logged as a replay and opens
- * nothing.
+ * nothing.  Each grant can come with what it spent (struct rotdoor_spent),
+ * so that other gateways sharing the door's secrets refuse it too.
  */
 #ifndef SESAME_ROTDOOR_H
 #define SESAME_ROTDOOR_H
@@ -36,6 +37,18 @@
 #include "packet.h"
 
 #define ROTDOOR_SPENT_FILE "rotating-spent"
+#define ROTDOOR_SPENT_ID_LEN 32
+
+/* The sequence a grant spent: its id is SHA-256 over "sesame rotating",
+ * the door's name, the client's secret and the time step, so it is the
+ * same on every gateway with that door and secret, and differs between
+ * doors, clients and steps (and from a one-time sequence's id).  Redis
+ * sees the id, not the secret.  EXPIRE_S: the wall-clock second at which
+ * the step leaves this gateway's window of live steps. */
+struct rotdoor_spent {
+	uint8_t id[ROTDOOR_SPENT_ID_LEN];
+	uint64_t expire_s;
+};
 
 struct rotdoors;
 
@@ -54,9 +67,12 @@ void rotdoors_free(struct rotdoors *r);
 int rotdoors_spent_path(const struct config *cfg, char *buf, size_t len);
 
 /* Feeds one packet at NOW_MS (monotonic) and UNIX_S (wall clock, which
- * picks the live steps).  Writes at most MAX grants, returns how many. */
+ * picks the live steps).  Writes at most MAX grants, returns how many;
+ * SPENT (NULL: not wanted), of MAX entries too, gets what grant i spent
+ * in SPENT[i]. */
 size_t rotdoors_feed(struct rotdoors *r, const struct knock_event *ev, uint64_t now_ms,
-		     uint64_t unix_s, struct grant *out, size_t max);
+		     uint64_t unix_s, struct grant *out, struct rotdoor_spent *spent,
+		     size_t max);
 
 /* Brings every door's table to the step of UNIX_S (rotdoors_feed does it
  * on its own; for benchmarks and timers). */

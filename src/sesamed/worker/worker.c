@@ -25,6 +25,8 @@
 #include "rotdoor.h"
 #include "spa_door.h"
 
+_Static_assert(ROTDOOR_SPENT_ID_LEN == PS_REPLAY_ID_LEN, "a rotating sequence's id is a claim's");
+
 struct worker {
 	const struct worker_args *a;
 	const struct config *cfg;
@@ -37,6 +39,7 @@ struct worker {
 	struct loop_timer *expire;
 	unsigned min_seq_timeout_ms;
 	struct grant *grants;
+	struct rotdoor_spent *rot_spent;        /* what grants[i] spent, rotating */
 	size_t ngrants;
 	int status;                     /* exit status */
 	/* The newest knocks, for the next worker (privsep.h). */
@@ -104,8 +107,8 @@ static uint64_t realtime_us(void)
  * any more is gone, and so are we.  The parent kills a worker that sends
  * a grant its check refuses, so the same check runs here first: a
  * request nobody foresaw is refused here, logged, and costs nothing.  RP:
- * what the grant used up (an SPA packet, a one-time sequence), for the
- * fleet's claim; NULL for nothing. */
+ * what the grant used up (an SPA packet, a one-time or rotating
+ * sequence), for the fleet's claim; NULL for nothing. */
 static void send_grant(struct worker *w, const struct grant *gr, uint64_t captured_us,
 		       const struct ps_replay *rp)
 {
@@ -203,9 +206,13 @@ static void on_packet(void *ctx, const struct knock_event *in)
 	}
 	if (w->rot) {
 		size_t r = rotdoors_feed(w->rot, ev, now, (uint64_t)time(NULL), w->grants,
-					 w->ngrants);
-		for (size_t i = 0; i < r; i++)
-			send_grant(w, &w->grants[i], ev->time_us, NULL);
+					 w->rot_spent, w->ngrants);
+		for (size_t i = 0; i < r; i++) {
+			struct ps_replay rp = { .kind = PS_ONCE_ROTATING,
+						.expire_s = w->rot_spent[i].expire_s };
+			memcpy(rp.id, w->rot_spent[i].id, sizeof rp.id);
+			send_grant(w, &w->grants[i], ev->time_us, &rp);
+		}
 	}
 	expire_after_packet(w, now);
 }
@@ -424,7 +431,8 @@ static int setup(struct worker *w)
 		return rc;
 	w->ngrants = cfg->ndoors ? cfg->ndoors : 1;
 	w->grants = calloc(w->ngrants, sizeof *w->grants);
-	if (!w->grants)
+	w->rot_spent = calloc(w->ngrants, sizeof *w->rot_spent);
+	if (!w->grants || !w->rot_spent)
 		return -ENOMEM;
 	w->min_seq_timeout_ms = min_seq_timeout(cfg);
 	w->max_seq_timeout_ms = max_seq_timeout(cfg);
