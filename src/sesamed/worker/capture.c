@@ -83,16 +83,6 @@ static void put(struct text *t, const char *fmt, ...)
 	t->pos += (size_t)n;
 }
 
-static bool is_sequence_door(const struct door *d)
-{
-	return d->seq_len > 0 || d->one_time_file;
-}
-
-static bool is_spa_door(const struct door *d)
-{
-	return d->spa_format != SPA_FORMAT_NONE;
-}
-
 /* "(tcp dst port A or tcp dst port B)" for the ports of PROTO in D's
  * sequence, each once; false when there is none. */
 static bool put_ports(struct text *t, const struct door *d, uint8_t proto)
@@ -193,7 +183,7 @@ static bool put_door(struct text *t, const struct door *d, bool first)
 	char addr[ADDR_STRLEN];
 	bool target = d->target.family == AF_INET ||
 		      d->target.family == AF_INET6;
-	bool seq = is_sequence_door(d), spa = is_spa_door(d), rot = door_is_rotating(d);
+	bool seq = door_is_sequence(d), spa = door_is_spa(d), rot = door_is_rotating(d);
 
 	if (!seq && !spa && !rot)
 		return false;
