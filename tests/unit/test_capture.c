@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "capture_filter.h"
 #include "config.h"
 #include "spa.h"
 

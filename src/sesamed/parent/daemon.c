@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "worker/capture.h"
+#include "capture_filter.h"
 #include "config.h"
 #include "control.h"
 #include "gate.h"
