@@ -102,10 +102,4 @@ int capture_stats(struct capture *c, struct capture_stats *st);
  * logs); "" when none. */
 const char *capture_last_error(void);
 
-/* The name of the interface holding the IPv4 default route (from
- * /proc/net/route), else the IPv6 one (/proc/net/ipv6_route).  Returns 0,
- * -ENOENT when there is no default route, -ENOSPC if LEN is too small, or
- * -errno when the files cannot be read. */
-int capture_default_interface(char *buf, size_t len);
-
 #endif
