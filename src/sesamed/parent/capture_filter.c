@@ -4,40 +4,14 @@
 #include "capture_filter.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <sys/socket.h>
 
 #include "rotseq.h"
-
-/* Appends to a fixed buffer; remembers overflow instead of truncating. */
-struct text {
-	char *buf;
-	size_t len, pos;
-	bool overflow;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->pos, t->len - t->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= t->len - t->pos) {
-		t->overflow = true;
-		return;
-	}
-	t->pos += (size_t)n;
-}
+#include "strbuf.h"
 
 /* "(tcp dst port A or tcp dst port B)" for the ports of PROTO in D's
  * sequence, each once; false when there is none. */
-static bool put_ports(struct text *t, const struct door *d, uint8_t proto)
+static bool put_ports(struct strbuf *t, const struct door *d, uint8_t proto)
 {
 	const char *name = port_proto_name(proto);
 	size_t n = 0;
@@ -52,12 +26,12 @@ static bool put_ports(struct text *t, const struct door *d, uint8_t proto)
 			       d->seq[j].port == d->seq[i].port;
 		if (seen)
 			continue;
-		put(t, "%s%s dst port %u", n ? " or " : "(", name,
-		    (unsigned)d->seq[i].port);
+		strbuf_printf(t, "%s%s dst port %u", n ? " or " : "(", name,
+			      (unsigned)d->seq[i].port);
 		n++;
 	}
 	if (n)
-		put(t, ")");
+		strbuf_puts(t, ")");
 	return n > 0;
 }
 
@@ -71,23 +45,23 @@ static bool door_has_proto(const struct door *d, uint8_t proto)
 
 /* The TCP part of a sequence door.  TCPFlags is tested on IPv4 only:
  * libpcap cannot index into TCP behind an IPv6 header. */
-static void put_tcp(struct text *t, const struct door *d, bool any_port)
+static void put_tcp(struct strbuf *t, const struct door *d, bool any_port)
 {
 	uint8_t mask = d->tcpflags_set | d->tcpflags_clear;
 	bool flags = d->has_tcpflags && mask;
 
 	if (flags)
-		put(t, "(");
+		strbuf_puts(t, "(");
 	if (any_port)
-		put(t, "tcp");
+		strbuf_puts(t, "tcp");
 	else
 		put_ports(t, d, PROTO_TCP);
 	if (flags)
-		put(t, " and (ip6 or tcp[13] & 0x%02x == 0x%02x))",
-		    (unsigned)mask, (unsigned)d->tcpflags_set);
+		strbuf_printf(t, " and (ip6 or tcp[13] & 0x%02x == 0x%02x))",
+			      (unsigned)mask, (unsigned)d->tcpflags_set);
 }
 
-static void put_sequence_door(struct text *t, const struct door *d)
+static void put_sequence_door(struct strbuf *t, const struct door *d)
 {
 	bool any = d->one_time_file != NULL;
 	bool tcp = any || door_has_proto(d, PROTO_TCP);
@@ -96,10 +70,10 @@ static void put_sequence_door(struct text *t, const struct door *d)
 	if (tcp)
 		put_tcp(t, d, any);
 	if (tcp && udp)
-		put(t, " or ");
+		strbuf_puts(t, " or ");
 	if (udp) {
 		if (any)
-			put(t, "udp");
+			strbuf_puts(t, "udp");
 		else
 			put_ports(t, d, PROTO_UDP);
 	}
@@ -109,7 +83,7 @@ static void put_sequence_door(struct text *t, const struct door *d)
  * excluded ones are few and the worker tells them apart).  Without
  * TCPFlags, TCP knocks are SYNs without ACK: the range is wide, and the
  * replies to the server's own connections land in it. */
-static void put_rotating_door(struct text *t, const struct door *d)
+static void put_rotating_door(struct strbuf *t, const struct door *d)
 {
 	bool tcp = d->rot_protos != ROTSEQ_UDP, udp = d->rot_protos != ROTSEQ_TCP;
 	uint8_t set = d->has_tcpflags ? d->tcpflags_set : TCPF_SYN;
@@ -118,19 +92,19 @@ static void put_rotating_door(struct text *t, const struct door *d)
 	bool flags = mask != 0;
 
 	if (tcp) {
-		put(t, "(tcp dst portrange %u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);
+		strbuf_printf(t, "(tcp dst portrange %u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);
 		if (flags)
-			put(t, " and (ip6 or tcp[13] & 0x%02x == 0x%02x)",
-			    (unsigned)mask, (unsigned)set);
-		put(t, ")");
+			strbuf_printf(t, " and (ip6 or tcp[13] & 0x%02x == 0x%02x)",
+				      (unsigned)mask, (unsigned)set);
+		strbuf_puts(t, ")");
 	}
 	if (tcp && udp)
-		put(t, " or ");
+		strbuf_puts(t, " or ");
 	if (udp)
-		put(t, "udp dst portrange %u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);
+		strbuf_printf(t, "udp dst portrange %u-%u", (unsigned)d->rot_low, (unsigned)d->rot_high);
 }
 
-static bool put_door(struct text *t, const struct door *d, bool first)
+static bool put_door(struct strbuf *t, const struct door *d, bool first)
 {
 	char addr[ADDR_STRLEN];
 	bool target = d->target.family == AF_INET ||
@@ -140,33 +114,33 @@ static bool put_door(struct text *t, const struct door *d, bool first)
 	if (!seq && !spa && !rot)
 		return false;
 	if (!first)
-		put(t, " or ");
-	put(t, "(");
+		strbuf_puts(t, " or ");
+	strbuf_puts(t, "(");
 	if (target)
-		put(t, "dst host %s and (",
-		    addr_format(&d->target, addr, sizeof addr));
+		strbuf_printf(t, "dst host %s and (",
+			      addr_format(&d->target, addr, sizeof addr));
 	if (seq)
 		put_sequence_door(t, d);
 	if (rot)
 		put_rotating_door(t, d);
 	if (seq && spa)
-		put(t, " or ");
+		strbuf_puts(t, " or ");
 	if (spa)
-		put(t, "udp dst port %u", (unsigned)d->spa_port);
+		strbuf_printf(t, "udp dst port %u", (unsigned)d->spa_port);
 	if (target)
-		put(t, ")");
-	put(t, ")");
+		strbuf_puts(t, ")");
+	strbuf_puts(t, ")");
 	return true;
 }
 
 int capture_filter_build(const struct config *cfg, char *buf, size_t len)
 {
-	struct text t = { .buf = buf, .len = len };
+	struct strbuf t;
 	bool any = false;
 
 	if (!cfg || !buf || !len)
 		return -EINVAL;
-	buf[0] = '\0';
+	strbuf_init_fixed(&t, buf, len);
 	for (size_t i = 0; i < cfg->ndoors; i++)
 		if (put_door(&t, &cfg->doors[i], !any))
 			any = true;
@@ -175,11 +149,11 @@ int capture_filter_build(const struct config *cfg, char *buf, size_t len)
 	/* BPF sees only the first next header of IPv6; let the decoder walk
 	 * chains of extension headers (fragment included: first fragments
 	 * may be knocks, packet_decode refuses the others). */
-	put(&t, " or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44"
-		" or ip6[6] == 51 or ip6[6] == 60))");
-	if (t.overflow) {
+	strbuf_puts(&t, " or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44"
+		    " or ip6[6] == 51 or ip6[6] == 60))");
+	if (strbuf_failed(&t)) {
 		buf[0] = '\0';
 		return -ENOSPC;
 	}
-	return (int)t.pos;
+	return (int)t.len;
 }
