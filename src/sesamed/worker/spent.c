@@ -208,6 +208,24 @@ static int load(struct spent *s, int fd)
 	return rc;
 }
 
+/* Writes the header and every entry, both copies, to FD, and fsyncs it.
+ * 0 or -errno. */
+static int write_entries(struct spent *s, int fd)
+{
+	struct durable_batch b;
+	durable_batch_init(&b, fd);
+	durable_batch_add(&b, HDR, HDR_LEN);
+	for (size_t i = 0; b.rc == 0 && i < s->n; i++) {
+		struct entry *e = &s->e[i];
+		uint8_t rec[REC_LEN];
+		encode(e, e->seq, rec);
+		durable_batch_add(&b, rec, REC_LEN);
+		durable_batch_add(&b, rec, REC_LEN);
+		e->newest = 0;
+	}
+	return durable_batch_end(&b);
+}
+
 /* Writes every entry (both copies) to a new file and puts it in place. */
 static int rewrite(struct spent *s)
 {
@@ -219,24 +237,7 @@ static int rewrite(struct spent *s)
 		return -errno;
 	int rc = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -errno : 0;
 	if (rc == 0)
-		rc = durable_write_all(fd, HDR, HDR_LEN);
-	uint8_t buf[REC_LEN * 128];
-	size_t fill = 0;
-	for (size_t i = 0; rc == 0 && i < s->n; i++) {
-		struct entry *e = &s->e[i];
-		encode(e, e->seq, buf + fill);
-		memcpy(buf + fill + REC_LEN, buf + fill, REC_LEN);
-		fill += 2 * REC_LEN;
-		e->newest = 0;
-		if (fill == sizeof buf) {
-			rc = durable_write_all(fd, buf, fill);
-			fill = 0;
-		}
-	}
-	if (rc == 0 && fill)
-		rc = durable_write_all(fd, buf, fill);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
+		rc = write_entries(s, fd);
 	if (rc == 0 && rename(tmp, s->path) < 0)
 		rc = -errno;
 	if (rc < 0) {
