@@ -37,6 +37,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "be64.h"
 #include "durable.h"
 #include "log.h"
 #include "numparse.h"
@@ -264,10 +265,7 @@ size_t replay_files(const struct replay *r, int *fds, size_t max)
 
 static void record_encode(uint64_t expire, const uint8_t id[REPLAY_ID_LEN], uint8_t rec[REC_LEN])
 {
-	for (int i = 7; i >= 0; i--) {
-		rec[i] = (uint8_t)expire;
-		expire >>= 8;
-	}
+	be64_put(rec, expire);
 	memcpy(rec + 8, id, REPLAY_ID_LEN);
 	uint8_t md[32];
 	unsigned int mdlen = 0;
@@ -278,9 +276,7 @@ static void record_encode(uint64_t expire, const uint8_t id[REPLAY_ID_LEN], uint
 
 static bool record_decode(const uint8_t rec[REC_LEN], uint64_t *expire, uint8_t id[REPLAY_ID_LEN])
 {
-	uint64_t e = 0;
-	for (int i = 0; i < 8; i++)
-		e = e << 8 | rec[i];
+	uint64_t e = be64_get(rec);
 	uint8_t again[REC_LEN];
 	record_encode(e, rec + 8, again);
 	if (memcmp(again, rec, REC_LEN) != 0 || e == 0)

@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include "be64.h"
 #include "durable.h"
 #include "log.h"
 #include "numparse.h"
@@ -57,29 +58,13 @@ void spent_key(const char *door, const char *client, uint8_t key[SPENT_KEY_LEN])
 	memcpy(key, md, SPENT_KEY_LEN);
 }
 
-static void put64(uint8_t *b, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		b[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t get64(const uint8_t *b)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
 static void encode(const struct entry *e, uint64_t seq, uint8_t rec[REC_LEN])
 {
 	memset(rec, 0, REC_LEN);
 	memcpy(rec, e->key, SPENT_KEY_LEN);
-	put64(rec + 16, seq);
-	put64(rec + 24, e->top);
-	put64(rec + 32, e->mask);
+	be64_put(rec + 16, seq);
+	be64_put(rec + 24, e->top);
+	be64_put(rec + 32, e->mask);
 	uint8_t md[32];
 	sha256(rec, REC_LEN - 8, md);
 	memcpy(rec + REC_LEN - 8, md, 8);
@@ -92,9 +77,9 @@ static bool decode(const uint8_t rec[REC_LEN], struct entry *e)
 	if (memcmp(md, rec + REC_LEN - 8, 8) != 0)
 		return false;
 	memcpy(e->key, rec, SPENT_KEY_LEN);
-	e->seq = get64(rec + 16);
-	e->top = get64(rec + 24);
-	e->mask = get64(rec + 32);
+	e->seq = be64_get(rec + 16);
+	e->top = be64_get(rec + 24);
+	e->mask = be64_get(rec + 32);
 	return true;
 }
 
