@@ -6,12 +6,14 @@
 #   src/common/            shared by both programs: config parser, codecs,
 #                          addresses, logging, key files    -> libcommon.a
 #   src/sesame/            the client, `sesame`             -> build/sesame
-#   src/sesamed/           both daemon processes: entry point, event loop,
-#                          IPC protocol, capture handle, sandbox
-#   src/sesamed/parent/    the privileged parent (root): gates, control
-#                          socket, state files, worker supervision
-#   src/sesamed/worker/    the unprivileged worker: decoding, doors, SPA
-#                          checks, replay cache           -> build/sesamed
+#   src/sesamed/           both daemon processes: event loop, IPC
+#                          protocol, sandbox, crash-safe writes
+#   src/sesamed/parent/    the privileged parent (root): entry point, gates,
+#                          control socket, state files, worker supervision,
+#                          capture filter text, default route
+#   src/sesamed/worker/    the unprivileged worker: capture handle,
+#                          decoding, doors, SPA checks, replay cache
+#                                                         -> build/sesamed
 #   tests/unit/test_*.c    one cmocka binary each           -> build/tests/test_*
 #   tests/e2e/test_*.sh    e2e scripts (TAP), run by tests/run.sh
 #   fuzz/fuzz_*.c          one libFuzzer harness            -> build/fuzz/fuzz_*

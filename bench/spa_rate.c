@@ -39,6 +39,7 @@
 #include <openssl/rand.h>
 
 #include "capture.h"
+#include "capture_filter.h"
 
 #include "log.h"
 #include "numparse.h"

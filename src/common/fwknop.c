@@ -17,6 +17,7 @@
 
 #include "base64.h"
 #include "numparse.h"
+#include "strbuf.h"
 
 /* base64 of "Salted__" is "U2FsdGVkX18..."; its first 10 characters only
  * depend on those 8 bytes, so fwknop drops them from the wire. */
@@ -519,50 +520,19 @@ int fwknop_decode(const uint8_t *wire, size_t len, const struct fwknop_keys *key
 
 /* --- encoding ------------------------------------------------------------- */
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool ok;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	if (!b->ok || b->cap - b->len <= n) {
-		b->ok = false;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void sb_b64(struct sbuf *b, const char *s)
+/* Appends S in base64.  Every field is checked to be at most
+ * FWKNOP_MSG_MAX bytes long before; false if this one is not. */
+static bool put_b64(struct strbuf *b, const char *s)
 {
 	char tmp[base64_encoded_len(FWKNOP_MSG_MAX, false) + 1];
 	size_t n = strlen(s);
-	if (n > FWKNOP_MSG_MAX) {
-		b->ok = false;
-		return;
-	}
-	long e = base64_encode((const uint8_t *)s, n, tmp, sizeof tmp, false);
-	if (e < 0)
-		b->ok = false;
-	else
-		sb_put(b, tmp, (size_t)e);
-}
+	long e = n <= FWKNOP_MSG_MAX ?
+		 base64_encode((const uint8_t *)s, n, tmp, sizeof tmp, false) : -1;
 
-static void sb_ulong(struct sbuf *b, unsigned long v)
-{
-	char tmp[24];
-	if (snprintf_safe(tmp, sizeof tmp, "%lu", v))
-		sb_str(b, tmp);
-	else
-		b->ok = false;
+	if (e < 0)
+		return false;
+	strbuf_add(b, tmp, (size_t)e);
+	return true;
 }
 
 static bool msg_fields_ok(const struct fwknop_msg *m)
@@ -599,40 +569,34 @@ long fwknop_encode(const struct fwknop_msg *msg, const struct fwknop_keys *keys,
 	if (!msg_fields_ok(msg))
 		return FWKNOP_ERR_ARG;
 
+	/* In PT, not on the heap: it is the plaintext, wiped below. */
 	char pt[CT_MAX];
-	struct sbuf b = { pt, 0, sizeof pt, true };
-	pt[0] = '\0';
-	sb_str(&b, msg->rand);
-	sb_str(&b, ":");
-	sb_b64(&b, msg->username);
-	sb_str(&b, ":");
-	sb_ulong(&b, (unsigned long)msg->timestamp);
-	sb_str(&b, ":");
-	sb_str(&b, msg->version);
-	sb_str(&b, ":");
-	sb_ulong(&b, (unsigned long)msg->type);
-	sb_str(&b, ":");
-	sb_b64(&b, msg->message);
+	struct strbuf b;
+	bool ok = true;
+	strbuf_init_fixed(&b, pt, sizeof pt);
+	strbuf_printf(&b, "%s:", msg->rand);
+	ok = put_b64(&b, msg->username) && ok;
+	strbuf_printf(&b, ":%lu:%s:%lu:", (unsigned long)msg->timestamp, msg->version,
+		      (unsigned long)msg->type);
+	ok = put_b64(&b, msg->message) && ok;
 	if (msg->has_nat) {
-		sb_str(&b, ":");
-		sb_b64(&b, msg->nat_access);
+		strbuf_puts(&b, ":");
+		ok = put_b64(&b, msg->nat_access) && ok;
 	}
 	if (msg->has_server_auth) {
-		sb_str(&b, ":");
-		sb_b64(&b, msg->server_auth);
+		strbuf_puts(&b, ":");
+		ok = put_b64(&b, msg->server_auth) && ok;
 	}
-	if (type_has_timeout(msg->type)) {
-		sb_str(&b, ":");
-		sb_ulong(&b, msg->client_timeout);
-	}
+	if (type_has_timeout(msg->type))
+		strbuf_printf(&b, ":%lu", (unsigned long)msg->client_timeout);
+	ok = ok && !strbuf_failed(&b);
 	char dg[DIGEST_B64_MAX + 1];
-	if (!b.ok || !digest_b64(msg->digest, pt, b.len, dg)) {
+	if (!ok || !digest_b64(msg->digest, pt, b.len, dg)) {
 		OPENSSL_cleanse(pt, sizeof pt);
-		return b.ok ? FWKNOP_ERR_CRYPTO : FWKNOP_ERR_SPACE;
+		return ok ? FWKNOP_ERR_CRYPTO : FWKNOP_ERR_SPACE;
 	}
-	sb_str(&b, ":");
-	sb_str(&b, dg);
-	if (!b.ok) {
+	strbuf_printf(&b, ":%s", dg);
+	if (strbuf_failed(&b)) {
 		OPENSSL_cleanse(pt, sizeof pt);
 		return FWKNOP_ERR_SPACE;
 	}
@@ -713,19 +677,17 @@ int fwknop_msg_access(struct fwknop_msg *msg, const char *username, uint64_t tim
 		addr = "0.0.0.0";
 	if (!addr_parse(addr, &a))
 		return FWKNOP_ERR_ARG;
-	struct sbuf b = { msg->message, 0, sizeof msg->message, true };
-	sb_str(&b, addr);
+	struct strbuf b;
+	strbuf_init_fixed(&b, msg->message, sizeof msg->message);
+	strbuf_puts(&b, addr);
 	for (size_t i = 0; i < nports; i++) {
-		char item[16];
 		if (ports[i].port == 0 ||
-		    (ports[i].proto != PROTO_TCP && ports[i].proto != PROTO_UDP) ||
-		    !snprintf_safe(item, sizeof item, ",%s/%u",
-				   port_proto_name(ports[i].proto),
-				   (unsigned)ports[i].port))
+		    (ports[i].proto != PROTO_TCP && ports[i].proto != PROTO_UDP))
 			return FWKNOP_ERR_ARG;
-		sb_str(&b, item);
+		strbuf_printf(&b, ",%s/%u", port_proto_name(ports[i].proto),
+			      (unsigned)ports[i].port);
 	}
-	if (!b.ok)
+	if (strbuf_failed(&b))
 		return FWKNOP_ERR_ARG;
 	return parse_message(msg) == FWKNOP_OK ? FWKNOP_OK : FWKNOP_ERR_ARG;
 }

@@ -134,7 +134,7 @@ int rotseq_derive(const uint8_t *key, size_t keylen, const char *door, uint64_t 
 	return (size_t)got == length ? 0 : -ERANGE;
 }
 
-int rotseq_services_exclude(const char *path, uint8_t *excluded)
+int rotseq_services_exclude(const char *path, bool any_proto, uint8_t *excluded)
 {
 	FILE *f = fopen(path, "re");
 	if (!f)
@@ -153,7 +153,8 @@ int rotseq_services_exclude(const char *path, uint8_t *excluded)
 		if (!slash)
 			continue;
 		*slash = '\0';
-		if (strcasecmp(slash + 1, "tcp") != 0 && strcasecmp(slash + 1, "udp") != 0)
+		if (!any_proto && strcasecmp(slash + 1, "tcp") != 0 &&
+		    strcasecmp(slash + 1, "udp") != 0)
 			continue;
 		unsigned long port;
 		if (parse_ulong(pp, 1, 65535, &port))
@@ -177,7 +178,7 @@ int rotseq_door_set(const struct config *cfg, const struct door *d, const char *
 		if (door_is_spa(o) && o->spa_port)
 			rotseq_bit_set(ex, o->spa_port);
 	}
-	int rc = services ? rotseq_services_exclude(services, ex) : 0;
+	int rc = services ? rotseq_services_exclude(services, false, ex) : 0;
 	if (rc == -ENOENT)
 		rc = 0;
 	if (rc == 0)

@@ -99,10 +99,11 @@ int rotseq_derive(const uint8_t *key, size_t keylen, const char *door, uint64_t 
 int rotseq_door_set(const struct config *cfg, const struct door *d, const char *services,
 		    struct rotseq_set *out);
 
-/* Marks in EXCLUDED every port named in a services(5) file at PATH (tcp
- * or udp).  Returns 0 or -errno (a missing file is -ENOENT: the caller
- * decides). */
-int rotseq_services_exclude(const char *path, uint8_t *excluded);
+/* Marks in EXCLUDED every port named in a services(5) file at PATH: for
+ * tcp or udp, or with ANY_PROTO for any protocol.  Lines that do not parse
+ * are skipped (the file is only a list of ports to avoid).  Returns 0 or
+ * -errno (a missing file is -ENOENT: the caller decides). */
+int rotseq_services_exclude(const char *path, bool any_proto, uint8_t *excluded);
 
 /* "LOW-HIGH" or "PORT" into *LOW, *HIGH. */
 bool rotseq_parse_range(const char *s, uint16_t *low, uint16_t *high);

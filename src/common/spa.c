@@ -13,6 +13,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "be64.h"
+
 /* Body layout (offsets inside the 83 decrypted bytes). */
 enum {
 	BODY_FAMILY = 0,                /* 0 none, 4 IPv4, 6 IPv6 */
@@ -103,22 +105,6 @@ void spa_aead_free(struct spa_aead *c)
 	EVP_CIPHER_CTX_free(c->ctx);
 	EVP_CIPHER_free(c->cipher);
 	free(c);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -244,7 +230,7 @@ static void header_encode(uint8_t version, const uint8_t key[SPA_KEY_LEN],
 	out[0] = version;
 	spa_key_id(key, out + 1);
 	memcpy(out + 1 + SPA_KEYID_LEN, nonce, SPA_NONCE_LEN);
-	put_be64(out + 1 + SPA_KEYID_LEN + SPA_NONCE_LEN, ts);
+	be64_put(out + 1 + SPA_KEYID_LEN + SPA_NONCE_LEN, ts);
 }
 
 int spa_encode(struct spa_aead *c, const uint8_t key[SPA_KEY_LEN],
@@ -288,7 +274,7 @@ int spa_parse_header(const uint8_t *pkt, size_t len, struct spa_header *h)
 	h->version = pkt[0];
 	memcpy(h->key_id, pkt + 1, SPA_KEYID_LEN);
 	memcpy(h->nonce, pkt + 1 + SPA_KEYID_LEN, SPA_NONCE_LEN);
-	h->timestamp = get_be64(pkt + 1 + SPA_KEYID_LEN + SPA_NONCE_LEN);
+	h->timestamp = be64_get(pkt + 1 + SPA_KEYID_LEN + SPA_NONCE_LEN);
 	return 0;
 }
 

@@ -7,17 +7,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+void strbuf_init_fixed(struct strbuf *sb, char *buf, size_t cap)
+{
+	*sb = (struct strbuf){ .buf = buf, .cap = buf ? cap : 0, .fixed = true };
+	if (sb->cap)
+		buf[0] = '\0';
+	else
+		sb->failed = true;
+}
+
 void strbuf_fini(struct strbuf *sb)
 {
-	free(sb->buf);
+	if (!sb->fixed)
+		free(sb->buf);
 	*sb = (struct strbuf)STRBUF_INIT;
 }
 
 void strbuf_reset(struct strbuf *sb)
 {
 	sb->len = 0;
-	sb->failed = false;
-	if (sb->buf)
+	sb->failed = sb->fixed && !sb->cap;     /* no room even for "" */
+	if (sb->cap)
 		sb->buf[0] = '\0';
 }
 
@@ -32,6 +42,10 @@ static bool grow(struct strbuf *sb, size_t extra)
 	size_t need = sb->len + extra + 1;
 	if (need <= sb->cap)
 		return true;
+	if (sb->fixed) {
+		sb->failed = true;
+		return false;
+	}
 	size_t cap = sb->cap ? sb->cap : 256;
 	while (cap < need)
 		cap *= 2;

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* strbuf — a growable NUL-terminated text buffer for building nftables
- * scripts and control-socket answers.
+/* strbuf — the text builder: nftables scripts, control-socket answers,
+ * the capture filter, fwknop's plaintext.
  *
- * Errors are sticky: after an allocation failure (or a length past
- * STRBUF_MAX) every append is ignored and strbuf_failed() is true, so a
- * caller appends freely and checks once at the end.
+ * A strbuf grows on the heap (STRBUF_INIT), or writes into storage its
+ * caller owns and never grows (strbuf_init_fixed): for a text with a fixed
+ * bound, or one holding secrets that the caller wipes (a growing buffer
+ * would leave copies behind in the memory it gave back).
+ *
+ * Errors are sticky: after an allocation failure, a text that does not fit
+ * the fixed storage, or a length past STRBUF_MAX, every append is ignored
+ * and strbuf_failed() is true, so a caller appends freely and checks once
+ * at the end.  The text is always NUL-terminated; a failed append leaves
+ * what was there before it.
  */
 #ifndef SESAME_STRBUF_H
 #define SESAME_STRBUF_H
@@ -19,10 +26,16 @@ struct strbuf {
 	size_t len;
 	size_t cap;
 	bool failed;
+	bool fixed;                     /* BUF is the caller's: never grown or freed */
 };
 
-#define STRBUF_INIT { NULL, 0, 0, false }
+#define STRBUF_INIT { NULL, 0, 0, false, false }
 
+/* SB builds its text in BUF, CAP bytes the caller owns, terminator
+ * included; it starts empty.  CAP 0 (or no BUF) fails SB at once. */
+void strbuf_init_fixed(struct strbuf *sb, char *buf, size_t cap);
+/* Frees what SB allocated (nothing for fixed storage) and makes it empty
+ * and growable, as STRBUF_INIT. */
 void strbuf_fini(struct strbuf *sb);
 /* Empties SB, keeping its memory, and clears the failure. */
 void strbuf_reset(struct strbuf *sb);

@@ -69,6 +69,27 @@ int keygen_make_dirs(const char *path)
 	return 0;
 }
 
+bool keygen_path(const char *out, keygen_default_fn default_path, const char *name,
+		 char *path, size_t len)
+{
+	if (out) {
+		if (snprintf(path, len, "%s", out) >= (int)len) {
+			fprintf(stderr, "sesame keygen: path too long\n");
+			return false;
+		}
+		return true;
+	}
+	int rc = default_path(name, path, len);
+	if (rc == 0)
+		rc = keygen_make_dirs(path);
+	if (rc < 0) {
+		fprintf(stderr, "sesame keygen: cannot make the key directory for %s: %s\n",
+			path, strerror(-rc));
+		return false;
+	}
+	return true;
+}
+
 int keygen_write_file(const char *path, const char *line)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -185,24 +206,11 @@ int cmd_keygen(int argc, char **argv)
 	}
 	char path[PATH_MAX];
 	bool to_stdout = out && strcmp(out, "-") == 0;
-	if (to_stdout) {
+	if (to_stdout)
 		path[0] = '\0';
-	} else if (out) {
-		if (snprintf(path, sizeof path, "%s", out) >= (int)sizeof path) {
-			fprintf(stderr, "sesame keygen: path too long\n");
-			return 1;
-		}
-	} else {
-		int rc = server ? profile_key_path(server, path, sizeof path) :
-			spa_default_key_path(name, path, sizeof path);
-		if (rc == 0)
-			rc = keygen_make_dirs(path);
-		if (rc < 0) {
-			fprintf(stderr, "sesame keygen: cannot make the key directory for %s: %s\n",
-				path, strerror(-rc));
-			return 1;
-		}
-	}
+	else if (!keygen_path(out, server ? profile_key_path : spa_default_key_path,
+			      server ? server : name, path, sizeof path))
+		return 1;
 	struct spa_key k;
 	if (spa_key_generate(name, &k) < 0) {
 		fprintf(stderr, "sesame keygen: no randomness available\n");

@@ -18,7 +18,6 @@
 
 #include "spa_paths.h"
 #include "keygen_files.h"
-#include "numparse.h"
 #include "rotseq.h"
 #include "spa_keys.h"
 
@@ -45,6 +44,16 @@ bool keygen_sequence_wanted(int argc, char **argv)
 			return true;
 	}
 	return false;
+}
+
+/* NAME.key's path with NAME.seq: a secret of another kind, beside it. */
+static int seq_default_path(const char *name, char *buf, size_t len)
+{
+	int rc = spa_default_key_path(name, buf, len);
+	size_t n = rc == 0 ? strlen(buf) : 0;
+	if (n > 4)
+		memcpy(buf + n - 4, ".seq", 4);
+	return rc;
 }
 
 int cmd_keygen_sequence(int argc, char **argv)
@@ -80,25 +89,8 @@ int cmd_keygen_sequence(int argc, char **argv)
 		return 1;
 	}
 	char path[PATH_MAX];
-	if (out) {
-		if (!snprintf_safe(path, sizeof path, "%s", out)) {
-			fprintf(stderr, "sesame keygen: path too long\n");
-			return 1;
-		}
-	} else {
-		int rc = spa_default_key_path(name, path, sizeof path);
-		size_t n = strlen(path);
-		/* NAME.key -> NAME.seq: a secret of another kind. */
-		if (rc == 0 && n > 4)
-			memcpy(path + n - 4, ".seq", 4);
-		if (rc == 0)
-			rc = keygen_make_dirs(path);
-		if (rc < 0) {
-			fprintf(stderr, "sesame keygen: cannot make the key directory for %s: %s\n",
-				path, strerror(-rc));
-			return 1;
-		}
-	}
+	if (!keygen_path(out, seq_default_path, name, path, sizeof path))
+		return 1;
 	struct rotseq_secret s = { .len = SECRET_LEN };
 	snprintf(s.name, sizeof s.name, "%s", name);
 	if (RAND_priv_bytes(s.key, SECRET_LEN) != 1) {

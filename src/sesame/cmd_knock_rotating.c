@@ -28,7 +28,7 @@ static int knock_rotating(const struct rot_args *a)
 	if (rotseq_secret_load_client(a->secret_file, diag_stderr, NULL, &sec) < 0)
 		return 1;
 	if (a->services) {
-		int rc = rotseq_services_exclude(a->services, a->exclude);
+		int rc = rotseq_services_exclude(a->services, false, a->exclude);
 		if (rc < 0 && !(rc == -ENOENT && strcmp(a->services, ROTSEQ_SERVICES) == 0)) {
 			fprintf(stderr, "sesame knock: %s: %s\n", a->services, strerror(-rc));
 			explicit_bzero(&sec, sizeof sec);

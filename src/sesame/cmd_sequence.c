@@ -17,10 +17,11 @@
 #include "cmd.h"
 #include "config.h"
 #include "numparse.h"
+#include "rotseq.h"
 
 #define SEQUENCE_DEFAULT_N 4
 #define SEQUENCE_LOW       1024         /* below: privileged, well known */
-#define SERVICES_FILE      "/etc/services"
+#define SERVICES_FILE      ROTSEQ_SERVICES
 
 static void usage(FILE *f)
 {
@@ -32,31 +33,6 @@ static void usage(FILE *f)
 		"  -n, --count N   how many ports\n"
 		"  -u, --udp       UDP knocks (port:udp) instead of TCP\n"
 		"  -h, --help;  -V, --version\n", SEQUENCE_DEFAULT_N, CONFIG_SEQ_MAX, SEQUENCE_LOW);
-}
-
-/* Marks in LISTED every port named in the services file F ("name
- * port/proto [aliases] [# comment]").  Lines that do not parse are
- * skipped: the file is only a list of ports to avoid. */
-static void read_services(FILE *f, uint8_t *listed)
-{
-	char line[1024];
-	while (fgets(line, sizeof line, f)) {
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		char *save = NULL;
-		char *name = strtok_r(line, " \t\r\n", &save);
-		char *pp = name ? strtok_r(NULL, " \t\r\n", &save) : NULL;
-		if (!pp)
-			continue;
-		char *slash = strchr(pp, '/');
-		if (!slash)
-			continue;
-		*slash = '\0';
-		unsigned port;
-		if (parse_port(pp, &port))
-			listed[port] = 1;
-	}
 }
 
 /* A uniform random number below N (N > 0), or -1 without randomness. */
@@ -107,21 +83,20 @@ int cmd_sequence(int argc, char **argv)
 			"-h')\n", q);
 		return 1;
 	}
-	static uint8_t listed[65536];
-	FILE *f = fopen(SERVICES_FILE, "re");
-	if (!f) {
+	/* Every protocol's ports: a knock is better away from all of them. */
+	static uint8_t listed[ROTSEQ_BITMAP_BYTES];
+	int rc = rotseq_services_exclude(SERVICES_FILE, true, listed);
+	if (rc < 0) {
 		fprintf(stderr, "sesame sequence: cannot read " SERVICES_FILE ": %s\n",
-			strerror(errno));
+			strerror(-rc));
 		return 1;
 	}
-	read_services(f, listed);
-	fclose(f);
 	/* The candidates, then a partial Fisher-Yates shuffle: distinct by
 	 * construction. */
 	static uint16_t cand[65536];
 	uint32_t ncand = 0;
 	for (unsigned p = SEQUENCE_LOW; p <= 65535; p++)
-		if (!listed[p])
+		if (!rotseq_bit(listed, (uint16_t)p))
 			cand[ncand++] = (uint16_t)p;
 	if (ncand < n) {
 		fprintf(stderr, "sesame sequence: only %u ports are free of " SERVICES_FILE "\n",

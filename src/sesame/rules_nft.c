@@ -177,6 +177,18 @@ static bool family_used(const struct rules_door *rd, const struct fam *f)
 	       !(rd->forward_to->family && rd->forward_to->family != f->af);
 }
 
+/* The head of the chain on HOOK: it runs before the usual filter chains
+ * and lets established sessions through, so a grant that ends cuts no
+ * session it let open.  NOTE, when not NULL, is a comment line. */
+static void base_chain(FILE *out, const char *hook, const char *note)
+{
+	fprintf(out, "\tchain %s {\n"
+		"\t\ttype filter hook %s priority filter - 10; policy accept;\n", hook, hook);
+	if (note)
+		fprintf(out, "\t\t# %s\n", note);
+	fprintf(out, "\t\tct state established,related accept\n");
+}
+
 static void forward_chain(FILE *out, const struct rules_door *doors, size_t n)
 {
 	bool any = false;
@@ -187,10 +199,8 @@ static void forward_chain(FILE *out, const struct rules_door *doors, size_t n)
 	fprintf(out,
 		"\n\t# Forwarded connections (port forwards, published container ports):\n"
 		"\t# the ports as the client sent them, before any DNAT rewrote them.\n"
-		"\t# Runs before Docker's, libvirt's and firewalld's forward chains.\n"
-		"\tchain forward {\n"
-		"\t\ttype filter hook forward priority filter - 10; policy accept;\n"
-		"\t\tct state established,related accept\n");
+		"\t# Runs before Docker's, libvirt's and firewalld's forward chains.\n");
+	base_chain(out, "forward", NULL);
 	for (size_t i = 0; i < n; i++) {
 		const struct rules_door *rd = &doors[i];
 		if (!rd->forward)
@@ -248,11 +258,8 @@ void rules_print_nft(FILE *out, const struct rules_door *doors, size_t n,
 		o->table, o->set_size, o->table, o->table, o->table);
 	for (size_t i = 0; i < n; i++)
 		door_sets(out, &doors[i], o);
-	fprintf(out,
-		"\n\n\tchain input {\n"
-		"\t\ttype filter hook input priority filter - 10; policy accept;\n"
-		"\t\t# Sessions opened during a grant outlive it.\n"
-		"\t\tct state established,related accept\n");
+	fprintf(out, "\n\n");
+	base_chain(out, "input", "Sessions opened during a grant outlive it.");
 	for (size_t i = 0; i < n; i++) {
 		const struct rules_door *rd = &doors[i];
 		if (!guards_input(rd))

@@ -24,6 +24,39 @@ int durable_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+void durable_batch_init(struct durable_batch *b, int fd)
+{
+	b->fd = fd;
+	b->rc = 0;
+	b->fill = 0;
+}
+
+void durable_batch_add(struct durable_batch *b, const void *rec, size_t len)
+{
+	if (b->rc)
+		return;
+	if (len > sizeof b->buf - b->fill) {
+		b->rc = durable_write_all(b->fd, b->buf, b->fill);
+		b->fill = 0;
+		if (b->rc == 0 && len > sizeof b->buf)
+			b->rc = durable_write_all(b->fd, rec, len);
+		if (b->rc || len > sizeof b->buf)
+			return;
+	}
+	memcpy(b->buf + b->fill, rec, len);
+	b->fill += len;
+}
+
+int durable_batch_end(struct durable_batch *b)
+{
+	if (b->rc == 0 && b->fill)
+		b->rc = durable_write_all(b->fd, b->buf, b->fill);
+	b->fill = 0;
+	if (b->rc == 0 && fsync(b->fd) < 0)
+		b->rc = -errno;
+	return b->rc;
+}
+
 int durable_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -18,6 +18,7 @@ cat >"$TMP/probe.c" <<'EOF'
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "capture_filter.h"
 #include "numparse.h"
 #include "portspec.h"
 
@@ -112,7 +113,7 @@ nm "$BIN/libsesame.a" 2>/dev/null | grep -q __asan_ && san=-fsanitize=address,un
 # pulls in what its filter builder needs.
 pkgs=$(sed -n 's/^PKGS[[:space:]]*[:+]*=[[:space:]]*//p' "$SESAME_ROOT/Makefile" | tr '\n' ' ')
 # shellcheck disable=SC2046
-if ! cc -std=c17 -D_GNU_SOURCE $san -I"$SESAME_ROOT/src/common" -I"$SESAME_ROOT/src/sesamed" -I"$SESAME_ROOT/src/sesamed/worker" -o "$TMP/probe" "$TMP/probe.c" \
+if ! cc -std=c17 -D_GNU_SOURCE $san -I"$SESAME_ROOT/src/common" -I"$SESAME_ROOT/src/sesamed" -I"$SESAME_ROOT/src/sesamed/worker" -I"$SESAME_ROOT/src/sesamed/parent" -o "$TMP/probe" "$TMP/probe.c" \
 	"$BIN/libsesame.a" $(pkg-config --libs $pkgs) 2>"$TMP/cc.log"; then
 	cat "$TMP/cc.log"
 	not_ok "probe builds against $BIN/libsesame.a"

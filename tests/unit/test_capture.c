@@ -25,6 +25,8 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "capture_filter.h"
+#include "route.h"
 #include "config.h"
 #include "spa.h"
 
@@ -852,13 +854,13 @@ static void default_interface(void **state)
 	char buf[IF_NAMESIZE];
 
 	/* a fresh namespace has no default route */
-	assert_int_equal(capture_default_interface(buf, sizeof buf), -ENOENT);
+	assert_int_equal(route_default_interface(buf, sizeof buf), -ENOENT);
 
 	/* IPv6 only: found through ipv6_route */
 	assert_int_equal(sh("ip link add sesd6 type veth peer name sesp6 && ip link set sesp6 up && ip link set sesd6 up && "
 			    "ip -6 addr add 2001:db8:5e5::1/64 dev sesd6 nodad && "
 			    "ip -6 route add default via 2001:db8:5e5::fe dev sesd6"), 0);
-	assert_int_equal(capture_default_interface(buf, sizeof buf), 0);
+	assert_int_equal(route_default_interface(buf, sizeof buf), 0);
 	assert_string_equal(buf, "sesd6");
 
 	/* IPv4 wins, and the lowest metric among several */
@@ -868,14 +870,14 @@ static void default_interface(void **state)
 			    "ip addr add 198.18.1.1/24 dev sesd5 && "
 			    "ip route add default via 198.18.1.254 dev sesd5 metric 200 && "
 			    "ip route add default via 198.18.0.254 dev sesd4 metric 100"), 0);
-	assert_int_equal(capture_default_interface(buf, sizeof buf), 0);
+	assert_int_equal(route_default_interface(buf, sizeof buf), 0);
 	assert_string_equal(buf, "sesd4");
-	assert_int_equal(capture_default_interface(buf, 5), -ENOSPC);
+	assert_int_equal(route_default_interface(buf, 5), -ENOSPC);
 	assert_int_equal(sh("ip link del sesd4"), 0);
-	assert_int_equal(capture_default_interface(buf, sizeof buf), 0);
+	assert_int_equal(route_default_interface(buf, sizeof buf), 0);
 	assert_string_equal(buf, "sesd5");
 	assert_int_equal(sh("ip link del sesd5 && ip link del sesd6"), 0);
-	assert_int_equal(capture_default_interface(buf, sizeof buf), -ENOENT);
+	assert_int_equal(route_default_interface(buf, sizeof buf), -ENOENT);
 }
 
 int main(void)

@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "worker/capture.h"
+#include "capture_filter.h"
 #include "config.h"
 #include "control.h"
 #include "gate.h"
@@ -29,6 +30,7 @@
 #include "loop.h"
 #include "nft_render.h"
 #include "privsep.h"
+#include "route.h"
 #include "sandbox.h"
 #include "status.h"
 #include "stopstate.h"
@@ -717,7 +719,7 @@ static int start(struct daemon *dm, const struct daemon_opts *o)
 			return -EINVAL;
 		}
 	} else {
-		int rc = capture_default_interface(dm->ifname, sizeof dm->ifname);
+		int rc = route_default_interface(dm->ifname, sizeof dm->ifname);
 		if (rc < 0) {
 			log_err("no interface given and no default route (%s); use -i or Interface",
 				strerror(-rc));

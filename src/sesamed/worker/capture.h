@@ -2,9 +2,9 @@
 /* capture — libpcap front end: the packets the doors need, decoded.
  *
  * A capture is a live interface (or "any") opened in immediate mode,
- * non-blocking, with a BPF filter built from the config by
- * capture_filter_build() and locked with SO_LOCK_FILTER, so a later
- * unprivileged worker can read from it but never widen it.  A pcap
+ * non-blocking, with a BPF filter (the parent builds it from the config:
+ * capture_filter.h) locked with SO_LOCK_FILTER, so a later unprivileged
+ * worker can read from it but never widen it.  A pcap
  * savefile can be opened through the same dispatch path (tests, replay).
  *
  * Each captured frame goes through packet_decode() with the handle's link
@@ -42,10 +42,6 @@
  * frames in the same kernel buffer: fewer drops under a flood. */
 #define CAPTURE_SNAPLEN_HEADERS 256
 
-/* A filter buffer size that fits any reasonable config (hundreds of
- * doors); capture_filter_build() says -ENOSPC rather than truncate. */
-#define CAPTURE_FILTER_MAX 65536
-
 struct capture;
 
 struct capture_stats {
@@ -58,24 +54,8 @@ struct capture_stats {
 
 typedef void (*capture_fn)(void *ctx, const struct knock_event *ev);
 
-/* Writes into BUF the BPF filter text admitting exactly what the doors of
- * CFG can use:
- *   - per sequence door, "tcp dst port N" / "udp dst port N" for each of
- *     its ports; with TCPFlags, IPv4 TCP is pre-filtered on the flags
- *     (exact: a packet failing a door's TCPFlags is ignored by that door);
- *   - a One_Time_Sequences door's ports change as lines are used and the
- *     filter is locked, so such a door admits all TCP/UDP to its target;
- *   - per SPA door, "udp dst port SPA_Port";
- *   - a door with Target matches only packets to that address;
- *   - IPv6 packets whose first next header is an extension header (hop-by-
- *     hop, routing, fragment, destination options, AH), because BPF cannot
- *     walk the chain; packet_decode does.
- * Returns the text length, -ENOSPC if LEN is too small, or -EINVAL when no
- * door needs any packet. */
-int capture_filter_build(const struct config *cfg, char *buf, size_t len);
-
-/* Opens IFNAME ("any" for all interfaces) live, applies FILTER (text from
- * capture_filter_build(); NULL or "" captures everything) and locks it.
+/* Opens IFNAME ("any" for all interfaces) live, applies FILTER (BPF text;
+ * NULL or "" captures everything) and locks it.
  * Returns 0 and sets *OUT, or -errno as listed above. */
 int capture_open(const char *ifname, const char *filter, struct capture **out);
 /* The same with SNAPLEN bytes per frame (capture_snaplen(cfg)). */
@@ -121,11 +101,5 @@ int capture_stats(struct capture *c, struct capture_stats *st);
 /* The libpcap message behind the last failed call on this thread (for
  * logs); "" when none. */
 const char *capture_last_error(void);
-
-/* The name of the interface holding the IPv4 default route (from
- * /proc/net/route), else the IPv6 one (/proc/net/ipv6_route).  Returns 0,
- * -ENOENT when there is no default route, -ENOSPC if LEN is too small, or
- * -errno when the files cannot be read. */
-int capture_default_interface(char *buf, size_t len);
 
 #endif

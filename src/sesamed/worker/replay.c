@@ -37,6 +37,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "be64.h"
 #include "durable.h"
 #include "log.h"
 #include "numparse.h"
@@ -264,10 +265,7 @@ size_t replay_files(const struct replay *r, int *fds, size_t max)
 
 static void record_encode(uint64_t expire, const uint8_t id[REPLAY_ID_LEN], uint8_t rec[REC_LEN])
 {
-	for (int i = 7; i >= 0; i--) {
-		rec[i] = (uint8_t)expire;
-		expire >>= 8;
-	}
+	be64_put(rec, expire);
 	memcpy(rec + 8, id, REPLAY_ID_LEN);
 	uint8_t md[32];
 	unsigned int mdlen = 0;
@@ -278,9 +276,7 @@ static void record_encode(uint64_t expire, const uint8_t id[REPLAY_ID_LEN], uint
 
 static bool record_decode(const uint8_t rec[REC_LEN], uint64_t *expire, uint8_t id[REPLAY_ID_LEN])
 {
-	uint64_t e = 0;
-	for (int i = 0; i < 8; i++)
-		e = e << 8 | rec[i];
+	uint64_t e = be64_get(rec);
 	uint8_t again[REC_LEN];
 	record_encode(e, rec + 8, again);
 	if (memcmp(again, rec, REC_LEN) != 0 || e == 0)
@@ -297,27 +293,21 @@ static bool record_decode(const uint8_t rec[REC_LEN], uint64_t *expire, uint8_t 
 static int compact(struct replay *r, uint64_t now_s)
 {
 	int fd = r->fds[!r->active];
-	int rc = ftruncate(fd, 0) < 0 ? -errno : 0;
-	if (rc == 0)
-		rc = durable_write_all(fd, HDR, HDR_LEN);
+	if (ftruncate(fd, 0) < 0)
+		return -errno;
+	struct durable_batch b;
+	durable_batch_init(&b, fd);
+	durable_batch_add(&b, HDR, HDR_LEN);
 	size_t n = 0;
-	uint8_t buf[REC_LEN * 256];
-	size_t fill = 0;
-	for (size_t i = 0; rc == 0 && i <= r->mask; i++) {
+	for (size_t i = 0; b.rc == 0 && i <= r->mask; i++) {
 		if (r->slots[i].expire <= now_s)
 			continue;
-		record_encode(r->slots[i].expire, r->slots[i].id, buf + fill);
-		fill += REC_LEN;
+		uint8_t rec[REC_LEN];
+		record_encode(r->slots[i].expire, r->slots[i].id, rec);
+		durable_batch_add(&b, rec, REC_LEN);
 		n++;
-		if (fill == sizeof buf) {
-			rc = durable_write_all(fd, buf, fill);
-			fill = 0;
-		}
 	}
-	if (rc == 0 && fill)
-		rc = durable_write_all(fd, buf, fill);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
+	int rc = durable_batch_end(&b);
 	if (rc < 0)
 		return rc;
 	/* From here the new file holds everything: the old one may go. */

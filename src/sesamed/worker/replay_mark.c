@@ -17,25 +17,12 @@
 
 #include <openssl/evp.h>
 
+#include "be64.h"
 #include "durable.h"
 
 #define MAGIC     "sesame-mark-1\n\0"
 #define MARK_LEN  88
 #define BOOT_ID   "/proc/sys/kernel/random/boot_id"
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 static bool checksum(const uint8_t *buf, uint8_t out[8])
 {
@@ -70,9 +57,9 @@ static int write_mark(const struct replay_mark *m, bool clean)
 	uint8_t buf[MARK_LEN] = { 0 };
 	memcpy(buf, MAGIC, 16);
 	memcpy(buf + 16, m->boot, 40);
-	put64(buf + 56, clean);
-	put64(buf + 64, m->expire_mark);
-	put64(buf + 72, m->refuse_until);
+	be64_put(buf + 56, clean);
+	be64_put(buf + 64, m->expire_mark);
+	be64_put(buf + 72, m->refuse_until);
 	if (!checksum(buf, buf + 80))
 		return -EIO;
 	for (;;) {
@@ -103,10 +90,10 @@ int replay_mark_open(const char *cache_path, uint64_t now_s, struct replay_mark 
 	ssize_t n = pread(m->fd, buf, sizeof buf, 0);
 	if (n == (ssize_t)sizeof buf && memcmp(buf, MAGIC, 16) == 0 &&
 	    checksum(buf, check) && memcmp(check, buf + 80, 8) == 0) {
-		bool clean = get64(buf + 56) == 1;
+		bool clean = be64_get(buf + 56) == 1;
 		bool same_boot = m->boot[0] && memcmp(buf + 16, m->boot, 40) == 0;
-		m->expire_mark = get64(buf + 64);
-		m->refuse_until = get64(buf + 72);
+		m->expire_mark = be64_get(buf + 64);
+		m->refuse_until = be64_get(buf + 72);
 		/* Records written since the last sync are lost only when the
 		 * machine went down with them. */
 		if (!clean && !same_boot && m->expire_mark > m->refuse_until)

@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include "be64.h"
 #include "durable.h"
 #include "log.h"
 #include "numparse.h"
@@ -57,29 +58,13 @@ void spent_key(const char *door, const char *client, uint8_t key[SPENT_KEY_LEN])
 	memcpy(key, md, SPENT_KEY_LEN);
 }
 
-static void put64(uint8_t *b, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		b[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t get64(const uint8_t *b)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
 static void encode(const struct entry *e, uint64_t seq, uint8_t rec[REC_LEN])
 {
 	memset(rec, 0, REC_LEN);
 	memcpy(rec, e->key, SPENT_KEY_LEN);
-	put64(rec + 16, seq);
-	put64(rec + 24, e->top);
-	put64(rec + 32, e->mask);
+	be64_put(rec + 16, seq);
+	be64_put(rec + 24, e->top);
+	be64_put(rec + 32, e->mask);
 	uint8_t md[32];
 	sha256(rec, REC_LEN - 8, md);
 	memcpy(rec + REC_LEN - 8, md, 8);
@@ -92,9 +77,9 @@ static bool decode(const uint8_t rec[REC_LEN], struct entry *e)
 	if (memcmp(md, rec + REC_LEN - 8, 8) != 0)
 		return false;
 	memcpy(e->key, rec, SPENT_KEY_LEN);
-	e->seq = get64(rec + 16);
-	e->top = get64(rec + 24);
-	e->mask = get64(rec + 32);
+	e->seq = be64_get(rec + 16);
+	e->top = be64_get(rec + 24);
+	e->mask = be64_get(rec + 32);
 	return true;
 }
 
@@ -208,6 +193,24 @@ static int load(struct spent *s, int fd)
 	return rc;
 }
 
+/* Writes the header and every entry, both copies, to FD, and fsyncs it.
+ * 0 or -errno. */
+static int write_entries(struct spent *s, int fd)
+{
+	struct durable_batch b;
+	durable_batch_init(&b, fd);
+	durable_batch_add(&b, HDR, HDR_LEN);
+	for (size_t i = 0; b.rc == 0 && i < s->n; i++) {
+		struct entry *e = &s->e[i];
+		uint8_t rec[REC_LEN];
+		encode(e, e->seq, rec);
+		durable_batch_add(&b, rec, REC_LEN);
+		durable_batch_add(&b, rec, REC_LEN);
+		e->newest = 0;
+	}
+	return durable_batch_end(&b);
+}
+
 /* Writes every entry (both copies) to a new file and puts it in place. */
 static int rewrite(struct spent *s)
 {
@@ -219,24 +222,7 @@ static int rewrite(struct spent *s)
 		return -errno;
 	int rc = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -errno : 0;
 	if (rc == 0)
-		rc = durable_write_all(fd, HDR, HDR_LEN);
-	uint8_t buf[REC_LEN * 128];
-	size_t fill = 0;
-	for (size_t i = 0; rc == 0 && i < s->n; i++) {
-		struct entry *e = &s->e[i];
-		encode(e, e->seq, buf + fill);
-		memcpy(buf + fill + REC_LEN, buf + fill, REC_LEN);
-		fill += 2 * REC_LEN;
-		e->newest = 0;
-		if (fill == sizeof buf) {
-			rc = durable_write_all(fd, buf, fill);
-			fill = 0;
-		}
-	}
-	if (rc == 0 && fill)
-		rc = durable_write_all(fd, buf, fill);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
+		rc = write_entries(s, fd);
 	if (rc == 0 && rename(tmp, s->path) < 0)
 		rc = -errno;
 	if (rc < 0) {
