@@ -17,6 +17,13 @@ int cmd_open(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_sequence(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
+/* The rotating and one-time forms of `sesame knock` (--secret-file,
+ * --one-time) and `sesame keygen --sequence`, in files of their own:
+ * cmd_knock() and cmd_keygen() hand over to them (knock_rotating_wanted(),
+ * keygen_sequence_wanted()). */
+int cmd_knock_rotating(int argc, char **argv);
+bool keygen_sequence_wanted(int argc, char **argv);
+int cmd_keygen_sequence(int argc, char **argv);
 
 /* What every subcommand shares, so each says things the same way.  Every
  * message starts with "sesame CMD: "; a bad command line exits 1.

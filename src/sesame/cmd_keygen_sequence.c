@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "cmd.h"
 #include "spa_paths.h"
 #include "keygen_files.h"
 #include "rotseq.h"

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "cmd.h"
 #include "knock_rotating.h"
 #include "knock_send.h"
 #include "onetime.h"

@@ -22,8 +22,4 @@ typedef int (*keygen_default_fn)(const char *name, char *buf, size_t len);
 bool keygen_path(const char *out, keygen_default_fn default_path, const char *name,
 		 char *path, size_t len);
 
-/* `sesame keygen --sequence NAME [-o FILE]` (cmd_keygen_sequence.c). */
-bool keygen_sequence_wanted(int argc, char **argv);
-int cmd_keygen_sequence(int argc, char **argv);
-
 #endif

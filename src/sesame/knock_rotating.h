@@ -26,6 +26,10 @@ struct rot_args {
 	bool verbose, test;
 };
 
+/* True when ARGV asks for a rotating (--secret-file) or one-time
+ * (--one-time) knock, which cmd_knock_rotating() handles. */
+bool knock_rotating_wanted(int argc, char **argv);
+
 /* The defaults, EXCLUDE (ROTSEQ_BITMAP_BYTES) cleared and used. */
 void knock_rotating_defaults(struct rot_args *a, uint8_t *exclude);
 

@@ -20,9 +20,4 @@ int knock_send(const char *host, int family, const struct port_proto *hits, size
 int knock_print_test(const char *host, int family, const struct port_proto *hits, size_t n,
 		     unsigned delay_ms);
 
-/* True when ARGV asks for a rotating (--secret-file) or one-time
- * (--one-time) knock, which cmd_knock_rotating() handles. */
-bool knock_rotating_wanted(int argc, char **argv);
-int cmd_knock_rotating(int argc, char **argv);
-
 #endif
