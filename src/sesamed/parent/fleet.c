@@ -116,15 +116,26 @@ static void first_line(const char *text, size_t len, size_t *start, size_t *n)
 	*n = b - a;
 }
 
+/* Reads PATH (a secret: no access for others) and finds its first line,
+ * blanks trimmed, at *START, *N bytes long.  The caller frees TEXT with
+ * secret_file_free().  0 or -errno (reported through DIAG). */
+static int first_line_read(const char *path, config_diag_fn diag, void *ctx, char **text,
+			   size_t *len, size_t *start, size_t *n)
+{
+	int rc = secret_file_read(path, S_IRWXO, "others", diag, ctx, text, len);
+	if (rc < 0)
+		return rc;
+	first_line(*text, *len, start, n);
+	return 0;
+}
+
 static int key_load(const char *path, config_diag_fn diag, void *ctx, uint8_t key[FLEET_KEY_LEN])
 {
 	char *text = NULL;
-	size_t len = 0;
-	int rc = secret_file_read(path, S_IRWXO, "others", diag, ctx, &text, &len);
+	size_t len = 0, a, n;
+	int rc = first_line_read(path, diag, ctx, &text, &len, &a, &n);
 	if (rc < 0)
 		return rc;
-	size_t a, n;
-	first_line(text, len, &a, &n);
 	uint8_t tmp[64];
 	long got = base64_decode(text + a, n, tmp, sizeof tmp);
 	secret_file_free(text, len);
@@ -142,12 +153,10 @@ static int key_load(const char *path, config_diag_fn diag, void *ctx, uint8_t ke
 static int password_load(const char *path, config_diag_fn diag, void *ctx, char **out)
 {
 	char *text = NULL;
-	size_t len = 0;
-	int rc = secret_file_read(path, S_IRWXO, "others", diag, ctx, &text, &len);
+	size_t len = 0, a, n;
+	int rc = first_line_read(path, diag, ctx, &text, &len, &a, &n);
 	if (rc < 0)
 		return rc;
-	size_t a, n;
-	first_line(text, len, &a, &n);
 	bool ok = n > 0 && n <= PASSWORD_MAX;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = (unsigned char)text[a + i] >= 0x20 && text[a + i] != 0x7f;
