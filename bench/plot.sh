@@ -7,8 +7,10 @@
 #       per-round samples bench/run.sh keeps (DIR/KEY.lat, ms, one a line).
 #   bench/plot.sh scale FILE OUT.png
 #       the scale curves of bench/scale.sh: FILE has lines
-#       "PANEL<TAB>N<TAB>VALUE<TAB>UNIT" (PANEL: doors, attempts, keys,
-#       grants); one panel per PANEL, log-scale N.
+#       "PANEL<TAB>N<TAB>VALUE<TAB>UNIT[<TAB>SERIES]" (PANEL: doors,
+#       attempts, keys, grants); one panel per PANEL, log-scale N, and one
+#       curve per SERIES in a panel (with a key when there are several,
+#       e.g. the same figure before and after a change).
 # PLOT_NOTE=TEXT adds TEXT to the title (e.g. how the runs were made).
 # Exit 0 with nothing drawn (and a note on stderr) when there is no data.
 set -u
@@ -66,6 +68,18 @@ plot_scale() {
 		awk -F'\t' -v p="$p" '$1 == p { print $2, $3 }' "$src" >"$work/$p.dat"
 		[ -s "$work/$p.dat" ] && panels+=("$p")
 	done
+	# curves PANEL: the plot command for its series, one file each.
+	curves() {
+		local s i=0 cmd=""
+		while IFS= read -r s; do
+			i=$((i + 1))
+			awk -F'\t' -v p="$1" -v s="$s" '$1 == p && $5 == s { print $2, $3 }' "$src" \
+				>"$work/$1.$i.dat"
+			cmd="$cmd${cmd:+, }'$work/$1.$i.dat' using 1:2 with linespoints lw 2 pt 7 title '${s//\'/}'"
+		done < <(awk -F'\t' -v p="$1" '$1 == p && !seen[$5]++ { print $5 }' "$src")
+		[ "$i" -gt 1 ] && echo "set key top left" || echo "set key off"
+		echo "plot $cmd"
+	}
 	[ ${#panels[@]} -gt 0 ] || return 0
 	{
 		echo "set terminal pngcairo size 1100,800 font 'sans,10' noenhanced"
@@ -84,7 +98,7 @@ plot_scale() {
 			if [ "$p" = doors ]; then echo "set logscale y 10; set yrange [*:*]"
 			else echo "unset logscale y; set yrange [0:*]"; fi
 			echo "set ylabel '$ylabel'"
-			echo "plot '$work/$p.dat' using 1:2 with linespoints lw 2 pt 7"
+			curves "$p"
 		done
 		echo "unset multiplot"
 	} | gnuplot

@@ -361,6 +361,83 @@ static void fleet_ids(void **state)
 	config_free(b);
 }
 
+/* Door DOOR's sequence of client KEY at step C. */
+static void expected_door(const struct config *cfg, size_t door, const uint8_t *key,
+			  size_t klen, uint64_t c, struct port_proto *out)
+{
+	const struct door *d = &cfg->doors[door];
+	struct rotseq_set set;
+	assert_int_equal(rotseq_door_set(cfg, d, ROTSEQ_SERVICES, &set), 0);
+	assert_int_equal(rotseq_derive(key, klen, d->name, c, NULL, &set,
+				       (enum rotseq_protos)d->rot_protos, d->rot_length, out), 0);
+	rotseq_set_fini(&set);
+}
+
+/* The grants of SEQ knocked at UNIX_S; each must be DOOR's. */
+static size_t knock_door(struct rotdoors *r, const char *src, const struct port_proto *seq,
+			 uint64_t unix_s, uint32_t door)
+{
+	struct knock_event ev = { 0 };
+	assert_true(addr_parse(src, &ev.saddr));
+	assert_true(addr_parse("198.18.0.1", &ev.daddr));
+	struct grant g[4];
+	size_t n = 0;
+	for (size_t i = 0; i < 4; i++) {
+		ev.dport = seq[i].port;
+		ev.proto = seq[i].proto;
+		ev.sport = (uint16_t)(41000 + i);
+		ev.tcpflags = TCPF_SYN;
+		n += rotdoors_feed(r, &ev, mono += 10, unix_s, g + n, NULL, 4 - n);
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(g[i].door, door);
+	return n;
+}
+
+/* Two doors of different periods (30 and 45 s): each turns at its own
+ * steps, and the ports of a door's new step are taken at once (the
+ * bitmap in front of the doors is the union of theirs). */
+static void doors_turn_at_their_own_steps(void **state)
+{
+	(void)state;
+	char extra[256];
+	snprintf(extra, sizeof extra, "[s]\nsequence_secrets = %s\nsequence_period = 45\n"
+		 "open = 23\n", secrets);
+	struct config *cfg = load(extra);
+	assert_int_equal(cfg->ndoors, 2);
+	struct rotdoors *r = NULL;
+	assert_int_equal(rotdoors_new(cfg, T0, &r), 0);
+	uint64_t c30 = T0 / PERIOD, c45 = T0 / 45;
+	struct port_proto s[CONFIG_SEQ_MAX];
+	expected_door(cfg, 1, key_alice, 16, c45, s);
+	assert_int_equal(knock_door(r, "198.18.0.2", s, T0, 1), 1);
+	expected_door(cfg, 0, key_alice, 16, c30, s);
+	assert_int_equal(knock_door(r, "198.18.0.2", s, T0, 0), 1);
+	/* Not live yet. */
+	expected_door(cfg, 0, key_bob, 20, c30 + 2, s);
+	assert_int_equal(knock_door(r, "198.18.0.3", s, T0, 0), 0);
+	expected_door(cfg, 1, key_bob, 20, c45 + 2, s);
+	assert_int_equal(knock_door(r, "198.18.0.3", s, T0, 1), 0);
+	/* r turns, s does not. */
+	uint64_t t1 = T0 + 30;
+	assert_int_equal(t1 / PERIOD, c30 + 1);
+	assert_int_equal(t1 / 45, c45);
+	expected_door(cfg, 0, key_bob, 20, c30 + 2, s);
+	assert_int_equal(knock_door(r, "198.18.0.3", s, t1, 0), 1);
+	expected_door(cfg, 1, key_bob, 20, c45 + 2, s);
+	assert_int_equal(knock_door(r, "198.18.0.3", s, t1, 1), 0);
+	/* s turns, r does not. */
+	uint64_t t2 = T0 + 45;
+	assert_int_equal(t2 / PERIOD, c30 + 1);
+	assert_int_equal(t2 / 45, c45 + 1);
+	assert_int_equal(knock_door(r, "198.18.0.4", s, t2, 1), 1);
+	/* The clock set back: both back to their earlier steps. */
+	expected_door(cfg, 0, key_alice, 16, c30 - 1, s);
+	assert_int_equal(knock_door(r, "198.18.0.5", s, T0, 0), 1);
+	rotdoors_free(r);
+	config_free(cfg);
+}
+
 /* No client yet: the door loads and stays shut. */
 static void no_clients(void **state)
 {
@@ -386,6 +463,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(window_and_spent, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_secret_and_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(doors_turn_at_their_own_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(thousand_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(bound_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_clients, setup, teardown),

@@ -671,6 +671,74 @@ static void test_shared_port_logs_the_right_door(void **state)
 	spa_doors_free(s);
 }
 
+/* Among many doors, a packet reaches the SPA doors of its port only, and
+ * a refusal before the key is known names the first native door of the
+ * port, whatever comes after it. */
+static void test_port_among_many_doors(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	struct spa_key carol;
+	assert_int_equal(spa_key_generate("carol", &carol), 0);
+	char keys3[160], line[SPA_KEYLINE_MAX];
+	snprintf(keys3, sizeof keys3, "%s/keys3", dir);
+	keyline(&carol, line, sizeof line);
+	write_file(keys3, line, 0600);
+	struct door *many = calloc(N, sizeof *many);
+	assert_non_null(many);
+	for (size_t i = 0; i < N; i++) {
+		/* Knock doors, one of them on the SPA port itself. */
+		snprintf(many[i].name, sizeof many[i].name, "k%zu", i);
+		many[i].seq[0] = (struct port_proto){ (uint16_t)(i == 7 ? 62201 : 20000 + i),
+						      PROTO_UDP };
+		many[i].seq_len = 1;
+	}
+	many[100] = doors[0];                   /* ssh, native, 62201 */
+	many[150] = doors[2];                   /* any, native, 62203 */
+	many[200] = doors[0];
+	snprintf(many[200].name, sizeof many[200].name, "late");
+	many[200].spa_keys = keys3;
+	many[250] = doors[3];                   /* fwk, 62201 */
+	struct config c = cfg;
+	c.doors = many;
+	c.ndoors = N;
+	struct spa_doors *s;
+	assert_int_equal(spa_doors_new(&c, &s), 0);
+
+	uint8_t p[SPA_PACKET_LEN];
+	struct grant gr;
+	packet(&carol, NOW, NULL, NULL, 0, p);
+	struct knock_event ev = event(src(), 62201, p, sizeof p);
+	assert_true(check(s, &ev, NOW, &gr));
+	assert_int_equal(gr.door, 200);
+	packet(&alice, NOW, NULL, NULL, 0, p);
+	ev = event(src(), 62201, p, sizeof p);
+	assert_true(check(s, &ev, NOW, &gr));
+	assert_int_equal(gr.door, 100);
+	packet_for(62203, NULL, &bob, NOW, NULL, NULL, 0, p);
+	ev = event(src(), 62203, p, sizeof p);
+	assert_true(check(s, &ev, NOW, &gr));
+	assert_int_equal(gr.door, 150);
+	/* No SPA door on a knock door's port. */
+	ev = event(src(), 20001, p, sizeof p);
+	assert_false(check(s, &ev, NOW, &gr));
+	struct spa_stats st;
+	spa_doors_stats(s, &st);
+	assert_int_equal(st.seen, 3);
+
+	packet(&mallory, NOW, NULL, NULL, 0, p);
+	struct addr from = src();
+	char a[ADDR_STRLEN], want[128];
+	addr_format(&from, a, sizeof a);
+	snprintf(want, sizeof want, "door ssh: %s: SPA refused: unknown key id", a);
+	ev = event(from, 62201, p, sizeof p);
+	assert_false(check(s, &ev, NOW, &gr));
+	assert_int_equal(log_count(want), 1);
+	spa_doors_free(s);
+	free(many);
+	unlink(keys3);
+}
+
 static void test_log_limit(void **state)
 {
 	(void)state;
@@ -881,6 +949,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_key_files_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_two_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fwknop_door, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_among_many_doors, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,9 +2,26 @@
 /* door — see door.h; the rules are spelled out in docs/knocking.md.
  *
  * Per packet: a bitmap answers "is this port/proto a step of any door" in
- * one load, so noise costs almost nothing; then each door whose sequence
- * holds the port looks up the source's attempt (one hash probe) and
- * decides.  Nothing is allocated here after doors_new().
+ * one load, so noise costs almost nothing; then the port index (portidx.h)
+ * names the doors whose current sequence holds the port, and each of them
+ * looks up the source's attempt (one hash probe) and decides.  A knock
+ * costs O(doors using its port), not O(doors).  Nothing is allocated here
+ * after doors_new().
+ *
+ * Why the index changes nothing but the cost: a door is concerned by a
+ * packet only if its current sequence holds the packet's (port,
+ * protocol) (door_accepts() says so, and still checks it).  A packet to
+ * any other port is not a mistake for that door: it neither ends nor
+ * counts the source's attempt there (docs/knocking.md), so the doors the
+ * index leaves out are exactly the doors a scan of all of them would
+ * have skipped.  A wrong port for door D is a port of D's own sequence
+ * out of turn, and is therefore indexed under D.  The doors come out
+ * ascending and each once, as the scan met them, so grants, the attempt
+ * table's evictions (shared by all doors) and the log lines keep their
+ * order.  Only a one-time door completing changes a sequence between
+ * builds; the index is then rebuilt after the packet, not during it: the
+ * doors after it on the packet's list are unchanged, and the door itself
+ * has had its turn.
  */
 #include "door.h"
 
@@ -20,6 +37,7 @@
 #include "attempts.h"
 #include "log.h"
 #include "onetime.h"
+#include "portidx.h"
 
 struct door_state {
 	const struct door *cfg;
@@ -42,6 +60,9 @@ struct doors {
 	/* Bit per port, [0] TCP, [1] UDP: set when some door's current
 	 * sequence holds that port. */
 	uint8_t portmap[2][65536 / 8];
+	/* (protocol, port) -> the doors whose current sequence holds it. */
+	struct portidx *idx;
+	bool idx_stale;                 /* a sequence changed: rebuild */
 	/* Flood mode: lines about stage-1 attempts ("stage 1", and their
 	 * timeouts and mistakes: one or two per spoofed packet, ~2 us each
 	 * to write) are written up to STAGE1_LINES a window; past that, or
@@ -139,9 +160,13 @@ static int proto_slot(uint8_t proto)
 	return proto == PROTO_TCP ? 0 : proto == PROTO_UDP ? 1 : -1;
 }
 
-static void portmap_build(struct doors *d)
+/* The bitmap and the index, from every door's current sequence.  The
+ * index was sized by doors_build() for the longest sequence each door
+ * can have, so this cannot run out of room. */
+static void index_build(struct doors *d)
 {
 	memset(d->portmap, 0, sizeof d->portmap);
+	portidx_reset(d->idx);
 	for (size_t i = 0; i < d->ndoors; i++) {
 		const struct door_state *ds = &d->door[i];
 		if (!ds->sequence || ds->disabled)
@@ -150,8 +175,24 @@ static void portmap_build(struct doors *d)
 			int p = proto_slot(ds->seq[k].proto);
 			if (p >= 0)
 				d->portmap[p][ds->seq[k].port / 8] |= (uint8_t)(1u << (ds->seq[k].port % 8));
+			(void)portidx_add(d->idx, ds->seq[k].proto, ds->seq[k].port, (uint32_t)i);
 		}
 	}
+	portidx_seal(d->idx);
+	d->idx_stale = false;
+}
+
+/* Room in the index for every step every door may have: a one-time
+ * door's later sequences may be longer than its current one. */
+static size_t index_cap(const struct doors *d)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < d->ndoors; i++) {
+		const struct door_state *ds = &d->door[i];
+		if (ds->sequence)
+			cap += ds->cfg->one_time_file ? CONFIG_SEQ_MAX : ds->seq_len;
+	}
+	return cap;
 }
 
 static bool portmap_has(const struct doors *d, const struct knock_event *ev)
@@ -262,11 +303,18 @@ static int doors_build(const struct config *cfg, struct doors **out)
 	} else if (err == -ENOMEM) {
 		log_err("door state: %s", strerror(-err));
 	}
+	if (!err) {
+		/* At most CONFIG_DOORS_MAX doors of CONFIG_SEQ_MAX steps from
+		 * a file; anything past PORTIDX_MAX is refused, not wrapped. */
+		err = portidx_new(index_cap(d), &d->idx);
+		if (err)
+			log_err("door index of %zu steps: %s", index_cap(d), strerror(-err));
+	}
 	if (err) {
 		doors_free(d);
 		return err;
 	}
-	portmap_build(d);
+	index_build(d);
 	*out = d;
 	return 0;
 }
@@ -290,6 +338,7 @@ void doors_free(struct doors *d)
 	if (!d)
 		return;
 	attempts_free(d->att);
+	portidx_free(d->idx);
 	for (size_t i = 0; i < d->ndoors; i++)
 		if (d->door[i].ot_fd >= 0)
 			close(d->door[i].ot_fd);
@@ -360,7 +409,8 @@ static void onetime_advance(struct doors *d, uint32_t i)
 		log_err("door %s: the used sequence is still unmarked in %s; door disabled",
 			ds->cfg->name, file);
 	}
-	portmap_build(d);
+	/* Not now: doors_feed() is walking the index (see the top). */
+	d->idx_stale = true;
 }
 
 /* Completion: one grant (if there is room) and the attempt ends. */
@@ -477,10 +527,15 @@ size_t doors_feed(struct doors *d, const struct knock_event *ev, uint64_t now_ms
 	decision_report(d, now_ms);
 	if (!portmap_has(d, ev))
 		return 0;
-	size_t n = 0;
-	for (uint32_t i = 0; i < d->ndoors; i++)
+	size_t n = 0, nd;
+	const uint32_t *ids = portidx_find(d->idx, ev->proto, ev->dport, &nd);
+	for (size_t k = 0; k < nd; k++) {
+		uint32_t i = ids[k];
 		if (door_accepts(&d->door[i], ev))
 			n += feed_door(d, i, ev, now_ms, out + n, max - n);
+	}
+	if (d->idx_stale)
+		index_build(d);
 	return n;
 }
 

@@ -1,6 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rotdoor — see rotdoor.h; the derivation is rotseq.c's, the rules are in
- * docs/rotating.md. */
+ * docs/rotating.md.
+ *
+ * Per packet: one bitmap, the union of every door's, stops a packet to
+ * no rotating door's port, whatever the number of doors; a packet that
+ * passes is offered to each door, which tests its own bitmap (a bit per
+ * door: its ports change every period, and a bound door's are its whole
+ * allowed set, so a port -> doors index would be rebuilt at every step
+ * and could hold doors x ports entries).  Every door is brought to the
+ * packet's time step before, as when each door turned on its own: the
+ * span of wall-clock seconds in which no door has a step to turn is
+ * kept, and outside it every door turns. */
 #include "rotdoor.h"
 
 #include <errno.h>
@@ -66,6 +76,11 @@ struct rotdoors {
 	size_t nsets;                   /* power of two */
 	uint64_t seed;
 	struct spent *spent;
+	/* Every door's portmap ORed, and the seconds [from, until) in which
+	 * it holds (every door's step is the same throughout). */
+	uint8_t anymap[2][ROTSEQ_BITMAP_BYTES];
+	uint64_t from_s, until_s;
+	bool turned;
 };
 
 static int proto_slot(uint8_t proto)
@@ -186,8 +201,21 @@ static void door_turn(struct rot_door *d, uint64_t unix_s)
 
 void rotdoors_turn(struct rotdoors *r, uint64_t unix_s)
 {
-	for (size_t i = 0; i < r->ndoors; i++)
-		door_turn(&r->door[i], unix_s);
+	memset(r->anymap, 0, sizeof r->anymap);
+	r->from_s = 0;
+	r->until_s = UINT64_MAX;
+	for (size_t i = 0; i < r->ndoors; i++) {
+		struct rot_door *d = &r->door[i];
+		door_turn(d, unix_s);
+		for (int p = 0; p < 2; p++)
+			for (size_t b = 0; b < ROTSEQ_BITMAP_BYTES; b++)
+				r->anymap[p][b] |= d->portmap[p][b];
+		if (d->from_s > r->from_s)
+			r->from_s = d->from_s;
+		if (d->until_s < r->until_s)
+			r->until_s = d->until_s;
+	}
+	r->turned = true;
 }
 
 /* The sequence of candidate (CLIENT, C) for knocks from ADDR: from the
@@ -443,14 +471,16 @@ size_t rotdoors_feed(struct rotdoors *r, const struct knock_event *ev, uint64_t 
 		     uint64_t unix_s, struct grant *out, struct rotdoor_spent *spent,
 		     size_t max)
 {
+	if (!r->turned || unix_s < r->from_s || unix_s >= r->until_s)
+		rotdoors_turn(r, unix_s);
+	int p = proto_slot(ev->proto);
+	if (p < 0 || !rotseq_bit(r->anymap[p], ev->dport))
+		return 0;
 	size_t n = 0;
-	for (uint32_t i = 0; i < r->ndoors; i++) {
-		struct rot_door *d = &r->door[i];
-		door_turn(d, unix_s);
-		if (door_accepts(d, ev))
+	for (uint32_t i = 0; i < r->ndoors; i++)
+		if (door_accepts(&r->door[i], ev))
 			n += feed_door(r, i, ev, now_ms, out + n, spent ? spent + n : NULL,
 				       max - n);
-	}
 	return n;
 }
 

@@ -5,7 +5,9 @@
  * a made-up key id costs one hash probe; a packet outside the time window
  * costs a compare; only the rest pay for an AEAD open (about 1 µs; or
  * the HMAC of each fwknop door on the port).  Nothing is allocated per
- * packet.
+ * packet.  Which doors listen on a port is one probe of a port index
+ * (portidx.h): a UDP packet costs nothing per door that does not listen
+ * on its port.
  *
  * Nothing a forged packet does changes what happens to an authentic one:
  * no state before authentication is keyed on what a sender chooses
@@ -25,6 +27,7 @@
 #include <openssl/rand.h>
 
 #include "log.h"
+#include "portidx.h"
 #include "replay.h"
 #include "spa.h"
 #include "spa_keys.h"
@@ -79,6 +82,8 @@ struct keytab {
 	 * of fwknop doors (one key for all their clients). */
 	uint8_t (*door_tag)[SPA_DOOR_TAG_LEN];
 	uint64_t *door_tat;
+	/* (UDP, SPA_Port) -> the SPA doors of either format on it. */
+	struct portidx *ports;
 };
 
 struct spa_doors {
@@ -127,6 +132,7 @@ static void keytab_free(struct keytab *t)
 	}
 	free(t->door_tag);
 	free(t->door_tat);
+	portidx_free(t->ports);
 	memset(t, 0, sizeof *t);
 }
 
@@ -193,6 +199,18 @@ static int keytab_build(struct keytab *t, const struct config *cfg)
 	}
 	for (size_t d = 0; d < cfg->ndoors; d++)
 		spa_door_tag(cfg->doors[d].name, t->door_tag[d]);
+	size_t nspa = 0;
+	for (size_t d = 0; d < cfg->ndoors; d++)
+		nspa += cfg->doors[d].spa_format != SPA_FORMAT_NONE;
+	rc = portidx_new(nspa, &t->ports);
+	if (rc < 0) {
+		log_err("SPA port index of %zu doors: %s", nspa, strerror(-rc));
+		goto out;
+	}
+	for (size_t d = 0; d < cfg->ndoors; d++)
+		if (cfg->doors[d].spa_format != SPA_FORMAT_NONE)
+			(void)portidx_add(t->ports, PROTO_UDP, cfg->doors[d].spa_port, (uint32_t)d);
+	portidx_seal(t->ports);
 	for (size_t d = 0; d < cfg->ndoors; d++) {
 		for (int j = 0; j < nper[d]; j++) {
 			const struct spa_key *k = &per[d][j];
@@ -317,9 +335,11 @@ static bool rate_ok(uint64_t *tat, uint64_t mono_ms)
 static const char *door_name_for_port(const struct spa_doors *s, uint16_t port,
 				      enum spa_format format)
 {
-	for (size_t d = 0; d < s->kt.cfg->ndoors; d++)
-		if (s->kt.cfg->doors[d].spa_format == format && s->kt.cfg->doors[d].spa_port == port)
-			return s->kt.cfg->doors[d].name;
+	size_t n;
+	const uint32_t *ids = portidx_find(s->kt.ports, PROTO_UDP, port, &n);
+	for (size_t k = 0; k < n; k++)
+		if (s->kt.cfg->doors[ids[k]].spa_format == format)
+			return s->kt.cfg->doors[ids[k]].name;
 	return "?";
 }
 
@@ -554,9 +574,12 @@ static bool check_fwknop(struct spa_doors *s, const struct knock_event *ev,
 	const struct door *d = NULL;
 	size_t di = 0;
 	int rc = FWKNOP_ERR_HMAC;
-	for (size_t i = 0; i < cfg->ndoors; i++) {
+	size_t nd;
+	const uint32_t *ids = portidx_find(s->kt.ports, PROTO_UDP, ev->dport, &nd);
+	for (size_t k = 0; k < nd; k++) {
+		size_t i = ids[k];
 		const struct door *c = &cfg->doors[i];
-		if (c->spa_format != SPA_FORMAT_FWKNOP || c->spa_port != ev->dport)
+		if (c->spa_format != SPA_FORMAT_FWKNOP)
 			continue;
 		struct fwknop_keys keys = {
 			.key = c->fwknop_key, .key_len = c->fwknop_key_len,
@@ -630,11 +653,11 @@ bool spa_doors_check(struct spa_doors *s, const struct knock_event *ev,
 	if (ev->proto != PROTO_UDP)
 		return false;
 	bool native = false, fwk = false;
-	for (size_t d = 0; d < s->kt.cfg->ndoors; d++) {
-		if (s->kt.cfg->doors[d].spa_port != ev->dport)
-			continue;
-		native |= s->kt.cfg->doors[d].spa_format == SPA_FORMAT_SESAME;
-		fwk |= s->kt.cfg->doors[d].spa_format == SPA_FORMAT_FWKNOP;
+	size_t nd;
+	const uint32_t *ids = portidx_find(s->kt.ports, ev->proto, ev->dport, &nd);
+	for (size_t k = 0; k < nd; k++) {
+		native |= s->kt.cfg->doors[ids[k]].spa_format == SPA_FORMAT_SESAME;
+		fwk |= s->kt.cfg->doors[ids[k]].spa_format == SPA_FORMAT_FWKNOP;
 	}
 	if (!native && !fwk)
 		return false;           /* not an SPA port: not ours to count */
