@@ -35,6 +35,7 @@
 #include "version.h"
 #include "worker/worker.h"
 #include "daemon_parent.h"
+#include "daemon_worker.h"
 
 /* --- config diagnostics ------------------------------------------------ */
 
@@ -297,7 +298,8 @@ static bool wants_state_dir(const struct config *cfg)
 
 /* --- reload ---------------------------------------------------------------- */
 
-int daemon_fleet_dispatch(void *ctx, const struct config *cfg, const struct grant *gr)
+/* fleet.h's way to the gates. */
+static int daemon_fleet_dispatch(void *ctx, const struct config *cfg, const struct grant *gr)
 {
 	struct daemon *dm = ctx;
 	return gates_dispatch(&dm->gates, cfg, gr);

@@ -3,8 +3,8 @@
  * reload and shutdown.  sesamed.c parses the command line and calls
  * daemon_run().
  *
- * The parent's state and its side of the worker: daemon_parent.h,
- * daemon_worker.c.
+ * The parent's state: daemon_parent.h; its side of the worker:
+ * daemon_worker.h.
  *
  * Event flow (docs/layout.md, docs/sesamed.md "Privilege separation"):
  *   worker (worker.h, unprivileged): capture ──▶ SPA doors / sequence
