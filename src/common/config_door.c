@@ -81,34 +81,36 @@ static bool set_tcpflags(struct parser *p, const struct keyword *k, char *v)
 	return true;
 }
 
+/* A port list of V into DST (at most MAX; OPEN_STYLE: Open's port/proto
+ * items).  The count, or -1 after the error "KEY: why in 'V' (expected
+ * EXPECT)". */
+static int port_list(struct parser *p, const struct keyword *k, char *v, bool open_style,
+		     struct port_proto *dst, size_t max, const char *expect)
+{
+	char err[128];
+	int cnt = portspec_parse_list(v, open_style, PROTO_TCP, dst, max, err, sizeof err);
+	if (cnt < 0)
+		config_perr(p, p->line, "%s: %s in '%.*s%s' (expected %s)", k->name, err, VAL(v),
+			    expect);
+	return cnt;
+}
+
 static void set_sequence(struct parser *p, const struct keyword *k, char *v)
 {
 	struct door *d = config_cur_door(p);
-	char err[128];
-	int cnt = portspec_parse_list(v, false, PROTO_TCP, d->seq, CONFIG_SEQ_MAX,
-				      err, sizeof err);
-	if (cnt < 0) {
-		d->seq_len = 0;
-		config_perr(p, p->line, "%s: %s in '%.*s%s' (expected port[:tcp|:udp],...)",
-			    k->name, err, VAL(v));
-		return;
-	}
-	d->seq_len = (size_t)cnt;
-	d->lines.sequence = p->line;
+	int cnt = port_list(p, k, v, false, d->seq, CONFIG_SEQ_MAX, "port[:tcp|:udp],...");
+	d->seq_len = cnt < 0 ? 0 : (size_t)cnt;
+	if (cnt >= 0)
+		d->lines.sequence = p->line;
 }
 
 static void set_open(struct parser *p, const struct keyword *k, char *v)
 {
 	struct door *d = config_cur_door(p);
-	char err[128];
-	int cnt = portspec_parse_list(v, true, PROTO_TCP, d->open, CONFIG_OPEN_MAX,
-				      err, sizeof err);
-	if (cnt < 0) {
-		d->open_len = 0;
-		config_perr(p, p->line, "%s: %s in '%.*s%s' (expected port/proto,...)",
-			    k->name, err, VAL(v));
+	int cnt = port_list(p, k, v, true, d->open, CONFIG_OPEN_MAX, "port/proto,...");
+	d->open_len = 0;
+	if (cnt < 0)
 		return;
-	}
 	/* A port twice would render a duplicate set element in nft. */
 	for (int i = 1; i < cnt; i++) {
 		for (int j = 0; j < i; j++) {
@@ -117,7 +119,6 @@ static void set_open(struct parser *p, const struct keyword *k, char *v)
 				config_perr(p, p->line, "%s: port %u/%s given twice in "
 					    "'%.*s%s'", k->name, d->open[i].port,
 					    port_proto_name(d->open[i].proto), VAL(v));
-				d->open_len = 0;
 				return;
 			}
 		}
