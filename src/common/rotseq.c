@@ -316,19 +316,9 @@ int rotseq_secret_load_client(const char *path, config_diag_fn diag, void *ctx,
 	return secret_record_load_one(&secret_kind, path, diag, ctx, out);
 }
 
+_Static_assert(ROTSEQ_SECRET_MAX <= SECRET_LINE_SECRET_MAX, "a secret's line holds it whole");
+
 int rotseq_secret_format(const struct rotseq_secret *s, char *buf, size_t len)
 {
-	char b64[4 * ROTSEQ_SECRET_MAX / 3 + 8];
-	int rc = 0;
-	if (base64_encode(s->key, s->len, b64, sizeof b64, true) <= 0)
-		rc = -EIO;
-	else {
-		int n = snprintf(buf, len, "%s %s\n", s->name, b64);
-		if (n < 0 || (size_t)n >= len)
-			rc = -ENOSPC;
-	}
-	OPENSSL_cleanse(b64, sizeof b64);
-	if (rc < 0 && len)
-		OPENSSL_cleanse(buf, len);
-	return rc;
+	return secret_line_format(s->name, NULL, s->key, s->len, buf, len);
 }

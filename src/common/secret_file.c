@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+
+#include "base64.h"
 
 #define KEYFILE_MAX  (1 << 20)          /* bytes; far above any file's lines */
 
@@ -113,6 +116,24 @@ void secret_file_free(char *text, size_t len)
 	if (text)
 		OPENSSL_cleanse(text, len);
 	free(text);
+}
+
+int secret_line_format(const char *name, const char *id, const uint8_t *secret, size_t n,
+		       char *buf, size_t len)
+{
+	char b64[4 * ((SECRET_LINE_SECRET_MAX + 2) / 3) + 1];
+	int rc = 0;
+	if (n > SECRET_LINE_SECRET_MAX || base64_encode(secret, n, b64, sizeof b64, true) <= 0)
+		rc = -EIO;
+	else {
+		int w = snprintf(buf, len, "%s%s%s %s\n", name, id ? " " : "", id ? id : "", b64);
+		if (w < 0 || (size_t)w >= len)
+			rc = -ENOSPC;
+	}
+	OPENSSL_cleanse(b64, sizeof b64);
+	if (rc < 0 && len)
+		OPENSSL_cleanse(buf, len);
+	return rc;
 }
 
 void secret_records_free(void *v, size_t n, size_t size)

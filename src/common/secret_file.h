@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -83,6 +84,15 @@ int secret_records_load(const struct secret_kind *kind, const char *path,
  * -errno, every problem reported through DIAG. */
 int secret_record_load_one(const struct secret_kind *kind, const char *path,
 			   config_diag_fn diag, void *ctx, void *out);
+
+/* The longest secret secret_line_format() writes, in bytes. */
+#define SECRET_LINE_SECRET_MAX 64
+
+/* A record's line: "NAME ID BASE64SECRET\n", or "NAME BASE64SECRET\n"
+ * when ID is NULL, SECRET (N bytes, at most SECRET_LINE_SECRET_MAX) in
+ * padded base64, into BUF.  0, -EIO or -ENOSPC, BUF wiped then. */
+int secret_line_format(const char *name, const char *id, const uint8_t *secret, size_t n,
+		       char *buf, size_t len);
 
 /* Wipes and frees N records of SIZE bytes. */
 void secret_records_free(void *v, size_t n, size_t size);

@@ -59,27 +59,17 @@ int spa_key_generate(const char *name, struct spa_key *out)
 
 static const char hexdig[] = "0123456789abcdef";
 
+_Static_assert(SPA_KEY_LEN <= SECRET_LINE_SECRET_MAX, "a key's line holds it whole");
+
 int spa_keyline_format(const struct spa_key *k, char *buf, size_t len)
 {
 	char hex[2 * SPA_KEYID_LEN + 1];
-	char b64[B64KEY_LEN + 1];
 	for (size_t i = 0; i < SPA_KEYID_LEN; i++) {
 		hex[2 * i] = hexdig[k->id[i] >> 4];
 		hex[2 * i + 1] = hexdig[k->id[i] & 15];
 	}
 	hex[sizeof hex - 1] = '\0';
-	int rc = 0;
-	if (base64_encode(k->key, SPA_KEY_LEN, b64, sizeof b64, true) != B64KEY_LEN)
-		rc = -EIO;
-	else {
-		int n = snprintf(buf, len, "%s %s %s\n", k->name, hex, b64);
-		if (n < 0 || (size_t)n >= len)
-			rc = -ENOSPC;
-	}
-	OPENSSL_cleanse(b64, sizeof b64);
-	if (rc < 0 && len)
-		OPENSSL_cleanse(buf, len);
-	return rc;
+	return secret_line_format(k->name, hex, k->key, SPA_KEY_LEN, buf, len);
 }
 
 static int hexval(char c)

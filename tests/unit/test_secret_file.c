@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the one loader of key and secret files (secret_file.c)
  * through both kinds it serves, SPA keys and rotating secrets: the same
- * words in their messages, the count limit, the client's one record. */
+ * words in their messages, the count limit, the client's one record, and
+ * the lines written. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -156,6 +157,28 @@ static void lines_skip_comments_and_blanks(void **state)
 	assert_int_equal(secret_lines_next(&it, &line, &n), 0);
 }
 
+/* Both kinds' lines, and a buffer too small is refused and left wiped. */
+static void line_format(void **state)
+{
+	(void)state;
+	uint8_t key[16];
+	for (size_t i = 0; i < sizeof key; i++)
+		key[i] = (uint8_t)i;
+	char buf[128];
+	assert_int_equal(secret_line_format("bob", NULL, key, sizeof key, buf, sizeof buf), 0);
+	assert_string_equal(buf, "bob AAECAwQFBgcICQoLDA0ODw==\n");
+	assert_int_equal(secret_line_format("bob", "0011", key, sizeof key, buf, sizeof buf), 0);
+	assert_string_equal(buf, "bob 0011 AAECAwQFBgcICQoLDA0ODw==\n");
+	char small[20];
+	memset(small, 'x', sizeof small);
+	assert_int_equal(secret_line_format("bob", NULL, key, sizeof key, small, sizeof small),
+			 -ENOSPC);
+	for (size_t i = 0; i < sizeof small; i++)
+		assert_int_equal(small[i], 0);
+	uint8_t big[SECRET_LINE_SECRET_MAX + 1] = { 0 };
+	assert_int_equal(secret_line_format("bob", NULL, big, sizeof big, buf, sizeof buf), -EIO);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERR);
@@ -164,6 +187,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(client_file_holds_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(count_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(lines_skip_comments_and_blanks, setup, teardown),
+		cmocka_unit_test(line_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
