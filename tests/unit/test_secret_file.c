@@ -20,43 +20,7 @@
 #include "rotseq.h"
 #include "secret_file.h"
 #include "spa_keys.h"
-
-static char dir[64], path[128];
-static char diags[8192];
-
-static void collect(void *ctx, int level, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	strncat(diags, msg, sizeof diags - strlen(diags) - 2);
-	strcat(diags, "\n");
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/sesame-secret-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/f", dir);
-	diags[0] = '\0';
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	unlink(path);
-	rmdir(dir);
-	return 0;
-}
-
-static void write_file(const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-}
+#include "secret_fixture.h"
 
 static const char key_a[] =
 	"alice d6919210e16206d8 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
@@ -82,7 +46,7 @@ static void client_file_holds_one(void **state)
 	(void)state;
 	char text[256];
 	snprintf(text, sizeof text, "%s%s", key_a, key_b);
-	write_file(text);
+	write_file(text, 0600);
 	struct spa_key k;
 	assert_int_equal(spa_key_load_client(path, collect, NULL, &k), -EINVAL);
 	char want[512];
@@ -90,7 +54,7 @@ static void client_file_holds_one(void **state)
 		 "this one holds 2\n", path);
 	assert_string_equal(diags, want);
 
-	write_file("alice AAECAwQFBgcICQoLDA0ODw==\nbob AAECAwQFBgcICQoLDA0ODw==\n");
+	write_file("alice AAECAwQFBgcICQoLDA0ODw==\nbob AAECAwQFBgcICQoLDA0ODw==\n", 0600);
 	diags[0] = '\0';
 	struct rotseq_secret s;
 	assert_int_equal(rotseq_secret_load_client(path, collect, NULL, &s), -EINVAL);
@@ -98,7 +62,7 @@ static void client_file_holds_one(void **state)
 		 "this one holds 2\n", path);
 	assert_string_equal(diags, want);
 
-	write_file("carol AAECAwQFBgcICQoLDA0ODw==\n");
+	write_file("carol AAECAwQFBgcICQoLDA0ODw==\n", 0600);
 	assert_int_equal(rotseq_secret_load_client(path, collect, NULL, &s), 0);
 	assert_string_equal(s.name, "carol");
 	assert_int_equal(s.len, 16);
