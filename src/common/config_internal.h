@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* config_internal — shared by config.c, config_keys.c, config_lint.c and
- * onetime.c only; not an interface for other modules. */
+/* config_internal — shared by config.c (structure), config_keys.c (the
+ * key table and value helpers), config_options.c, config_door.c and
+ * config_spa.c (the setters), config_lint.c and onetime.c only; not an
+ * interface for other modules. */
 #ifndef SESAME_CONFIG_INTERNAL_H
 #define SESAME_CONFIG_INTERNAL_H
 
@@ -77,14 +79,13 @@ static inline struct door *config_cur_door(struct parser *p)
 	return &p->cfg->doors[p->cfg->ndoors - 1];
 }
 
-/* config_keys.c: the key table and the setters. */
+/* config_keys.c: the key table, what each key allows, and the value
+ * helpers the setters share. */
 const struct keyword *config_find_keyword(const char *key);
 /* The keyword KEY most likely misspells (case-insensitive optimal string
  * alignment distance: at most 1 for names of up to 4 bytes, else 2; on a
  * tie, the first in the table), or NULL. */
 const struct keyword *config_near_keyword(const char *key);
-void config_set_option(struct parser *p, const struct keyword *k, const char *v);
-void config_set_door_key(struct parser *p, const struct keyword *k, char *v);
 bool config_key_empty_ok(enum key_id id);
 bool config_key_is_spa(enum key_id id);
 /* Keys whose value is a number, a port list or a word: knockd reads them
@@ -94,10 +95,31 @@ bool config_key_comment_ok(enum key_id id);
 bool config_key_is_rotating(enum key_id id);
 char *config_trim(char *s);
 char *config_strdup(struct parser *p, const char *s);
+/* V into *DST (freed first), copied; PATH: relative to the config's
+ * directory.  Out of memory sets p->oom. */
+void config_set_str(struct parser *p, char **dst, const char *v, bool path);
+/* yes/true/on/1 or no/false/off/0, any case.  False for anything else,
+ * *OUT untouched. */
+bool config_parse_bool(const char *v, bool *out);
+/* config_parse_bool(), or the error "KEY: bad value ... (expected yes or
+ * no)" at the current line. */
+bool config_set_bool(struct parser *p, const struct keyword *k, const char *v, bool *out);
+/* A number MIN..MAX in *OUT, or the error "KEY: bad value ... (expected
+ * UNIT, MIN..MAX)" at the current line. */
+bool config_num(struct parser *p, const struct keyword *k, const char *v,
+		unsigned long min, unsigned long max, const char *unit, unsigned long *out);
 
-/* config_keys.c: once the whole file is read, the fleet keys together
+/* The setters, one call a key line (V trimmed, not empty but for the
+ * command keys); each reports its own errors at p->line.
+ * config_options.c: the [options] keys. */
+void config_set_option(struct parser *p, const struct keyword *k, const char *v);
+/* config_options.c: once the whole file is read, the fleet keys together
  * (Fleet_Key_File needed, each door's Fleet default). */
 void config_fleet_finish(struct parser *p);
+/* config_door.c: a door's keys (an SPA door's go on to config_spa.c). */
+void config_set_door_key(struct parser *p, const struct keyword *k, char *v);
+/* config_spa.c: SPA_* and Fwknop_* keys. */
+void config_set_spa_key(struct parser *p, const struct keyword *k, const char *v);
 
 /* Formats "NAME:LINE: [warning: ]MSG" (or "NAME: ..." when LINE is 0) and
  * hands it to DIAG, or prints it to stderr when DIAG is NULL. */

@@ -18,6 +18,7 @@
 #include "base64.h"
 #include "log.h"
 #include "numparse.h"
+#include "secret_file.h"
 #include "spa_keys.h"
 
 uint64_t rotseq_counter(int64_t unix_time, unsigned period)
@@ -231,25 +232,23 @@ const char *rotseq_protos_name(enum rotseq_protos p)
 
 /* --- secret files -------------------------------------------------------- */
 
-static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
 /* One "NAME BASE64" line of N bytes; a static reason on failure. */
 static const char *parse_secret(const char *line, size_t n, struct rotseq_secret *s)
 {
 	size_t i = 0;
-	while (i < n && is_blank(line[i]))
+	while (i < n && secret_blank(line[i]))
 		i++;
 	size_t ns = i;
-	while (i < n && !is_blank(line[i]))
+	while (i < n && !secret_blank(line[i]))
 		i++;
 	size_t nlen = i - ns;
-	while (i < n && is_blank(line[i]))
+	while (i < n && secret_blank(line[i]))
 		i++;
 	size_t bs = i;
-	while (i < n && !is_blank(line[i]))
+	while (i < n && !secret_blank(line[i]))
 		i++;
 	size_t blen = i - bs;
-	while (i < n && is_blank(line[i]))
+	while (i < n && secret_blank(line[i]))
 		i++;
 	if (nlen == 0 || blen == 0 || i != n)
 		return "expected NAME BASE64SECRET";
@@ -279,122 +278,48 @@ static const char *parse_secret(const char *line, size_t n, struct rotseq_secret
 
 void rotseq_secrets_free(struct rotseq_secret *s, size_t n)
 {
-	if (!s)
-		return;
-	OPENSSL_cleanse(s, n * sizeof *s);
-	free(s);
+	secret_records_free(s, n, sizeof *s);
 }
+
+static const char *secret_line(const char *line, size_t n, unsigned lineno, void *rec)
+{
+	struct rotseq_secret *s = rec;
+	s->line = lineno;
+	return parse_secret(line, n, s);
+}
+
+static const char *secret_clash(const void *rec, const void *earlier)
+{
+	const struct rotseq_secret *s = rec, *e = earlier;
+	return strcmp(e->name, s->name) == 0 ? "duplicate name" : NULL;
+}
+
+static const struct secret_kind secret_kind = {
+	.size = sizeof(struct rotseq_secret), .max = ROTSEQ_CLIENTS_MAX, .noun = "secret",
+	.too_many = "too many clients", .parse = secret_line, .clash = secret_clash,
+};
 
 int rotseq_secrets_parse(const char *name, const char *text, size_t len,
 			 config_diag_fn diag, void *ctx, struct rotseq_secret **out)
 {
-	*out = NULL;
-	struct rotseq_secret *v = NULL;
-	size_t n = 0, cap = 0;
-	bool bad = false;
-	unsigned lineno = 0;
-	struct secret_lines it = { .text = text, .len = len };
-	const char *line;
-	size_t ll;
-	int more;
-	while ((more = secret_lines_next(&it, &line, &ll)) != 0) {
-		lineno = it.lineno;
-		if (more < 0) {
-			config_diagf(diag, ctx, LOG_ERR, "%s:%u: NUL byte in secret file", name, lineno);
-			bad = true;
-			continue;
-		}
-		struct rotseq_secret s = { .line = lineno };
-		const char *why = parse_secret(line, ll, &s);
-		for (size_t j = 0; !why && j < n; j++)
-			if (strcmp(v[j].name, s.name) == 0)
-				why = "duplicate name";
-		if (!why && n == ROTSEQ_CLIENTS_MAX)
-			why = "too many clients";
-		if (why) {
-			config_diagf(diag, ctx, LOG_ERR, "%s:%u: %s", name, lineno, why);
-			bad = true;
-			OPENSSL_cleanse(&s, sizeof s);
-			continue;
-		}
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct rotseq_secret *nv = calloc(ncap, sizeof *nv);
-			if (!nv) {
-				OPENSSL_cleanse(&s, sizeof s);
-				rotseq_secrets_free(v, n);
-				return -ENOMEM;
-			}
-			if (v)
-				memcpy(nv, v, n * sizeof *nv);
-			rotseq_secrets_free(v, n);
-			v = nv;
-			cap = ncap;
-		}
-		v[n++] = s;
-		OPENSSL_cleanse(&s, sizeof s);
-	}
-	if (bad) {
-		rotseq_secrets_free(v, n);
-		return -EINVAL;
-	}
-	*out = v;
-	return (int)n;
+	return secret_records_parse(&secret_kind, name, text, len, diag, ctx, out);
 }
 
 int rotseq_secrets_load(const char *path, config_diag_fn diag, void *ctx,
 			struct rotseq_secret **out)
 {
-	*out = NULL;
-	char *text = NULL;
-	size_t len = 0;
-	int rc = secret_file_read(path, S_IRWXO, "others", diag, ctx, &text, &len);
-	if (rc < 0)
-		return rc;
-	rc = rotseq_secrets_parse(path, text, len, diag, ctx, out);
-	secret_file_free(text, len);
-	return rc;
+	return secret_records_load(&secret_kind, path, diag, ctx, out);
 }
 
 int rotseq_secret_load_client(const char *path, config_diag_fn diag, void *ctx,
 			      struct rotseq_secret *out)
 {
-	memset(out, 0, sizeof *out);
-	char *text = NULL;
-	size_t len = 0;
-	int rc = secret_file_read(path, S_IRWXG | S_IRWXO, "group or others", diag, ctx,
-				  &text, &len);
-	if (rc < 0)
-		return rc;
-	struct rotseq_secret *v = NULL;
-	rc = rotseq_secrets_parse(path, text, len, diag, ctx, &v);
-	secret_file_free(text, len);
-	if (rc < 0)
-		return rc;
-	if (rc != 1) {
-		config_diagf(diag, ctx, LOG_ERR, "%s: a client secret file holds exactly one "
-			 "secret, this one holds %d", path, rc);
-		rotseq_secrets_free(v, (size_t)rc);
-		return -EINVAL;
-	}
-	*out = v[0];
-	rotseq_secrets_free(v, 1);
-	return 0;
+	return secret_record_load_one(&secret_kind, path, diag, ctx, out);
 }
+
+_Static_assert(ROTSEQ_SECRET_MAX <= SECRET_LINE_SECRET_MAX, "a secret's line holds it whole");
 
 int rotseq_secret_format(const struct rotseq_secret *s, char *buf, size_t len)
 {
-	char b64[4 * ROTSEQ_SECRET_MAX / 3 + 8];
-	int rc = 0;
-	if (base64_encode(s->key, s->len, b64, sizeof b64, true) <= 0)
-		rc = -EIO;
-	else {
-		int n = snprintf(buf, len, "%s %s\n", s->name, b64);
-		if (n < 0 || (size_t)n >= len)
-			rc = -ENOSPC;
-	}
-	OPENSSL_cleanse(b64, sizeof b64);
-	if (rc < 0 && len)
-		OPENSSL_cleanse(buf, len);
-	return rc;
+	return secret_line_format(s->name, NULL, s->key, s->len, buf, len);
 }

@@ -15,7 +15,8 @@
  *
  * Files holding secrets are refused when they are not regular files, when
  * anyone but the owner (client key) or the owner's group (SPA_Keys) may
- * access them.  Every problem is reported as "file:line: message".
+ * access them (secret_file.h).  Every problem is reported as
+ * "file:line: message".
  */
 #ifndef SESAME_SPA_KEYS_H
 #define SESAME_SPA_KEYS_H
@@ -26,6 +27,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "secret_file.h"          /* for the callers of secret_file_read() too */
 #include "spa.h"
 
 #define SPA_KEY_NAME_MAX  64            /* with NUL */
@@ -64,27 +66,6 @@ int spa_keys_load(const char *path, config_diag_fn diag, void *ctx,
 /* Reads a client key file: exactly one key line, owner-only access. */
 int spa_key_load_client(const char *path, config_diag_fn diag, void *ctx,
 			struct spa_key *out);
-
-/* Walks the lines of a secret file's TEXT (LEN bytes): each call gives
- * the next line that is neither blank nor a '#' comment (LINE, N bytes,
- * without its newline) and returns 1; 0 at the end; -1 for a line holding
- * a NUL byte, which the caller reports (at it->lineno) and skips. */
-struct secret_lines {
-	const char *text;
-	size_t len, pos;
-	unsigned lineno;
-};
-int secret_lines_next(struct secret_lines *it, const char **line, size_t *n);
-
-/* Reads a file holding secrets after checking that it is a regular file,
- * not a symbolic link, at most 1 MiB, and that none of the mode bits
- * FORBIDDEN is set (WHO names them in the message: "group or others").
- * Returns 0 with *TEXT allocated (*LEN bytes and a NUL after them, which
- * the file may hold too; release with secret_file_free) or -errno,
- * reported through DIAG as "PATH: ...". */
-int secret_file_read(const char *path, mode_t forbidden, const char *who,
-		     config_diag_fn diag, void *ctx, char **text, size_t *len);
-void secret_file_free(char *text, size_t len);
 
 /* Wipes and frees N keys. */
 void spa_keys_free(struct spa_key *keys, size_t n);

@@ -17,44 +17,7 @@
 
 #include "log.h"
 #include "spa_keys.h"
-
-static char dir[64], path[128];
-static char diags[4096];
-
-static void collect(void *ctx, int level, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	strncat(diags, msg, sizeof diags - strlen(diags) - 2);
-	strcat(diags, "\n");
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/sesame-keys-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/keys", dir);
-	diags[0] = '\0';
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	unlink(path);
-	rmdir(dir);
-	return 0;
-}
-
-static void write_file(const char *text, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
-}
+#include "secret_fixture.h"
 
 /* The vector key of docs/spa-protocol.md. */
 static const char line1[] =

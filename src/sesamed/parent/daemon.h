@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* daemon — sesamed's privileged parent: start-up, the worker, the gates,
  * reload and shutdown.  sesamed.c parses the command line and calls
- * daemon_run().
+ * daemon_run() (or daemon_check() for -t, daemon_check.h).
  *
- * The parent's state and its side of the worker: daemon_parent.h,
- * daemon_worker.c.
+ * daemon.c runs the life cycle and the signals; the parent's state is
+ * daemon_parent.h, and each step has a file: daemon_start.c (start-up),
+ * daemon_config.c (what a config asks of the parent, at start and at
+ * reload), daemon_reload.c (SIGHUP), daemon_worker.c (the worker's
+ * supervision), daemon_control.c (the control socket's answers) and
+ * daemon_check.c (what the start refuses, and -t).
  *
  * Event flow (docs/layout.md, docs/sesamed.md "Privilege separation"):
  *   worker (worker.h, unprivileged): capture ──▶ SPA doors / sequence
@@ -36,17 +40,6 @@ struct daemon_opts {
 	bool lookup;                    /* -l (accepted; see docs/sesamed.md) */
 	bool only_v4;                   /* -4 */
 };
-
-/* A config_diag_fn for messages on the terminal: "sesamed: " and the
- * message (which starts with "file:line: ") on stderr.  CTX is NULL or
- * unused. */
-void daemon_diag_stderr(void *ctx, int level, const char *msg);
-
-/* `sesamed -t`: parses and lints the config, prints every error and
- * warning with file:line on stderr (a LogFile, or -g's LOGFILE when not
- * NULL, that cannot be opened is a warning: the daemon runs without it).
- * Returns the exit status (0 or 1). */
-int daemon_check(const char *config_path, const char *logfile);
 
 /* Runs the daemon until SIGTERM/SIGINT.  Returns the exit status; a
  * failure to start is reported as one line on stderr (or the log). */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* daemon_parent — inside sesamed's privileged parent: its state, shared
- * by daemon.c (life cycle, reload, signals, control socket) and
- * daemon_worker.c (starting, watching and stopping the worker).  Not an
- * interface for anything else.
+/* daemon_parent — inside sesamed's privileged parent: its state, one
+ * struct shared by the daemon_*.c files (life cycle, start, reload,
+ * control socket, the worker's supervision).  Not an interface for
+ * anything else.
  */
 #ifndef SESAME_DAEMON_PARENT_H
 #define SESAME_DAEMON_PARENT_H
@@ -58,30 +58,5 @@ struct daemon {
 	struct ps_event history[PS_HISTORY_MAX];
 	size_t nhistory;
 };
-
-/* fleet.h's way to the gates. */
-int daemon_fleet_dispatch(void *ctx, const struct config *cfg, const struct grant *gr);
-
-/* Forks a worker for CFG on dm->cap (a capture no worker has read) and
- * waits until it is ready, first handing it dm->history.  Returns 0,
- * -ENETDOWN when the interface went away meanwhile, or -errno (logged). */
-int worker_spawn(struct daemon *dm, const struct config *cfg);
-
-/* SIGTERM to the worker; the grants it still sends are checked under CFG
- * and given under TO (the new config, when a reload has loaded its table
- * already: a door it removed opens nothing), its knock history is kept in
- * dm->history, then it is reaped. */
-void worker_stop(struct daemon *dm, const struct config *cfg, const struct config *to);
-
-/* Asks the worker for its attempts per door (dm->attempts,
- * dm->attempts_known), taking the grants that arrive meanwhile. */
-void worker_ask_status(struct daemon *dm);
-/* The same while a reload is under way: grants the worker sends meanwhile
- * are given under TO, the config being loaded (grant_carry). */
-void worker_ask_status_to(struct daemon *dm, const struct config *to);
-
-/* The reopen timer: reopens a lost capture, or starts a worker after a
- * failure, on a new capture. */
-void worker_on_reopen(struct loop *l, struct loop_timer *t, void *ctx);
 
 #endif

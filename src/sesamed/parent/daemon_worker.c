@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* daemon_worker — the parent's side of the worker: see daemon_parent.h,
+/* daemon_worker — the parent's side of the worker: see daemon_worker.h,
  * privsep.h and docs/sesamed.md "Privilege separation". */
-#include "daemon_parent.h"
+#include "daemon_worker.h"
 
 #include <errno.h>
 #include <poll.h>

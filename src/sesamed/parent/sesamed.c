@@ -9,6 +9,7 @@
 #include "config.h"
 #include "config_dump.h"
 #include "daemon.h"
+#include "daemon_check.h"
 #include "gate_nft.h"
 #include "log.h"
 #include "version.h"
