@@ -168,9 +168,4 @@ void fwknop_replay_key(const uint8_t *wire, size_t len,
 bool fwknop_digest_parse(const char *s, enum hmac_digest *out);
 const char *fwknop_digest_name(enum hmac_digest d);
 
-/* `sesame spa --fwknop HOST ...`: called by cmd_spa() with its whole
- * argument vector (argv[0] = "spa", "--fwknop" somewhere in it).
- * Returns the exit status. */
-int cmd_spa_fwknop(int argc, char **argv);
-
 #endif

@@ -16,6 +16,7 @@
 #include <openssl/hmac.h>
 
 #include "base64.h"
+#include "be64.h"
 #include "log.h"
 #include "numparse.h"
 #include "secret_file.h"
@@ -51,13 +52,6 @@ void rotseq_set_fini(struct rotseq_set *s)
 	s->n = 0;
 }
 
-static void be64(uint8_t *b, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		b[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
 
 /* Draws steps GOT.. LENGTH-1 from the stream of M (MLEN bytes; M has room
  * for one more byte, the block index).  Returns the count drawn in all,
@@ -113,7 +107,7 @@ int rotseq_derive(const uint8_t *key, size_t keylen, const char *door, uint64_t 
 	uint8_t m[CONFIG_NAME_MAX + 8 + 16 + 1];
 	memcpy(m, door, nlen);
 	size_t mlen = nlen;
-	be64(m + mlen, counter);
+	be64_put(m + mlen, counter);
 	mlen += 8;
 	int got = 0;
 	if (bind) {

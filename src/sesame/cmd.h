@@ -22,6 +22,10 @@ int cmd_revoke(int argc, char **argv);
  * cmd_knock() and cmd_keygen() hand over to them (knock_rotating_wanted(),
  * keygen_sequence_wanted()). */
 int cmd_knock_rotating(int argc, char **argv);
+/* `sesame spa --fwknop HOST ...` (cmd_spa_fwknop.c): called by cmd_spa()
+ * with its whole argument vector (argv[0] = "spa", "--fwknop" somewhere
+ * in it).  Returns the exit status. */
+int cmd_spa_fwknop(int argc, char **argv);
 bool keygen_sequence_wanted(int argc, char **argv);
 int cmd_keygen_sequence(int argc, char **argv);
 

@@ -8,7 +8,7 @@
  * on no socket).  The packet names the port it is sent to (--door-port
  * when a NAT in front of the server changes it) and, with --door, the
  * door.  With --fwknop anywhere among the arguments, fwknop's format is
- * spoken instead (cmd_spa_fwknop, fwknop.h).
+ * spoken instead (cmd_spa_fwknop.c).
  *
  * --protocol 1 makes a legacy packet, for servers that predate version 2.
  *
