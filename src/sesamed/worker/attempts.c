@@ -17,10 +17,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "pages.h"
 
 #define NIL UINT32_MAX
 /* Keeps every index below NIL and bucket counts a sane size. */
@@ -76,14 +77,8 @@ int attempts_new(size_t limit, size_t ndoors, struct attempts **out)
 	t->ndoors = ndoors;
 	/* Slots are one cache line each (64 bytes), page-aligned by mmap: a
 	 * lookup or an eviction touches one line per entry, not two. */
-	t->slot = mmap(NULL, limit * sizeof *t->slot, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (t->slot == MAP_FAILED)
-		t->slot = NULL;
-	t->bucket = mmap(NULL, nb * sizeof *t->bucket, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (t->bucket == MAP_FAILED)
-		t->bucket = NULL;
+	t->slot = pages_alloc(limit * sizeof *t->slot);
+	t->bucket = pages_alloc(nb * sizeof *t->bucket);
 	t->door = malloc((ndoors ? ndoors : 1) * sizeof *t->door);
 	t->door_count = calloc(ndoors ? ndoors : 1, sizeof *t->door_count);
 	if (!t->slot || !t->bucket || !t->door || !t->door_count) {
@@ -107,10 +102,8 @@ void attempts_free(struct attempts *t)
 {
 	if (!t)
 		return;
-	if (t->slot)
-		munmap(t->slot, t->limit * sizeof *t->slot);
-	if (t->bucket)
-		munmap(t->bucket, t->nbuckets * sizeof *t->bucket);
+	pages_free(t->slot, t->limit * sizeof *t->slot);
+	pages_free(t->bucket, t->nbuckets * sizeof *t->bucket);
 	free(t->door);
 	free(t->door_count);
 	free(t);
