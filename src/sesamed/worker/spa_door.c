@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 
 #include "log.h"
+#include "pages.h"
 #include "replay.h"
 #include "spa.h"
 #include "spa_keys.h"
@@ -235,7 +236,7 @@ void spa_doors_free(struct spa_doors *s)
 	keytab_free(&s->pending);
 	replay_close(s->replay);
 	spa_aead_free(s->aead);
-	free(s->loglim);
+	pages_free(s->loglim, LOGLIM_SLOTS * sizeof *s->loglim);
 	free(s);
 }
 
@@ -251,7 +252,7 @@ int spa_doors_new(const struct config *cfg, struct spa_doors **out)
 	if (!s)
 		return -ENOMEM;
 	s->aead = spa_aead_new();
-	s->loglim = calloc(LOGLIM_SLOTS, sizeof *s->loglim);
+	s->loglim = pages_alloc(LOGLIM_SLOTS * sizeof *s->loglim);
 	if (!s->aead || !s->loglim ||
 	    RAND_bytes((unsigned char *)&s->seed, sizeof s->seed) != 1) {
 		spa_doors_free(s);
