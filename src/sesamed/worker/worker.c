@@ -21,6 +21,7 @@
 #include "localaddr.h"
 #include "log.h"
 #include "loop.h"
+#include "pages.h"
 #include "privsep.h"
 #include "rotdoor.h"
 #include "spa_door.h"
@@ -39,8 +40,10 @@ struct worker {
 	struct grant *grants;
 	size_t ngrants;
 	int status;                     /* exit status */
-	/* The newest knocks, for the next worker (privsep.h). */
-	struct ps_event history[PS_HISTORY_MAX];
+	/* The newest knocks, for the next worker (privsep.h): PS_HISTORY_MAX
+	 * of them, tens of KiB, mapped (pages.h) so that only the slots used are
+	 * resident, not zeroed on the stack. */
+	struct ps_event *history;
 	size_t hnext, hlen;
 	unsigned max_seq_timeout_ms;
 };
@@ -424,7 +427,8 @@ static int setup(struct worker *w)
 		return rc;
 	w->ngrants = cfg->ndoors ? cfg->ndoors : 1;
 	w->grants = calloc(w->ngrants, sizeof *w->grants);
-	if (!w->grants)
+	w->history = pages_alloc(PS_HISTORY_MAX * sizeof *w->history);
+	if (!w->grants || !w->history)
 		return -ENOMEM;
 	w->min_seq_timeout_ms = min_seq_timeout(cfg);
 	w->max_seq_timeout_ms = max_seq_timeout(cfg);
