@@ -379,15 +379,31 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 	loop_stop(l, 0);
 }
 
+/* Does a door of CFG hash or decrypt in the worker?  SPA doors, rotating
+ * doors (HMAC), and one-time sequences (the id of a spent line). */
+static bool needs_crypto(const struct config *cfg)
+{
+	if (has_spa(cfg) || rotdoors_wanted(cfg))
+		return true;
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		if (cfg->doors[i].one_time_file)
+			return true;
+	return false;
+}
+
 /* Things libraries would otherwise fetch from the file system on first
- * use, after the sandbox forbids it: the time zone for log lines and
- * OpenSSL's config and default provider. */
-static void preload(void)
+ * use, after the sandbox forbids it: the time zone for log lines and,
+ * when a door needs it, OpenSSL's config and default provider.  Knock
+ * doors need no OpenSSL: left alone, it costs no memory (its algorithm
+ * tables take some 300 KiB of heap and touch 2 MiB of its code). */
+static void preload(const struct config *cfg)
 {
 	tzset();
 	time_t t = time(NULL);
 	struct tm tm;
 	localtime_r(&t, &tm);
+	if (!needs_crypto(cfg))
+		return;
 	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
 	EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	EVP_MD_free(md);
@@ -449,7 +465,7 @@ static int setup(struct worker *w)
 		log_warn("worker: local addresses unknown: forwarded packets count as knocks");
 	else if ((rc = loop_add_fd(w->loop, localaddr_fd(w->local), EPOLLIN, on_local, w)) < 0)
 		return rc;
-	preload();
+	preload(cfg);
 	/* What the worker may write to, from now on. */
 	int out[CONFIG_DOORS_MAX + 8];
 	size_t nout = 0;
