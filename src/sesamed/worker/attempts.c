@@ -17,10 +17,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "hashseed.h"
 #include "pages.h"
 
 #define NIL UINT32_MAX
@@ -47,20 +45,6 @@ struct attempts {
 	uint32_t *door_count;
 	size_t memory;
 };
-
-static uint64_t random_seed(void)
-{
-	uint64_t seed;
-	/* The seed only has to be unknown to a remote flooder; if the kernel
-	 * pool is not ready yet (early boot), time and pid are the fallback
-	 * rather than blocking the daemon's start. */
-	if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) == (ssize_t)sizeof seed)
-		return seed;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^
-	       ((uint64_t)getpid() * 0x9e3779b97f4a7c15ull);
-}
 
 int attempts_new(size_t limit, size_t ndoors, struct attempts **out)
 {
@@ -93,7 +77,7 @@ int attempts_new(size_t limit, size_t ndoors, struct attempts **out)
 		t->stage[s] = (struct list){ NIL, NIL };
 	for (size_t i = 0; i < ndoors; i++)
 		t->door[i] = (struct list){ NIL, NIL };
-	t->seed = random_seed();
+	t->seed = hashseed_new();
 	*out = t;
 	return 0;
 }

@@ -34,9 +34,9 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "durable.h"
+#include "hashseed.h"
 #include "log.h"
 #include "numparse.h"
 #include "pages.h"
@@ -499,7 +499,8 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 		r->max_slots *= 2;
 	r->mask = TABLE_MIN - 1;
 	r->slots = slots_new(TABLE_MIN);
-	if (!r->slots || RAND_bytes((unsigned char *)&r->seed, sizeof r->seed) != 1) {
+	r->seed = hashseed_new();
+	if (!r->slots) {
 		replay_close(r);
 		return -ENOMEM;
 	}

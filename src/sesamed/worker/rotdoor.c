@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
+#include "hashseed.h"
 #include "log.h"
 #include "numparse.h"
 #include "spent.h"
@@ -536,8 +536,7 @@ int rotdoors_new(const struct config *cfg, uint64_t unix_s, struct rotdoors **ou
 	r->nsets = sets;
 	r->att = malloc(sets * WAYS * sizeof *r->att);
 	int rc = r->door && r->att ? 0 : -ENOMEM;
-	if (rc == 0 && RAND_bytes((unsigned char *)&r->seed, sizeof r->seed) != 1)
-		rc = -EIO;
+	r->seed = hashseed_new();
 	for (size_t i = 0; rc == 0 && i < sets * WAYS; i++)
 		r->att[i].door = NO_ENTRY;
 	for (size_t i = 0; rc == 0 && i < cfg->ndoors; i++) {

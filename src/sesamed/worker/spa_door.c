@@ -22,8 +22,8 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
+#include "hashseed.h"
 #include "log.h"
 #include "pages.h"
 #include "replay.h"
@@ -253,8 +253,8 @@ int spa_doors_new(const struct config *cfg, struct spa_doors **out)
 		return -ENOMEM;
 	s->aead = spa_aead_new();
 	s->loglim = pages_alloc(LOGLIM_SLOTS * sizeof *s->loglim);
-	if (!s->aead || !s->loglim ||
-	    RAND_bytes((unsigned char *)&s->seed, sizeof s->seed) != 1) {
+	s->seed = hashseed_new();
+	if (!s->aead || !s->loglim) {
 		spa_doors_free(s);
 		return -ENOMEM;
 	}
