@@ -3,6 +3,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <signal.h>
@@ -482,6 +483,9 @@ static int setup(struct worker *w)
 		return rc;
 	if ((rc = take_history(w)) < 0)
 		return rc;
+	/* Building the seccomp filter and replaying the history freed
+	 * memory between live blocks, where free() keeps it resident. */
+	malloc_trim(0);
 	/* The replayed knocks were counted by the worker before us. */
 	doors_reset_counts(w->doors);
 	on_expire(w->loop, w->expire, w);
