@@ -433,6 +433,9 @@ scenario_idle() {
 		c0=${C0[$p]} w0=${W0[$p]}
 		put "idle.$name.rss_kb" "$(rss_kb "$p")"
 		put "idle.$name.pss_kb" "$(pss_kb "$p")"
+		# PSS moves with whatever else maps the same libraries; this
+		# does not (bench/own_kb.c).
+		put "idle.$name.own_kb" "$("$BIN/bench/own_kb" $(_daemon_pids "$p") 2>/dev/null || echo -)"
 		put "idle.$name.cpu_ms" "$(( ($(cpu_ticks "$p") - c0) * 1000 / hz ))"
 		# Wakeups over the window tell a sleeping daemon from a polling one.
 		put "idle.$name.wakeups" "$(( $(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$p/status") - w0 ))"
@@ -481,7 +484,7 @@ if [ -n "$missing" ]; then
 	echo "bench: missing:$missing — run 'make deps' first (make bench installs nothing)" >&2
 	exit 1
 fi
-for b in sesamed sesame bench/poll_open bench/udp_burst bench/flood bench/spa_rate; do
+for b in sesamed sesame bench/poll_open bench/udp_burst bench/flood bench/spa_rate bench/own_kb; do
 	[ -x "$BIN/$b" ] || { echo "bench: $BIN/$b missing (make all)" >&2; exit 1; }
 done
 
@@ -618,6 +621,8 @@ table() {
 	row "idle RSS (sesamed: parent + worker)" "$(kib "$s")" "$(kib "$k")" "$(kib "$f")" "$(ratio "$s" "$k") / $(ratio "$s" "$f")"
 	s=$(g idle.sesame.pss_kb) k=$(g idle.knockd.pss_kb) f=$(g idle.fwknopd.pss_kb)
 	row "idle PSS (shared pages divided among their users)" "$(kib "$s")" "$(kib "$k")" "$(kib "$f")" "$(ratio "$s" "$k") / $(ratio "$s" "$f")"
+	s=$(g idle.sesame.own_kb) k=$(g idle.knockd.own_kb) f=$(g idle.fwknopd.own_kb)
+	row "idle memory no other process maps (what exiting frees)" "$(kib "$s")" "$(kib "$k")" "$(kib "$f")" "$(ratio "$s" "$k") / $(ratio "$s" "$f")"
 	row "... sesamed's parent; worker (RSS / PSS)" \
 		"$(kib2 "$(g idle.sesame.parent)"); $(kib2 "$(g idle.sesame.worker)")" – – –
 	s=$(g idle.sesame.cpu_ms) k=$(g idle.knockd.cpu_ms) f=$(g idle.fwknopd.cpu_ms)

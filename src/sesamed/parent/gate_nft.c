@@ -12,6 +12,7 @@
 #include "gate_nft.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <linux/netfilter/nf_tables.h>
 #include <nftables/libnftables.h>
 #include <stdlib.h>
@@ -24,7 +25,6 @@
 #include "strbuf.h"
 
 struct gate_nft {
-	struct nft_ctx *nft;
 	struct nftq q;
 	char table[CONFIG_NAME_MAX];
 	uint32_t gen;                   /* generation after our last commit */
@@ -50,29 +50,44 @@ static const char *kernel_cause(int err)
 	}
 }
 
-/* Runs SCRIPT as one transaction.  0, or -EIO with g->err set. */
+/* Runs SCRIPT as one transaction.  0, or -EIO (-ENOMEM) with g->err set.
+ *
+ * Each run has a libnftables context of its own.  A context keeps the
+ * cache of the ruleset its last command read, about 1 MiB for one table,
+ * and the parent runs scripts only to load or restore the table and to
+ * revoke; grants go through netlink (nft_query.c).  Kept, that cache would
+ * be resident for the daemon's life, and in the worker too, which is
+ * forked from this heap.  The freed pages go back to the kernel at once:
+ * they lie between live allocations, where free() alone keeps them. */
 static int run(struct gate_nft *g, const char *script)
 {
 	if (!script)
 		return -ENOMEM;
-	int rc = nft_run_cmd_from_buffer(g->nft, script);
-	/* Reading the buffers also empties them for the next run. */
-	const char *e = nft_ctx_get_error_buffer(g->nft);
-	nft_ctx_get_output_buffer(g->nft);
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!nft || nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
+		if (nft)
+			nft_ctx_free(nft);
+		strcpy(g->err, "cannot make a libnftables context");
+		return -ENOMEM;
+	}
+	int rc = nft_run_cmd_from_buffer(nft, script);
+	const char *e = nft_ctx_get_error_buffer(nft);
 	if (rc == 0) {
 		g->err[0] = '\0';
-		return 0;
-	}
-	size_t n = e ? strcspn(e, "\n") : 0;
-	if (n >= sizeof g->err)
-		n = sizeof g->err - 1;
-	if (n == 0) {
-		strcpy(g->err, "libnftables failed without a message");
 	} else {
-		memcpy(g->err, e, n);
-		g->err[n] = '\0';
+		size_t n = e ? strcspn(e, "\n") : 0;
+		if (n >= sizeof g->err)
+			n = sizeof g->err - 1;
+		if (n == 0) {
+			strcpy(g->err, "libnftables failed without a message");
+		} else {
+			memcpy(g->err, e, n);
+			g->err[n] = '\0';
+		}
 	}
-	return -EIO;
+	nft_ctx_free(nft);
+	malloc_trim(0);
+	return rc == 0 ? 0 : -EIO;
 }
 
 static void note_gen(struct gate_nft *g)
@@ -259,12 +274,6 @@ int gate_nft_new(const struct config *cfg, struct gate_nft **out)
 		rc = nftq_genid(&g->q, &gen);
 	if (rc < 0) {
 		log_err("gate: nftables unavailable: %s", kernel_cause(rc));
-		goto fail;
-	}
-	rc = -ENOMEM;
-	g->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!g->nft || nft_ctx_buffer_output(g->nft) || nft_ctx_buffer_error(g->nft)) {
-		log_err("gate: cannot make a libnftables context");
 		goto fail;
 	}
 	rc = load(g, cfg, NULL);
@@ -519,8 +528,6 @@ void gate_nft_free(struct gate_nft *g)
 {
 	if (!g)
 		return;
-	if (g->nft)
-		nft_ctx_free(g->nft);
 	nftq_close(&g->q);
 	strbuf_fini(&g->sb);
 	free(g);
@@ -537,7 +544,7 @@ int gate_nft_remove(const char *table)
 		log_err("gate: bad table name '%s'", table);
 		return -EINVAL;
 	}
-	struct gate_nft g = { .nft = NULL };
+	struct gate_nft g = { .gen = 0 };
 	int rc = nftq_open(&g.q);
 	if (rc == 0)
 		rc = nftq_sets(&g.q, table, ignore_set, NULL);
@@ -550,11 +557,6 @@ int gate_nft_remove(const char *table)
 		log_err("gate: nftables unavailable: %s", kernel_cause(rc));
 		goto out;
 	}
-	g.nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!g.nft || nft_ctx_buffer_output(g.nft) || nft_ctx_buffer_error(g.nft)) {
-		rc = -ENOMEM;
-		goto out;
-	}
 	nft_render_remove(table, &g.sb);
 	rc = run(&g, strbuf_str(&g.sb));
 	if (rc < 0)
@@ -562,8 +564,6 @@ int gate_nft_remove(const char *table)
 	else
 		log_info("gate: table inet %s deleted; guarded ports are no longer guarded", table);
 out:
-	if (g.nft)
-		nft_ctx_free(g.nft);
 	nftq_close(&g.q);
 	strbuf_fini(&g.sb);
 	return rc;

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "pages.h"
 
 struct name_entry {
 	char name[CONFIG_NAME_MAX];
@@ -49,8 +50,10 @@ int metrics_new(struct loop *l, struct metrics **out)
 	if (!m)
 		return -ENOMEM;
 	m->loop = l;
-	m->names = calloc(METRICS_NAMES_MAX, sizeof *m->names);
-	m->live = calloc(METRICS_LIVE_MAX, sizeof *m->live);
+	/* Sized for the most doors and grants; only what is used gets
+	 * resident. */
+	m->names = pages_alloc(METRICS_NAMES_MAX * sizeof *m->names);
+	m->live = pages_alloc(METRICS_LIVE_MAX * sizeof *m->live);
 	m->timer = l ? loop_timer_new(l, on_end, m) : NULL;
 	if (!m->names || !m->live || (l && !m->timer)) {
 		metrics_free(m);
@@ -66,8 +69,8 @@ void metrics_free(struct metrics *m)
 		return;
 	if (m->timer)
 		loop_timer_free(m->loop, m->timer);
-	free(m->names);
-	free(m->live);
+	pages_free(m->names, METRICS_NAMES_MAX * sizeof *m->names);
+	pages_free(m->live, METRICS_LIVE_MAX * sizeof *m->live);
 	free(m);
 }
 

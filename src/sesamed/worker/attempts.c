@@ -6,20 +6,20 @@
  * list heads per stage and per door.  Links are 32-bit slot indices, NIL
  * at the ends; freed slots are chained through hnext.
  *
- * The pool is mapped, not written, at start: slots below `fresh` have
- * been handed out at least once, the rest are still untouched zero pages.
- * A table sized for a flood (StateLimit) thus costs memory only once a
- * flood has used it.
+ * The pool and the buckets are mapped, not written, at start: slots
+ * below `fresh` have been handed out at least once, the rest are still
+ * untouched zero pages; a bucket holds its head's index plus one, so the
+ * zero page reads as empty.  A table sized for a flood (StateLimit) thus
+ * costs memory only once a flood has used it.
  */
 #include "attempts.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "hashseed.h"
+#include "pages.h"
 
 #define NIL UINT32_MAX
 /* Keeps every index below NIL and bucket counts a sane size. */
@@ -32,7 +32,7 @@ struct list {
 
 struct attempts {
 	struct attempt *slot;
-	uint32_t *bucket;
+	uint32_t *bucket;               /* head + 1, 0 for none (see head()) */
 	uint32_t nbuckets;              /* power of two */
 	uint32_t limit, used;
 	uint32_t free_head;             /* freed slots */
@@ -45,20 +45,6 @@ struct attempts {
 	uint32_t *door_count;
 	size_t memory;
 };
-
-static uint64_t random_seed(void)
-{
-	uint64_t seed;
-	/* The seed only has to be unknown to a remote flooder; if the kernel
-	 * pool is not ready yet (early boot), time and pid are the fallback
-	 * rather than blocking the daemon's start. */
-	if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) == (ssize_t)sizeof seed)
-		return seed;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^
-	       ((uint64_t)getpid() * 0x9e3779b97f4a7c15ull);
-}
 
 int attempts_new(size_t limit, size_t ndoors, struct attempts **out)
 {
@@ -75,11 +61,8 @@ int attempts_new(size_t limit, size_t ndoors, struct attempts **out)
 	t->ndoors = ndoors;
 	/* Slots are one cache line each (64 bytes), page-aligned by mmap: a
 	 * lookup or an eviction touches one line per entry, not two. */
-	t->slot = mmap(NULL, limit * sizeof *t->slot, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (t->slot == MAP_FAILED)
-		t->slot = NULL;
-	t->bucket = malloc(nb * sizeof *t->bucket);
+	t->slot = pages_alloc(limit * sizeof *t->slot);
+	t->bucket = pages_alloc(nb * sizeof *t->bucket);
 	t->door = malloc((ndoors ? ndoors : 1) * sizeof *t->door);
 	t->door_count = calloc(ndoors ? ndoors : 1, sizeof *t->door_count);
 	if (!t->slot || !t->bucket || !t->door || !t->door_count) {
@@ -88,15 +71,13 @@ int attempts_new(size_t limit, size_t ndoors, struct attempts **out)
 	}
 	t->memory = sizeof *t + limit * sizeof *t->slot + nb * sizeof *t->bucket +
 		    (ndoors ? ndoors : 1) * (sizeof *t->door + sizeof *t->door_count);
-	for (uint32_t i = 0; i < nb; i++)
-		t->bucket[i] = NIL;
 	t->free_head = NIL;
 	t->fresh = 0;
 	for (size_t s = 0; s < ATTEMPT_STAGES; s++)
 		t->stage[s] = (struct list){ NIL, NIL };
 	for (size_t i = 0; i < ndoors; i++)
 		t->door[i] = (struct list){ NIL, NIL };
-	t->seed = random_seed();
+	t->seed = hashseed_new();
 	*out = t;
 	return 0;
 }
@@ -105,9 +86,8 @@ void attempts_free(struct attempts *t)
 {
 	if (!t)
 		return;
-	if (t->slot)
-		munmap(t->slot, t->limit * sizeof *t->slot);
-	free(t->bucket);
+	pages_free(t->slot, t->limit * sizeof *t->slot);
+	pages_free(t->bucket, t->nbuckets * sizeof *t->bucket);
 	free(t->door);
 	free(t->door_count);
 	free(t);
@@ -177,9 +157,15 @@ static void stage_unlink(struct attempts *t, uint32_t i)
 		t->stage_mask &= ~(1u << s);
 }
 
+/* The first slot of bucket B, or NIL (0 - 1 in unsigned arithmetic). */
+static uint32_t head(const struct attempts *t, uint32_t b)
+{
+	return t->bucket[b] - 1;
+}
+
 struct attempt *attempts_find(struct attempts *t, const struct addr *addr, uint32_t door)
 {
-	for (uint32_t i = t->bucket[bucket_of(t, addr, door)]; i != NIL; i = t->slot[i].hnext) {
+	for (uint32_t i = head(t, bucket_of(t, addr, door)); i != NIL; i = t->slot[i].hnext) {
 		struct attempt *a = &t->slot[i];
 		if (a->door == door && addr_equal(&a->addr, addr))
 			return a;
@@ -190,10 +176,14 @@ struct attempt *attempts_find(struct attempts *t, const struct addr *addr, uint3
 void attempts_remove(struct attempts *t, struct attempt *a)
 {
 	uint32_t i = idx(t, a);
-	uint32_t *link = &t->bucket[a->bucket];
-	while (*link != i)
-		link = &t->slot[*link].hnext;
-	*link = a->hnext;
+	if (head(t, a->bucket) == i) {
+		t->bucket[a->bucket] = a->hnext + 1;   /* NIL + 1 is 0: none */
+	} else {
+		uint32_t *link = &t->slot[head(t, a->bucket)].hnext;
+		while (*link != i)
+			link = &t->slot[*link].hnext;
+		*link = a->hnext;
+	}
 	stage_unlink(t, i);
 	list_unlink(t, &t->door[a->door], i, DLINKS);
 	t->door_count[a->door]--;
@@ -234,9 +224,8 @@ struct attempt *attempts_add(struct attempts *t, const struct addr *addr, uint32
 	a->sport = sport;
 	a->start_ms = now_ms;
 	a->bucket = bucket_of(t, addr, door);
-	uint32_t *b = &t->bucket[a->bucket];
-	a->hnext = *b;
-	*b = i;
+	a->hnext = head(t, a->bucket);
+	t->bucket[a->bucket] = i + 1;
 	stage_link(t, i);
 	list_append(t, &t->door[door], i, DLINKS);
 	t->door_count[door]++;

@@ -28,6 +28,9 @@
  * (docs/capture.md). */
 #define CAPTURE_BUFFER       (2 << 20)
 #define CAPTURE_BUFFER_SHORT (1 << 20)
+/* Native SPA: 1,776 frames in libpcap's 448-byte slots for
+ * CAPTURE_SNAPLEN_SPA (capture.h), a 788 KiB ring. */
+#define CAPTURE_BUFFER_SPA   (1776 * 448)
 
 struct capture {
 	pcap_t *pcap;
@@ -160,8 +163,9 @@ int capture_open_len(const char *ifname, const char *filter, unsigned snaplen,
 	if (pcap_set_snaplen(c->pcap, (int)snaplen) ||
 	    pcap_set_promisc(c->pcap, 0) ||
 	    pcap_set_immediate_mode(c->pcap, 1) ||
-	    pcap_set_buffer_size(c->pcap, snaplen > CAPTURE_SNAPLEN_SPA ?
-				 CAPTURE_BUFFER : CAPTURE_BUFFER_SHORT) ||
+	    pcap_set_buffer_size(c->pcap, snaplen > CAPTURE_SNAPLEN_SPA ? CAPTURE_BUFFER :
+				 snaplen > CAPTURE_SNAPLEN_HEADERS ? CAPTURE_BUFFER_SPA :
+				 CAPTURE_BUFFER_SHORT) ||
 	    pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_MICRO)) {
 		set_error("%s: cannot configure capture", ifname);
 		err = -EIO;

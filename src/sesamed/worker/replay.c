@@ -30,17 +30,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "be64.h"
 #include "durable.h"
+#include "hashseed.h"
 #include "log.h"
 #include "numparse.h"
+#include "pages.h"
 #include "replay_mark.h"
 
 #define HDR      "sesame-replay-1\n"
@@ -106,21 +106,18 @@ static size_t find(const struct replay *r, const uint8_t id[REPLAY_ID_LEN])
 
 #define TABLE_MIN      64
 
-/* The table's memory comes straight from mmap: zeroed pages, and all of
- * it back to the kernel when a rebuild frees the old table.  From malloc,
- * tables of a few hundred KiB freed and taken again at other sizes left
- * holes in the heap that kept the worker's RSS creeping up. */
+/* The table's memory comes straight from mmap (pages.h): zeroed pages,
+ * and all of it back to the kernel when a rebuild frees the old table.
+ * From malloc, tables of a few hundred KiB freed and taken again at other
+ * sizes left holes in the heap that kept the worker's RSS creeping up. */
 static struct slot *slots_new(size_t n)
 {
-	void *p = mmap(NULL, n * sizeof(struct slot), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	return pages_alloc(n * sizeof(struct slot));
 }
 
 static void slots_free(struct slot *s, size_t n)
 {
-	if (s)
-		munmap(s, n * sizeof *s);
+	pages_free(s, n * sizeof *s);
 }
 #define SHRINK_FROM    4096            /* slots */
 #define SHRINK_AFTER_S 60
@@ -492,7 +489,8 @@ int replay_open(const char *path, size_t cap, uint64_t now_s, struct replay **ou
 		r->max_slots *= 2;
 	r->mask = TABLE_MIN - 1;
 	r->slots = slots_new(TABLE_MIN);
-	if (!r->slots || RAND_bytes((unsigned char *)&r->seed, sizeof r->seed) != 1) {
+	r->seed = hashseed_new();
+	if (!r->slots) {
 		replay_close(r);
 		return -ENOMEM;
 	}

@@ -22,11 +22,12 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "hashseed.h"
 #include "log.h"
 #include "numparse.h"
+#include "pages.h"
 #include "spent.h"
 #include "rotseq.h"
 
@@ -63,9 +64,9 @@ struct rot_attempt {
 	uint64_t start_ms;
 	uint64_t counter[CANDS];
 	uint32_t client[CANDS];
-	uint32_t door;                  /* index into r->door, NO_ENTRY: free */
+	uint32_t door;                  /* index into r->door */
 	uint16_t sport;
-	uint8_t stage, ncand;
+	uint8_t stage, ncand;           /* stage 0: a free entry */
 };
 
 struct rotdoors {
@@ -247,7 +248,7 @@ static struct rot_attempt *att_find(struct rotdoors *r, const struct addr *a, ui
 {
 	struct rot_attempt *set = set_of(r, a, door);
 	for (size_t i = 0; i < WAYS; i++)
-		if (set[i].door == door && addr_equal(&set[i].addr, a))
+		if (set[i].stage && set[i].door == door && addr_equal(&set[i].addr, a))
 			return &set[i];
 	return NULL;
 }
@@ -258,7 +259,7 @@ static struct rot_attempt *att_add(struct rotdoors *r, const struct addr *a, uin
 {
 	struct rot_attempt *set = set_of(r, a, door), *victim = &set[0];
 	for (size_t i = 0; i < WAYS; i++) {
-		if (set[i].door == NO_ENTRY)
+		if (set[i].stage == 0)
 			return &set[i];
 		if (set[i].start_ms < victim->start_ms)
 			victim = &set[i];
@@ -268,7 +269,7 @@ static struct rot_attempt *att_add(struct rotdoors *r, const struct addr *a, uin
 
 static void att_free(struct rot_attempt *a)
 {
-	a->door = NO_ENTRY;
+	a->stage = 0;
 }
 
 /* --- spent marks ------------------------------------------------------------ */
@@ -498,7 +499,7 @@ size_t rotdoors_attempts(const struct rotdoors *r, size_t door, uint64_t now_ms)
 	size_t n = 0;
 	for (size_t i = 0; i < r->nsets * WAYS; i++) {
 		const struct rot_attempt *a = &r->att[i];
-		if (a->door == NO_ENTRY || r->door[a->door].index != door)
+		if (a->stage == 0 || r->door[a->door].index != door)
 			continue;
 		n += now_ms < a->start_ms + r->door[a->door].cfg->seq_timeout_ms;
 	}
@@ -597,12 +598,11 @@ int rotdoors_new(const struct config *cfg, uint64_t unix_s, struct rotdoors **ou
 	while (sets * WAYS < (cfg->state_limit ? cfg->state_limit : 1))
 		sets *= 2;
 	r->nsets = sets;
-	r->att = malloc(sets * WAYS * sizeof *r->att);
+	/* Sized for StateLimit attempts (88 bytes each, 5.5 MiB by default):
+	 * mapped, and free while zero, so only the sets used are resident. */
+	r->att = pages_alloc(sets * WAYS * sizeof *r->att);
 	int rc = r->door && r->att ? 0 : -ENOMEM;
-	if (rc == 0 && RAND_bytes((unsigned char *)&r->seed, sizeof r->seed) != 1)
-		rc = -EIO;
-	for (size_t i = 0; rc == 0 && i < sets * WAYS; i++)
-		r->att[i].door = NO_ENTRY;
+	r->seed = hashseed_new();
 	for (size_t i = 0; rc == 0 && i < cfg->ndoors; i++) {
 		if (!door_is_rotating(&cfg->doors[i]))
 			continue;
@@ -637,6 +637,6 @@ void rotdoors_free(struct rotdoors *r)
 	}
 	spent_close(r->spent);
 	free(r->door);
-	free(r->att);
+	pages_free(r->att, r->nsets * WAYS * sizeof *r->att);
 	free(r);
 }

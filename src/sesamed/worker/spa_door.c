@@ -24,9 +24,10 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
+#include "hashseed.h"
 #include "log.h"
+#include "pages.h"
 #include "portidx.h"
 #include "replay.h"
 #include "spa.h"
@@ -253,7 +254,7 @@ void spa_doors_free(struct spa_doors *s)
 	keytab_free(&s->pending);
 	replay_close(s->replay);
 	spa_aead_free(s->aead);
-	free(s->loglim);
+	pages_free(s->loglim, LOGLIM_SLOTS * sizeof *s->loglim);
 	free(s);
 }
 
@@ -269,9 +270,9 @@ int spa_doors_new(const struct config *cfg, struct spa_doors **out)
 	if (!s)
 		return -ENOMEM;
 	s->aead = spa_aead_new();
-	s->loglim = calloc(LOGLIM_SLOTS, sizeof *s->loglim);
-	if (!s->aead || !s->loglim ||
-	    RAND_bytes((unsigned char *)&s->seed, sizeof s->seed) != 1) {
+	s->loglim = pages_alloc(LOGLIM_SLOTS * sizeof *s->loglim);
+	s->seed = hashseed_new();
+	if (!s->aead || !s->loglim) {
 		spa_doors_free(s);
 		return -ENOMEM;
 	}

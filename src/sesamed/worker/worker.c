@@ -3,6 +3,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "localaddr.h"
 #include "log.h"
 #include "loop.h"
+#include "pages.h"
 #include "privsep.h"
 #include "rotdoor.h"
 #include "spa_door.h"
@@ -42,8 +44,10 @@ struct worker {
 	struct rotdoor_spent *rot_spent;        /* what grants[i] spent, rotating */
 	size_t ngrants;
 	int status;                     /* exit status */
-	/* The newest knocks, for the next worker (privsep.h). */
-	struct ps_event history[PS_HISTORY_MAX];
+	/* The newest knocks, for the next worker (privsep.h): PS_HISTORY_MAX
+	 * of them, tens of KiB, mapped (pages.h) so that only the slots used are
+	 * resident, not zeroed on the stack. */
+	struct ps_event *history;
 	size_t hnext, hlen;
 	unsigned max_seq_timeout_ms;
 };
@@ -383,15 +387,31 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 	loop_stop(l, 0);
 }
 
+/* Does a door of CFG hash or decrypt in the worker?  SPA doors, rotating
+ * doors (HMAC), and one-time sequences (the id of a spent line). */
+static bool needs_crypto(const struct config *cfg)
+{
+	if (has_spa(cfg) || rotdoors_wanted(cfg))
+		return true;
+	for (size_t i = 0; i < cfg->ndoors; i++)
+		if (cfg->doors[i].one_time_file)
+			return true;
+	return false;
+}
+
 /* Things libraries would otherwise fetch from the file system on first
- * use, after the sandbox forbids it: the time zone for log lines and
- * OpenSSL's config and default provider. */
-static void preload(void)
+ * use, after the sandbox forbids it: the time zone for log lines and,
+ * when a door needs it, OpenSSL's config and default provider.  Knock
+ * doors need no OpenSSL: left alone, it costs no memory (its algorithm
+ * tables take some 300 KiB of heap and touch 2 MiB of its code). */
+static void preload(const struct config *cfg)
 {
 	tzset();
 	time_t t = time(NULL);
 	struct tm tm;
 	localtime_r(&t, &tm);
+	if (!needs_crypto(cfg))
+		return;
 	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
 	EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	EVP_MD_free(md);
@@ -432,7 +452,8 @@ static int setup(struct worker *w)
 	w->ngrants = cfg->ndoors ? cfg->ndoors : 1;
 	w->grants = calloc(w->ngrants, sizeof *w->grants);
 	w->rot_spent = calloc(w->ngrants, sizeof *w->rot_spent);
-	if (!w->grants || !w->rot_spent)
+	w->history = pages_alloc(PS_HISTORY_MAX * sizeof *w->history);
+	if (!w->grants || !w->rot_spent || !w->history)
 		return -ENOMEM;
 	w->min_seq_timeout_ms = min_seq_timeout(cfg);
 	w->max_seq_timeout_ms = max_seq_timeout(cfg);
@@ -453,7 +474,7 @@ static int setup(struct worker *w)
 		log_warn("worker: local addresses unknown: forwarded packets count as knocks");
 	else if ((rc = loop_add_fd(w->loop, localaddr_fd(w->local), EPOLLIN, on_local, w)) < 0)
 		return rc;
-	preload();
+	preload(cfg);
 	/* What the worker may write to, from now on. */
 	int out[CONFIG_DOORS_MAX + 8];
 	size_t nout = 0;
@@ -470,6 +491,9 @@ static int setup(struct worker *w)
 		return rc;
 	if ((rc = take_history(w)) < 0)
 		return rc;
+	/* Building the seccomp filter and replaying the history freed
+	 * memory between live blocks, where free() keeps it resident. */
+	malloc_trim(0);
 	/* The replayed knocks were counted by the worker before us. */
 	doors_reset_counts(w->doors);
 	on_expire(w->loop, w->expire, w);
