@@ -2,6 +2,7 @@
 /* daemon — see daemon.h. */
 #include "daemon.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "daemon_reload.h"
 #include "daemon_start.h"
 #include "daemon_worker.h"
+#include "pages.h"
 #include "version.h"
 
 static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *ctx)
@@ -75,6 +77,7 @@ static void teardown(struct daemon *dm)
 	if (dm->pidfd >= 0)
 		close(dm->pidfd);
 	free(dm->filter);
+	pages_free(dm->history, PS_HISTORY_MAX * sizeof *dm->history);
 	config_free(dm->cfg);
 	free(dm->config_path);
 	log_close();
@@ -88,6 +91,9 @@ int daemon_run(const struct daemon_opts *o)
 		teardown(&dm);
 		return 1;
 	}
+	/* What start-up alone needed (the config's text, the first gate
+	 * transaction, libraries' set-up) goes back before the long idle. */
+	malloc_trim(0);
 	log_notice("sesamed %s: %s %s, %zu door%s", SESAME_VERSION,
 		   dm.cap ? "capturing on" : "waiting for", dm.ifname,
 		   dm.cfg->ndoors, dm.cfg->ndoors == 1 ? "" : "s");

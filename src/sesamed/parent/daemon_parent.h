@@ -54,8 +54,10 @@ struct daemon {
 	/* The worker's last answer to a status request. */
 	uint32_t attempts[CONFIG_DOORS_MAX];
 	bool attempts_known;
-	/* Knocks from a stopped worker, for the next one (privsep.h). */
-	struct ps_event history[PS_HISTORY_MAX];
+	/* Knocks from a stopped worker, for the next one (privsep.h): mapped
+	 * when the first of them arrives and returned once handed over, so
+	 * the 56 KiB cost nothing between reloads. */
+	struct ps_event *history;
 	size_t nhistory;
 };
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pages.h"
 #include "worker/worker.h"
 
 /* How long the parent waits for a new worker to say it is ready, and for
@@ -166,7 +167,12 @@ static bool handle_msg(struct daemon *dm, const struct config *cfg, const struct
 			metrics_worker_status(dm->metrics, m);
 		break;
 	case PS_HISTORY:
-		for (uint32_t i = 0; i < m->nevents && dm->nhistory < PS_HISTORY_MAX; i++)
+		/* Without the memory the next worker starts with no attempts
+		 * in progress: a knocker starts again, nothing opens wrongly. */
+		if (!dm->history)
+			dm->history = pages_alloc(PS_HISTORY_MAX * sizeof *dm->history);
+		for (uint32_t i = 0; dm->history && i < m->nevents &&
+				    dm->nhistory < PS_HISTORY_MAX; i++)
 			dm->history[dm->nhistory++] = m->events[i];
 		break;
 	default:
@@ -281,6 +287,8 @@ int worker_spawn(struct daemon *dm, const struct config *cfg)
 			m.nevents = 0;
 		}
 	}
+	pages_free(dm->history, PS_HISTORY_MAX * sizeof *dm->history);
+	dm->history = NULL;
 	dm->nhistory = 0;
 	memset(&m, 0, sizeof m);
 	m.type = PS_HISTORY_END;
