@@ -254,8 +254,7 @@ pipe_to_redis() {
 }
 # elems GATEWAY PATTERN: elements of the knock door's set matching PATTERN
 elems() {
-	ip netns exec "$(gw_ns "$1")" nft list set inet sesame knock_v4 | tr -d '\n\t' |
-		sed -n 's/.*elements = { \(.*\) }.*/\1/p' | sed 's/, /\n/g' | grep -cE "$2"
+	ip netns exec "$(gw_ns "$1")" nft list set inet sesame knock_v4 | grep -oE "$2" | wc -l
 }
 # The largest "N grants to the gate together" of GATEWAY's log after line L.
 batch_max() {
@@ -277,14 +276,14 @@ burst_lines() {
 l1=$(lines "$TMP/n1.log") l2=$(lines "$TMP/n2.log") l3=$(lines "$TMP/n3.log")
 burst_lines >"$TMP/burst"
 signed_pipe "$FLEET_KEY" "$TMP/burst" | pipe_to_redis
-forty() { [ "$(elems "$1" '^198\.19\.0\.[0-9]+ \. tcp \. 2223 ')" -eq 40 ]; }
+forty() { [ "$(elems "$1" '198\.19\.0\.[0-9]+ \. tcp \. 2223 ')" -eq 40 ]; }
 check "a burst of 40 grants on the channel: all 40 open on gateway 1" wait_until 5 forty 1
 check "... on gateway 2" wait_until 5 forty 2
 check "... and on gateway 3" wait_until 5 forty 3
 check "... together: in batches of more than one grant on each gateway" \
 	eval "[ \"\$(batch_max n1 $l1)\" -gt 1 ] && [ \"\$(batch_max n2 $l2)\" -gt 1 ] && [ \"\$(batch_max n3 $l3)\" -gt 1 ]"
 check "... the invalid ones in their midst open nothing, on any gateway" eval \
-	"[ \$(elems 1 '^198\.19\.1\.') -eq 0 ] && [ \$(elems 2 '^198\.19\.1\.') -eq 0 ] && [ \$(elems 3 '^198\.19\.1\.') -eq 0 ]"
+	"[ \$(elems 1 '198\.19\.1\.') -eq 0 ] && [ \$(elems 2 '198\.19\.1\.') -eq 0 ] && [ \$(elems 3 '198\.19\.1\.') -eq 0 ]"
 check "... not even the port the door does not guard" \
 	not eval "ip netns exec '$(gw_ns 1)' nft list set inet sesame knock_v4 | grep -q 2299"
 check "... and each was refused for its own reason" eval \
@@ -301,7 +300,7 @@ l2=$(lines "$TMP/n2.log")
 daemon_hup n2
 check "a resync of 40 live grant keys opens all 40 on gateway 2" wait_until 5 forty 2
 check "... together" eval "[ \"\$(batch_max n2 $l2)\" -gt 1 ]"
-check "... and none of the invalid ones among them" test "$(elems 2 '^198\.19\.1\.')" -eq 0
+check "... and none of the invalid ones among them" test "$(elems 2 '198\.19\.1\.')" -eq 0
 for k in $(redis_cli --scan --pattern 'sesame:grant:*:198.19.*'); do redis_cli DEL "$k" >/dev/null; done
 for i in 1 2 3; do ip netns exec "$(gw_ns "$i")" nft flush set inet sesame knock_v4; done
 
