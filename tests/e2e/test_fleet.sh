@@ -272,6 +272,8 @@ burst_lines() {
 	echo "burst knock 198.19.1.4 2223/tcp -30 20"
 	echo "burst knock 198.19.1.5 2223/tcp 0 600"
 	for k in $(seq 21 40); do echo "burst knock 198.19.0.$k 2223/tcp 0 20"; done
+	# Two gateways letting one address in at once: one element.
+	echo "burst2 knock 198.19.0.7 2223/tcp 0 25"
 }
 l1=$(lines "$TMP/n1.log") l2=$(lines "$TMP/n2.log") l3=$(lines "$TMP/n3.log")
 burst_lines >"$TMP/burst"
@@ -286,6 +288,8 @@ check "... the invalid ones in their midst open nothing, on any gateway" eval \
 	"[ \$(elems 1 '198\.19\.1\.') -eq 0 ] && [ \$(elems 2 '198\.19\.1\.') -eq 0 ] && [ \$(elems 3 '198\.19\.1\.') -eq 0 ]"
 check "... not even the port the door does not guard" \
 	not eval "ip netns exec '$(gw_ns 1)' nft list set inet sesame knock_v4 | grep -q 2299"
+check "... in one transaction each time (none fell back to one by one)" \
+	not eval "grep -h 'granting them one by one' '$TMP/n1.log' '$TMP/n2.log' '$TMP/n3.log' | grep -q ."
 check "... and each was refused for its own reason" eval \
 	"log_has n2 'door knock: 198.19.1.1: not opened for fleet node burst: a port the door does not guard' &&
 	 log_has n2 'door local: 198.19.1.3: not opened for fleet node burst: that door is not in the fleet' &&
