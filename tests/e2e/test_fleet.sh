@@ -298,6 +298,16 @@ check "... and each was refused for its own reason" eval \
 	 log_has n2 'ignoring a message from redis: bad MAC'"
 for i in 1 2 3; do ip netns exec "$(gw_ns "$i")" nft flush set inet sesame knock_v4; done
 
+# A burst after someone deleted the table: restored, then the burst in it.
+ip netns exec "$(gw_ns 3)" nft delete table inet sesame
+signed_pipe "$FLEET_KEY" "$TMP/burst" | pipe_to_redis
+check "a burst after the table was deleted: restored, all 40 open on gateway 3" \
+	wait_until 5 forty 3
+check "... in one transaction after the restore" \
+	eval "log_has n3 'table inet sesame was deleted or changed by someone else' &&
+	      ! log_has n3 'granting them one by one'"
+for i in 1 2 3; do ip netns exec "$(gw_ns "$i")" nft flush set inet sesame knock_v4; done
+
 # The same as grant keys, read back at a resync (one SCAN, one MGET).
 signed_pipe "$FLEET_KEY" "$TMP/burst" SET | pipe_to_redis
 l2=$(lines "$TMP/n2.log")

@@ -433,11 +433,14 @@ static int grant_elems_many(struct gate_nft *g, const struct config *cfg,
 static void grant_chunk(struct gate_nft *g, const struct config *cfg, const struct grant *gr,
 			size_t n, int *res)
 {
-	static uint8_t keys[MANY_ELEMS * NFT_KEYLEN_V6];
-	static struct nftq_elems e[MANY_ELEMS];
-	static char sets[MANY_ELEMS][NFT_SETNAME_MAX];
-	int rc = gate_nft_verify(g, cfg);
-	if (rc == 0) {
+	/* N grants hold at most MANY_ELEMS elements, and at least one each. */
+	uint8_t *keys = malloc(MANY_ELEMS * NFT_KEYLEN_V6);
+	struct nftq_elems *e = malloc(n * sizeof *e);
+	char (*sets)[NFT_SETNAME_MAX] = malloc(n * sizeof *sets);
+	int rc = keys && e && sets ? gate_nft_verify(g, cfg) : -ENOMEM;
+	if (rc == -ENOMEM)
+		snprintf(g->err, sizeof g->err, "%s", strerror(ENOMEM));
+	if (rc >= 0) {          /* 1: restored, and ready for the grants */
 		rc = grant_elems_many(g, cfg, gr, n, keys, e, sets);
 		if (rc < 0) {
 			g->gen = 0;
@@ -445,6 +448,9 @@ static void grant_chunk(struct gate_nft *g, const struct config *cfg, const stru
 				rc = grant_elems_many(g, cfg, gr, n, keys, e, sets);
 		}
 	}
+	free(keys);
+	free(e);
+	free(sets);
 	if (rc == 0) {
 		note_gen(g);
 		for (size_t i = 0; i < n; i++) {
@@ -464,7 +470,7 @@ static void grant_chunk(struct gate_nft *g, const struct config *cfg, const stru
 int gate_nft_grant_many(struct gate_nft *g, const struct config *cfg, const struct grant *gr,
 			size_t n, int *res)
 {
-	size_t from = 0, elems = 0, bad = 0;
+	size_t from = 0, elems = 0;
 	for (size_t i = 0; i <= n; i++) {
 		size_t np = 0;
 		if (i < n) {
@@ -472,7 +478,6 @@ int gate_nft_grant_many(struct gate_nft *g, const struct config *cfg, const stru
 				log_err("gate: refusing a malformed grant (door %u)",
 					(unsigned)gr[i].door);
 				res[i] = -EINVAL;
-				bad++;
 			} else {
 				const struct door *d = &cfg->doors[gr[i].door];
 				np = gr[i].nports ? gr[i].nports : d->open_len;
