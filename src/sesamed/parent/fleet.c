@@ -802,7 +802,8 @@ int fleet_new(struct loop *l, const struct config *cfg, fleet_dispatch_fn fn, vo
 	f->in_gr = calloc(BATCH_MAX, sizeof *f->in_gr);
 	f->in_fg = calloc(BATCH_MAX, sizeof *f->in_fg);
 	f->in_res = calloc(BATCH_MAX, sizeof *f->in_res);
-	if (!f->origins || !f->in_gr || !f->in_fg || !f->in_res || RAND_bytes((uint8_t *)&f->seed, sizeof f->seed) != 1) {
+	if (!f->origins || !f->in_gr || !f->in_fg || !f->in_res ||
+	    RAND_bytes((uint8_t *)&f->seed, sizeof f->seed) != 1) {
 		log_err("out of memory");
 		fleet_free(f);
 		return -ENOMEM;
