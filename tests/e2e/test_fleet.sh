@@ -11,6 +11,8 @@
 # Redis by hand without the fleet key, or for a port the door does not
 # guard, or for a door outside the fleet, open nothing; a knock door on
 # gateway 1 opens gateways 2 and 3, a door with Fleet = no only its own;
+# a burst of grants arriving in one read (and a resync's) all open, in
+# batches, while invalid ones in their midst open nothing;
 # a one-time sequence used on one gateway is refused on the others, and
 # so is a rotating door's sequence (of the same time step), with Redis
 # down opened alone or refused (Fleet_Required).
@@ -210,6 +212,111 @@ check "... and opens nothing" not reach "$G3" 2222
 redis_cli PUBLISH sesame:grants "$(sign "$FLEET_KEY" intruder ssh 198.18.0.2 2222/tcp 5)" >/dev/null
 check "control: the same message signed with the fleet key opens" open_on 3 2222
 wait_until 8 shut_everywhere
+
+# Grants that arrive together go to the gate together, each checked on
+# its own.  signed_pipe KEYFILE LINES [SET]: each line of file LINES,
+# "NODE DOOR ADDR PORTS ISSUED_S LIFE_S [bad]" (ISSUED_S from now, may be
+# negative; "bad": a wrong MAC), signed, as one MULTI, PUBLISH..., EXEC
+# for redis-cli --pipe: Redis writes them to each subscriber at once, in
+# one read.  With SET: grant keys instead (read back by a resync's MGET).
+signed_pipe() {
+	python3 - "$@" <<'PY'
+import base64, hmac, hashlib, sys, time
+key = base64.b64decode(open(sys.argv[1]).read().strip())
+mode = sys.argv[3] if len(sys.argv) > 3 else "PUBLISH"
+now = int(time.time() * 1000)
+out = sys.stdout.buffer
+def cmd(*args):
+    args = [a if isinstance(a, bytes) else a.encode() for a in args]
+    out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+cmd("MULTI")
+for line in open(sys.argv[2]):
+    f = line.split()
+    if not f:
+        continue
+    node, door, addr, ports, issued, life = f[:6]
+    t0 = now + int(issued) * 1000
+    body = "sesame-fleet/1 %s %s %s %s %d %d" % (node, door, addr, ports, t0, t0 + int(life) * 1000)
+    mac = hmac.new(key, b"sesame\n" + body.encode(), hashlib.sha256).hexdigest()
+    if len(f) > 6:
+        mac = ("0" if mac[0] != "0" else "1") + mac[1:]
+    msg = body + " " + mac
+    if mode == "SET":
+        cmd("SET", "sesame:grant:%s:%s" % (door, addr), msg, "PX", str(int(life) * 1000))
+    else:
+        cmd("PUBLISH", "sesame:grants", msg)
+cmd("EXEC")
+PY
+}
+pipe_to_redis() {
+	ip netns exec "$redis_NS" redis-cli -h "$REDIS4" -p "$REDIS_PORT" -n "$FLEET_DB" \
+		-a "$(cat "$FLEET_PASS")" --no-auth-warning --pipe >/dev/null
+}
+# elems GATEWAY PATTERN: elements of the knock door's set matching PATTERN
+elems() {
+	ip netns exec "$(gw_ns "$1")" nft list set inet sesame knock_v4 | grep -oE "$2" | wc -l
+}
+# The largest "N grants to the gate together" of GATEWAY's log after line L.
+batch_max() {
+	tail -n +"$2" "$TMP/$1.log" | sed -nE 's/.*fleet: ([0-9]+) grants to the gate together.*/\1/p' |
+		sort -n | tail -n 1
+}
+# 40 valid grants of the knock door (addresses 198.19.0.1-40), and in
+# their midst grants no gateway may apply: a port the door does not
+# guard, a wrong MAC, a door with Fleet = no, expired, too long.
+burst_lines() {
+	for k in $(seq 1 20); do echo "burst knock 198.19.0.$k 2223/tcp 0 20"; done
+	echo "burst knock 198.19.1.1 2299/tcp 0 20"
+	echo "burst knock 198.19.1.2 2223/tcp 0 20 bad"
+	echo "burst local 198.19.1.3 2224/tcp 0 20"
+	echo "burst knock 198.19.1.4 2223/tcp -30 20"
+	echo "burst knock 198.19.1.5 2223/tcp 0 600"
+	for k in $(seq 21 40); do echo "burst knock 198.19.0.$k 2223/tcp 0 20"; done
+	# Two gateways letting one address in at once: one element.
+	echo "burst2 knock 198.19.0.7 2223/tcp 0 25"
+}
+l1=$(lines "$TMP/n1.log") l2=$(lines "$TMP/n2.log") l3=$(lines "$TMP/n3.log")
+burst_lines >"$TMP/burst"
+signed_pipe "$FLEET_KEY" "$TMP/burst" | pipe_to_redis
+forty() { [ "$(elems "$1" '198\.19\.0\.[0-9]+ \. tcp \. 2223 ')" -eq 40 ]; }
+check "a burst of 40 grants on the channel: all 40 open on gateway 1" wait_until 5 forty 1
+check "... on gateway 2" wait_until 5 forty 2
+check "... and on gateway 3" wait_until 5 forty 3
+check "... together: in batches of more than one grant on each gateway" \
+	eval "[ \"\$(batch_max n1 $l1)\" -gt 1 ] && [ \"\$(batch_max n2 $l2)\" -gt 1 ] && [ \"\$(batch_max n3 $l3)\" -gt 1 ]"
+check "... the invalid ones in their midst open nothing, on any gateway" eval \
+	"[ \$(elems 1 '198\.19\.1\.') -eq 0 ] && [ \$(elems 2 '198\.19\.1\.') -eq 0 ] && [ \$(elems 3 '198\.19\.1\.') -eq 0 ]"
+check "... not even the port the door does not guard" \
+	not eval "ip netns exec '$(gw_ns 1)' nft list set inet sesame knock_v4 | grep -q 2299"
+check "... in one transaction each time (none fell back to one by one)" \
+	not eval "grep -h 'granting them one by one' '$TMP/n1.log' '$TMP/n2.log' '$TMP/n3.log' | grep -q ."
+check "... and each was refused for its own reason" eval \
+	"log_has n2 'door knock: 198.19.1.1: not opened for fleet node burst: a port the door does not guard' &&
+	 log_has n2 'door local: 198.19.1.3: not opened for fleet node burst: that door is not in the fleet' &&
+	 log_has n2 'door knock: 198.19.1.4: not opened for fleet node burst: expired' &&
+	 log_has n2 'door knock: 198.19.1.5: not opened for fleet node burst: longer than the door' &&
+	 log_has n2 'ignoring a message from redis: bad MAC'"
+for i in 1 2 3; do ip netns exec "$(gw_ns "$i")" nft flush set inet sesame knock_v4; done
+
+# A burst after someone deleted the table: restored, then the burst in it.
+ip netns exec "$(gw_ns 3)" nft delete table inet sesame
+signed_pipe "$FLEET_KEY" "$TMP/burst" | pipe_to_redis
+check "a burst after the table was deleted: restored, all 40 open on gateway 3" \
+	wait_until 5 forty 3
+check "... in one transaction after the restore" \
+	eval "log_has n3 'table inet sesame was deleted or changed by someone else' &&
+	      ! log_has n3 'granting them one by one'"
+for i in 1 2 3; do ip netns exec "$(gw_ns "$i")" nft flush set inet sesame knock_v4; done
+
+# The same as grant keys, read back at a resync (one SCAN, one MGET).
+signed_pipe "$FLEET_KEY" "$TMP/burst" SET | pipe_to_redis
+l2=$(lines "$TMP/n2.log")
+daemon_hup n2
+check "a resync of 40 live grant keys opens all 40 on gateway 2" wait_until 5 forty 2
+check "... together" eval "[ \"\$(batch_max n2 $l2)\" -gt 1 ]"
+check "... and none of the invalid ones among them" test "$(elems 2 '198\.19\.1\.')" -eq 0
+for k in $(redis_cli --scan --pattern 'sesame:grant:*:198.19.*'); do redis_cli DEL "$k" >/dev/null; done
+for i in 1 2 3; do ip netns exec "$(gw_ns "$i")" nft flush set inet sesame knock_v4; done
 
 # Knock doors.
 in_cli "$SESAME" knock "$G1" 7001 7002 7003

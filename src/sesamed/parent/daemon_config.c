@@ -68,10 +68,11 @@ void daemon_capture_failed(const struct daemon *dm, int rc)
 }
 
 /* fleet.h's way to the gates. */
-static int fleet_dispatch(void *ctx, const struct config *cfg, const struct grant *gr)
+static int fleet_dispatch(void *ctx, const struct config *cfg, const struct grant *gr,
+			  size_t n, int *res)
 {
 	struct daemon *dm = ctx;
-	return gates_dispatch(&dm->gates, cfg, gr);
+	return gates_dispatch_many(&dm->gates, cfg, gr, n, res);
 }
 
 int daemon_fleet_for(struct daemon *dm, const struct config *cfg, struct fleet **out)

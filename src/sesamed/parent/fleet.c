@@ -30,14 +30,15 @@
 #define BACKOFF_MIN_MS  250
 #define BACKOFF_MAX_MS  8000
 #define LIVE_MAX_AGE_MS 60000   /* a published message older than this is stale */
-#define SCAN_COUNT      100     /* keys per SCAN: the grants of one MGET are
-				 * applied in one go, so keep a batch short */
+#define SCAN_COUNT      100     /* keys per SCAN: the grants of one MGET go to
+				 * the gate together (BATCH_MAX at most) */
 #define PASSWORD_MAX    512
 #define BAD_LINES_PER_S 5       /* log lines about refused messages */
 #define CLOCK_SLACK_S   60      /* gateways' clocks apart, at most, for the
 				 * claim of a rotating sequence */
 
 #define ORIGINS         4096    /* grants whose node `sesame status` can name */
+#define BATCH_MAX       256     /* received grants given to the gates at once */
 
 enum fleet_state { F_START, F_UP, F_DOWN };
 
@@ -82,6 +83,12 @@ struct fleet {
 	unsigned bad_lines;
 	struct origin *origins;         /* ORIGINS of them */
 	uint64_t seed;
+	/* Grants received in one read of a connection, checked, waiting to
+	 * go to the gates together (batch_flush): BATCH_MAX of each. */
+	struct grant *in_gr;
+	struct fleet_grant *in_fg;
+	int *in_res;
+	size_t nin;
 };
 
 /* A grant waiting for what it used up to be claimed. */
@@ -213,6 +220,8 @@ int fleet_check(const struct config *cfg, config_diag_fn diag, void *ctx)
 
 /* --- the loop adapter for hiredis ------------------------------------------ */
 
+static void batch_flush(struct fleet *f);
+
 static void on_conn_fd(struct loop *l, int fd, uint32_t events, void *ctx)
 {
 	(void)l; (void)fd;
@@ -221,10 +230,14 @@ static void on_conn_fd(struct loop *l, int fd, uint32_t events, void *ctx)
 		return;
 	/* One call per turn: either may free the context.  The loop is
 	 * level-triggered, so the other comes on the next turn. */
-	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+		/* One read (at most 16 KiB), every reply in it called back:
+		 * the grants among them go to the gates together. */
 		redisAsyncHandleRead(c->ac);
-	else if (events & EPOLLOUT)
+		batch_flush(c->f);
+	} else if (events & EPOLLOUT) {
 		redisAsyncHandleWrite(c->ac);
+	}
 }
 
 static void conn_update(struct fleet_conn *c)
@@ -491,6 +504,31 @@ const char *fleet_origin(const struct fleet *f, const char *door, const struct a
 	return o->node;
 }
 
+/* The grants received since the last flush, to the gates at once: one
+ * nft transaction for all rather than one each, which is what bounds how
+ * many grants a gateway can take from the others.  Each was checked on
+ * its own when it came (fleet_receive). */
+static void batch_flush(struct fleet *f)
+{
+	size_t n = f->nin;
+	if (!n)
+		return;
+	f->nin = 0;
+	if (n > 1)
+		log_info("fleet: %zu grants to the gate together", n);
+	f->dispatch(f->ctx, f->cfg, f->in_gr, n, f->in_res);
+	for (size_t i = 0; i < n; i++)
+		if (f->in_res[i] == 0 && strcmp(f->in_fg[i].node, f->node) != 0)
+			origin_note(f, &f->in_fg[i]);
+}
+
+/* One grant, now. */
+static int dispatch1(struct fleet *f, const struct config *cfg, const struct grant *gr)
+{
+	int res;
+	return f->dispatch(f->ctx, cfg, gr, 1, &res);
+}
+
 static void fleet_receive(struct fleet *f, const char *msg, size_t len, bool live)
 {
 	struct fleet_grant fg;
@@ -514,8 +552,10 @@ static void fleet_receive(struct fleet *f, const char *msg, size_t len, bool liv
 	}
 	log_info("door %s: %s: opened for fleet node %s (%u s left)", fg.door, a, fg.node,
 		 gr.timeout_s);
-	if (f->dispatch(f->ctx, f->cfg, &gr) == 0 && strcmp(fg.node, f->node) != 0)
-		origin_note(f, &fg);
+	f->in_gr[f->nin] = gr;
+	f->in_fg[f->nin] = fg;
+	if (++f->nin == BATCH_MAX)
+		batch_flush(f);
 }
 
 static void on_mget(redisAsyncContext *ac, void *reply, void *priv)
@@ -614,7 +654,7 @@ static void grant_alone(struct fleet *f, const struct config *cfg, const struct 
 	}
 	log_info("door %s: %s: fleet replay check unavailable (%s): opening here only",
 		 door, a, why);
-	f->dispatch(f->ctx, cfg, gr);
+	dispatch1(f, cfg, gr);
 }
 
 /* What P used up was claimed by another gateway (or by us before): R,
@@ -652,7 +692,7 @@ static void on_replay(redisAsyncContext *ac, void *reply, void *priv)
 	if (!r) {
 		grant_alone(f, f->cfg, &p->gr, "connection lost");
 	} else if (r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0) {
-		if (f->dispatch(f->ctx, f->cfg, &p->gr) == 0)
+		if (dispatch1(f, f->cfg, &p->gr) == 0)
 			publish(f, &p->gr);
 	} else if (r->type == REDIS_REPLY_NIL) {
 		if (send_cmd(f, on_replay_who, p, "GET %s", p->key))
@@ -690,11 +730,11 @@ void fleet_grant(struct fleet *f, const struct grant *gr, enum ps_once once,
 {
 	const struct config *cfg = f->cfg;
 	if (!cfg->doors[gr->door].fleet) {
-		f->dispatch(f->ctx, cfg, gr);
+		dispatch1(f, cfg, gr);
 		return;
 	}
 	if (once != PS_ONCE_PACKET && once != PS_ONCE_SEQUENCE && once != PS_ONCE_ROTATING) {
-		if (f->dispatch(f->ctx, cfg, gr) == 0)
+		if (dispatch1(f, cfg, gr) == 0)
 			publish(f, gr);
 		return;
 	}
@@ -759,7 +799,11 @@ int fleet_new(struct loop *l, const struct config *cfg, fleet_dispatch_fn fn, vo
 	f->ctx = ctx;
 	f->backoff_ms = BACKOFF_MIN_MS;
 	f->origins = calloc(ORIGINS, sizeof *f->origins);
-	if (!f->origins || RAND_bytes((uint8_t *)&f->seed, sizeof f->seed) != 1) {
+	f->in_gr = calloc(BATCH_MAX, sizeof *f->in_gr);
+	f->in_fg = calloc(BATCH_MAX, sizeof *f->in_fg);
+	f->in_res = calloc(BATCH_MAX, sizeof *f->in_res);
+	if (!f->origins || !f->in_gr || !f->in_fg || !f->in_res ||
+	    RAND_bytes((uint8_t *)&f->seed, sizeof f->seed) != 1) {
 		log_err("out of memory");
 		fleet_free(f);
 		return -ENOMEM;
@@ -795,6 +839,9 @@ void fleet_free(struct fleet *f)
 	loop_timer_free(f->loop, f->watch);
 	OPENSSL_cleanse(f->key, sizeof f->key);
 	free(f->origins);
+	free(f->in_gr);
+	free(f->in_fg);
+	free(f->in_res);
 	if (f->password) {
 		OPENSSL_cleanse(f->password, strlen(f->password));
 		free(f->password);

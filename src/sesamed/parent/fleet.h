@@ -41,8 +41,14 @@
 
 struct fleet;
 
-/* How a grant reaches the gates: GR is valid for CFG.  0 or -errno. */
-typedef int (*fleet_dispatch_fn)(void *ctx, const struct config *cfg, const struct grant *gr);
+/* How grants reach the gates: GR[0..N), each valid for CFG; RES[i] 0 or
+ * -errno for GR[i].  Our worker's grants come one at a time, at once;
+ * grants received from the fleet come together, up to 256: those
+ * received in one read of a Redis connection (a burst on the channel,
+ * a resync's MGET), each checked on its own before.  Returns 0 or the
+ * first error. */
+typedef int (*fleet_dispatch_fn)(void *ctx, const struct config *cfg, const struct grant *gr,
+				 size_t n, int *res);
 
 /* Reads Fleet_Key_File and Fleet_Password_File of CFG (when Fleet is
  * set) and checks Fleet_Node: what the daemon would refuse at start,

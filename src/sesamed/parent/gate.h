@@ -40,4 +40,11 @@ int gates_revoke(struct gates *g, const struct config *cfg, const char *door,
 int gates_dispatch(struct gates *g, const struct config *cfg,
 		   const struct grant *gr);
 
+/* The same for GR[0..N), which arrived together: their nft elements go
+ * in as few transactions as fit (gate_nft_grant_many), their commands
+ * one by one.  An invalid grant is refused alone; the others go ahead.
+ * RES[i]: 0 or -errno for GR[i].  Returns 0 or the first error. */
+int gates_dispatch_many(struct gates *g, const struct config *cfg,
+			const struct grant *gr, size_t n, int *res);
+
 #endif

@@ -375,6 +375,14 @@ static int grant_elems(struct gate_nft *g, const struct config *cfg, const struc
 	return rc;
 }
 
+static void log_opened(const struct config *cfg, const struct grant *gr)
+{
+	char a[ADDR_STRLEN];
+	addr_format(&gr->addr, a, sizeof a);
+	log_notice("door %s: %s: opened for %u s", cfg->doors[gr->door].name, a,
+		  (unsigned)(gr->timeout_s ? gr->timeout_s : cfg->doors[gr->door].open_timeout_s));
+}
+
 int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct grant *gr)
 {
 	if (!gate_nft_grant_ok(cfg, gr)) {
@@ -398,8 +406,104 @@ int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct gr
 		return rc;
 	}
 	note_gen(g);
-	log_notice("door %s: %s: opened for %u s", cfg->doors[gr->door].name, a,
-		  (unsigned)(gr->timeout_s ? gr->timeout_s : cfg->doors[gr->door].open_timeout_s));
+	log_opened(cfg, gr);
+	return 0;
+}
+
+/* Elements (ports) of one transaction of gate_nft_grant_many(): keeps
+ * its netlink batch within nftq_add_elems_many()'s bound. */
+#define MANY_ELEMS 256
+
+/* GR[0..N) (each gate_nft_grant_ok) in one transaction.  0 or -errno. */
+static int grant_elems_many(struct gate_nft *g, const struct config *cfg,
+			    const struct grant *gr, size_t n, uint8_t *keys,
+			    struct nftq_elems *e, char (*sets)[NFT_SETNAME_MAX])
+{
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct door *d = &cfg->doors[gr[i].door];
+		const struct port_proto *p = gr[i].nports ? gr[i].ports : d->open;
+		size_t np = gr[i].nports ? gr[i].nports : d->open_len;
+		size_t keylen = 0;
+		for (size_t k = 0; k < np; k++)
+			keylen = key_encode(&gr[i].addr, &p[k], keys + at + k * keylen);
+		uint32_t t = gr[i].timeout_s ? gr[i].timeout_s : d->open_timeout_s;
+		nft_set_name(cfg, gr[i].door, gr[i].addr.family, sets[i], sizeof sets[i]);
+		e[i] = (struct nftq_elems){ sets[i], keys + at, np, keylen, (uint64_t)t * 1000 };
+		at += np * keylen;
+	}
+	int rc = nftq_add_elems_many(&g->q, cfg->nft_table, e, n, g->add_refreshes);
+	if (rc < 0)
+		snprintf(g->err, sizeof g->err, "%s", strerror(-rc));
+	return rc;
+}
+
+/* One chunk of gate_nft_grant_many(): at most MANY_ELEMS elements. */
+static void grant_chunk(struct gate_nft *g, const struct config *cfg, const struct grant *gr,
+			size_t n, int *res)
+{
+	/* N grants hold at most MANY_ELEMS elements, and at least one each. */
+	uint8_t *keys = malloc(MANY_ELEMS * NFT_KEYLEN_V6);
+	struct nftq_elems *e = malloc(n * sizeof *e);
+	char (*sets)[NFT_SETNAME_MAX] = malloc(n * sizeof *sets);
+	int rc = keys && e && sets ? gate_nft_verify(g, cfg) : -ENOMEM;
+	if (rc == -ENOMEM)
+		snprintf(g->err, sizeof g->err, "%s", strerror(ENOMEM));
+	if (rc >= 0) {          /* 1: restored, and ready for the grants */
+		rc = grant_elems_many(g, cfg, gr, n, keys, e, sets);
+		if (rc < 0) {
+			g->gen = 0;
+			if (gate_nft_verify(g, cfg) == 1)
+				rc = grant_elems_many(g, cfg, gr, n, keys, e, sets);
+		}
+	}
+	free(keys);
+	free(e);
+	free(sets);
+	if (rc == 0) {
+		note_gen(g);
+		for (size_t i = 0; i < n; i++) {
+			res[i] = 0;
+			log_opened(cfg, &gr[i]);
+		}
+		return;
+	}
+	/* Nothing of the batch went in (a transaction is all or none):
+	 * each grant on its own, so that one bad element costs only itself. */
+	log_warn("gate: %zu grants in one transaction failed (%s): granting them one by one",
+		 n, g->err);
+	for (size_t i = 0; i < n; i++)
+		res[i] = gate_nft_grant(g, cfg, &gr[i]);
+}
+
+int gate_nft_grant_many(struct gate_nft *g, const struct config *cfg, const struct grant *gr,
+			size_t n, int *res)
+{
+	size_t from = 0, elems = 0;
+	for (size_t i = 0; i <= n; i++) {
+		size_t np = 0;
+		if (i < n) {
+			if (!gate_nft_grant_ok(cfg, &gr[i])) {
+				log_err("gate: refusing a malformed grant (door %u)",
+					(unsigned)gr[i].door);
+				res[i] = -EINVAL;
+			} else {
+				const struct door *d = &cfg->doors[gr[i].door];
+				np = gr[i].nports ? gr[i].nports : d->open_len;
+			}
+		}
+		/* A chunk ends before a refused grant, at the end, or when full. */
+		if (i == n || !np || elems + np > MANY_ELEMS) {
+			if (i > from)
+				grant_chunk(g, cfg, gr + from, i - from, res + from);
+			from = np ? i : i + 1;
+			elems = 0;
+		}
+		elems += np;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (res[i] < 0)
+			return res[i];
 	return 0;
 }
 

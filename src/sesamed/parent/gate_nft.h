@@ -30,6 +30,15 @@ int gate_nft_reload(struct gate_nft *g, const struct config *cfg);
 /* Adds or refreshes GR's element; restores the table if someone removed
  * it.  Idempotent. */
 int gate_nft_grant(struct gate_nft *g, const struct config *cfg, const struct grant *gr);
+/* GR[0..N) as few transactions as fit (usually one; a transaction
+ * costs about as much as its elements): for grants that arrive together,
+ * such as another gateway's (fleet.h).  A grant gate_nft_grant_ok()
+ * refuses is logged and left out (RES[i] -EINVAL); if a transaction
+ * fails, its grants are retried one by one with gate_nft_grant() (one
+ * log line).  RES[i]: 0 or -errno for GR[i].  Returns 0 when every
+ * grant went in, else the first error. */
+int gate_nft_grant_many(struct gate_nft *g, const struct config *cfg, const struct grant *gr,
+			size_t n, int *res);
 
 /* The gate's own check of GR before it touches the kernel: a door it
  * guards, a known family, ports of the door's Open, a timeout that

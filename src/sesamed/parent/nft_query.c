@@ -362,10 +362,13 @@ int nftq_elems(struct nftq *q, const char *table, const char *set,
 
 /* --- adding elements ------------------------------------------------ */
 
-#define BATCH_MAX 8192
+/* Largest batch we send: well under the socket's default send buffer
+ * (net.core.wmem_default, 208 KiB), which bounds one netlink message. */
+#define BATCH_MAX (128 * 1024)
 
 struct batch {
-	uint8_t b[BATCH_MAX];
+	uint8_t *b;
+	size_t cap;
 	size_t len;
 	size_t msg;                     /* offset of the open message */
 	size_t nest[4];
@@ -375,7 +378,7 @@ struct batch {
 
 static void *batch_put(struct batch *bt, size_t n)
 {
-	if (bt->overflow || bt->len + NLMSG_ALIGN(n) > sizeof bt->b) {
+	if (bt->overflow || bt->len + NLMSG_ALIGN(n) > bt->cap) {
 		bt->overflow = true;
 		return NULL;
 	}
@@ -464,26 +467,60 @@ static void batch_elems(struct batch *bt, uint16_t type, uint32_t seq, bool ack,
 	batch_end_msg(bt);
 }
 
+/* The bytes batch_elems() writes for one message of N keys. */
+static size_t elems_bytes(const char *table, const char *set, size_t n, size_t keylen)
+{
+	size_t elem = 3 * NLA_HDRLEN + NLA_ALIGN(NLA_HDRLEN + keylen) +
+		      2 * NLA_ALIGN(NLA_HDRLEN + sizeof(uint64_t));
+	return NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)) +
+	       NLA_ALIGN(NLA_HDRLEN + strlen(table) + 1) +
+	       NLA_ALIGN(NLA_HDRLEN + strlen(set) + 1) + NLA_HDRLEN + n * elem;
+}
+
 int nftq_add_elems(struct nftq *q, const char *table, const char *set,
 		   const uint8_t *keys, size_t n, size_t keylen,
 		   uint64_t timeout_ms, bool renew)
 {
-	if (!n || !keylen || strnlen(table, NAME_MAX_) >= NAME_MAX_ ||
-	    strnlen(set, NAME_MAX_) >= NAME_MAX_)
+	struct nftq_elems e = { set, keys, n, keylen, timeout_ms };
+	return nftq_add_elems_many(q, table, &e, 1, renew);
+}
+
+int nftq_add_elems_many(struct nftq *q, const char *table, const struct nftq_elems *e,
+			size_t ne, bool renew)
+{
+	if (!ne || strnlen(table, NAME_MAX_) >= NAME_MAX_)
 		return -EINVAL;
+	size_t cap = 2 * (NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)));
+	for (size_t i = 0; i < ne; i++) {
+		if (!e[i].n || !e[i].keylen || e[i].keylen > NAME_MAX_ ||
+		    strnlen(e[i].set, NAME_MAX_) >= NAME_MAX_)
+			return -EINVAL;
+		cap += (renew ? 1 : 3) * elems_bytes(table, e[i].set, e[i].n, e[i].keylen);
+		if (cap > BATCH_MAX)
+			return -EMSGSIZE;
+	}
 	struct batch *bt = calloc(1, sizeof *bt);
-	if (!bt)
+	if (bt)
+		bt->b = malloc(cap);
+	if (!bt || !bt->b) {
+		free(bt);
 		return -ENOMEM;
+	}
+	bt->cap = cap;
 	uint32_t first = ++q->seq;
 	batch_msg(bt, NFNL_MSG_BATCH_BEGIN, 0, first, NFNL_SUBSYS_NFTABLES);
 	batch_end_msg(bt);
-	batch_elems(bt, NFT_MSG_NEWSETELEM, ++q->seq, renew, table, set, keys, n, keylen,
-		    timeout_ms, renew);
-	if (!renew) {
-		batch_elems(bt, NFT_MSG_DELSETELEM, ++q->seq, false, table, set, keys, n,
-			    keylen, 0, false);
-		batch_elems(bt, NFT_MSG_NEWSETELEM, ++q->seq, true, table, set, keys, n,
-			    keylen, timeout_ms, false);
+	/* Only the last message asks for an ack; errors come unasked. */
+	for (size_t i = 0; i < ne; i++) {
+		bool last_one = i + 1 == ne;
+		batch_elems(bt, NFT_MSG_NEWSETELEM, ++q->seq, renew && last_one, table, e[i].set,
+			    e[i].keys, e[i].n, e[i].keylen, e[i].timeout_ms, renew);
+		if (!renew) {
+			batch_elems(bt, NFT_MSG_DELSETELEM, ++q->seq, false, table, e[i].set,
+				    e[i].keys, e[i].n, e[i].keylen, 0, false);
+			batch_elems(bt, NFT_MSG_NEWSETELEM, ++q->seq, last_one, table, e[i].set,
+				    e[i].keys, e[i].n, e[i].keylen, e[i].timeout_ms, false);
+		}
 	}
 	uint32_t last = q->seq;         /* the one message that asks for an ack */
 	batch_msg(bt, NFNL_MSG_BATCH_END, 0, ++q->seq, NFNL_SUBSYS_NFTABLES);
@@ -493,6 +530,7 @@ int nftq_add_elems(struct nftq *q, const char *table, const char *set,
 	if (rc == 0 && sendto(q->fd, bt->b, bt->len, 0, (struct sockaddr *)&kernel,
 			      sizeof kernel) < 0)
 		rc = -errno;
+	free(bt->b);
 	free(bt);
 	if (rc < 0)
 		return rc;

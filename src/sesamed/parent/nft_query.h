@@ -59,4 +59,16 @@ int nftq_add_elems(struct nftq *q, const char *table, const char *set,
 		   const uint8_t *keys, size_t n, size_t keylen,
 		   uint64_t timeout_ms, bool renew);
 
+/* Several such additions (to sets of one table) in one transaction: all
+ * or none.  -EMSGSIZE: more than one batch holds (about 128 KiB: some
+ * 800 elements with RENEW, 300 without); split them. */
+struct nftq_elems {
+	const char *set;
+	const uint8_t *keys;            /* N keys of KEYLEN bytes */
+	size_t n, keylen;
+	uint64_t timeout_ms;
+};
+int nftq_add_elems_many(struct nftq *q, const char *table, const struct nftq_elems *e,
+			size_t ne, bool renew);
+
 #endif
