@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fleet.h"
+#include "fleet_files.h"
 #include "log.h"
 #include "nft_render.h"
 #include "stopstate.h"

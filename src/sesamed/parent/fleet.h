@@ -50,11 +50,6 @@ struct fleet;
 typedef int (*fleet_dispatch_fn)(void *ctx, const struct config *cfg, const struct grant *gr,
 				 size_t n, int *res);
 
-/* Reads Fleet_Key_File and Fleet_Password_File of CFG (when Fleet is
- * set) and checks Fleet_Node: what the daemon would refuse at start,
- * reported through DIAG.  0 or -errno. */
-int fleet_check(const struct config *cfg, config_diag_fn diag, void *ctx);
-
 /* A fleet for CFG (config_fleet_on) on loop L, starting to connect.
  * Returns 0 or -errno (reported through the log). */
 int fleet_new(struct loop *l, const struct config *cfg, fleet_dispatch_fn fn, void *ctx,
