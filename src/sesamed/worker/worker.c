@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "door.h"
+#include "fwknop.h"
 #include "localaddr.h"
 #include "log.h"
 #include "loop.h"
@@ -385,8 +386,10 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 
 /* Things libraries would otherwise fetch from the file system on first
  * use, after the sandbox forbids it: the time zone for log lines and
- * OpenSSL's config and default provider. */
-static void preload(void)
+ * OpenSSL's config and default provider; and the algorithms of the
+ * fwknop doors, whose first use would otherwise cost their first packet
+ * milliseconds. */
+static void preload(const struct config *cfg)
 {
 	tzset();
 	time_t t = time(NULL);
@@ -397,6 +400,12 @@ static void preload(void)
 	EVP_MD_free(md);
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_free(mac);
+	for (size_t i = 0; i < cfg->ndoors; i++) {
+		const struct door *d = &cfg->doors[i];
+		if (d->spa_format == SPA_FORMAT_FWKNOP && fwknop_preload(d->fwknop_hmac_digest) != 0)
+			log_warn("worker: door %s: fwknop's algorithms could not be loaded ahead",
+				 d->name);
+	}
 }
 
 static void log_spa_counters(struct worker *w)
@@ -453,7 +462,7 @@ static int setup(struct worker *w)
 		log_warn("worker: local addresses unknown: forwarded packets count as knocks");
 	else if ((rc = loop_add_fd(w->loop, localaddr_fd(w->local), EPOLLIN, on_local, w)) < 0)
 		return rc;
-	preload();
+	preload(cfg);
 	/* What the worker may write to, from now on. */
 	int out[CONFIG_DOORS_MAX + 8];
 	size_t nout = 0;
