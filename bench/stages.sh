@@ -47,13 +47,16 @@ addr_of() { echo "198.18.$((8 + $1 / 250)).$((1 + $1 % 250))"; }
 } | ip -n "$SRV_NS" -batch -
 ip -n "$SRV_NS" route add 198.18.8.0/22 dev br0
 
+# SPA doors keep their replay cache on disk, as in bench/run.sh.
+replay_cache=
+[ "$MODE" != knock ] && replay_cache="ReplayCache   = $TMP/state/replay"
 cat >"$TMP/sesamed.conf" <<EOF
 [options]
 	NftTable      = bench_stages
 	ControlSocket = $TMP/control
 	StateDir      = $TMP/state
 	LogFile       = $TMP/sesamed.log
-	ReplayCache   = $TMP/state/replay
+	$replay_cache
 [bench]
 	Open          = 2222/tcp
 	Open_Timeout  = 120
