@@ -5,7 +5,6 @@
  * reaches the parser unless its HMAC was right. */
 #include "fwknop.h"
 
-#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
