@@ -5,7 +5,6 @@
  * reaches the parser unless its HMAC was right. */
 #include "fwknop.h"
 
-#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -56,19 +55,108 @@ const char *fwknop_strerror(int err)
 	return "unknown error";
 }
 
+/* OpenSSL's names and output sizes of the digests fwknop may use. */
+static const struct {
+	const char *name;
+	size_t size;
+} digests[] = {
+	[HMAC_MD5] = { "MD5", 16 },
+	[HMAC_SHA1] = { "SHA1", 20 },
+	[HMAC_SHA256] = { "SHA256", 32 },
+	[HMAC_SHA384] = { "SHA384", 48 },
+	[HMAC_SHA512] = { "SHA512", 64 },
+	[HMAC_SHA3_256] = { "SHA3-256", 32 },
+	[HMAC_SHA3_512] = { "SHA3-512", 64 },
+};
+#define NDIGESTS        (sizeof digests / sizeof digests[0])
+
+static bool digest_known(enum hmac_digest d)
+{
+	return (unsigned)d < NDIGESTS && digests[d].name;
+}
+
+/* The algorithms, each fetched once, and one context per use, made
+ * once and reset per packet, all kept for the process's life.  OpenSSL 3
+ * looks an algorithm up again on every init it is given through the
+ * legacy handles (EVP_aes_256_cbc(), EVP_md5()), a context allocated,
+ * freed and set up per packet cost about as much as the packet's own
+ * crypto, and the first fetch of each algorithm in a process builds it,
+ * milliseconds that would otherwise fall on the first packet after a
+ * start (fwknop_preload() moves them before it).  sesamed and sesame are
+ * single-threaded.  Between packets the contexts hold the last packet's
+ * derived AES key and keyed HMAC state; the keys they come from are in
+ * memory for the process's life anyway. */
+static struct {
+	EVP_MD *md[NDIGESTS];
+	EVP_CIPHER *aes;
+	EVP_MAC *hmac;
+	EVP_MD_CTX *mdctx;              /* the key derivation, digests */
+	EVP_CIPHER_CTX *cctx;
+	EVP_MAC_CTX *mac[NDIGESTS];     /* HMAC, its digest set once */
+} algs;
+
 static const EVP_MD *digest_md(enum hmac_digest d)
 {
-	switch (d) {
-	case HMAC_MD5:          return EVP_md5();
-	case HMAC_SHA1:         return EVP_sha1();
-	case HMAC_SHA256:       return EVP_sha256();
-	case HMAC_SHA384:       return EVP_sha384();
-	case HMAC_SHA512:       return EVP_sha512();
-	case HMAC_SHA3_256:     return EVP_sha3_256();
-	case HMAC_SHA3_512:     return EVP_sha3_512();
-	case HMAC_NONE:         break;
+	if (!digest_known(d))
+		return NULL;
+	if (!algs.md[d])
+		algs.md[d] = EVP_MD_fetch(NULL, digests[d].name, NULL);
+	return algs.md[d];
+}
+
+static const EVP_CIPHER *aes_256_cbc(void)
+{
+	if (!algs.aes)
+		algs.aes = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+	return algs.aes;
+}
+
+static EVP_MD_CTX *md_ctx(void)
+{
+	if (!algs.mdctx)
+		algs.mdctx = EVP_MD_CTX_new();
+	return algs.mdctx;
+}
+
+static EVP_CIPHER_CTX *cipher_ctx(void)
+{
+	if (!algs.cctx)
+		algs.cctx = EVP_CIPHER_CTX_new();
+	return algs.cctx;
+}
+
+/* The HMAC context of digest D, without a key yet. */
+static EVP_MAC_CTX *hmac_ctx(enum hmac_digest d)
+{
+	if (!digest_known(d))
+		return NULL;
+	if (algs.mac[d])
+		return algs.mac[d];
+	if (!algs.hmac && !(algs.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)))
+		return NULL;
+	EVP_MAC_CTX *c = EVP_MAC_CTX_new(algs.hmac);
+	OSSL_PARAM params[2] = {
+		OSSL_PARAM_construct_utf8_string("digest", (char *)digests[d].name, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	if (!c || EVP_MAC_CTX_set_params(c, params) != 1) {
+		EVP_MAC_CTX_free(c);
+		return NULL;
 	}
-	return NULL;
+	return algs.mac[d] = c;
+}
+
+/* DIGEST(DATA) into OUT (DIGEST_MAX bytes); its length, or 0. */
+static unsigned digest(enum hmac_digest d, const void *data, size_t len, uint8_t *out)
+{
+	const EVP_MD *md = digest_md(d);
+	EVP_MD_CTX *c = md_ctx();
+	unsigned n = 0;
+	if (!md || !c || EVP_DigestInit_ex2(c, md, NULL) != 1 ||
+	    EVP_DigestUpdate(c, data, len) != 1 || EVP_DigestFinal_ex(c, out, &n) != 1 ||
+	    n > DIGEST_MAX)
+		return 0;
+	return n;
 }
 
 bool fwknop_digest_parse(const char *s, enum hmac_digest *out)
@@ -124,7 +212,11 @@ bool fwknop_time_ok(const struct fwknop_msg *msg, uint64_t now_s, unsigned windo
 
 void fwknop_replay_key(const uint8_t *wire, size_t len, uint8_t out[FWKNOP_REPLAY_KEY_LEN])
 {
-	SHA256(wire, len, out);
+	uint8_t h[DIGEST_MAX];
+	if (digest(HMAC_SHA256, wire, len, h) == FWKNOP_REPLAY_KEY_LEN)
+		memcpy(out, h, FWKNOP_REPLAY_KEY_LEN);
+	else
+		SHA256(wire, len, out);
 }
 
 /* --- crypto helpers ---------------------------------------------------- */
@@ -132,7 +224,7 @@ void fwknop_replay_key(const uint8_t *wire, size_t len, uint8_t out[FWKNOP_REPLA
 static bool keys_ok(const struct fwknop_keys *k)
 {
 	return k && k->key && k->key_len > 0 && k->key_len <= CONFIG_KEY_MAX &&
-	       digest_md(k->hmac_digest) != NULL;
+	       digest_known(k->hmac_digest);
 }
 
 static bool hmac_key_ok(const struct fwknop_keys *k)
@@ -143,20 +235,36 @@ static bool hmac_key_ok(const struct fwknop_keys *k)
 /* Length of the unpadded base64 text of digest D. */
 static size_t digest_b64_len(enum hmac_digest d)
 {
-	const EVP_MD *md = digest_md(d);
-	return md ? base64_encoded_len((size_t)EVP_MD_get_size(md), false) : 0;
+	return digest_known(d) ? base64_encoded_len(digests[d].size, false) : 0;
 }
 
 /* fwknop's key and IV: OpenSSL's EVP_BytesToKey with MD5 and one round,
  * D1 = MD5(key||salt), Di = MD5(Di-1||key||salt), until 32 key and 16 IV
- * bytes are produced: the derivation fwknop's Rijndael mode uses. */
+ * bytes are produced: the derivation fwknop's Rijndael mode uses.  Done
+ * here with the kept MD5 context: EVP_BytesToKey makes its own per call. */
+#define MD5_LEN 16
 static bool derive_key_iv(const uint8_t *key, size_t key_len, const uint8_t salt[FWKNOP_SALT_LEN],
 			  uint8_t out_key[AES_KEY_LEN], uint8_t out_iv[AES_BLOCK])
 {
-	_Static_assert(FWKNOP_SALT_LEN == PKCS5_SALT_LEN, "EVP_BytesToKey's salt is 8 bytes");
-	return key_len <= INT_MAX &&
-	       EVP_BytesToKey(EVP_aes_256_cbc(), EVP_md5(), salt, key, (int)key_len, 1,
-			      out_key, out_iv) == AES_KEY_LEN;
+	_Static_assert(AES_KEY_LEN + AES_BLOCK == 3 * MD5_LEN, "key and IV are three MD5s");
+	const EVP_MD *md5 = digest_md(HMAC_MD5);
+	EVP_MD_CTX *c = md_ctx();
+	uint8_t d[3 * MD5_LEN];
+	bool ok = md5 && c;
+	for (size_t r = 0; ok && r < 3; r++) {
+		unsigned n = 0;
+		ok = EVP_DigestInit_ex2(c, md5, NULL) == 1 &&
+		     (r == 0 || EVP_DigestUpdate(c, d + MD5_LEN * (r - 1), MD5_LEN) == 1) &&
+		     EVP_DigestUpdate(c, key, key_len) == 1 &&
+		     EVP_DigestUpdate(c, salt, FWKNOP_SALT_LEN) == 1 &&
+		     EVP_DigestFinal_ex(c, d + MD5_LEN * r, &n) == 1 && n == MD5_LEN;
+	}
+	if (ok) {
+		memcpy(out_key, d, AES_KEY_LEN);
+		memcpy(out_iv, d + AES_KEY_LEN, AES_BLOCK);
+	}
+	OPENSSL_cleanse(d, sizeof d);
+	return ok;
 }
 
 /* AES-256-CBC with PKCS#7 padding, ENC 1 or 0.  Returns the output
@@ -170,13 +278,14 @@ static long aes_cbc(int enc, const uint8_t *key, size_t key_len, const uint8_t s
 		return -1;
 	if (!derive_key_iv(key, key_len, salt, k, iv))
 		return -1;
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	const EVP_CIPHER *aes = aes_256_cbc();
+	EVP_CIPHER_CTX *ctx = cipher_ctx();
 	int n1 = 0, n2 = 0;
-	if (ctx && EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), NULL, k, iv, enc) == 1 &&
+	/* A new init with the cipher resets whatever the last call left. */
+	if (aes && ctx && EVP_CipherInit_ex2(ctx, aes, k, iv, enc, NULL) == 1 &&
 	    EVP_CipherUpdate(ctx, out, &n1, in, (int)inlen) == 1 &&
 	    EVP_CipherFinal_ex(ctx, out + n1, &n2) == 1)
 		ret = (long)n1 + n2;
-	EVP_CIPHER_CTX_free(ctx);
 	OPENSSL_cleanse(k, sizeof k);
 	OPENSSL_cleanse(iv, sizeof iv);
 	return ret;
@@ -185,42 +294,23 @@ static long aes_cbc(int enc, const uint8_t *key, size_t key_len, const uint8_t s
 /* base64 (unpadded) of digest D over DATA, into OUT (DIGEST_B64_MAX+1). */
 static bool digest_b64(enum hmac_digest d, const void *data, size_t len, char *out)
 {
-	const EVP_MD *md = digest_md(d);
 	uint8_t h[DIGEST_MAX];
-	unsigned hl = 0;
-	if (!md || EVP_Digest(data, len, h, &hl, md, NULL) != 1 || hl > sizeof h)
-		return false;
-	return base64_encode(h, hl, out, DIGEST_B64_MAX + 1, false) > 0;
+	unsigned hl = digest(d, data, len, h);
+	return hl > 0 && base64_encode(h, hl, out, DIGEST_B64_MAX + 1, false) > 0;
 }
 
 /* base64 (unpadded) of HMAC-D(key, "U2FsdGVkX1" || CT_TEXT). */
 static bool hmac_b64(const struct fwknop_keys *k, const char *ct_text, size_t len, char *out)
 {
-	const EVP_MD *md = digest_md(k->hmac_digest);
 	uint8_t h[DIGEST_MAX];
-	unsigned hl = 0;
-	bool ok = false;
+	size_t hl = 0;
 	/* EVP_MAC takes the restored prefix and the wire text in two updates,
-	 * so nothing is copied. */
-	/* Fetched once: a fetch per packet would cost more than the HMAC.
-	 * Kept for the process's life (sesamed is single-threaded). */
-	static EVP_MAC *mac;
-	if (!mac)
-		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *mctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	if (md && mctx) {
-		OSSL_PARAM params[2];
-		params[0] = OSSL_PARAM_construct_utf8_string("digest",
-				(char *)EVP_MD_get0_name(md), 0);
-		params[1] = OSSL_PARAM_construct_end();
-		size_t outl = 0;
-		ok = EVP_MAC_init(mctx, k->hmac_key, k->hmac_key_len, params) == 1 &&
-		     EVP_MAC_update(mctx, (const uint8_t *)salted_b64, SALTED_B64_LEN) == 1 &&
-		     EVP_MAC_update(mctx, (const uint8_t *)ct_text, len) == 1 &&
-		     EVP_MAC_final(mctx, h, &outl, sizeof h) == 1;
-		hl = (unsigned)outl;
-	}
-	EVP_MAC_CTX_free(mctx);
+	 * so nothing is copied.  Keying the kept context starts it afresh. */
+	EVP_MAC_CTX *mctx = hmac_ctx(k->hmac_digest);
+	bool ok = mctx && EVP_MAC_init(mctx, k->hmac_key, k->hmac_key_len, NULL) == 1 &&
+		  EVP_MAC_update(mctx, (const uint8_t *)salted_b64, SALTED_B64_LEN) == 1 &&
+		  EVP_MAC_update(mctx, (const uint8_t *)ct_text, len) == 1 &&
+		  EVP_MAC_final(mctx, h, &hl, sizeof h) == 1;
 	if (ok)
 		ok = base64_encode(h, hl, out, DIGEST_B64_MAX + 1, false) > 0;
 	OPENSSL_cleanse(h, sizeof h);
@@ -546,7 +636,7 @@ static bool msg_fields_ok(const struct fwknop_msg *m)
 	    vl == 0 || vl > FWKNOP_VERSION_MAX || strspn(m->version, "0123456789.") != vl ||
 	    ml == 0 || ml > FWKNOP_MSG_MAX || !all_printable(m->message, ml) ||
 	    (unsigned)m->type > FWKNOP_MSG_CLIENT_TIMEOUT_LOCAL_NAT_ACCESS ||
-	    digest_md(m->digest) == NULL)
+	    !digest_known(m->digest))
 		return false;
 	if (type_has_nat(m->type) != m->has_nat)
 		return false;
@@ -690,4 +780,32 @@ int fwknop_msg_access(struct fwknop_msg *msg, const char *username, uint64_t tim
 	if (strbuf_failed(&b))
 		return FWKNOP_ERR_ARG;
 	return parse_message(msg) == FWKNOP_OK ? FWKNOP_OK : FWKNOP_ERR_ARG;
+}
+
+int fwknop_preload(enum hmac_digest hmac_digest)
+{
+	if (!digest_known(hmac_digest))
+		return FWKNOP_ERR_ARG;
+	for (size_t d = 0; d < NDIGESTS; d++)
+		if (digest_known((enum hmac_digest)d) && !digest_md((enum hmac_digest)d))
+			return FWKNOP_ERR_CRYPTO;
+	if (!aes_256_cbc() || !md_ctx() || !cipher_ctx() || !hmac_ctx(hmac_digest))
+		return FWKNOP_ERR_CRYPTO;
+	/* One packet through both ways: whatever OpenSSL still sets up on
+	 * first use happens here. */
+	static const uint8_t key[] = "preload", salt[FWKNOP_SALT_LEN] = "preload";
+	const struct fwknop_keys k = { key, sizeof key - 1, key, sizeof key - 1, hmac_digest };
+	struct fwknop_msg m = {
+		.rand = "1000000000000000", .username = "preload", .timestamp = 1,
+		.version = "3.0.0", .type = FWKNOP_MSG_ACCESS, .message = "0.0.0.0,tcp/1",
+		.digest = HMAC_SHA256,
+	};
+	char wire[FWKNOP_WIRE_MAX + 1];
+	long n = fwknop_encode(&m, &k, salt, wire, sizeof wire);
+	if (n < 0)
+		return (int)n;
+	int rc = fwknop_decode((const uint8_t *)wire, (size_t)n, &k, &m);
+	uint8_t id[FWKNOP_REPLAY_KEY_LEN];
+	fwknop_replay_key((const uint8_t *)wire, (size_t)n, id);
+	return rc;
 }

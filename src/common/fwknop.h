@@ -162,6 +162,14 @@ const char *fwknop_msg_type_name(enum fwknop_msg_type t);
 void fwknop_replay_key(const uint8_t *wire, size_t len,
 		       uint8_t out[FWKNOP_REPLAY_KEY_LEN]);
 
+/* Fetches every algorithm fwknop_decode() and fwknop_encode() use and
+ * runs one packet authenticated with HMAC_DIGEST through both, so that
+ * the first real packet after a start pays for none of OpenSSL's
+ * first-use set-up (milliseconds), and a sandbox entered afterwards has
+ * no file for OpenSSL to read.  Optional: without it the same happens
+ * on first use.  Returns FWKNOP_OK or a negative enum fwknop_err. */
+int fwknop_preload(enum hmac_digest hmac_digest);
+
 /* "md5", "sha1", "sha256", "sha384", "sha512", "sha3_256", "sha3_512"
  * (any case, '-' for '_' accepted) to enum hmac_digest; false if unknown.
  * For config (Fwknop_HMAC_Digest) and the client's --hmac-digest. */

@@ -515,6 +515,18 @@ static void digest_names(void **state)
 	assert_string_equal(fwknop_digest_name(HMAC_SHA3_256), "sha3_256");
 }
 
+/* The preload runs a packet of every HMAC digest through the codec; the
+ * real vectors decode the same after it. */
+static void preload_every_digest(void **state)
+{
+	(void)state;
+	assert_int_equal(fwknop_preload(HMAC_NONE), FWKNOP_ERR_ARG);
+	assert_int_equal(fwknop_preload((enum hmac_digest)99), FWKNOP_ERR_ARG);
+	for (enum hmac_digest d = HMAC_MD5; d <= HMAC_SHA3_512; d++)
+		assert_int_equal(fwknop_preload(d), FWKNOP_OK);
+	vectors_decode_and_verify(state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,6 +540,7 @@ int main(void)
 		cmocka_unit_test(legacy_iv_refused),
 		cmocka_unit_test(client_roundtrip),
 		cmocka_unit_test(digest_names),
+		cmocka_unit_test(preload_every_digest),
 	};
 	return cmocka_run_group_tests(tests, load_vectors, NULL);
 }
