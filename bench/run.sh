@@ -116,12 +116,13 @@ scenario_spa() {
 		grep -v '^$' | head -n 1 >"$TMP/spa_keys"
 	chmod 600 "$TMP/spa_keys"
 	# sesame_shm: native again, the replay cache on tmpfs (/dev/shm): the
-	# same work but for the fsync of the cache before each grant.
-	local shm=/dev/shm/sesame-bench-$RUN
+	# same work but for the cache's writes to a disk.  In a directory of
+	# its own: sesamed refuses a cache in one that others may write to.
+	local shm=
 	for fmt in sesame fwknop sesame_shm; do
 		if [ $fmt = sesame_shm ]; then
-			[ -d /dev/shm ] || continue
-			conf_sesamed_spa "$TMP/spa_$fmt.conf" sesame "$shm"
+			[ -d /dev/shm ] && tmp_dir_in /dev/shm shm || continue
+			conf_sesamed_spa "$TMP/spa_$fmt.conf" sesame "$shm/replay"
 		else
 			conf_sesamed_spa "$TMP/spa_$fmt.conf" "$fmt"
 		fi
@@ -149,7 +150,6 @@ scenario_spa() {
 		fi
 		lat_put "spa.sesame_$fmt" "spa_$fmt"
 	done
-	rm -f "$shm"
 	# fwknopd, Debian defaults (pcap, PCAP_LOOP_SLEEP 100 ms), iptables.
 	firewall_iptables <<IPT
 *filter

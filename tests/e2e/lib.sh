@@ -39,6 +39,7 @@ SRV4=198.18.0.1 CLI4=198.18.0.2
 SRV6=2001:db8:5e5::1 CLI6=2001:db8:5e5::2
 TMP=$(mktemp -d "/tmp/sesame-e2e.XXXXXX")
 _NAMESPACES=()
+_TMP_MORE=()
 _TAP_N=0 _TAP_FAILED=0
 
 if [ "$(id -u)" != 0 ]; then
@@ -55,7 +56,7 @@ _cleanup() {
 	for ns in "${_NAMESPACES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	rm -rf "$TMP"
+	rm -rf "$TMP" "${_TMP_MORE[@]}"
 }
 trap _cleanup EXIT
 trap 'exit 130' INT TERM
@@ -83,6 +84,16 @@ wait_until() {
 }
 
 # --- namespaces --------------------------------------------------------
+# tmp_dir_in DIR VAR: a private (0700) temp directory in DIR (another
+# file system than /tmp's, e.g. /dev/shm), its path in VAR, removed with
+# the rest.
+tmp_dir_in() {
+	local d
+	d=$(mktemp -d "$1/sesame-$RUN.XXXXXX") || return 1
+	_TMP_MORE+=("$d")
+	printf -v "$2" '%s' "$d"
+}
+
 in_ns()  { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 in_srv() { ip netns exec "$SRV_NS" "$@"; }
 in_cli() { ip netns exec "$CLI_NS" "$@"; }
