@@ -180,11 +180,51 @@ static const char *level_name(int l)
 	}
 }
 
+/* Lines written while the log is held (log_hold()), with the time they
+ * were made.  A few are enough: one packet makes one or two decisions. */
+#define HELD_MAX 8
+static struct held { int level; struct timespec ts; char line[1024]; } held[HELD_MAX];
+static size_t nheld;
+static bool holding;
+
+static void emit(int l, const struct timespec *ts, const char *line)
+{
+	if (use_syslog)
+		syslog_send(l, line);
+	bool to_journal = use_stderr && log_stderr_is_journal();
+	if (to_journal)
+		fprintf(stderr, "<%d>%s\n", l & LOG_PRIMASK, line);
+	if (logfile || (use_stderr && !to_journal)) {
+		char stamp[40];
+		struct tm tm;
+		localtime_r(&ts->tv_sec, &tm);
+		size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+		snprintf(stamp + n, sizeof stamp - n, ".%03ld", ts->tv_nsec / 1000000);
+		if (logfile)
+			fprintf(logfile, "[%s] %s: %s\n", stamp, level_name(l), line);
+		if (use_stderr && !to_journal)
+			fprintf(stderr, "[%s] %s: %s\n", stamp, level_name(l), line);
+	}
+}
+
+void log_hold(void)
+{
+	holding = true;
+}
+
+void log_release(void)
+{
+	holding = false;
+	for (size_t i = 0; i < nheld; i++)
+		emit(held[i].level, &held[i].ts, held[i].line);
+	nheld = 0;
+}
+
 void log_msg(int l, const char *fmt, ...)
 {
 	if (l > level)
 		return;
-	char line[1024];
+	char line[sizeof held[0].line];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
@@ -196,22 +236,18 @@ void log_msg(int l, const char *fmt, ...)
 				line);
 		return;
 	}
-	if (use_syslog)
-		syslog_send(l, line);
-	bool to_journal = use_stderr && log_stderr_is_journal();
-	if (to_journal)
-		fprintf(stderr, "<%d>%s\n", l & LOG_PRIMASK, line);
-	if (logfile || (use_stderr && !to_journal)) {
-		char stamp[40];
-		struct timespec ts;
-		struct tm tm;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		localtime_r(&ts.tv_sec, &tm);
-		size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-		snprintf(stamp + n, sizeof stamp - n, ".%03ld", ts.tv_nsec / 1000000);
-		if (logfile)
-			fprintf(logfile, "[%s] %s: %s\n", stamp, level_name(l), line);
-		if (use_stderr && !to_journal)
-			fprintf(stderr, "[%s] %s: %s\n", stamp, level_name(l), line);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!holding) {
+		emit(l, &ts, line);
+		return;
 	}
+	if (nheld == HELD_MAX) {        /* in order, never dropped */
+		log_release();
+		holding = true;
+	}
+	held[nheld].level = l;
+	held[nheld].ts = ts;
+	memcpy(held[nheld].line, line, sizeof line);
+	nheld++;
 }

@@ -50,6 +50,14 @@ bool log_stderr_is_journal(void);
  * stamp and never in the journal's form.  PROG must outlive the logging. */
 void log_cli(const char *prog);
 
+/* Between log_hold() and log_release(), lines are kept (with the time
+ * they were made) and written at the release, in order: the worker holds
+ * them while it decides a packet, so that its grant reaches the parent
+ * before the writes to the log do.  More than a few lines at once are
+ * written as they come; none is dropped. */
+void log_hold(void);
+void log_release(void);
+
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
