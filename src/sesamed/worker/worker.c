@@ -136,6 +136,7 @@ static void send_grant(struct worker *w, const struct grant *gr, uint64_t captur
 	int rc = privsep_send(w->a->ipc, &m);
 	if (rc < 0) {
 		log_err("worker: cannot hand a grant to the parent: %s", strerror(-rc));
+		log_release();          /* this packet's lines, held until now */
 		_exit(1);
 	}
 }
