@@ -4,22 +4,21 @@
  *
  * The filter runs in the kernel for every frame on the interface, and the
  * kernel takes at most 4,096 classic BPF instructions on a socket (beyond
- * that libpcap silently filters in user space, after every frame has been
- * copied to the worker).  So its size must follow what the doors listen
- * to, not how many doors there are: the doors' ports are pooled into one
- * set per condition (target address, TCP flags, protocol), each set
- * sorted and written as ports and port ranges, each port once.  A
+ * that libpcap does not fail: it filters in user space, after every frame
+ * has been copied to the worker).  So its size must follow what the doors
+ * listen to, not how many doors there are: the doors' ports are pooled
+ * into one set per condition (target address, TCP flags, protocol), each
+ * set sorted and written as ports and port ranges, each port once.  A
  * hundred doors sharing three ports make the filter of one door; a
  * hundred doors on adjacent ports make one "portrange".
  *
- * Pooling never narrows: a port is admitted under a condition as soon as
- * one door listens to it under that condition, which is what the list of
- * one clause per door admitted.  It may widen (a port range covering
- * ports of several doors admits what lies between them, and nothing else
- * is ever added): that is safe, because the filter only spares the worker
- * packets no door could use; the doors decide every packet they get,
- * exactly as if the filter were absent.  A narrower filter would lose
- * knocks.
+ * Pooling admits a port under a condition as soon as one door listens to
+ * it under that condition, which is exactly what one clause per door
+ * admitted.  Were it ever to widen (say, ranges merged across small
+ * gaps), that would be safe: the filter only spares the worker packets no
+ * door could use, and the doors decide every packet they get exactly as
+ * if there were no filter.  It must never narrow: a packet the filter
+ * drops is a knock lost, and nothing in the worker could notice.
  */
 #include "capture_filter.h"
 
