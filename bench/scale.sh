@@ -5,7 +5,8 @@
 #
 # In process, one core, nothing on the network:
 #   doors     build/bench/door_feed -d N -w knock|noise: ns of CPU per
-#             knock packet and per packet to no door's port, N doors
+#             knock packet and per packet to no door's port, N doors;
+#             build/bench/filter_size N: BPF instructions of their filter
 #   attempts  build/bench/door_feed -a N -w knock|flood: the same with N
 #             attempts held in progress (StateLimit N + 1024)
 #   keys      build/bench/spa_rate 1 N: SPA packets verified per second
@@ -38,7 +39,7 @@ MPKT=$([ "$QUICK" = 1 ] && echo 1 || echo 4)
 OUT=${SCALE_OUT:-$ROOT/bench/results/scale.md}
 PRIO=()
 [ "${RT:-0}" = 1 ] && PRIO=(chrt -f 10)
-for t in door_feed spa_rate nft_grant gate_probe flood; do
+for t in door_feed filter_size spa_rate nft_grant gate_probe flood; do
 	[ -x "$BIN/bench/$t" ] || { echo "scale: $BIN/bench/$t missing (make all)" >&2; exit 1; }
 done
 DATA=$TMP/scale.tsv     # PANEL N VALUE UNIT, for the plot
@@ -59,6 +60,13 @@ for n in 1 100 1000; do
 	say "doors $n: knock $k ns, noise $z ns"
 	row "doors in the config" "$n" "$k ns per knock packet; $z ns per other packet" "door_feed -d $n"
 	datum doors "$n" "$k" "ns per knock packet"
+done
+# The capture filter of N doors (bench/scale.sh's end-to-end config:
+# adjacent ports, TCPFlags=syn), compiled as the capture does on Ethernet.
+for n in 1 100 256 1000; do
+	read -r _ _ bytes insns ms < <("$BIN/bench/filter_size" "$n")
+	say "filter $n doors: $bytes bytes, $insns BPF instructions, compiled in $ms ms"
+	row "doors in the config: capture filter" "$n" "$insns BPF instructions ($bytes bytes of text)" "filter_size $n"
 done
 for n in 0 1000 1000000; do
 	k=$(feed -a "$n" -w knock) f=$(feed -a "$n" -w flood)

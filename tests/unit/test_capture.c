@@ -58,8 +58,8 @@ static void door_spa(struct door *d, uint16_t port)
 	d->spa_port = port;
 }
 
-#define EXT6 " or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44" \
-	" or ip6[6] == 51 or ip6[6] == 60))"
+#define EXT6 "(ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44" \
+	" or ip6[6] == 51 or ip6[6] == 60)) or "
 
 static char filt[CAPTURE_FILTER_MAX];
 
@@ -107,10 +107,10 @@ static void filter_sequence_doors(void **state)
 	door_seq(&d[0], 8000, PROTO_TCP);
 	door_seq(&d[0], 9000, PROTO_TCP);
 	assert_string_equal(build(d, 1),
-		"((tcp dst port 7000 or tcp dst port 8000 or tcp dst port 9000))" EXT6);
+		EXT6 "((tcp dst port 7000 or tcp dst port 8000 or tcp dst port 9000))");
 	compiles(filt);
 
-	/* repeated ports appear once; UDP apart */
+	/* repeated ports appear once, sorted; UDP apart */
 	door_init(&d[0], "mixed");
 	door_seq(&d[0], 8881, PROTO_TCP);
 	door_seq(&d[0], 7777, PROTO_UDP);
@@ -118,8 +118,8 @@ static void filter_sequence_doors(void **state)
 	door_seq(&d[0], 9991, PROTO_UDP);
 	door_seq(&d[0], 7777, PROTO_TCP);
 	assert_string_equal(build(d, 1),
-		"((tcp dst port 8881 or tcp dst port 7777) or "
-		"(udp dst port 7777 or udp dst port 9991))" EXT6);
+		EXT6 "((tcp dst port 7777 or tcp dst port 8881)) or "
+		"((udp dst port 7777 or udp dst port 9991))");
 	compiles(filt);
 
 	/* TCPFlags syn,!ack: IPv4 pre-filtered on the flags byte */
@@ -133,12 +133,13 @@ static void filter_sequence_doors(void **state)
 	door_init(&d[2], "target6");
 	door_seq(&d[2], 3000, PROTO_UDP);
 	door_target(&d[2], "2001:db8:5e5::1");
+	/* doors pooled by condition: the flagged TCP port apart, the UDP
+	 * ports of both doors in one list, the Target door apart */
 	assert_string_equal(build(d, 3),
-		"((tcp dst port 8881 or tcp dst port 7777) or "
-		"(udp dst port 7777 or udp dst port 9991)) or "
-		"(((tcp dst port 1000) and (ip6 or tcp[13] & 0x12 == 0x02)) or "
-		"(udp dst port 2000)) or "
-		"(dst host 2001:db8:5e5::1 and ((udp dst port 3000)))" EXT6);
+		EXT6 "((tcp dst port 7777 or tcp dst port 8881)) or "
+		"((udp dst port 2000 or udp dst port 7777 or udp dst port 9991)) or "
+		"((ip6 or tcp[13] & 0x12 == 0x02) and (tcp dst port 1000)) or "
+		"(dst host 2001:db8:5e5::1 and (udp dst port 3000))");
 	compiles(filt);
 }
 
@@ -158,13 +159,13 @@ static void filter_spa_and_one_time_doors(void **state)
 	/* neither sequence nor SPA: no packets wanted */
 	door_init(&d[2], "empty");
 	assert_string_equal(build(d, 3),
-		"(dst host 198.18.0.1 and (udp dst port 62201)) or "
-		"((tcp and (ip6 or tcp[13] & 0x02 == 0x02)) or udp)" EXT6);
+		EXT6 "(dst host 198.18.0.1 and (udp dst port 62201)) or "
+		"((ip6 or tcp[13] & 0x02 == 0x02) and tcp) or (udp)");
 	compiles(filt);
 
 	/* TCPFlags given with no flag at all filters nothing */
 	d[1].tcpflags_set = 0;
-	assert_string_equal(build(&d[1], 1), "(tcp or udp)" EXT6);
+	assert_string_equal(build(&d[1], 1), EXT6 "(tcp) or (udp)");
 	compiles(filt);
 }
 

@@ -13,12 +13,13 @@
 
 #include "config.h"
 
-/* A filter buffer size that fits any reasonable config (hundreds of
- * doors); capture_filter_build() says -ENOSPC rather than truncate. */
+/* A filter buffer size that fits any config of CONFIG_DOORS_MAX doors of
+ * distinct ports; capture_filter_build() says -ENOSPC rather than
+ * truncate. */
 #define CAPTURE_FILTER_MAX 65536
 
-/* Writes into BUF the BPF filter text admitting exactly what the doors of
- * CFG can use:
+/* Writes into BUF the BPF filter text admitting what the doors of CFG
+ * can use:
  *   - per sequence door, "tcp dst port N" / "udp dst port N" for each of
  *     its ports; with TCPFlags, IPv4 TCP is pre-filtered on the flags
  *     (exact: a packet failing a door's TCPFlags is ignored by that door);
@@ -31,8 +32,12 @@
  *   - IPv6 packets whose first next header is an extension header (hop-by-
  *     hop, routing, fragment, destination options, AH), because BPF cannot
  *     walk the chain; packet_decode does.
- * Returns the text length, -ENOSPC if LEN is too small, or -EINVAL when no
- * door needs any packet. */
+ * The ports of all doors are pooled per condition (Target, TCP flags,
+ * protocol), each once, adjacent ones as a range: the text grows with the
+ * distinct ports, not with the doors.  It may admit more than the doors
+ * use, never less.
+ * Returns the text length, -ENOSPC if LEN is too small, -ENOMEM, or
+ * -EINVAL when no door needs any packet. */
 int capture_filter_build(const struct config *cfg, char *buf, size_t len);
 
 #endif
