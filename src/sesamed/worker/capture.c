@@ -14,6 +14,9 @@
 
 #include "capture.h"
 
+#ifndef SO_GET_FILTER
+#define SO_GET_FILTER 26
+#endif
 #ifndef SO_LOCK_FILTER
 #define SO_LOCK_FILTER 44
 #endif
@@ -200,6 +203,18 @@ int capture_open_len(const char *ifname, const char *filter, unsigned snaplen,
 	if (fcntl(c->fd, F_SETFD, FD_CLOEXEC) < 0) {
 		err = -errno;
 		set_error("%s: FD_CLOEXEC: %s", ifname, strerror(errno));
+		goto fail;
+	}
+	/* A filter over the kernel's limit (4,096 instructions: thousands of
+	 * scattered ports) makes libpcap filter in user space after a mere
+	 * warning: every frame of the interface would reach the worker, and
+	 * the lock below would hold no filter at all. */
+	socklen_t insns = 0;
+	if (filter && *filter &&
+	    (getsockopt(c->fd, SOL_SOCKET, SO_GET_FILTER, NULL, &insns) < 0 || insns == 0)) {
+		set_error("%s: the kernel did not take the capture filter (too long: fewer "
+			  "distinct knock ports, or adjacent ones, make it shorter)", ifname);
+		err = -E2BIG;
 		goto fail;
 	}
 	/* Nobody, not even this process after dropping privileges, may
