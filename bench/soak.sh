@@ -23,7 +23,11 @@
 #   SOAK_MINUTES=N   length of the run (default 30)
 #   SOAK_WARMUP_S=N  what the slopes leave out at the start (default 120)
 #   SOAK_RELOAD_S=N  seconds between reloads (default 30; 0: none, and no
-#                    worker kill, so that one worker's memory is followed)
+#                    worker kill, so that a worker lives from one link
+#                    flap to the next)
+#   SOAK_WRAP="CMD"  runs sesamed under CMD (a heap profiler: valgrind
+#                    --tool=massif ...); the daemon is then stopped with
+#                    SIGTERM at the end so that the tool writes its output
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/e2e/lib.sh"
@@ -86,12 +90,24 @@ EOF
 	return 0
 }
 write_conf "$TMP/good.conf"
+if [ -n "${SOAK_WRAP:-}" ]; then
+	# Under a profiler the process names are the tool's: the worker is
+	# found as the parent's child whatever it is called.
+	printf '#!/bin/sh\nexec %s %q "$@"\n' "$SOAK_WRAP" "$SESAMED" >"$TMP/wrapped-sesamed"
+	chmod +x "$TMP/wrapped-sesamed"
+	SESAMED=$TMP/wrapped-sesamed
+	diag "soak: sesamed under $SOAK_WRAP"
+fi
 write_conf "$TMP/broken.conf" broken
 cp "$TMP/good.conf" "$TMP/sesamed.conf"
+[ -n "${SOAK_WRAP:-}" ] && DAEMON_START_S=60
 daemon_start d "$TMP/sesamed.conf" || { daemon_show d; exit 1; }
 PARENT=$(daemon_pid d)
 
-worker_pid() { pgrep -P "$PARENT" -x sesamed | head -n 1; }
+worker_pid() {
+	if [ -n "${SOAK_WRAP:-}" ]; then pgrep -P "$PARENT" | head -n 1
+	else pgrep -P "$PARENT" -x sesamed | head -n 1; fi
+}
 fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 rss1_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -177,17 +193,17 @@ reload() {
 }
 
 SAMPLES=$TMP/samples.tsv
-printf 't\tparent_rss\tparent_pss\tparent_fds\tparent_cpu\tworker_rss\tworker_pss\tworker_fds\tworker_cpu\tset_v4\tstatedir\treplay_kb\tlog_kb\tlog_lines\n' >"$SAMPLES"
+printf 't\tparent_rss\tparent_pss\tparent_fds\tparent_cpu\tworker_rss\tworker_pss\tworker_fds\tworker_cpu\tset_v4\tstatedir\treplay_kb\tlog_kb\tlog_lines\tworker_pid\tload1\n' >"$SAMPLES"
 sample() {
 	local w; w=$(worker_pid)
-	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		$(( $(date +%s) - START )) \
 		"$(rss1_kb "$PARENT")" "$(pss_kb "$PARENT")" "$(fds "$PARENT")" "$(ticks "$PARENT")" \
 		"$(rss1_kb "$w")" "$(pss_kb "$w")" "$(fds "$w")" "$(ticks "$w")" \
 		"$(set_size knock_v4)" "$(find "$TMP/state" -type f | wc -l)" \
 		"$(( $(stat -c %s "$TMP/replay" 2>/dev/null || echo 0) / 1024 ))" \
 		"$(( $(stat -c %s "$TMP/sesamed.log" 2>/dev/null || echo 0) / 1024 ))" \
-		"$(lines "$TMP/sesamed.log")" >>"$SAMPLES"
+		"$(lines "$TMP/sesamed.log")" "${w:-0}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$SAMPLES"
 }
 
 # Faults at fixed fractions of the run, so a short run still has them all.
@@ -216,28 +232,14 @@ while :; do
 done
 alive=no; kill -0 "$PARENT" 2>/dev/null && alive=yes
 kill "${LOADERS[@]}" 2>/dev/null; wait 2>/dev/null
+if [ -n "${SOAK_WRAP:-}" ]; then
+	kill -TERM "$PARENT" 2>/dev/null
+	wait_until 120 not kill -0 "$PARENT" 2>/dev/null
+fi
 
 # --- report --------------------------------------------------------------
 mkdir -p "$(dirname "$OUT_MD")"
-slopes=$(python3 - "$SAMPLES" "$WARMUP" <<'PY'
-import sys
-rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1])]
-head, data = rows[0], [list(map(float, r)) for r in rows[1:] if len(r) == len(rows[0])]
-warm = float(sys.argv[2])
-data = [r for r in data if r[0] >= warm]
-def slope(i):
-    n = len(data)
-    if n < 3:
-        return float('nan')
-    xs = [r[0] / 3600 for r in data]; ys = [r[i] for r in data]
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else float('nan')
-for i, h in enumerate(head[1:], 1):
-    first = data[0][i] if data else float('nan'); last = data[-1][i] if data else float('nan')
-    print(f"| {h} | {first:.0f} | {last:.0f} | {slope(i):+.1f} |")
-PY
-)
+fit=$(python3 "$ROOT/bench/soak_fit.py" "$SAMPLES" "$WARMUP" "$RELOAD_S")
 lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $14 } t1 = $1; l1 = $14 }
 	END { if (t1 > t0) printf "%.1f", (l1 - l0) / (t1 - t0); else print "n/a" }' "$SAMPLES")
 {
@@ -249,19 +251,19 @@ lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $1
 		echo "SIGHUP every $RELOAD_S s ($reloads, $broken_sent with a broken config, $broken_refused of"
 		echo "them refused), $flaps link flaps, $killed kill -9 of the worker."
 	else
-		echo "$flaps link flaps; no reload and no kill, so one worker runs throughout."
+		echo "$flaps link flaps; no reload and no kill: a worker is replaced only when the"
+		echo "capture interface comes back after a flap."
 	fi
 	echo
 	echo "- sesamed still running at the end: $alive"
 	echo "- correctness probes: $probes_ok / $probes"
 	echo "- log lines per second after the warm-up: $lps"
 	echo
-	echo "Slopes per hour after the first $WARMUP s (least squares over the 10 s samples;"
-	echo "RSS and PSS in kB, CPU in clock ticks, sizes in kB):"
+	echo "Slopes per hour after the first $WARMUP s (least squares over the 10 s samples,"
+	echo "ending after a whole number of reload periods; RSS and PSS in kB, CPU in clock"
+	echo "ticks, sizes in kB):"
 	echo
-	echo "| figure | first | last | slope per hour |"
-	echo "|---|---|---|---|"
-	echo "$slopes"
+	echo "$fit"
 	echo
 	echo "![RSS over time]($(basename "$OUT_PNG"))"
 } >"$OUT_MD"

@@ -45,7 +45,7 @@ daemon_start() {
 	disown $!
 	# "capturing on" is logged once the capture socket is open and the
 	# loop is about to run: packets from now on are seen.
-	if ! wait_until 5 grep -q "capturing on" "$TMP/$name.log"; then
+	if ! wait_until "${DAEMON_START_S:-5}" grep -q "capturing on" "$TMP/$name.log"; then
 		diag "sesamed $name did not start:"; sed 's/^/# /' "$TMP/$name.log"
 		return 1
 	fi
