@@ -35,22 +35,7 @@ L=$G
 ALL=$(seq 1 "$G")
 fleet_setup "$G"
 for i in 1 2 "$L"; do tcp_service 2222 "$(gw_ns $i)"; done
-"$SESAME" keygen --name bench -o "$TMP/bench.key" >"$TMP/spa_keys" 2>/dev/null
-chmod 600 "$TMP/spa_keys"
-for i in $ALL; do
-	fleet_conf "n$i" "n$i" <<EOF
-[ssh]
-	SPA_Port     = 62201
-	SPA_Keys     = $TMP/spa_keys
-	Open         = 2222/tcp
-	Open_Timeout = 600
-EOF
-done
-redis_start || { echo "redis-server did not start"; exit 1; }
-for i in $ALL; do
-	fleet_start "n$i" "$i" "$TMP/n$i.conf" >/dev/null || exit 1
-	fleet_wait_up "n$i" || { echo "n$i did not connect"; exit 1; }
-done
+fleet_bench_gateways "$G"
 
 ip netns exec "$SRV_NS" tcpdump -i "$SRV_IF" --immediate-mode -U -n \
 	--time-stamp-precision=nano -w "$TMP/spa.pcap" "udp dst port 62201" \

@@ -39,22 +39,7 @@ G=${GATEWAYS:-3}
 L=$G
 ALL=$(seq 1 "$G")
 fleet_setup "$G"
-for i in $ALL; do
-	fleet_conf "n$i" "n$i" <<EOF
-[ssh]
-	SPA_Port     = 62201
-	SPA_Keys     = $TMP/spa_keys
-	Open         = 2222/tcp
-	Open_Timeout = 600
-EOF
-done
-"$SESAME" keygen --name bench -o "$TMP/bench.key" >"$TMP/spa_keys" 2>/dev/null
-chmod 600 "$TMP/spa_keys"
-redis_start || { echo "redis-server did not start"; exit 1; }
-for i in $ALL; do
-	fleet_start "n$i" "$i" "$TMP/n$i.conf" >/dev/null || exit 1
-	fleet_wait_up "n$i" || { echo "n$i did not connect"; exit 1; }
-done
+fleet_bench_gateways "$G"
 
 # messages COUNT MODE FIRST: COUNT signed grants (addresses from index
 # FIRST on) as redis protocol: PUBLISH on the channel, or SET of the

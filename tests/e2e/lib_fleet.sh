@@ -94,3 +94,26 @@ fleet_start() {
 
 _up_count() { [ "$(grep -c "fleet: connected" "$TMP/$1.log")" -ge "$2" ]; }
 fleet_wait_up() { wait_until 10 _up_count "$1" "${2:-1}"; }
+
+# fleet_bench_gateways G: the benchmarks' fleet: G gateways n1..nG, each
+# with one SPA door (key $TMP/bench.key) opening 2222/tcp for 600 s,
+# started and connected to a Redis started here.  Exits on failure.
+fleet_bench_gateways() {
+	local i
+	"$SESAME" keygen --name bench -o "$TMP/bench.key" >"$TMP/spa_keys" 2>/dev/null
+	chmod 600 "$TMP/spa_keys"
+	for i in $(seq 1 "$1"); do
+		fleet_conf "n$i" "n$i" <<EOF
+[ssh]
+	SPA_Port     = 62201
+	SPA_Keys     = $TMP/spa_keys
+	Open         = 2222/tcp
+	Open_Timeout = 600
+EOF
+	done
+	redis_start || { echo "redis-server did not start"; exit 1; }
+	for i in $(seq 1 "$1"); do
+		fleet_start "n$i" "$i" "$TMP/n$i.conf" >/dev/null || exit 1
+		fleet_wait_up "n$i" || { echo "n$i did not connect"; exit 1; }
+	done
+}
