@@ -25,27 +25,13 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "filter_doors.h"
 #include "capture_filter.h"
 #include "route.h"
 #include "config.h"
 #include "spa.h"
 
 /* ---- configs ---------------------------------------------------------- */
-
-static void door_init(struct door *d, const char *name)
-{
-	memset(d, 0, sizeof *d);
-	snprintf(d->name, sizeof d->name, "%s", name);
-	d->seq_timeout_ms = 25000;
-}
-
-static void door_seq(struct door *d, uint16_t port, uint8_t proto)
-{
-	assert_true(d->seq_len < CONFIG_SEQ_MAX);
-	d->seq[d->seq_len].port = port;
-	d->seq[d->seq_len].proto = proto;
-	d->seq_len++;
-}
 
 static void door_target(struct door *d, const char *a)
 {

@@ -17,24 +17,18 @@
 
 #include "capture.h"
 #include "capture_filter.h"
+#include "filter_doors.h"
 #include "config.h"
 #include "rotseq.h"
 
 static char filt[CAPTURE_FILTER_MAX];
 
-static void door_init(struct door *d, size_t i)
+/* Door "dI". */
+static void door_numbered(struct door *d, size_t i)
 {
-	memset(d, 0, sizeof *d);
-	snprintf(d->name, sizeof d->name, "d%zu", i);
-	d->seq_timeout_ms = 25000;
-}
-
-static void door_seq(struct door *d, uint16_t port, uint8_t proto)
-{
-	assert_true(d->seq_len < CONFIG_SEQ_MAX);
-	d->seq[d->seq_len].port = port;
-	d->seq[d->seq_len].proto = proto;
-	d->seq_len++;
+	char name[32];
+	snprintf(name, sizeof name, "d%zu", i);
+	door_init(d, name);
 }
 
 static void door_syn(struct door *d)
@@ -75,7 +69,7 @@ static void size_independent_of_shared_doors(void **state)
 	unsigned base = 0;
 
 	for (size_t i = 0; i < CONFIG_DOORS_MAX; i++) {
-		door_init(&d[i], i);
+		door_numbered(&d[i], i);
 		door_seq(&d[i], 7000, PROTO_TCP);
 		door_seq(&d[i], 8000, PROTO_UDP);
 		door_seq(&d[i], 9000, PROTO_TCP);
@@ -100,7 +94,7 @@ static void size_independent_of_adjacent_doors(void **state)
 	unsigned two;
 
 	for (size_t i = 0; i < CONFIG_DOORS_MAX; i++) {
-		door_init(&d[i], i);
+		door_numbered(&d[i], i);
 		for (unsigned s = 0; s < 3; s++)
 			door_seq(&d[i], (uint16_t)(10000 + 3 * i + s), PROTO_TCP);
 		door_syn(&d[i]);
@@ -119,7 +113,7 @@ static void size_of_scattered_ports(void **state)
 	static struct door d[64];
 
 	for (size_t i = 0; i < 64; i++) {
-		door_init(&d[i], i);
+		door_numbered(&d[i], i);
 		for (unsigned s = 0; s < 3; s++)
 			door_seq(&d[i], (uint16_t)(10000 + 7 * (3 * i + s)), PROTO_TCP);
 		door_syn(&d[i]);
@@ -192,7 +186,7 @@ static void every_door_port_admitted(void **state)
 	/* 32 sequence doors: scattered and adjacent ports, TCP and UDP,
 	 * half with TCPFlags syn,!ack, a few sharing ports */
 	for (i = 0; i < 32; i++) {
-		door_init(&d[i], i);
+		door_numbered(&d[i], i);
 		door_seq(&d[i], (uint16_t)(10000 + 3 * i), PROTO_TCP);
 		door_seq(&d[i], (uint16_t)(20000 + 10 * i), PROTO_UDP);
 		door_seq(&d[i], (uint16_t)(30000 + (i % 4)), PROTO_TCP);
@@ -200,31 +194,31 @@ static void every_door_port_admitted(void **state)
 			door_syn(&d[i]);
 	}
 	/* with Target */
-	door_init(&d[32], 32);
+	door_numbered(&d[32], 32);
 	door_seq(&d[32], 40000, PROTO_TCP);
 	assert_true(addr_parse("198.18.0.9", &d[32].target));
-	door_init(&d[33], 33);
+	door_numbered(&d[33], 33);
 	door_seq(&d[33], 40001, PROTO_UDP);
 	assert_true(addr_parse("2001:db8::9", &d[33].target));
 	/* SPA doors */
 	for (i = 34; i < 37; i++) {
-		door_init(&d[i], i);
+		door_numbered(&d[i], i);
 		d[i].spa_format = SPA_FORMAT_SESAME;
 		d[i].spa_port = (uint16_t)(62201 + 2 * (i - 34));
 	}
 	/* rotating doors: TCP SYNs without ACK, UDP */
-	door_init(&d[37], 37);
+	door_numbered(&d[37], 37);
 	d[37].rot_secrets = "secrets";
 	d[37].rot_protos = ROTSEQ_TCP;
 	d[37].rot_low = 50000;
 	d[37].rot_high = 50999;
-	door_init(&d[38], 38);
+	door_numbered(&d[38], 38);
 	d[38].rot_secrets = "secrets";
 	d[38].rot_protos = ROTSEQ_UDP;
 	d[38].rot_low = 51000;
 	d[38].rot_high = 51099;
 	/* a door with TCPFlags fin only */
-	door_init(&d[39], 39);
+	door_numbered(&d[39], 39);
 	door_seq(&d[39], 45000, PROTO_TCP);
 	d[39].has_tcpflags = true;
 	d[39].tcpflags_set = TCPF_FIN;
