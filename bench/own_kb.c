@@ -22,6 +22,7 @@
 
 #define PM_PRESENT (1ull << 63)
 #define PM_PFN     ((1ull << 55) - 1)
+#define HUGE_MAPPING (64ul << 30)
 
 static uint64_t *pfn;
 static size_t npfn, cap;
@@ -56,19 +57,34 @@ static int collect(unsigned long pid)
 			close(pm);
 		return -1;
 	}
-	long pg = sysconf(_SC_PAGESIZE);
+	unsigned long pg = (unsigned long)sysconf(_SC_PAGESIZE);
 	char line[4096];
+	uint64_t e[512];
 	int rc = 0;
 	while (rc == 0 && fgets(line, sizeof line, maps)) {
 		unsigned long lo, hi;
 		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || strstr(line, "[vsyscall]"))
 			continue;
-		for (unsigned long a = lo; a < hi && rc == 0; a += (unsigned long)pg) {
-			uint64_t e;
-			if (pread(pm, &e, sizeof e, (off_t)(a / (unsigned long)pg * sizeof e)) != sizeof e)
+		/* Terabytes of address space reserved at once (a sanitizer's
+		 * shadow) would take hours a page at a time; a daemon maps
+		 * nothing of the kind, and what they hold is not counted. */
+		if (hi - lo > HUGE_MAPPING) {
+			fprintf(stderr, "own_kb: %lu: %lx-%lx: %lu GiB mapping left out\n", pid,
+				lo, hi, (hi - lo) >> 30);
+			continue;
+		}
+		for (unsigned long a = lo; a < hi && rc == 0;) {
+			size_t want = (hi - a) / pg;
+			if (want > sizeof e / sizeof e[0])
+				want = sizeof e / sizeof e[0];
+			ssize_t got = pread(pm, e, want * sizeof e[0], (off_t)(a / pg * sizeof e[0]));
+			if (got <= 0)
 				break;
-			if ((e & PM_PRESENT) && (e & PM_PFN))
-				rc = add(e & PM_PFN);
+			size_t n = (size_t)got / sizeof e[0];
+			for (size_t k = 0; k < n && rc == 0; k++)
+				if ((e[k] & PM_PRESENT) && (e[k] & PM_PFN))
+					rc = add(e[k] & PM_PFN);
+			a += n * pg;
 		}
 	}
 	fclose(maps);
