@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "addr.h"
 #include "netns_sender.h"
 #include "numparse.h"
@@ -236,13 +237,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 /* --- frames -------------------------------------------------------------- */
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
-static inline uint64_t next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+static inline uint64_t next_rand(void) { return xorshift64(&rng); }
 
 static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
 {
@@ -343,13 +338,6 @@ static size_t build_frame(const struct opts *o, const uint8_t src_mac[6], uint64
 }
 
 /* --- sending ------------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int open_socket(const struct opts *o, uint8_t src_mac[6])
 {

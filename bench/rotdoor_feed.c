@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "base64.h"
 #include "door.h"
 #include "log.h"
@@ -34,20 +35,7 @@
 #define T0     1700000010ull
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static inline uint64_t next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static inline uint64_t next_rand(void) { return xorshift64(&rng); }
 
 static char dir[64];
 

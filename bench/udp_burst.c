@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "addr.h"
 #include "netns_sender.h"
 #include "numparse.h"
@@ -34,13 +35,6 @@
 #define MAX_SECONDS 60ul
 #define BATCH       64
 #define MAX_PAYLOAD 1400
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int usage(void)
 {
