@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fuzz_argv.h"
 #include "knock_args.h"
 
 #define MAX_ARGS 300
@@ -15,19 +16,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > 8192)
 		return 0;
-	/* A private NUL-terminated copy, so the last token ends too. */
-	char *buf = malloc(size + 1);
+	char *argv[MAX_ARGS + 2];
+	int argc;
+	char *buf = fuzz_argv(data, size, argv, MAX_ARGS, &argc);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
-	char *argv[MAX_ARGS + 2] = { "knock" };
-	int argc = 1;
-	for (size_t i = 0; i <= size && argc <= MAX_ARGS; ) {
-		argv[argc++] = buf + i;
-		i += strlen(buf + i) + 1;
-	}
-	argv[argc] = NULL;
 
 	static struct knock_args args;
 	char err[160];

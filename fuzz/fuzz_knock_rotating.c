@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fuzz_argv.h"
 #include "knock_args.h"
 #include "knock_rotating.h"
 
@@ -19,18 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > 4096)
 		return 0;
-	char *buf = malloc(size + 1);
+	char *argv[MAX_ARGS + 2];
+	int argc;
+	char *buf = fuzz_argv(data, size, argv, MAX_ARGS, &argc);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
-	char *argv[MAX_ARGS + 2] = { "knock" };
-	int argc = 1;
-	for (size_t i = 0; i <= size && argc <= MAX_ARGS; ) {
-		argv[argc++] = buf + i;
-		i += strlen(buf + i) + 1;
-	}
-	argv[argc] = NULL;
 	static uint8_t exclude[ROTSEQ_BITMAP_BYTES];
 	struct rot_args a;
 	knock_rotating_defaults(&a, exclude);
