@@ -4,6 +4,7 @@
 #include "daemon_worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -244,6 +245,11 @@ int worker_spawn(struct daemon *dm, const struct config *cfg)
 		log_err("worker: socketpair: %s", strerror(e));
 		return -e;
 	}
+	/* Opening a capture compiles its filter: a burst of short-lived
+	 * allocations between ones that stay.  Their pages go back now, or
+	 * the parent keeps them until the next reload (a link flap or a
+	 * worker restart has none) and the worker inherits them. */
+	malloc_trim(0);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
