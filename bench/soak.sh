@@ -16,9 +16,12 @@
 #
 # Every 10 s it samples RSS and PSS (smaps_rollup), descriptors and CPU of
 # the parent and of the worker, the nft set sizes, StateDir files, the
-# replay cache's size, and the log's size and lines.  It writes
-# bench/results/soak.md (the table, the slope of each figure per hour
-# after the warm-up) and bench/results/soak.png (RSS over time, gnuplot).
+# replay cache's size, and the log's size and lines; and the resident
+# size of each mapping of both processes (heap, stack, anonymous, each
+# library).  It writes bench/results/soak.md (the table, the slope of each
+# figure per hour after the warm-up, the mappings that moved),
+# bench/results/soak.png (RSS over time, gnuplot), and the samples:
+# soak.tsv, soak.maps.tsv and soak.events.tsv (each fault and its time).
 #
 #   SOAK_MINUTES=N   length of the run (default 30)
 #   SOAK_WARMUP_S=N  what the slopes leave out at the start (default 120)
@@ -180,6 +183,7 @@ reload() {
 	reloads=$((reloads + 1))
 	if ((reloads % 3 == 0)); then
 		broken_sent=$((broken_sent + 1))
+		event "reload (broken config)"
 		cp "$TMP/broken.conf" "$TMP/sesamed.conf"
 		local before; before=$(grep -c 'keeping the running config' "$TMP/sesamed.log" 2>/dev/null)
 		kill -HUP "$PARENT"
@@ -188,11 +192,28 @@ reload() {
 		[ "$after" -gt "$before" ] && broken_refused=$((broken_refused + 1))
 		cp "$TMP/good.conf" "$TMP/sesamed.conf"
 	else
+		event reload
 		kill -HUP "$PARENT"
 	fi
 }
 
 SAMPLES=$TMP/samples.tsv
+# Resident kB of each of a process's mappings, summed by name (the heap,
+# the stack, anonymous memory, each library), so that a slope can be put
+# on the mapping that makes it; and the faults with their times, to read
+# a step in a curve against what happened just before it.
+MAPS=$TMP/maps.tsv EVENTS=$TMP/events.tsv
+printf 't\tproc\tmapping\trss_kb\n' >"$MAPS"
+printf 't\tevent\n' >"$EVENTS"
+event() { printf '%d\t%s\n' $(( $(date +%s) - START )) "$1" >>"$EVENTS"; }
+maps_sample() {  # T PROC PID
+	[ -n "$3" ] || return 0
+	awk -v t="$1" -v p="$2" '
+		/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6) ? $6 : "[anon]"; next }
+		/^Rss:/ { rss[name] += $2 }
+		END { for (n in rss) printf "%s\t%s\t%s\t%d\n", t, p, n, rss[n] }' \
+		"/proc/$3/smaps" 2>/dev/null >>"$MAPS"
+}
 printf 't\tparent_rss\tparent_pss\tparent_fds\tparent_cpu\tworker_rss\tworker_pss\tworker_fds\tworker_cpu\tset_v4\tstatedir\treplay_kb\tlog_kb\tlog_lines\tworker_pid\tload1\n' >"$SAMPLES"
 sample() {
 	local w; w=$(worker_pid)
@@ -204,6 +225,9 @@ sample() {
 		"$(( $(stat -c %s "$TMP/replay" 2>/dev/null || echo 0) / 1024 ))" \
 		"$(( $(stat -c %s "$TMP/sesamed.log" 2>/dev/null || echo 0) / 1024 ))" \
 		"$(lines "$TMP/sesamed.log")" "${w:-0}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$SAMPLES"
+	local t=$(( $(date +%s) - START ))
+	maps_sample "$t" parent "$PARENT"
+	maps_sample "$t" worker "$w"
 }
 
 # Faults at fixed fractions of the run, so a short run still has them all.
@@ -222,11 +246,12 @@ while :; do
 	[ "$now" -ge "$next_reload" ] && { reload; next_reload=$((next_reload + RELOAD_S)); }
 	[ "$now" -ge "$next_probe" ] && { probe; next_probe=$((next_probe + 10)); }
 	if [ "$flaps" -lt 4 ] && [ "$now" -ge "${flap_at[$flaps]}" ]; then
+		event "link flap"
 		in_srv ip link set br0 down; sleep 1; in_srv ip link set br0 up
 		flaps=$((flaps + 1))
 	fi
 	if [ "$want_kill" = 1 ] && [ "$killed" = 0 ] && [ "$now" -ge "$kill_at" ]; then
-		w=$(worker_pid); [ -n "$w" ] && kill -9 "$w" 2>/dev/null && killed=1
+		w=$(worker_pid); [ -n "$w" ] && kill -9 "$w" 2>/dev/null && killed=1 && event "worker killed"
 	fi
 	sleep 1
 done
@@ -239,7 +264,7 @@ fi
 
 # --- report --------------------------------------------------------------
 mkdir -p "$(dirname "$OUT_MD")"
-fit=$(python3 "$ROOT/bench/soak_fit.py" "$SAMPLES" "$WARMUP" "$RELOAD_S")
+fit=$(python3 "$ROOT/bench/soak_fit.py" "$SAMPLES" "$WARMUP" "$RELOAD_S" "$MAPS")
 lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $14 } t1 = $1; l1 = $14 }
 	END { if (t1 > t0) printf "%.1f", (l1 - l0) / (t1 - t0); else print "n/a" }' "$SAMPLES")
 {
@@ -268,6 +293,8 @@ lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $1
 	echo "![RSS over time]($(basename "$OUT_PNG"))"
 } >"$OUT_MD"
 cp "$SAMPLES" "${OUT_MD%.md}.tsv"
+cp "$MAPS" "${OUT_MD%.md}.maps.tsv"
+cp "$EVENTS" "${OUT_MD%.md}.events.tsv"
 if command -v gnuplot >/dev/null; then
 	gnuplot <<EOF 2>/dev/null
 set terminal pngcairo size 900,480 noenhanced
