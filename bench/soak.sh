@@ -10,7 +10,7 @@
 #   - 2,000 random SYNs a second to random ports (flood --noise).
 # Faults: SIGHUP every 30 s (every third time with a broken config, which
 # must be refused), four link flaps of the capture interface, one kill -9
-# of the worker.
+# of the worker followed by a SIGHUP inside its restart delay.
 # Correctness probe every 10 s: a real knock from the client opens the
 # guarded port for it, and a third host that did not knock stays out.
 #
@@ -107,10 +107,17 @@ cp "$TMP/good.conf" "$TMP/sesamed.conf"
 daemon_start d "$TMP/sesamed.conf" || { daemon_show d; exit 1; }
 PARENT=$(daemon_pid d)
 
-worker_pid() {
-	if [ -n "${SOAK_WRAP:-}" ]; then pgrep -P "$PARENT" | head -n 1
-	else pgrep -P "$PARENT" -x sesamed | head -n 1; fi
+# The workers: the parent's children that dropped root (a child the
+# parent forks for a libnftables script stays root and lives for a few
+# milliseconds).  There must never be more than one.
+workers() {
+	local c
+	for c in $(pgrep -P "$PARENT"); do
+		[ -n "${SOAK_WRAP:-}" ] || [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sesamed ] || continue
+		awk '/^Uid:/ { exit $2 == 0 }' "/proc/$c/status" 2>/dev/null && echo "$c"
+	done
 }
+worker_pid() { workers | head -n 1; }
 fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 rss1_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -168,7 +175,7 @@ load_noise & LOADERS+=($!)
 load_spa & LOADERS+=($!)
 
 # --- faults and probes ---------------------------------------------------
-probes=0 probes_ok=0 reloads=0 broken_refused=0 broken_sent=0 flaps=0 killed=0
+most_workers=0 probes=0 probes_ok=0 reloads=0 broken_refused=0 broken_sent=0 flaps=0 killed=0
 probe() {
 	probes=$((probes + 1))
 	in_cli "$SESAME" knock "$SRV4" 7001 7002 7003 >/dev/null 2>&1
@@ -214,17 +221,19 @@ maps_sample() {  # T PROC PID
 		END { for (n in rss) printf "%s\t%s\t%s\t%d\n", t, p, n, rss[n] }' \
 		"/proc/$3/smaps" 2>/dev/null >>"$MAPS"
 }
-printf 't\tparent_rss\tparent_pss\tparent_fds\tparent_cpu\tworker_rss\tworker_pss\tworker_fds\tworker_cpu\tset_v4\tstatedir\treplay_kb\tlog_kb\tlog_lines\tworker_pid\tload1\n' >"$SAMPLES"
+printf 't\tparent_rss\tparent_pss\tparent_fds\tparent_cpu\tworker_rss\tworker_pss\tworker_fds\tworker_cpu\tset_v4\tstatedir\treplay_kb\tlog_kb\tlog_lines\tworkers\tworker_pid\tload1\n' >"$SAMPLES"
 sample() {
 	local w; w=$(worker_pid)
-	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	local nw; nw=$(workers | wc -l)
+	[ "$nw" -gt "$most_workers" ] && most_workers=$nw
+	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		$(( $(date +%s) - START )) \
 		"$(rss1_kb "$PARENT")" "$(pss_kb "$PARENT")" "$(fds "$PARENT")" "$(ticks "$PARENT")" \
 		"$(rss1_kb "$w")" "$(pss_kb "$w")" "$(fds "$w")" "$(ticks "$w")" \
 		"$(set_size knock_v4)" "$(find "$TMP/state" -type f | wc -l)" \
 		"$(( $(stat -c %s "$TMP/replay" 2>/dev/null || echo 0) / 1024 ))" \
 		"$(( $(stat -c %s "$TMP/sesamed.log" 2>/dev/null || echo 0) / 1024 ))" \
-		"$(lines "$TMP/sesamed.log")" "${w:-0}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$SAMPLES"
+		"$(lines "$TMP/sesamed.log")" "$nw" "${w:-0}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$SAMPLES"
 	local t=$(( $(date +%s) - START ))
 	maps_sample "$t" parent "$PARENT"
 	maps_sample "$t" worker "$w"
@@ -252,6 +261,11 @@ while :; do
 	fi
 	if [ "$want_kill" = 1 ] && [ "$killed" = 0 ] && [ "$now" -ge "$kill_at" ]; then
 		w=$(worker_pid); [ -n "$w" ] && kill -9 "$w" 2>/dev/null && killed=1 && event "worker killed"
+		# And a reload inside its restart delay (1 s), which must start
+		# the one new worker that the delay's end then leaves alone.
+		sleep 0.3
+		event "reload inside the restart delay"
+		kill -HUP "$PARENT"
 	fi
 	sleep 1
 done
@@ -274,7 +288,8 @@ lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $1
 	echo "(native and fwknop), 200 garbage UDP/s, 2,000 random SYN/s. Faults:"
 	if [ "$RELOAD_S" -gt 0 ]; then
 		echo "SIGHUP every $RELOAD_S s ($reloads, $broken_sent with a broken config, $broken_refused of"
-		echo "them refused), $flaps link flaps, $killed kill -9 of the worker."
+		echo "them refused), $flaps link flaps, $killed kill -9 of the worker with a SIGHUP 0.3 s"
+		echo "later, inside its restart delay."
 	else
 		echo "$flaps link flaps; no reload and no kill: a worker is replaced only when the"
 		echo "capture interface comes back after a flap."
@@ -282,6 +297,7 @@ lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $1
 	echo
 	echo "- sesamed still running at the end: $alive"
 	echo "- correctness probes: $probes_ok / $probes"
+	echo "- most workers at once in a sample: $most_workers"
 	echo "- log lines per second after the warm-up: $lps"
 	echo
 	echo "Slopes per hour after the first $WARMUP s (least squares over the 10 s samples,"
@@ -307,4 +323,4 @@ plot "$SAMPLES" using (\$1/60):(\$2/1024) skip 1 with lines lw 2 title "parent",
 EOF
 fi
 cat "$OUT_MD"
-[ "$alive" = yes ] && [ "$probes_ok" = "$probes" ]
+[ "$alive" = yes ] && [ "$probes_ok" = "$probes" ] && [ "$most_workers" -le 1 ]
