@@ -10,15 +10,18 @@
 #   - 2,000 random SYNs a second to random ports (flood --noise).
 # Faults: SIGHUP every 30 s (every third time with a broken config, which
 # must be refused), four link flaps of the capture interface, one kill -9
-# of the worker.
+# of the worker followed by a SIGHUP inside its restart delay.
 # Correctness probe every 10 s: a real knock from the client opens the
 # guarded port for it, and a third host that did not knock stays out.
 #
 # Every 10 s it samples RSS and PSS (smaps_rollup), descriptors and CPU of
 # the parent and of the worker, the nft set sizes, StateDir files, the
-# replay cache's size, and the log's size and lines.  It writes
-# bench/results/soak.md (the table, the slope of each figure per hour
-# after the warm-up) and bench/results/soak.png (RSS over time, gnuplot).
+# replay cache's size, and the log's size and lines; and the resident
+# size of each mapping of both processes (heap, stack, anonymous, each
+# library).  It writes bench/results/soak.md (the table, the slope of each
+# figure per hour after the warm-up, the mappings that moved),
+# bench/results/soak.png (RSS over time, gnuplot), and the samples:
+# soak.tsv, soak.maps.tsv and soak.events.tsv (each fault and its time).
 #
 #   SOAK_MINUTES=N   length of the run (default 30)
 #   SOAK_WARMUP_S=N  what the slopes leave out at the start (default 120)
@@ -104,10 +107,17 @@ cp "$TMP/good.conf" "$TMP/sesamed.conf"
 daemon_start d "$TMP/sesamed.conf" || { daemon_show d; exit 1; }
 PARENT=$(daemon_pid d)
 
-worker_pid() {
-	if [ -n "${SOAK_WRAP:-}" ]; then pgrep -P "$PARENT" | head -n 1
-	else pgrep -P "$PARENT" -x sesamed | head -n 1; fi
+# The workers: the parent's children that dropped root (a child the
+# parent forks for a libnftables script stays root and lives for a few
+# milliseconds).  There must never be more than one.
+workers() {
+	local c
+	for c in $(pgrep -P "$PARENT"); do
+		[ -n "${SOAK_WRAP:-}" ] || [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sesamed ] || continue
+		awk '/^Uid:/ { exit $2 == 0 }' "/proc/$c/status" 2>/dev/null && echo "$c"
+	done
 }
+worker_pid() { workers | head -n 1; }
 fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 rss1_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -165,7 +175,7 @@ load_noise & LOADERS+=($!)
 load_spa & LOADERS+=($!)
 
 # --- faults and probes ---------------------------------------------------
-probes=0 probes_ok=0 reloads=0 broken_refused=0 broken_sent=0 flaps=0 killed=0
+most_workers=0 probes=0 probes_ok=0 reloads=0 broken_refused=0 broken_sent=0 flaps=0 killed=0
 probe() {
 	probes=$((probes + 1))
 	in_cli "$SESAME" knock "$SRV4" 7001 7002 7003 >/dev/null 2>&1
@@ -180,6 +190,7 @@ reload() {
 	reloads=$((reloads + 1))
 	if ((reloads % 3 == 0)); then
 		broken_sent=$((broken_sent + 1))
+		event "reload (broken config)"
 		cp "$TMP/broken.conf" "$TMP/sesamed.conf"
 		local before; before=$(grep -c 'keeping the running config' "$TMP/sesamed.log" 2>/dev/null)
 		kill -HUP "$PARENT"
@@ -188,22 +199,44 @@ reload() {
 		[ "$after" -gt "$before" ] && broken_refused=$((broken_refused + 1))
 		cp "$TMP/good.conf" "$TMP/sesamed.conf"
 	else
+		event reload
 		kill -HUP "$PARENT"
 	fi
 }
 
 SAMPLES=$TMP/samples.tsv
-printf 't\tparent_rss\tparent_pss\tparent_fds\tparent_cpu\tworker_rss\tworker_pss\tworker_fds\tworker_cpu\tset_v4\tstatedir\treplay_kb\tlog_kb\tlog_lines\tworker_pid\tload1\n' >"$SAMPLES"
+# Resident kB of each of a process's mappings, summed by name (the heap,
+# the stack, anonymous memory, each library), so that a slope can be put
+# on the mapping that makes it; and the faults with their times, to read
+# a step in a curve against what happened just before it.
+MAPS=$TMP/maps.tsv EVENTS=$TMP/events.tsv
+printf 't\tproc\tmapping\trss_kb\n' >"$MAPS"
+printf 't\tevent\n' >"$EVENTS"
+event() { printf '%d\t%s\n' $(( $(date +%s) - START )) "$1" >>"$EVENTS"; }
+maps_sample() {  # T PROC PID
+	[ -n "$3" ] || return 0
+	awk -v t="$1" -v p="$2" '
+		/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6) ? $6 : "[anon]"; next }
+		/^Rss:/ { rss[name] += $2 }
+		END { for (n in rss) printf "%s\t%s\t%s\t%d\n", t, p, n, rss[n] }' \
+		"/proc/$3/smaps" 2>/dev/null >>"$MAPS"
+}
+printf 't\tparent_rss\tparent_pss\tparent_fds\tparent_cpu\tworker_rss\tworker_pss\tworker_fds\tworker_cpu\tset_v4\tstatedir\treplay_kb\tlog_kb\tlog_lines\tworkers\tworker_pid\tload1\n' >"$SAMPLES"
 sample() {
 	local w; w=$(worker_pid)
-	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	local nw; nw=$(workers | wc -l)
+	[ "$nw" -gt "$most_workers" ] && most_workers=$nw
+	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		$(( $(date +%s) - START )) \
 		"$(rss1_kb "$PARENT")" "$(pss_kb "$PARENT")" "$(fds "$PARENT")" "$(ticks "$PARENT")" \
 		"$(rss1_kb "$w")" "$(pss_kb "$w")" "$(fds "$w")" "$(ticks "$w")" \
 		"$(set_size knock_v4)" "$(find "$TMP/state" -type f | wc -l)" \
 		"$(( $(stat -c %s "$TMP/replay" 2>/dev/null || echo 0) / 1024 ))" \
 		"$(( $(stat -c %s "$TMP/sesamed.log" 2>/dev/null || echo 0) / 1024 ))" \
-		"$(lines "$TMP/sesamed.log")" "${w:-0}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$SAMPLES"
+		"$(lines "$TMP/sesamed.log")" "$nw" "${w:-0}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$SAMPLES"
+	local t=$(( $(date +%s) - START ))
+	maps_sample "$t" parent "$PARENT"
+	maps_sample "$t" worker "$w"
 }
 
 # Faults at fixed fractions of the run, so a short run still has them all.
@@ -222,11 +255,17 @@ while :; do
 	[ "$now" -ge "$next_reload" ] && { reload; next_reload=$((next_reload + RELOAD_S)); }
 	[ "$now" -ge "$next_probe" ] && { probe; next_probe=$((next_probe + 10)); }
 	if [ "$flaps" -lt 4 ] && [ "$now" -ge "${flap_at[$flaps]}" ]; then
+		event "link flap"
 		in_srv ip link set br0 down; sleep 1; in_srv ip link set br0 up
 		flaps=$((flaps + 1))
 	fi
 	if [ "$want_kill" = 1 ] && [ "$killed" = 0 ] && [ "$now" -ge "$kill_at" ]; then
-		w=$(worker_pid); [ -n "$w" ] && kill -9 "$w" 2>/dev/null && killed=1
+		w=$(worker_pid); [ -n "$w" ] && kill -9 "$w" 2>/dev/null && killed=1 && event "worker killed"
+		# And a reload inside its restart delay (1 s), which must start
+		# the one new worker that the delay's end then leaves alone.
+		sleep 0.3
+		event "reload inside the restart delay"
+		kill -HUP "$PARENT"
 	fi
 	sleep 1
 done
@@ -239,7 +278,7 @@ fi
 
 # --- report --------------------------------------------------------------
 mkdir -p "$(dirname "$OUT_MD")"
-fit=$(python3 "$ROOT/bench/soak_fit.py" "$SAMPLES" "$WARMUP" "$RELOAD_S")
+fit=$(python3 "$ROOT/bench/soak_fit.py" "$SAMPLES" "$WARMUP" "$RELOAD_S" "$MAPS")
 lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $14 } t1 = $1; l1 = $14 }
 	END { if (t1 > t0) printf "%.1f", (l1 - l0) / (t1 - t0); else print "n/a" }' "$SAMPLES")
 {
@@ -249,7 +288,8 @@ lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $1
 	echo "(native and fwknop), 200 garbage UDP/s, 2,000 random SYN/s. Faults:"
 	if [ "$RELOAD_S" -gt 0 ]; then
 		echo "SIGHUP every $RELOAD_S s ($reloads, $broken_sent with a broken config, $broken_refused of"
-		echo "them refused), $flaps link flaps, $killed kill -9 of the worker."
+		echo "them refused), $flaps link flaps, $killed kill -9 of the worker with a SIGHUP 0.3 s"
+		echo "later, inside its restart delay."
 	else
 		echo "$flaps link flaps; no reload and no kill: a worker is replaced only when the"
 		echo "capture interface comes back after a flap."
@@ -257,6 +297,7 @@ lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $1
 	echo
 	echo "- sesamed still running at the end: $alive"
 	echo "- correctness probes: $probes_ok / $probes"
+	echo "- most workers at once in a sample: $most_workers"
 	echo "- log lines per second after the warm-up: $lps"
 	echo
 	echo "Slopes per hour after the first $WARMUP s (least squares over the 10 s samples,"
@@ -268,6 +309,8 @@ lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $1
 	echo "![RSS over time]($(basename "$OUT_PNG"))"
 } >"$OUT_MD"
 cp "$SAMPLES" "${OUT_MD%.md}.tsv"
+cp "$MAPS" "${OUT_MD%.md}.maps.tsv"
+cp "$EVENTS" "${OUT_MD%.md}.events.tsv"
 if command -v gnuplot >/dev/null; then
 	gnuplot <<EOF 2>/dev/null
 set terminal pngcairo size 900,480 noenhanced
@@ -280,4 +323,4 @@ plot "$SAMPLES" using (\$1/60):(\$2/1024) skip 1 with lines lw 2 title "parent",
 EOF
 fi
 cat "$OUT_MD"
-[ "$alive" = yes ] && [ "$probes_ok" = "$probes" ]
+[ "$alive" = yes ] && [ "$probes_ok" = "$probes" ] && [ "$most_workers" -le 1 ]

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """bench/soak_fit.py — the slopes of bench/soak.sh's samples.
 
-    soak_fit.py SAMPLES.tsv WARMUP_S RELOAD_S
+    soak_fit.py SAMPLES.tsv WARMUP_S RELOAD_S [MAPS.tsv]
 
 Prints markdown: the table of every figure (first and last sample after
 the warm-up, least-squares slope per hour with its 95% interval), then
@@ -18,6 +18,11 @@ the memory of each process read the way it can be read:
   worker against its start (the envelope) says whether successive
   workers grow; the spread within a worker's life says how much one
   worker grows before it is replaced.
+
+With MAPS.tsv (the resident kB of each mapping of each process, summed
+by name, at every sample) it then names the mappings whose resident
+size moved in the window, each with its own fit: the heap, anonymous
+memory, the stack or a library, which is where a slope is read.
 """
 import math
 import sys
@@ -100,6 +105,31 @@ def main():
               f"mean {sum(grow) / len(grow):+.0f} kB")
     b, ci = fit(hours, [r[col['worker_rss']] for r in data])
     print(f"- worker RSS over all samples (many workers end to end): {b:+.0f} ± {ci:.0f} kB/h")
+    if len(sys.argv) > 4:
+        print()
+        mappings(sys.argv[4], data[0][0], data[-1][0])
+
+
+def mappings(path, t0, t1):
+    """The table of mappings whose resident size moved between T0 and T1."""
+    series = {}
+    for line in list(open(path))[1:]:
+        f = line.rstrip('\n').split('\t')
+        if len(f) != 4 or not t0 <= float(f[0]) <= t1:
+            continue
+        series.setdefault((f[1], f[2]), []).append((float(f[0]) / 3600, float(f[3])))
+    print("Mappings whose resident size moved in the window (kB; a worker's column")
+    print("is every worker end to end; the rest stayed the same size throughout):")
+    print()
+    print("| process | mapping | first | last | lowest | highest | slope per hour |")
+    print("|---|---|---|---|---|---|---|")
+    for (proc, name), pts in sorted(series.items()):
+        vs = [v for _, v in pts]
+        if max(vs) == min(vs):
+            continue
+        b, ci = fit([t for t, _ in pts], vs)
+        print(f"| {proc} | {name} | {vs[0]:.0f} | {vs[-1]:.0f} | {min(vs):.0f} | "
+              f"{max(vs):.0f} | {b:+.0f} ± {ci:.0f} |")
 
 
 if __name__ == '__main__':

@@ -415,11 +415,49 @@ static void test_memory_follows_live_ids(void **state)
 	replay_close(r);
 }
 
+/* A live count that hovers around a size's boundary (about 1,000 ids,
+ * 4 x 1,024 = 4,096 slots) does not flip the table between two sizes at
+ * every rebuild: once grown it stays, until the ids fall to a quarter. */
+static void test_no_flip_at_a_boundary(void **state)
+{
+	(void)state;
+	struct replay *r;
+	assert_int_equal(replay_open(NULL, 65536, 1000, &r), 0);
+	uint8_t id[REPLAY_ID_LEN];
+	unsigned n = 0, changes = 0;
+	size_t last = 0;
+	/* 17 and 18 packets a second in turn, a minute each, 60 s window:
+	 * 1,020 and 1,080 live ids, an hour long. */
+	for (uint64_t t = 1000; t < 1000 + 3600; t++) {
+		int rate = ((t - 1000) / 60) % 2 ? 18 : 17;
+		for (int k = 0; k < rate; k++) {
+			mkid(id, ++n);
+			assert_int_equal(replay_check_add(r, id, t + 60, t), 0);
+		}
+		size_t now = replay_table_slots(r);
+		if (t >= 1000 + 600 && now != last)
+			changes++;
+		last = now;
+	}
+	assert_int_equal(changes, 0);
+	assert_true(last <= 8192);
+	/* A fall to a tenth still brings it down. */
+	for (uint64_t t = 1000 + 3600; t < 1000 + 3900; t++) {
+		for (int k = 0; k < 2; k++) {
+			mkid(id, ++n);
+			assert_int_equal(replay_check_add(r, id, t + 60, t), 0);
+		}
+	}
+	assert_true(replay_table_slots(r) <= 2048);
+	replay_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_replay_within_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
+		cmocka_unit_test(test_no_flip_at_a_boundary),
 		cmocka_unit_test_setup_teardown(test_survives_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_and_damaged_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_file_refused, setup, teardown),

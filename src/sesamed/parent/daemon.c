@@ -26,9 +26,9 @@ static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *c
 		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 			   (unsigned long long)loop_now_ms() * 1000ull);
 		daemon_reload(dm);
-		/* A reload frees a whole config, a capture and libnftables'
-		 * work, between allocations that stay: give the free pages
-		 * back, or the heap creeps a page at a time over months. */
+		/* A reload frees a whole config and a capture, between
+		 * allocations that stay: give the free pages back, or the
+		 * heap creeps a page at a time over months. */
 		malloc_trim(0);
 		sd_notify(0, "READY=1");
 		break;

@@ -4,6 +4,7 @@
 #include "daemon_worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -238,12 +239,23 @@ static void close_all_except(int *keep, size_t nkeep)
  * it is ready.  Returns 0 or -errno (logged; no worker then). */
 int worker_spawn(struct daemon *dm, const struct config *cfg)
 {
+	/* One worker at a time: a second would be nobody's to stop or reap,
+	 * and both would read the capture. */
+	if (dm->worker > 0 || dm->ipc >= 0) {
+		log_err("worker: not starting a second one beside worker %d", (int)dm->worker);
+		return -EBUSY;
+	}
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		int e = errno;
 		log_err("worker: socketpair: %s", strerror(e));
 		return -e;
 	}
+	/* Opening a capture compiles its filter: a burst of short-lived
+	 * allocations between ones that stay.  Their pages go back now, or
+	 * the parent keeps them until the next reload (a link flap or a
+	 * worker restart has none) and the worker inherits them. */
+	malloc_trim(0);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -372,8 +384,16 @@ static void worker_gone(struct daemon *dm, bool kill_it)
 
 static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx)
 {
-	(void)l; (void)events;
+	(void)events;
 	struct daemon *dm = ctx;
+	if (fd != dm->ipc) {
+		/* Not the running worker's socket: nothing of ours reads it,
+		 * and its end of file would be seen as a death at every turn. */
+		log_err("worker: dropping a socket that is not the running worker's");
+		loop_del_fd(l, fd);
+		close(fd);
+		return;
+	}
 	/* Bounded per turn, like the capture. */
 	for (int i = 0; i < 256; i++) {
 		struct ps_msg m;
@@ -398,6 +418,9 @@ static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx)
 void worker_on_reopen(struct loop *l, struct loop_timer *t, void *ctx)
 {
 	struct daemon *dm = ctx;
+	/* A reload while this timer was armed started a worker already. */
+	if (dm->worker > 0)
+		return;
 	capture_close(dm->cap);
 	dm->cap = NULL;
 	if (capture_open_len(dm->ifname, dm->filter, capture_snaplen(dm->cfg), &dm->cap) < 0) {

@@ -12,9 +12,8 @@
 #include "gate_nft.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <linux/netfilter/nf_tables.h>
-#include <nftables/libnftables.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,6 +21,7 @@
 #include "log.h"
 #include "nft_query.h"
 #include "nft_render.h"
+#include "nft_script.h"
 #include "strbuf.h"
 
 struct gate_nft {
@@ -50,44 +50,13 @@ static const char *kernel_cause(int err)
 	}
 }
 
-/* Runs SCRIPT as one transaction.  0, or -EIO (-ENOMEM) with g->err set.
- *
- * Each run has a libnftables context of its own.  A context keeps the
- * cache of the ruleset its last command read, about 1 MiB for one table,
- * and the parent runs scripts only to load or restore the table and to
- * revoke; grants go through netlink (nft_query.c).  Kept, that cache would
- * be resident for the daemon's life, and in the worker too, which is
- * forked from this heap.  The freed pages go back to the kernel at once:
- * they lie between live allocations, where free() alone keeps them. */
+/* Runs SCRIPT as one transaction (in a child: see nft_script.h).  0, or
+ * -errno with g->err set. */
 static int run(struct gate_nft *g, const char *script)
 {
 	if (!script)
 		return -ENOMEM;
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!nft || nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
-		if (nft)
-			nft_ctx_free(nft);
-		strcpy(g->err, "cannot make a libnftables context");
-		return -ENOMEM;
-	}
-	int rc = nft_run_cmd_from_buffer(nft, script);
-	const char *e = nft_ctx_get_error_buffer(nft);
-	if (rc == 0) {
-		g->err[0] = '\0';
-	} else {
-		size_t n = e ? strcspn(e, "\n") : 0;
-		if (n >= sizeof g->err)
-			n = sizeof g->err - 1;
-		if (n == 0) {
-			strcpy(g->err, "libnftables failed without a message");
-		} else {
-			memcpy(g->err, e, n);
-			g->err[n] = '\0';
-		}
-	}
-	nft_ctx_free(nft);
-	malloc_trim(0);
-	return rc == 0 ? 0 : -EIO;
+	return nft_script_run(script, g->err, sizeof g->err);
 }
 
 static void note_gen(struct gate_nft *g)

@@ -38,15 +38,15 @@ static void usage(FILE *f)
 		"  -h, --help           this text\n");
 }
 
-/* A daemon that reloads for months must not creep.  libnftables builds
- * every command in a batch buffer of about 2 MiB; glibc serves the first
- * from mmap, and once it is freed raises its mmap threshold to that size
- * (and the trim threshold to twice it).  From then on each reload's batch
- * comes from the brk heap instead, which stays 4 MiB long and is never
- * trimmed, its pages touched a few more at each reload: the parent's RSS
- * rose by ~400 kB over a hundred reloads, and every worker, forked from
- * it, carried the same pages.  A fixed threshold (glibc's default, which
- * turns the adjustment off) keeps buffers that large in mmap, returned
+/* A daemon that reloads for months must not creep.  Once glibc frees a
+ * block it served from mmap, it raises its mmap threshold to that block's
+ * size (and the trim threshold to twice it), so that later blocks as
+ * large come from the brk heap, which is never given back.  libnftables'
+ * 2 MiB batch buffers did that when the parent still ran it (it now runs
+ * in a child: nft_script.h): the heap stayed 4 MiB long and each worker,
+ * forked from it, carried its pages.  A fixed threshold (glibc's default,
+ * which turns the adjustment off) keeps whatever large buffer comes next
+ * (a fleet resync's reply, a capture filter's text) in mmap, returned
  * whole when freed.  Set before the worker is forked, so it holds there
  * too. */
 static void heap_settle(void)

@@ -18,7 +18,8 @@
  * expire == 0 is empty.  The table follows the live ids, not CAP: when
  * it is half full it is rebuilt without the expired slots, at four times
  * the live count (TABLE_MIN at least, twice CAP at most), and a large
- * table is rebuilt once a minute so that it shrinks after a burst.  A
+ * table is rebuilt once a minute so that it shrinks after a burst (to a
+ * quarter of its size or less, never by half: see rebuild()).  A
  * daemon with a few packets a second keeps a few KiB, and its memory
  * levels off within one window instead of faulting in the whole
  * CAP-sized table slot by slot. */
@@ -143,6 +144,11 @@ static int rebuild(struct replay *r, uint64_t now_s, size_t n)
 		for (size_t i = 0; i < oldn; i++)
 			live += old[i].expire > now_s;
 		n = table_size(r, live);
+		/* Down by half is not worth it: a live count that hovers
+		 * around a boundary would flip the table, and the worker's
+		 * memory with it, between two sizes at every rebuild. */
+		if (2 * n == oldn)
+			n = oldn;
 	}
 	r->slots = slots_new(n);
 	if (!r->slots) {
