@@ -4,11 +4,14 @@
  *
  * PSS divides a shared page among every process that maps it, so a
  * daemon's PSS falls when other programs on the machine happen to use
- * the same library pages, and rises when they exit.  This figure does not
- * move with the neighbours: a page counts, whole, when no process outside
- * PIDS maps it (/proc/kpagecount no higher than PIDS' own mappings of
- * it).  Pages shared between the PIDS, like a forked worker's copy of
- * its parent's heap, count once.  Needs root (physical page numbers).
+ * the same library pages, and rises when they exit.  This figure counts
+ * a page whole, or not at all: it counts when no process outside PIDS
+ * maps it (/proc/kpagecount no higher than PIDS' own mappings of it).
+ * The daemon's heap, stacks and buffers always count; a library's pages
+ * count only while no other program maps them (libcrypto's code on a
+ * machine where no sshd runs).  Pages shared between the PIDS, like a
+ * forked worker's copy of its parent's heap, count once.  Needs root
+ * (physical page numbers).
  */
 #include <errno.h>
 #include <fcntl.h>
