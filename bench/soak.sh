@@ -21,7 +21,8 @@
 # library).  It writes bench/results/soak.md (the table, the slope of each
 # figure per hour after the warm-up, the mappings that moved),
 # bench/results/soak.png (RSS over time, gnuplot), and the samples:
-# soak.tsv, soak.maps.tsv and soak.events.tsv (each fault and its time).
+# soak.tsv, soak.maps.tsv.gz and soak.events.tsv (each fault and its
+# time).  `bench/soak_fit.py soak.tsv 120 30 soak.maps.tsv.gz` fits again.
 #
 #   SOAK_MINUTES=N   length of the run (default 30)
 #   SOAK_WARMUP_S=N  what the slopes leave out at the start (default 120)
@@ -243,7 +244,11 @@ sample() {
 total=$((MINUTES * 60))
 flap_at=($((total / 5)) $((2 * total / 5)) $((3 * total / 5)) $((4 * total / 5)))
 kill_at=$((total / 2))
-diag "soak: $MINUTES min, faults: flaps at ${flap_at[*]} s, worker kill at $kill_at s"
+if [ "$RELOAD_S" -gt 0 ]; then
+	diag "soak: $MINUTES min, faults: flaps at ${flap_at[*]} s, worker kill at $kill_at s"
+else
+	diag "soak: $MINUTES min, faults: flaps at ${flap_at[*]} s, no reload, no kill"
+fi
 next_sample=0 next_reload=$RELOAD_S next_probe=5
 want_kill=1
 [ "$RELOAD_S" -gt 0 ] || { next_reload=$((total + 1)); want_kill=0; }
@@ -309,7 +314,7 @@ lps=$(awk -F'\t' -v w="$WARMUP" 'NR > 1 && $1 >= w { if (!t0) { t0 = $1; l0 = $1
 	echo "![RSS over time]($(basename "$OUT_PNG"))"
 } >"$OUT_MD"
 cp "$SAMPLES" "${OUT_MD%.md}.tsv"
-cp "$MAPS" "${OUT_MD%.md}.maps.tsv"
+gzip -9 -c "$MAPS" >"${OUT_MD%.md}.maps.tsv.gz"
 cp "$EVENTS" "${OUT_MD%.md}.events.tsv"
 if command -v gnuplot >/dev/null; then
 	gnuplot <<EOF 2>/dev/null

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """bench/soak_fit.py — the slopes of bench/soak.sh's samples.
 
-    soak_fit.py SAMPLES.tsv WARMUP_S RELOAD_S [MAPS.tsv]
+    soak_fit.py SAMPLES.tsv WARMUP_S RELOAD_S [MAPS.tsv[.gz]]
 
 Prints markdown: the table of every figure (first and last sample after
 the warm-up, least-squares slope per hour with its 95% interval), then
@@ -24,6 +24,7 @@ by name, at every sample) it then names the mappings whose resident
 size moved in the window, each with its own fit: the heap, anonymous
 memory, the stack or a library, which is where a slope is read.
 """
+import gzip
 import math
 import sys
 
@@ -113,7 +114,8 @@ def main():
 def mappings(path, t0, t1):
     """The table of mappings whose resident size moved between T0 and T1."""
     series = {}
-    for line in list(open(path))[1:]:
+    opener = gzip.open if path.endswith('.gz') else open
+    for line in list(opener(path, 'rt'))[1:]:
         f = line.rstrip('\n').split('\t')
         if len(f) != 4 or not t0 <= float(f[0]) <= t1:
             continue
