@@ -83,6 +83,7 @@ backs=$(count "interface is back")
 in_srv ip link set br0 down
 check "the interface is down: the worker says so" \
 	wait_until 5 eval '[ "$(count "waiting for it to come back")" -ge 2 ]'
+check "... and the parent has reaped it" wait_until 3 eval '[ "$(nworkers)" -eq 0 ]'
 reloads=$(count "reloaded ")
 kill -HUP "$pid"
 check "a reload while it is down is done" \
