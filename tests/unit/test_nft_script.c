@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <errno.h>
 #include <malloc.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -40,25 +39,24 @@ static void error_cut_to_the_buffer(void **state)
 	assert_memory_equal(err, "Error: synt", 11);
 }
 
-static bool sanitized(void)
-{
 #if defined(__SANITIZE_ADDRESS__)
-	return true;
+#define UNDER_ASAN 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-	return true;
+#define UNDER_ASAN 1
 #endif
 #endif
-	return false;
-}
 
-/* Run here, a script costs libnftables' context and its parse: the brk
- * heap grows to hold them.  Run in the child, the heap is as it was. */
+/* The heap's figures are glibc's: under ASan, whose allocator replaces
+ * glibc's (and hides what libnftables keeps), this test is left out. */
+#ifndef UNDER_ASAN
+/* Run here, a script costs libnftables' context and its parse: the heap
+ * grows to hold them (132 kB for 20 scripts), and libnftables keeps a
+ * little of each context for good.  Run in the child, the heap is as it
+ * was. */
 static void heap_untouched(void **state)
 {
 	(void)state;
-	if (sanitized())
-		skip();                 /* ASan has its own allocator */
 	char err[64];
 	assert_int_equal(nft_script_run(BAD_SCRIPT, err, sizeof err), -EIO);
 	struct mallinfo2 before = mallinfo2();
@@ -69,13 +67,16 @@ static void heap_untouched(void **state)
 	assert_int_equal(after.uordblks, before.uordblks);
 	assert_int_equal(after.hblkhd, before.hblkhd);
 }
+#endif
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(refusal_comes_back),
 		cmocka_unit_test(error_cut_to_the_buffer),
+#ifndef UNDER_ASAN
 		cmocka_unit_test(heap_untouched),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
