@@ -108,14 +108,17 @@ cp "$TMP/good.conf" "$TMP/sesamed.conf"
 daemon_start d "$TMP/sesamed.conf" || { daemon_show d; exit 1; }
 PARENT=$(daemon_pid d)
 
-# The workers: the parent's children that dropped root (a child the
-# parent forks for a libnftables script stays root and lives for a few
-# milliseconds).  There must never be more than one.
+# The workers: the parent's children called sesamed (under SOAK_WRAP, by
+# the tool's name: every child but the short-lived sesamed-nft the parent
+# forks for a libnftables script).  There must never be more than one.
 workers() {
 	local c
 	for c in $(pgrep -P "$PARENT"); do
-		[ -n "${SOAK_WRAP:-}" ] || [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sesamed ] || continue
-		awk '/^Uid:/ { exit $2 == 0 }' "/proc/$c/status" 2>/dev/null && echo "$c"
+		case $(cat "/proc/$c/comm" 2>/dev/null) in
+		sesamed) echo "$c" ;;
+		sesamed-nft|'') ;;
+		*) [ -n "${SOAK_WRAP:-}" ] && echo "$c" ;;
+		esac
 	done
 }
 worker_pid() { workers | head -n 1; }

@@ -25,14 +25,7 @@ cat >"$TMP/sesamed.conf" <<EOF2
 EOF2
 daemon_start d "$TMP/sesamed.conf" || { daemon_show d; finish; }
 pid=$(daemon_pid d)
-# Workers drop root; a child forked for a libnftables script stays root
-# and lives a few milliseconds.
-workers() {
-	local c
-	for c in $(pgrep -P "$pid" -x "$(cat "/proc/$pid/comm")"); do
-		awk '/^Uid:/ { exit $2 == 0 }' "/proc/$c/status" 2>/dev/null && echo "$c"
-	done
-}
+workers() { pgrep -P "$pid" -x "$(cat "/proc/$pid/comm")"; }
 nworkers() { workers | wc -l; }
 count() { grep -cE "$1" "$(daemon_log d)"; }
 one_worker() { [ "$(nworkers)" -eq 1 ]; }

@@ -7,6 +7,7 @@
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,10 @@
  * context), then the error's first line. */
 static void child(int fd, const char *script, size_t errlen)
 {
+	/* Named for what it does, so that neither ps nor anything looking
+	 * for the worker (the parent's child called sesamed) takes it for
+	 * one. */
+	prctl(PR_SET_NAME, "sesamed-nft", 0, 0, 0);
 	char out[512];
 	size_t cap = errlen < sizeof out ? errlen : sizeof out;
 	out[0] = '2';

@@ -9,8 +9,9 @@
  * more touched than before (and each worker, forked from that heap,
  * carried the same pages).  A child made for the script takes all of
  * that with it when it exits; the parent keeps only the verdict and the
- * first line of the error.  Scripts are rare (load, reload, restore,
- * revoke); grants do not come here (nft_query.c).
+ * first line of the error.  The child is named sesamed-nft, and stays
+ * root for the few milliseconds it lives.  Scripts are rare (load,
+ * reload, restore, revoke); grants do not come here (nft_query.c).
  */
 #ifndef SESAME_NFT_SCRIPT_H
 #define SESAME_NFT_SCRIPT_H
