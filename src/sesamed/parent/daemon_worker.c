@@ -384,16 +384,8 @@ static void worker_gone(struct daemon *dm, bool kill_it)
 
 static void on_ipc(struct loop *l, int fd, uint32_t events, void *ctx)
 {
-	(void)events;
+	(void)l; (void)events;
 	struct daemon *dm = ctx;
-	if (fd != dm->ipc) {
-		/* Not the running worker's socket: nothing of ours reads it,
-		 * and its end of file would be seen as a death at every turn. */
-		log_err("worker: dropping a socket that is not the running worker's");
-		loop_del_fd(l, fd);
-		close(fd);
-		return;
-	}
 	/* Bounded per turn, like the capture. */
 	for (int i = 0; i < 256; i++) {
 		struct ps_msg m;
