@@ -227,18 +227,19 @@ maps_sample() {  # T PROC PID
 }
 printf 't\tparent_rss\tparent_pss\tparent_fds\tparent_cpu\tworker_rss\tworker_pss\tworker_fds\tworker_cpu\tset_v4\tstatedir\treplay_kb\tlog_kb\tlog_lines\tworkers\tworker_pid\tload1\n' >"$SAMPLES"
 sample() {
-	local w; w=$(worker_pid)
-	local nw; nw=$(workers | wc -l)
+	local t=$(( $(date +%s) - START ))
+	local ws; ws=$(workers)
+	local w=${ws%%$'\n'*} nw=0
+	[ -n "$ws" ] && nw=$(printf '%s\n' "$ws" | wc -l)
 	[ "$nw" -gt "$most_workers" ] && most_workers=$nw
 	printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-		$(( $(date +%s) - START )) \
+		"$t" \
 		"$(rss1_kb "$PARENT")" "$(pss_kb "$PARENT")" "$(fds "$PARENT")" "$(ticks "$PARENT")" \
 		"$(rss1_kb "$w")" "$(pss_kb "$w")" "$(fds "$w")" "$(ticks "$w")" \
 		"$(set_size knock_v4)" "$(find "$TMP/state" -type f | wc -l)" \
 		"$(( $(stat -c %s "$TMP/replay" 2>/dev/null || echo 0) / 1024 ))" \
 		"$(( $(stat -c %s "$TMP/sesamed.log" 2>/dev/null || echo 0) / 1024 ))" \
 		"$(lines "$TMP/sesamed.log")" "$nw" "${w:-0}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$SAMPLES"
-	local t=$(( $(date +%s) - START ))
 	maps_sample "$t" parent "$PARENT"
 	maps_sample "$t" worker "$w"
 }
@@ -268,12 +269,17 @@ while :; do
 		flaps=$((flaps + 1))
 	fi
 	if [ "$want_kill" = 1 ] && [ "$killed" = 0 ] && [ "$now" -ge "$kill_at" ]; then
-		w=$(worker_pid); [ -n "$w" ] && kill -9 "$w" 2>/dev/null && killed=1 && event "worker killed"
-		# And a reload inside its restart delay (1 s), which must start
-		# the one new worker that the delay's end then leaves alone.
-		sleep 0.3
-		event "reload inside the restart delay"
-		kill -HUP "$PARENT"
+		w=$(worker_pid)
+		if [ -n "$w" ] && kill -9 "$w" 2>/dev/null; then
+			killed=1
+			event "worker killed"
+			# And a reload inside its restart delay (1 s), which must
+			# start the one new worker that the delay's end then
+			# leaves alone.
+			sleep 0.3
+			event "reload inside the restart delay"
+			kill -HUP "$PARENT"
+		fi
 	fi
 	sleep 1
 done
